@@ -1,0 +1,93 @@
+package dev.holdfast.api;
+
+import java.util.List;
+
+/**
+ * Base of the typed domain exceptions; each subclass maps to one HTTP status and a problem type
+ * in {@link ProblemMapper}.
+ */
+public abstract class ApiException extends RuntimeException {
+    private final List<Violation> violations;
+
+    protected ApiException(String message) {
+        this(message, List.of());
+    }
+
+    protected ApiException(String message, List<Violation> violations) {
+        super(message);
+        this.violations = List.copyOf(violations);
+    }
+
+    /** HTTP status of this problem. */
+    public abstract int status();
+
+    /** Short, stable title of this problem type. */
+    public abstract String title();
+
+    /** Field-level details, empty when the problem is not about input fields. */
+    public List<Violation> violations() {
+        return violations;
+    }
+
+    /** One invalid field: where it is and what is wrong with it. */
+    public record Violation(String field, String message) {}
+
+    /** The resource does not exist (404). */
+    public static class NotFound extends ApiException {
+        public NotFound(String what, Object id) {
+            super(what + " " + id + " does not exist");
+        }
+
+        @Override
+        public int status() {
+            return 404;
+        }
+
+        @Override
+        public String title() {
+            return "Not found";
+        }
+    }
+
+    /** The request conflicts with the resource's current state (409). */
+    public static class Conflict extends ApiException {
+        public Conflict(String message) {
+            super(message);
+        }
+
+        @Override
+        public int status() {
+            return 409;
+        }
+
+        @Override
+        public String title() {
+            return "Conflict";
+        }
+    }
+
+    /** The request is well-formed but its content is invalid (400). */
+    public static class BadRequest extends ApiException {
+        public BadRequest(String message) {
+            super(message);
+        }
+
+        public BadRequest(String message, List<Violation> violations) {
+            super(message, violations);
+        }
+
+        public static BadRequest field(String field, String message) {
+            return new BadRequest(field + ": " + message, List.of(new Violation(field, message)));
+        }
+
+        @Override
+        public int status() {
+            return 400;
+        }
+
+        @Override
+        public String title() {
+            return "Invalid request";
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.holdfast.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every {@code holdfast.*} configuration key, typed and documented; each is also settable as an
+ * environment variable ({@code holdfast.jobs.concurrency} is {@code HOLDFAST_JOBS_CONCURRENCY}).
+ */
+@ConfigMapping(prefix = "holdfast")
+public interface HoldfastConfig {
+
+    /** The durable job queue. */
+    Jobs jobs();
+
+    /** Where archives are stored. */
+    Storage storage();
+
+    /** REST API limits. */
+    Api api();
+
+    /** Security switches beyond what {@code quarkus.oidc.*} configures. */
+    Security security();
+
+    /**
+     * Databases that can be backed up, by source name. When none is configured the service's own
+     * datasource is offered as the source {@code default}.
+     */
+    Map<String, Database> databases();
+
+    /** Media roots (directory trees of uploaded files) that can be backed up, by source name. */
+    Map<String, Media> media();
+
+    /** Job queue settings. */
+    interface Jobs {
+        /** How many jobs this instance runs at once. Other instances add their own. */
+        @WithDefault("2")
+        int concurrency();
+
+        /** How often an idle worker looks for queued work (a NOTIFY also wakes it at once). */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /**
+         * How long a claimed job stays owned without a heartbeat. When it expires (the instance died),
+         * another instance fails the job with a clear reason or re-queues it if its type is safe to retry.
+         */
+        @WithDefault("30s")
+        Duration lease();
+
+        /** How often a running job's lease is renewed; must be well below {@link #lease()}. */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /** Minimum interval between two persisted progress updates of one job (others are coalesced). */
+        @WithDefault("250ms")
+        Duration progressInterval();
+
+        /**
+         * Identifier of this instance, recorded as the owner of the jobs it claims. Defaults to
+         * host name plus a random suffix so two instances on one host never collide.
+         */
+        Optional<String> instanceId();
+    }
+
+    /** Archive storage settings. */
+    interface Storage {
+        /** Local filesystem storage. */
+        Local local();
+
+        /** Local filesystem storage settings. */
+        interface Local {
+            /** Directory that holds the archives (created 0700 if missing). The seed's BACKUP_ROOT. */
+            @WithDefault("./holdfast-data")
+            String root();
+        }
+    }
+
+    /** REST API settings. */
+    interface Api {
+        /** Largest accepted request body; larger requests get a 413 problem response. */
+        @WithDefault("1M")
+        io.quarkus.runtime.configuration.MemorySize maxBodySize();
+
+        /** Largest page size a list endpoint accepts. */
+        @WithDefault("200")
+        int maxPageSize();
+    }
+
+    /** Security settings. */
+    interface Security {
+        /**
+         * Dev mode only: treat unauthenticated requests as an administrator named {@code dev-anonymous}
+         * so the API can be tried without an identity provider. Refused in the prod profile.
+         */
+        @WithDefault("false")
+        boolean devAnonymousAdmin();
+    }
+
+    /** A database source. */
+    interface Database {
+        /** JDBC URL of the database, e.g. {@code jdbc:postgresql://db:5432/app}. */
+        @WithName("jdbc-url")
+        String jdbcUrl();
+
+        /** User name; it needs read access for backups and ownership of the tables for restores. */
+        Optional<String> username();
+
+        /** Password; never logged, returned or passed on a command line. */
+        Optional<String> password();
+    }
+
+    /** A media root. */
+    interface Media {
+        /** Directory whose tree is backed up. The seed's MEDIA_ROOT. */
+        String path();
+    }
+}

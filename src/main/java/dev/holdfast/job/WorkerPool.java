@@ -1,0 +1,336 @@
+package dev.holdfast.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/**
+ * Runs claimed jobs on an executor, at most {@code concurrency} at a time, renews their leases,
+ * delivers cancellations and takes over jobs abandoned by dead instances. One pool per service
+ * instance; it holds no state that the database does not also hold.
+ */
+public class WorkerPool {
+    private static final Logger LOG = Logger.getLogger(WorkerPool.class);
+
+    /** Receives job outcomes, for metrics. */
+    public interface Listener {
+        void finished(String type, JobState state, Duration duration);
+
+        Listener NONE = (type, state, duration) -> {};
+    }
+
+    private final JobStore store;
+    private final Map<String, JobHandler> handlers;
+    private final ExecutorService executor;
+    private final int concurrency;
+    private final Duration lease;
+    private final Duration progressInterval;
+    private final ObjectMapper mapper;
+    private final Listener listener;
+    private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
+    private final AtomicInteger slotsInUse = new AtomicInteger();
+    private final ReentrantLock pollLock = new ReentrantLock();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    public WorkerPool(JobStore store, Map<String, JobHandler> handlers, ExecutorService executor, int concurrency,
+            Duration lease, Duration progressInterval, ObjectMapper mapper, Listener listener) {
+        this.store = store;
+        this.handlers = Map.copyOf(handlers);
+        this.executor = executor;
+        this.concurrency = concurrency;
+        this.lease = lease;
+        this.progressInterval = progressInterval;
+        this.mapper = mapper;
+        this.listener = listener;
+    }
+
+    /** Claims and starts queued jobs until the pool is full or the queue has nothing runnable. */
+    public void poll() {
+        if (stopping.get() || !pollLock.tryLock()) {
+            return;
+        }
+        try {
+            while (!stopping.get() && slotsInUse.get() < concurrency) {
+                slotsInUse.incrementAndGet();
+                Optional<JobStore.Claimed> claimed;
+                try {
+                    claimed = store.claim(handlers.keySet(), lease);
+                } catch (Exception e) {
+                    slotsInUse.decrementAndGet();
+                    LOG.warnf("Could not claim jobs: %s", e.getMessage());
+                    return;
+                }
+                if (claimed.isEmpty()) {
+                    slotsInUse.decrementAndGet();
+                    return;
+                }
+                start(claimed.get());
+            }
+        } finally {
+            pollLock.unlock();
+        }
+    }
+
+    private void start(JobStore.Claimed claimed) {
+        RunningJob job = new RunningJob(claimed);
+        running.put(claimed.id(), job);
+        try {
+            executor.execute(() -> execute(job));
+        } catch (RuntimeException e) {
+            // Executor refused (shutting down): give the job back via its lease, which will expire.
+            running.remove(claimed.id());
+            slotsInUse.decrementAndGet();
+            LOG.warnf("Executor refused job %s: %s", claimed.id(), e.getMessage());
+        }
+    }
+
+    private void execute(RunningJob job) {
+        JobStore.Claimed c = job.claimed;
+        JobHandler handler = handlers.get(c.type());
+        MDC.put("job_id", "job=" + c.id() + " ");
+        MDC.put("job_type", "type=" + c.type() + " ");
+        long started = System.nanoTime();
+        JobState outcome = null;
+        String error = null;
+        try {
+            LOG.infof("Job %s (%s) started, attempt %d of %d", c.id(), c.type(), c.attempt(), c.maxAttempts());
+            JsonNode result = handler.run(job);
+            outcome = JobState.SUCCEEDED;
+            finish(job, outcome, result, null);
+        } catch (JobCancelledException e) {
+            outcome = e.byUser() ? JobState.CANCELLED : JobState.FAILED;
+            error = e.getMessage();
+            if (job.leaseLost) {
+                LOG.warnf("Job %s stopped: %s", c.id(), error);
+                outcome = null;
+            } else {
+                finish(job, outcome, null, error);
+            }
+        } catch (Throwable e) {
+            outcome = JobState.FAILED;
+            error = describe(e);
+            LOG.errorf(e, "Job %s failed: %s", c.id(), error);
+            if (job.leaseLost) {
+                outcome = null;
+            } else {
+                finish(job, outcome, null, error);
+            }
+        } finally {
+            running.remove(c.id());
+            slotsInUse.decrementAndGet();
+            if (outcome != null) {
+                listener.finished(c.type(), outcome, Duration.ofNanos(System.nanoTime() - started));
+                if (outcome != JobState.SUCCEEDED) {
+                    notifyFailure(handler, new JobHandler.JobOutcome(c.id(), c.type(), c.payload(), outcome, error));
+                }
+                LOG.infof("Job %s ended %s", c.id(), outcome);
+            }
+            MDC.remove("job_id");
+            MDC.remove("job_type");
+        }
+        poll();
+    }
+
+    private void finish(RunningJob job, JobState state, JsonNode result, String error) {
+        try {
+            if (!store.finish(job.claimed.id(), state, result, error, job.lastProgress)) {
+                LOG.warnf("Job %s: outcome %s not recorded, the lease had been taken over", job.claimed.id(), state);
+            }
+        } catch (Exception e) {
+            // The lease will expire and the reaper will record an honest failure.
+            LOG.errorf(e, "Job %s: could not record outcome %s", job.claimed.id(), state);
+        }
+    }
+
+    private static void notifyFailure(JobHandler handler, JobHandler.JobOutcome outcome) {
+        if (handler == null) {
+            return;
+        }
+        try {
+            handler.onFailure(outcome);
+        } catch (Exception e) {
+            LOG.errorf(e, "Failure hook of job %s threw", outcome.jobId());
+        }
+    }
+
+    /** Renews leases of running jobs and delivers pending cancellations. */
+    public void heartbeat() {
+        if (running.isEmpty()) {
+            return;
+        }
+        try {
+            Map<UUID, Boolean> owned = store.heartbeat(running.keySet(), lease);
+            for (RunningJob job : running.values()) {
+                Boolean cancel = owned.get(job.claimed.id());
+                if (cancel == null) {
+                    if (running.containsKey(job.claimed.id())) {
+                        job.leaseLost = true;
+                        job.stop("This instance lost the job's lease", false);
+                    }
+                } else if (cancel) {
+                    job.stop("Cancelled by request", true);
+                }
+            }
+        } catch (Exception e) {
+            LOG.warnf("Heartbeat failed: %s", e.getMessage());
+        }
+    }
+
+    /** Takes over jobs whose lease expired, on any instance. */
+    public void reap() {
+        try {
+            for (JobStore.Reaped r : store.reapExpired()) {
+                LOG.warnf("Job %s (%s) recovered: %s", r.id(), r.type(), r.error());
+                if (r.state().terminal()) {
+                    listener.finished(r.type(), r.state(), Duration.ZERO);
+                    notifyFailure(handlers.get(r.type()),
+                            new JobHandler.JobOutcome(r.id(), r.type(), r.payload(), r.state(), r.error()));
+                }
+            }
+        } catch (Exception e) {
+            LOG.warnf("Reaping expired jobs failed: %s", e.getMessage());
+        }
+    }
+
+    /** Delivers a cancellation seen on the event bus to a job running here. */
+    public void cancelLocal(UUID id) {
+        RunningJob job = running.get(id);
+        if (job != null) {
+            job.stop("Cancelled by request", true);
+        }
+    }
+
+    /** Jobs running in this pool now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    /** Whether the job runs in this pool. */
+    public boolean runs(UUID id) {
+        return running.containsKey(id);
+    }
+
+    /**
+     * Stops claiming, asks running jobs to stop and waits for them up to {@code grace}; jobs still
+     * running after that are left to lease expiry.
+     */
+    public void shutdown(Duration grace) {
+        stopping.set(true);
+        running.values().forEach(j -> j.stop("The service instance is shutting down", false));
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    static String describe(Throwable e) {
+        String msg = e.getMessage();
+        if (msg == null || msg.isBlank()) {
+            msg = e.getClass().getSimpleName();
+        }
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && !msg.contains(cause.getMessage())) {
+            msg = msg + ": " + cause.getMessage();
+        }
+        return msg;
+    }
+
+    /** The context a running job sees. */
+    private final class RunningJob implements JobContext {
+        final JobStore.Claimed claimed;
+        final long startedNanos = System.nanoTime();
+        volatile String stopReason;
+        volatile boolean stopByUser;
+        volatile boolean leaseLost;
+        volatile Progress lastProgress;
+        long lastSavedNanos;
+        String lastPhase;
+
+        RunningJob(JobStore.Claimed claimed) {
+            this.claimed = claimed;
+        }
+
+        void stop(String reason, boolean byUser) {
+            if (stopReason == null) {
+                stopByUser = byUser;
+                stopReason = reason;
+            }
+        }
+
+        @Override
+        public UUID jobId() {
+            return claimed.id();
+        }
+
+        @Override
+        public JsonNode payload() {
+            return claimed.payload();
+        }
+
+        @Override
+        public <T> T payload(Class<T> type) {
+            try {
+                return mapper.treeToValue(claimed.payload(), type);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("Job payload does not match " + type.getSimpleName(), e);
+            }
+        }
+
+        @Override
+        public int attempt() {
+            return claimed.attempt();
+        }
+
+        @Override
+        public synchronized void progress(Progress progress) {
+            long now = System.nanoTime();
+            Progress p = progress.complete((now - startedNanos) / 1_000_000);
+            lastProgress = p;
+            boolean phaseChanged = p.phase() != null && !p.phase().equals(lastPhase);
+            if (!phaseChanged && now - lastSavedNanos < progressInterval.toNanos()) {
+                return;
+            }
+            lastSavedNanos = now;
+            lastPhase = p.phase();
+            try {
+                Optional<Boolean> state = store.saveProgress(claimed.id(), p);
+                if (state.isEmpty()) {
+                    leaseLost = true;
+                    stop("This instance lost the job's lease", false);
+                } else if (state.get()) {
+                    stop("Cancelled by request", true);
+                }
+            } catch (Exception e) {
+                LOG.warnf("Job %s: progress not saved: %s", claimed.id(), e.getMessage());
+            }
+        }
+
+        @Override
+        public void checkpoint() {
+            if (stopReason != null) {
+                throw new JobCancelledException(stopReason, stopByUser);
+            }
+        }
+
+        @Override
+        public boolean stopRequested() {
+            return stopReason != null;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.holdfast.source;
+
+import dev.holdfast.config.HoldfastConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The databases and media roots this service may back up, by name. With no database configured,
+ * the service's own datasource is the source {@code default} (its catalog schema is excluded from
+ * every backup and restore).
+ */
+@ApplicationScoped
+public class SourceRegistry {
+    /** Name of the implicit database source when none is configured. */
+    public static final String DEFAULT = "default";
+
+    @Inject
+    HoldfastConfig config;
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String ownUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    Optional<String> ownUser;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    Optional<String> ownPassword;
+
+    /** Connection details of a database source. The password never leaves this record's users. */
+    public record DatabaseSource(String name, String jdbcUrl, Optional<String> username, Optional<String> password) {
+        @Override
+        public String toString() {
+            return "DatabaseSource[" + name + ", " + redact(jdbcUrl) + "]";
+        }
+    }
+
+    /** A media root. */
+    public record MediaSource(String name, Path path) {}
+
+    /** All database sources, sorted by name. */
+    public Map<String, DatabaseSource> databases() {
+        Map<String, DatabaseSource> out = new TreeMap<>();
+        if (config.databases().isEmpty()) {
+            out.put(DEFAULT, new DatabaseSource(DEFAULT, ownUrl, ownUser, ownPassword));
+        } else {
+            config.databases().forEach((name, db) -> out.put(name,
+                    new DatabaseSource(name, db.jdbcUrl(), db.username(), db.password())));
+        }
+        return out;
+    }
+
+    /** All media roots, sorted by name. */
+    public Map<String, MediaSource> media() {
+        Map<String, MediaSource> out = new TreeMap<>();
+        config.media().forEach((name, m) -> out.put(name, new MediaSource(name, Path.of(m.path()))));
+        return out;
+    }
+
+    /** Removes credentials from a JDBC URL (query parameters such as password=...). */
+    public static String redact(String jdbcUrl) {
+        if (jdbcUrl == null) {
+            return null;
+        }
+        return jdbcUrl.replaceAll("(?i)([?&;](?:[a-z]*password|[a-z]*secret|[a-z]*key|user|sslkey)[a-z]*=)[^&;]*",
+                "$1***");
+    }
+}
