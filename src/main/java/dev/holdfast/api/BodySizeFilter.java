@@ -1,6 +1,7 @@
 package dev.holdfast.api;
 
 import dev.holdfast.config.HoldfastConfig;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
@@ -13,12 +14,13 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * they are read (the Vert.x limit behind it would answer with an empty body).
  */
 public class BodySizeFilter {
+    // Looked up per request: filters are created at static init, before runtime config exists.
     @Inject
-    HoldfastConfig config;
+    Instance<HoldfastConfig> config;
 
     @ServerRequestFilter(preMatching = true)
     public Response checkSize(ContainerRequestContext ctx, UriInfo uri) {
-        long limit = config.api().maxBodySize().asLongValue();
+        long limit = config.get().api().maxBodySize().asLongValue();
         int length = ctx.getLength();
         if (length > limit) {
             return ProblemMapper.problem(413, "Payload too large",

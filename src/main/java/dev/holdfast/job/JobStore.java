@@ -72,16 +72,16 @@ public class JobStore {
         }
         String sql = """
                 WITH c AS (
-                    SELECT id FROM job j
+                    SELECT id FROM holdfast.job j
                      WHERE j.state = 'QUEUED' AND j.type = ANY(?)
                        AND (j.not_before IS NULL OR j.not_before <= now())
                        AND (j.resource_key IS NULL OR NOT EXISTS (
-                            SELECT 1 FROM job r WHERE r.resource_key = j.resource_key AND r.state = 'RUNNING'))
+                            SELECT 1 FROM holdfast.job r WHERE r.resource_key = j.resource_key AND r.state = 'RUNNING'))
                      ORDER BY j.queued_at, j.id
                      LIMIT 1
                      FOR UPDATE SKIP LOCKED),
                 u AS (
-                    UPDATE job SET state = 'RUNNING', attempts = attempts + 1, started_at = now(),
+                    UPDATE holdfast.job SET state = 'RUNNING', attempts = attempts + 1, started_at = now(),
                            owner_instance = ?, lease_expires_at = now() + ? * interval '1 millisecond',
                            heartbeat_at = now(), progress_seq = progress_seq + 1, cancel_requested = false
                       FROM c WHERE job.id = c.id
@@ -123,7 +123,7 @@ public class JobStore {
             return owned;
         }
         String sql = """
-                UPDATE job SET heartbeat_at = now(), lease_expires_at = now() + ? * interval '1 millisecond'
+                UPDATE holdfast.job SET heartbeat_at = now(), lease_expires_at = now() + ? * interval '1 millisecond'
                  WHERE id = ANY(?) AND state = 'RUNNING' AND owner_instance = ?
                 RETURNING id, cancel_requested
                 """;
@@ -150,7 +150,7 @@ public class JobStore {
     public Optional<Boolean> saveProgress(UUID id, Progress progress) throws SQLException {
         String sql = """
                 WITH u AS (
-                    UPDATE job SET progress = ?::jsonb, progress_seq = progress_seq + 1
+                    UPDATE holdfast.job SET progress = ?::jsonb, progress_seq = progress_seq + 1
                      WHERE id = ? AND state = 'RUNNING' AND owner_instance = ?
                     RETURNING job.*)
                 SELECT u.cancel_requested, %s FROM u
@@ -174,7 +174,7 @@ public class JobStore {
     public boolean finish(UUID id, JobState state, JsonNode result, String error, Progress last) throws SQLException {
         String sql = """
                 WITH u AS (
-                    UPDATE job SET state = ?, finished_at = now(), result = ?::jsonb, error = ?,
+                    UPDATE holdfast.job SET state = ?, finished_at = now(), result = ?::jsonb, error = ?,
                            lease_expires_at = NULL, progress_seq = progress_seq + 1,
                            progress = COALESCE(?::jsonb, progress)
                      WHERE id = ? AND state = 'RUNNING' AND owner_instance = ?
@@ -196,6 +196,26 @@ public class JobStore {
         }
     }
 
+    /** Gives a claimed job that never started back to the queue, as if it had not been claimed. */
+    public void release(UUID id) throws SQLException {
+        String sql = """
+                WITH u AS (
+                    UPDATE holdfast.job SET state = 'QUEUED', attempts = attempts - 1, started_at = NULL,
+                           owner_instance = NULL, lease_expires_at = NULL, heartbeat_at = NULL,
+                           progress_seq = progress_seq + 1
+                     WHERE id = ? AND state = 'RUNNING' AND owner_instance = ?
+                    RETURNING job.*)
+                SELECT %s FROM u
+                """.formatted(notifySelect("u"));
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            c.setAutoCommit(true);
+            ps.setObject(1, id);
+            ps.setString(2, instanceId);
+            ps.executeQuery().close();
+        }
+    }
+
     /**
      * Takes over jobs whose lease expired: re-queues those that may be retried, fails the others
      * with the reason, and marks cancelled those whose cancellation was pending.
@@ -203,10 +223,10 @@ public class JobStore {
     public List<Reaped> reapExpired() throws SQLException {
         String sql = """
                 WITH e AS (
-                    SELECT id FROM job WHERE state = 'RUNNING' AND lease_expires_at < now()
+                    SELECT id FROM holdfast.job WHERE state = 'RUNNING' AND lease_expires_at < now()
                     FOR UPDATE SKIP LOCKED),
                 u AS (
-                    UPDATE job SET
+                    UPDATE holdfast.job SET
                         state = CASE WHEN cancel_requested THEN 'CANCELLED'
                                      WHEN attempts < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
                         error = 'Instance ' || owner_instance || ' stopped renewing the lease of attempt '
@@ -245,18 +265,18 @@ public class JobStore {
     public Optional<JobState> requestCancel(UUID id) throws SQLException {
         String sql = """
                 WITH q AS (
-                    UPDATE job SET state = 'CANCELLED', finished_at = now(), cancel_requested = true,
+                    UPDATE holdfast.job SET state = 'CANCELLED', finished_at = now(), cancel_requested = true,
                            error = 'Cancelled before it started', progress_seq = progress_seq + 1
                      WHERE id = ? AND state = 'QUEUED'
                     RETURNING job.*),
                 r AS (
-                    UPDATE job SET cancel_requested = true, progress_seq = progress_seq + 1
+                    UPDATE holdfast.job SET cancel_requested = true, progress_seq = progress_seq + 1
                      WHERE id = ? AND state = 'RUNNING' AND NOT cancel_requested
                     RETURNING job.*),
                 n AS (SELECT %s AS sent, q.state FROM q UNION ALL SELECT %s, r.state FROM r)
                 SELECT n.state FROM n
                 UNION ALL
-                SELECT state FROM job WHERE id = ? AND NOT EXISTS (SELECT 1 FROM n)
+                SELECT state FROM holdfast.job WHERE id = ? AND NOT EXISTS (SELECT 1 FROM n)
                 """.formatted(notifySelect("q"), notifySelect("r"));
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(sql)) {

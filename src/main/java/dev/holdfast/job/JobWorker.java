@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.eclipse.microprofile.context.ThreadContext;
 import org.jboss.logging.Logger;
@@ -51,6 +53,7 @@ public class JobWorker {
     MeterRegistry registry;
 
     private ManagedExecutor executor;
+    private ExecutorService waker;
     private WorkerPool pool;
     private JobStore store;
     private String instanceId;
@@ -74,9 +77,15 @@ public class JobWorker {
         store = new JobStore(dataSource, instanceId, mapper);
         pool = new WorkerPool(store, handlers, executor, concurrency, config.jobs().lease(),
                 config.jobs().progressInterval(), mapper, this::record);
+        // Claims triggered by NOTIFY run on their own thread: the job executor's slots are for jobs only.
+        waker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "holdfast-job-waker");
+            t.setDaemon(true);
+            return t;
+        });
         bus.onQueued(type -> {
             if (handlers.containsKey(type)) {
-                executor.execute(pool::poll);
+                waker.execute(pool::poll);
             }
         });
         bus.onAnyEvent(e -> {
@@ -89,6 +98,7 @@ public class JobWorker {
 
     void stop(@Observes ShutdownEvent ev) {
         if (pool != null) {
+            waker.shutdownNow();
             pool.shutdown(Duration.ofSeconds(10));
             executor.shutdown();
         }

@@ -88,10 +88,15 @@ public class WorkerPool {
         try {
             executor.execute(() -> execute(job));
         } catch (RuntimeException e) {
-            // Executor refused (shutting down): give the job back via its lease, which will expire.
+            // Executor refused (shutting down): hand the job back to the queue untouched.
             running.remove(claimed.id());
             slotsInUse.decrementAndGet();
-            LOG.warnf("Executor refused job %s: %s", claimed.id(), e.getMessage());
+            LOG.warnf("Executor refused job %s (%s); releasing it", claimed.id(), e.getMessage());
+            try {
+                store.release(claimed.id());
+            } catch (Exception ex) {
+                LOG.warnf("Job %s not released (%s); its lease will expire", claimed.id(), ex.getMessage());
+            }
         }
     }
 
