@@ -1,24 +1,22 @@
 package dev.holdfast.job;
 
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
-import org.jboss.logging.Logger;
 
 /**
  * Streams one job over Server-Sent Events: a {@code state} event with the whole job first, a
- * {@code progress} event per change, then one {@code end} event with the final job, and closes.
+ * {@code progress} event per change, then one {@code end} event with the final job, and completes.
  * Used by every progress endpoint (jobs, backups, restores).
  */
 @ApplicationScoped
 public class JobEventStream {
-    private static final Logger LOG = Logger.getLogger(JobEventStream.class);
-
     /** First event: the job as it is when the client connects. */
     public static final String STATE = "state";
     /** A change of state or progress. */
@@ -32,52 +30,57 @@ public class JobEventStream {
     @Inject
     JobService jobs;
 
-    /** Streams the job until it ends or the client goes away. Throws NotFound before streaming. */
-    public void stream(UUID jobId, SseEventSink sink, Sse sse) {
-        jobs.get(jobId); // 404 before the stream starts
-        Session session = new Session(jobId, sink, sse);
-        synchronized (session) {
-            session.unsubscribe.set(bus.subscribe(jobId, session));
-            // Re-read after subscribing so that no change falls between the read and the subscription.
-            JobView current = jobs.get(jobId);
-            session.lastSeq = current.seq();
-            session.send(STATE, current);
-            if (current.state().terminal()) {
-                session.end(current);
+    /**
+     * The event stream of a job. Throws NotFound at once for an unknown job, so the client gets a
+     * 404 problem instead of an empty stream. Call from a worker thread (it reads the catalog).
+     */
+    public Multi<OutboundSseEvent> stream(UUID jobId, Sse sse) {
+        jobs.get(jobId);
+        return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
+            Session session = new Session(jobId, emitter, sse);
+            synchronized (session) {
+                Runnable unsubscribe = bus.subscribe(jobId, session);
+                emitter.onTermination(unsubscribe);
+                // Read after subscribing so that no change falls between the read and the subscription.
+                JobView current = jobs.get(jobId);
+                session.lastSeq = current.seq();
+                session.emit(STATE, current);
+                if (current.state().terminal()) {
+                    session.end(current);
+                }
             }
-        }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // the subscription reads the catalog
     }
 
     private final class Session implements ProgressBus.Subscriber {
         final UUID jobId;
-        final SseEventSink sink;
+        final MultiEmitter<? super OutboundSseEvent> emitter;
         final Sse sse;
-        final AtomicReference<Runnable> unsubscribe = new AtomicReference<>();
         long lastSeq = -1;
-        boolean closed;
+        boolean ended;
 
-        Session(UUID jobId, SseEventSink sink, Sse sse) {
+        Session(UUID jobId, MultiEmitter<? super OutboundSseEvent> emitter, Sse sse) {
             this.jobId = jobId;
-            this.sink = sink;
+            this.emitter = emitter;
             this.sse = sse;
         }
 
         @Override
         public synchronized void onEvent(JobEvent event) {
-            if (closed || event.seq() <= lastSeq) {
+            if (ended || event.seq() <= lastSeq) {
                 return;
             }
             lastSeq = event.seq();
             if (event.state().terminal()) {
                 end(jobs.get(jobId));
             } else {
-                send(PROGRESS, event);
+                emit(PROGRESS, event);
             }
         }
 
         @Override
         public synchronized void onResync() {
-            if (closed) {
+            if (ended) {
                 return;
             }
             JobView current = jobs.get(jobId);
@@ -86,54 +89,28 @@ public class JobEventStream {
                 if (current.state().terminal()) {
                     end(current);
                 } else {
-                    send(PROGRESS, new JobEvent(current.id(), current.seq(), current.state(),
+                    emit(PROGRESS, new JobEvent(current.id(), current.seq(), current.state(),
                             current.cancelRequested(), current.progress()));
                 }
             }
         }
 
         void end(JobView finalState) {
-            send(END, finalState);
-            close();
+            emit(END, finalState);
+            ended = true;
+            emitter.complete();
         }
 
-        void send(String name, Object data) {
-            if (closed) {
+        void emit(String name, Object data) {
+            if (ended || emitter.isCancelled()) {
                 return;
             }
-            if (sink.isClosed()) {
-                close();
-                return;
-            }
-            OutboundSseEvent event = sse.newEventBuilder()
+            emitter.emit(sse.newEventBuilder()
                     .name(name)
                     .id(Long.toString(lastSeq))
                     .mediaType(MediaType.APPLICATION_JSON_TYPE)
                     .data(data)
-                    .build();
-            sink.send(event).whenComplete((r, e) -> {
-                if (e != null) {
-                    synchronized (this) {
-                        close();
-                    }
-                }
-            });
-        }
-
-        void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            Runnable u = unsubscribe.get();
-            if (u != null) {
-                u.run();
-            }
-            try {
-                sink.close();
-            } catch (Exception e) {
-                LOG.debugf("Closing SSE sink: %s", e.getMessage());
-            }
+                    .build());
         }
     }
 }

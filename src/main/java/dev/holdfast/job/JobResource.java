@@ -16,7 +16,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -78,8 +80,9 @@ public class JobResource {
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = JobEvent.class)))
     @APIResponse(responseCode = "404", description = "No such job",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public void events(@PathParam("id") UUID id, @Context SseEventSink sink, @Context Sse sse) {
-        stream.stream(id, sink, sse);
+    @Blocking
+    public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {
+        return stream.stream(id, sse);
     }
 
     @POST
