@@ -1,0 +1,55 @@
+package dev.holdfast.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.holdfast.support.TestResources;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed OpenAPI document ({@code openapi/holdfast-openapi.yaml}) must equal the one the
+ * service serves. To accept a deliberate API change, run the tests with
+ * {@code -Dupdate-openapi=true} and commit the file.
+ */
+@QuarkusTest
+class OpenApiDriftTest {
+    static final Object RESOURCES = TestResources.class;
+    static final Path COMMITTED = Path.of("openapi/holdfast-openapi.yaml");
+
+    @Test
+    void committedSpecMatchesTheServedOne() throws Exception {
+        String served = given().accept("application/yaml").get("/q/openapi").then().statusCode(200).extract()
+                .asString();
+        if (Boolean.getBoolean("update-openapi")) {
+            Files.createDirectories(COMMITTED.getParent());
+            Files.writeString(COMMITTED, served);
+        }
+        assertThat(COMMITTED).as("committed spec exists").exists();
+        assertThat(served)
+                .as("The API changed: rerun with -Dupdate-openapi=true and commit %s", COMMITTED)
+                .isEqualTo(Files.readString(COMMITTED));
+    }
+
+    @Test
+    void everyOperationHasASummaryItsRoleAndItsErrorResponses() throws Exception {
+        var spec = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(given().accept("application/json").get("/q/openapi?format=json").asString());
+        spec.get("paths").fields().forEachRemaining(p -> {
+            if (!p.getKey().startsWith("/api/")) {
+                return;
+            }
+            p.getValue().fields().forEachRemaining(op -> {
+                String name = op.getKey() + " " + p.getKey();
+                assertThat(op.getValue().path("summary").asText()).as("%s summary", name).isNotBlank();
+                assertThat(op.getValue().path("description").asText()).as("%s role", name).contains("Role: ");
+                assertThat(op.getValue().path("responses").has("401")).as("%s documents 401", name).isTrue();
+                assertThat(op.getValue().path("responses").has("403")).as("%s documents 403", name).isTrue();
+                assertThat(op.getValue().path("security").isArray() || spec.has("security"))
+                        .as("%s declares bearer security", name).isTrue();
+            });
+        });
+    }
+}
