@@ -300,19 +300,28 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         }
 
         private void publish() throws IOException {
+            boolean linked;
             try {
-                // A hard link is atomic and fails if the key exists, so a racing writer cannot be overwritten.
+                // A hard link is atomic and fails if the key exists, so a racing writer is never overwritten.
                 Files.createLink(target, temp);
-                Files.delete(temp);
+                linked = true;
+            } catch (FileAlreadyExistsException e) {
+                throw e;
             } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-                if (e instanceof FileAlreadyExistsException) {
-                    throw e;
-                }
-                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new FileAlreadyExistsException(target.toString(), null, "an archive with this key exists");
-                }
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                linked = false;
             }
+            if (linked) {
+                try {
+                    Files.delete(temp);
+                } catch (IOException e) {
+                    // The archive is complete and visible; the leftover name is swept by cleanupStaleTemps().
+                }
+                return;
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString(), null, "an archive with this key exists");
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         }
 
         @Override
