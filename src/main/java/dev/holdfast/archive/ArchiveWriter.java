@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -58,7 +59,8 @@ public final class ArchiveWriter implements Closeable {
             if (memorySpoolLimit < 0) {
                 throw new IllegalArgumentException("memorySpoolLimit must not be negative");
             }
-            entryTime = entryTime == null ? Instant.now() : entryTime;
+            // Whole seconds: a fractional time would add a pax header to every entry.
+            entryTime = (entryTime == null ? Instant.now() : entryTime).truncatedTo(ChronoUnit.SECONDS);
         }
 
         /** Defaults: zstd 3, gzip 6, 1 MiB in memory per entry, headers dated now. */

@@ -203,6 +203,7 @@ final class TarScanner {
                         "non-zero padding after the pax header at offset " + headerOffset));
             }
             pax = parsePax(data, headerOffset);
+            checkPaxKeys(pax, headerOffset);
             long realOffset = position;
             if (!readBlock(block)) {
                 throw new CorruptArchiveException("archive truncated after the pax header at offset " + headerOffset);
@@ -300,6 +301,22 @@ final class TarScanner {
             i = end;
         }
         return map;
+    }
+
+    private void checkPaxKeys(Map<String, String> pax, long offset) {
+        // Unknown keywords are ignored by tar, so a damaged keyword would otherwise go unnoticed.
+        for (Map.Entry<String, String> e : pax.entrySet()) {
+            boolean fine = switch (e.getKey()) {
+                case "path" -> true;
+                case "size" -> e.getValue().matches("[0-9]{1,19}");
+                case "mtime" -> e.getValue().matches("-?[0-9]{1,19}(\\.[0-9]{1,9})?");
+                default -> false;
+            };
+            if (!fine) {
+                problems.add(new Problem(pax.get("path"), offset, "unexpected pax record '" + e.getKey() + "' in the "
+                        + "pax header at offset " + offset));
+            }
+        }
     }
 
     private static long parseLong(String s, long offset) throws CorruptArchiveException {
