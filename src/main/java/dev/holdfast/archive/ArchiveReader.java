@@ -259,7 +259,12 @@ public final class ArchiveReader {
 
         @Override
         public void close() throws IOException {
-            stored.close();
+            try {
+                // Frees the decoder's native memory and closes the stored stream beneath it.
+                raw.close();
+            } finally {
+                stored.close();
+            }
         }
     }
 
@@ -354,14 +359,14 @@ public final class ArchiveReader {
             String rawSha = null;
             String error = null;
             if (guess != null) {
-                try {
-                    Digests.DigestingInputStream raw = new Digests.DigestingInputStream(
-                            guess.decompress(new FilterInputStream(buffered) {
-                                @Override
-                                public void close() {
-                                    // The scanner owns the entry stream.
-                                }
-                            }));
+                // Closed at once: zstd's decoder holds native memory that only close() frees.
+                try (Digests.DigestingInputStream raw = new Digests.DigestingInputStream(
+                        guess.decompress(new FilterInputStream(buffered) {
+                            @Override
+                            public void close() {
+                                // The scanner owns the entry stream.
+                            }
+                        }))) {
                     Digests.drain(raw);
                     rawSize = raw.count;
                     rawSha = Digests.hex(raw.digest.digest());
