@@ -410,7 +410,8 @@ public final class ArchiveReader {
             for (EntryInfo e : manifest.entries()) {
                 Observed o = observed.get(e.name());
                 if (o == null) {
-                    failures.add(new Failure(e.name(), Reason.MISSING_ENTRY, "listed in the manifest, not in the archive"));
+                    failures.add(new Failure(e.name(), Reason.MISSING_ENTRY,
+                            "listed in the manifest, not in the archive"));
                     continue;
                 }
                 if (o.offset() != e.offset()) {

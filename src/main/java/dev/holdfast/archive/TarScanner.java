@@ -243,7 +243,8 @@ final class TarScanner {
             sum += (i >= 148 && i < 156) ? ' ' : (block[i] & 0xff);
         }
         if (sum != stored) {
-            throw new CorruptArchiveException("tar header checksum mismatch at offset " + offset + " (entry name field '"
+            throw new CorruptArchiveException("tar header checksum mismatch at offset " + offset
+                    + " (entry name field '"
                     + string(block, 0, 100).replaceAll("\\p{Cntrl}", "?") + "')");
         }
     }

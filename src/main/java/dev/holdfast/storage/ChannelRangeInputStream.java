@@ -19,7 +19,8 @@ public final class ChannelRangeInputStream extends InputStream {
         try {
             long size = ch.size();
             if (offset < 0 || length < 0 || offset > size || length > size - offset) {
-                throw new IllegalArgumentException("range " + offset + "+" + length + " is outside " + file.getFileName()
+                throw new IllegalArgumentException("range " + offset + "+" + length + " is outside "
+                        + file.getFileName()
                         + " (" + size + " bytes)");
             }
         } catch (IOException | RuntimeException e) {

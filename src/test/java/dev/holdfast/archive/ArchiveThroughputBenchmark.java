@@ -42,7 +42,8 @@ class ArchiveThroughputBenchmark {
             long full = time(() -> {
                 ArchiveWriter.Options o = ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE)
                         .withZstdLevel(codec == Codec.ZSTD ? level : 3).withGzipLevel(codec == Codec.GZIP ? level : 6);
-                try (ArchiveWriter w = new ArchiveWriter(OutputStream.nullOutputStream(), o); InputStream in = input()) {
+                try (ArchiveWriter w = new ArchiveWriter(OutputStream.nullOutputStream(), o);
+                        InputStream in = input()) {
                     w.addEntry("e" + codec.extension(), EntryInfo.KIND_OTHER, codec, in);
                     w.finish(Manifest.of("b", "b", "full", Instant.now()));
                 }

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ class StandardToolsTest {
         assertThat(x.exit()).as(x.err()).isZero();
         assertThat(Files.readAllBytes(out.resolve(mName))).isEqualTo(rawData);
         assertThat(Files.getPosixFilePermissions(out.resolve(mName)))
-                .containsExactlyInAnyOrderElementsOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                .containsExactlyInAnyOrderElementsOf(PosixFilePermissions.fromString("rw-------"));
         Result check = run(out, "sha256sum", "-c", EntryNames.MANIFEST_SHA256);
         assertThat(check.exit()).as(check.err()).isZero();
         assertThat(check.out()).contains("manifest.json: OK");
