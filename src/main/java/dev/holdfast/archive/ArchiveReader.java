@@ -149,6 +149,39 @@ public final class ArchiveReader {
         return new Verification().run(archive);
     }
 
+    /** Receives each entry of an archive read as a stream. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /**
+         * Called once per entry in archive order, manifest files included, with its stored bytes;
+         * what is not read is skipped, and closing {@code stored} is harmless.
+         */
+        void visit(String name, long storedSize, InputStream stored) throws IOException;
+    }
+
+    /**
+     * Walks an archive read once from start to end (no random access needed), handing each entry's
+     * stored bytes to {@code visitor}. Names are checked first; damage stops the walk with
+     * {@link CorruptArchiveException}. Integrity against the manifest is what {@link #verify(InputStream)} checks.
+     */
+    public static void scan(InputStream archive, EntryVisitor visitor) throws IOException {
+        TarScanner scanner = new TarScanner(archive, true);
+        TarScanner.Header h;
+        while ((h = scanner.next()) != null) {
+            EntryNames.requireSafe(h.name());
+            InputStream data = scanner.data();
+            visitor.visit(h.name(), h.size(), new FilterInputStream(data) {
+                @Override
+                public void close() {
+                    // The walk owns the archive stream; the next entry starts where this one ends.
+                }
+            });
+        }
+        if (!scanner.problems().isEmpty()) {
+            throw new CorruptArchiveException(scanner.problems().get(0).detail());
+        }
+    }
+
     private EntryInfo requireEntry(String name) throws IOException {
         Objects.requireNonNull(name, "name");
         EntryInfo info = manifest.entry(name);

@@ -1,5 +1,6 @@
 package dev.holdfast.archive;
 
+import dev.holdfast.storage.ArchiveStorage;
 import dev.holdfast.storage.ChannelRangeInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,26 @@ public interface ArchiveSource {
 
     /** A stream of {@code length} bytes from {@code offset}; its {@code skip} should seek where it can. */
     InputStream open(long offset, long length) throws IOException;
+
+    /** An archive in any storage backend, read with ranged reads. */
+    static ArchiveSource of(ArchiveStorage storage, String key) {
+        return new ArchiveSource() {
+            @Override
+            public long size() throws IOException {
+                return storage.size(key);
+            }
+
+            @Override
+            public InputStream open(long offset, long length) throws IOException {
+                return storage.open(key, offset, length);
+            }
+
+            @Override
+            public String toString() {
+                return key;
+            }
+        };
+    }
 
     /** A local file. */
     static ArchiveSource of(Path file) {

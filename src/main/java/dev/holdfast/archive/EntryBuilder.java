@@ -26,7 +26,7 @@ public final class EntryBuilder extends OutputStream {
         this.spool = writer.newSpool();
         this.stored = new Digests.DigestingOutputStream(spool) {
             @Override
-            public void write(byte[] b, int off, int len) throws IOException {
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
                 // Fail while the producer is still running, not after a huge entry has been spooled.
                 writer.checkGrowing(name, count + len);
                 super.write(b, off, len);
@@ -68,14 +68,16 @@ public final class EntryBuilder extends OutputStream {
         return raw.count;
     }
 
+    // Synchronized so that ArchiveWriter.close() aborting from another thread waits for a write in
+    // progress instead of freeing the codec's native memory under it.
     @Override
-    public void write(int b) throws IOException {
+    public synchronized void write(int b) throws IOException {
         ensureOpen();
         raw.write(b);
     }
 
     @Override
-    public void write(byte[] b, int off, int len) throws IOException {
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
         ensureOpen();
         raw.write(b, off, len);
     }
@@ -84,7 +86,7 @@ public final class EntryBuilder extends OutputStream {
      * Ends the compressed stream and appends the entry to the archive, waiting for the archive lock while
      * another entry is being appended. Returns what was stored.
      */
-    public EntryInfo commit() throws IOException {
+    public synchronized EntryInfo commit() throws IOException {
         ensureOpen();
         done = true;
         try {
@@ -118,7 +120,7 @@ public final class EntryBuilder extends OutputStream {
         return Digests.hex(stored.digest.digest());
     }
 
-    private void release(boolean abandoned) {
+    private synchronized void release(boolean abandoned) {
         if (done) {
             return;
         }

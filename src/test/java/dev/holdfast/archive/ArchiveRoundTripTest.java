@@ -74,6 +74,16 @@ class ArchiveRoundTripTest {
                 assertThat(Digests.sha256Hex(in.readAllBytes())).isEqualTo(info.storedSha256());
             }
         }
+        List<String> scanned = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(archive)) {
+            ArchiveReader.scan(in, (name, size, stored) -> {
+                scanned.add(name);
+                if (name.equals("media/uploads/files/photo.jpg")) {
+                    assertThat(stored.readAllBytes()).isEqualTo(contents.get(name));
+                }
+            });
+        }
+        assertThat(scanned).containsExactlyElementsOf(reader.entryNames());
         VerificationReport report = reader.verify();
         assertThat(report.failures()).isEmpty();
         assertThat(report.ok()).isTrue();

@@ -47,17 +47,7 @@ class LargeEntryTest {
         }
         assertThat(midEntryGrowth).as("live heap growth with 300 MB spooled").isLessThan(64L << 20);
 
-        ArchiveSource source = new ArchiveSource() {
-            @Override
-            public long size() throws IOException {
-                return storage.size("big.tar");
-            }
-
-            @Override
-            public InputStream open(long offset, long length) throws IOException {
-                return storage.open("big.tar", offset, length);
-            }
-        };
+        ArchiveSource source = ArchiveSource.of(storage, "big.tar");
         ArchiveReader reader = ArchiveReader.open(source);
         try (InputStream in = reader.openEntry(NAME)) {
             Digests.DigestingInputStream d = new Digests.DigestingInputStream(in);
