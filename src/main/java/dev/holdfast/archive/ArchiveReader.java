@@ -1,0 +1,512 @@
+package dev.holdfast.archive;
+
+import dev.holdfast.archive.VerificationReport.Failure;
+import dev.holdfast.archive.VerificationReport.Reason;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads a Holdfast archive: indexes it by scanning headers, checks the manifest against its checksum,
+ * streams single entries decompressed and checksum-verified, and verifies the whole archive in one pass.
+ * Entry names are checked on the way in and never trusted.
+ */
+public final class ArchiveReader {
+    /** Largest manifest accepted; it is metadata, and a bigger one means a damaged or hostile archive. */
+    static final int MAX_MANIFEST = 256 << 20;
+    private static final byte[] ZSTD_MAGIC = { 0x28, (byte) 0xB5, 0x2F, (byte) 0xFD };
+
+    private final ArchiveSource source;
+    private final Map<String, TarScanner.Header> index;
+    private final Manifest manifest;
+    private final String manifestSha256;
+
+    private ArchiveReader(ArchiveSource source, Map<String, TarScanner.Header> index, Manifest manifest,
+            String manifestSha256) {
+        this.source = source;
+        this.index = index;
+        this.manifest = manifest;
+        this.manifestSha256 = manifestSha256;
+    }
+
+    /** Opens a local archive file. */
+    public static ArchiveReader open(Path archive) throws IOException {
+        return open(ArchiveSource.of(archive));
+    }
+
+    /**
+     * Indexes the archive (headers only, data skipped), reads {@code manifest.json} and checks it against
+     * {@code manifest.json.sha256}. Throws {@link CorruptArchiveException} when the structure or the
+     * manifest is damaged, {@link UnsafeEntryNameException} for a dangerous name.
+     */
+    public static ArchiveReader open(ArchiveSource source) throws IOException {
+        Map<String, TarScanner.Header> index = new LinkedHashMap<>();
+        try (InputStream in = source.open(0, source.size())) {
+            TarScanner scanner = new TarScanner(in, false);
+            TarScanner.Header h;
+            while ((h = scanner.next()) != null) {
+                EntryNames.requireSafe(h.name());
+                if (index.put(h.name(), h) != null) {
+                    throw new CorruptArchiveException("entry '" + h.name() + "' appears twice");
+                }
+            }
+        }
+        TarScanner.Header mh = index.get(EntryNames.MANIFEST);
+        TarScanner.Header sh = index.get(EntryNames.MANIFEST_SHA256);
+        if (mh == null || sh == null) {
+            throw new CorruptArchiveException("archive has no " + (mh == null ? EntryNames.MANIFEST
+                    : EntryNames.MANIFEST_SHA256) + "; it is incomplete or not a Holdfast archive");
+        }
+        byte[] json = readSmall(source, mh, MAX_MANIFEST);
+        byte[] sum = readSmall(source, sh, 4096);
+        String actual = Digests.sha256Hex(json);
+        String recorded = recordedManifestSha(sum);
+        if (!actual.equals(recorded)) {
+            throw new CorruptArchiveException("manifest.json has SHA-256 " + actual + " but manifest.json.sha256 says "
+                    + recorded);
+        }
+        Manifest manifest = ManifestCodec.fromBytes(json);
+        for (EntryInfo e : manifest.entries()) {
+            EntryNames.requireSafe(e.name());
+        }
+        return new ArchiveReader(source, Collections.unmodifiableMap(index), manifest, actual);
+    }
+
+    /** The manifest, already checked against its checksum. */
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    /** Hex SHA-256 of the manifest bytes. */
+    public String manifestSha256() {
+        return manifestSha256;
+    }
+
+    /** Every entry name in archive order, manifest files included. */
+    public List<String> entryNames() {
+        return List.copyOf(index.keySet());
+    }
+
+    /**
+     * Streams one entry decompressed. Its sizes and SHA-256s are checked as it is read: reaching the end
+     * of a damaged entry throws {@link CorruptArchiveException} instead of returning end of stream, so a
+     * consumer that reads to the end never takes damaged data for good data.
+     */
+    public InputStream openEntry(String name) throws IOException {
+        EntryInfo info = requireEntry(name);
+        TarScanner.Header h = index.get(name);
+        Digests.DigestingInputStream stored = new Digests.DigestingInputStream(source.open(h.dataOffset(), h.size()));
+        InputStream decoded;
+        try {
+            decoded = info.codec().decompress(new BufferedInputStream(stored, 64 * 1024));
+        } catch (IOException | RuntimeException e) {
+            stored.close();
+            throw new CorruptArchiveException("entry '" + name + "' is not a valid " + info.codec().jsonName()
+                    + " stream: " + e.getMessage(), e);
+        }
+        return new VerifyingInputStream(decoded, stored, info);
+    }
+
+    /** Streams one entry's stored (compressed) bytes, e.g. to hand them to {@code zstd -d} or a client. */
+    public InputStream openStoredEntry(String name) throws IOException {
+        requireEntry(name);
+        TarScanner.Header h = index.get(name);
+        return source.open(h.dataOffset(), h.size());
+    }
+
+    /** Re-reads the whole archive and compares every byte with the manifest. */
+    public VerificationReport verify() throws IOException {
+        try (InputStream in = source.open(0, source.size())) {
+            return verify(in);
+        }
+    }
+
+    /** Verifies a local archive file without opening it first, so a damaged one still gets a full report. */
+    public static VerificationReport verify(Path archive) throws IOException {
+        ArchiveSource s = ArchiveSource.of(archive);
+        try (InputStream in = s.open(0, s.size())) {
+            return verify(in);
+        }
+    }
+
+    /**
+     * Verifies an archive read once from start to end, e.g. straight from object storage. The manifest
+     * comes last, so each entry's stored bytes are hashed and, when they begin like a zstd or gzip stream,
+     * decoded and hashed too; the results are compared with the manifest once it arrives. Never throws
+     * for damage, only for I/O errors of {@code archive} itself; damage is reported.
+     */
+    public static VerificationReport verify(InputStream archive) throws IOException {
+        return new Verification().run(archive);
+    }
+
+    /** Receives each entry of an archive read as a stream. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /**
+         * Called once per entry in archive order, manifest files included, with its stored bytes;
+         * what is not read is skipped, and closing {@code stored} is harmless.
+         */
+        void visit(String name, long storedSize, InputStream stored) throws IOException;
+    }
+
+    /**
+     * Walks an archive read once from start to end (no random access needed), handing each entry's
+     * stored bytes to {@code visitor}. Names are checked first; damage stops the walk with
+     * {@link CorruptArchiveException}. Integrity against the manifest is what {@link #verify(InputStream)} checks.
+     */
+    public static void scan(InputStream archive, EntryVisitor visitor) throws IOException {
+        TarScanner scanner = new TarScanner(archive, true);
+        TarScanner.Header h;
+        while ((h = scanner.next()) != null) {
+            EntryNames.requireSafe(h.name());
+            InputStream data = scanner.data();
+            visitor.visit(h.name(), h.size(), new FilterInputStream(data) {
+                @Override
+                public void close() {
+                    // The walk owns the archive stream; the next entry starts where this one ends.
+                }
+            });
+        }
+        if (!scanner.problems().isEmpty()) {
+            throw new CorruptArchiveException(scanner.problems().get(0).detail());
+        }
+    }
+
+    private EntryInfo requireEntry(String name) throws IOException {
+        Objects.requireNonNull(name, "name");
+        EntryInfo info = manifest.entry(name);
+        TarScanner.Header h = index.get(name);
+        if (info == null || h == null) {
+            throw new ArchiveException("archive has no entry '" + name + "'"
+                    + (info == null ? "" : " although the manifest lists it"));
+        }
+        if (h.size() != info.storedSize()) {
+            throw new CorruptArchiveException("entry '" + name + "' holds " + h.size() + " bytes, manifest says "
+                    + info.storedSize());
+        }
+        return info;
+    }
+
+    private static byte[] readSmall(ArchiveSource source, TarScanner.Header h, int limit) throws IOException {
+        if (h.size() > limit) {
+            throw new CorruptArchiveException("'" + h.name() + "' is " + h.size() + " bytes, more than the " + limit
+                    + " allowed");
+        }
+        try (InputStream in = source.open(h.dataOffset(), h.size())) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The hex digest from a {@code sha256sum} line naming manifest.json, or a description of what is wrong. */
+    static String recordedManifestSha(byte[] sumFile) {
+        String line = new String(sumFile, StandardCharsets.US_ASCII);
+        String expectedTail = "  " + EntryNames.MANIFEST + "\n";
+        if (line.length() != 64 + expectedTail.length() || !line.endsWith(expectedTail)) {
+            return "<malformed manifest.json.sha256>";
+        }
+        String hex = line.substring(0, 64);
+        return hex.matches("[0-9a-f]{64}") ? hex : "<malformed manifest.json.sha256>";
+    }
+
+    /** Checks sizes and digests once the decompressed stream ends. */
+    private static final class VerifyingInputStream extends FilterInputStream {
+        private final Digests.DigestingInputStream stored;
+        private final Digests.DigestingInputStream raw;
+        private final EntryInfo info;
+        private boolean checked;
+
+        VerifyingInputStream(InputStream decoded, Digests.DigestingInputStream stored, EntryInfo info) {
+            this(new Digests.DigestingInputStream(decoded), stored, info);
+        }
+
+        private VerifyingInputStream(Digests.DigestingInputStream raw, Digests.DigestingInputStream stored,
+                EntryInfo info) {
+            super(raw);
+            this.raw = raw;
+            this.stored = stored;
+            this.info = info;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = raw.read(b, off, len);
+            } catch (CorruptArchiveException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new CorruptArchiveException("entry '" + info.name() + "' does not decode as "
+                        + info.codec().jsonName() + ": " + e.getMessage(), e);
+            }
+            if (n < 0) {
+                check();
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return raw.skip(n);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        private void check() throws IOException {
+            if (checked) {
+                return;
+            }
+            checked = true;
+            // Bytes after the codec's end would otherwise escape the stored digest.
+            Digests.drain(stored);
+            String storedSha = Digests.hex(stored.digest.digest());
+            String rawSha = Digests.hex(raw.digest.digest());
+            if (stored.count != info.storedSize() || !storedSha.equals(info.storedSha256())) {
+                throw new CorruptArchiveException("entry '" + info.name() + "' stored bytes have SHA-256 " + storedSha
+                        + ", manifest says " + info.storedSha256());
+            }
+            if (raw.count != info.rawSize() || !rawSha.equals(info.sha256())) {
+                throw new CorruptArchiveException("entry '" + info.name() + "' decompressed to " + raw.count
+                        + " bytes with SHA-256 " + rawSha + ", manifest says " + info.rawSize() + " bytes, "
+                        + info.sha256());
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                // Frees the decoder's native memory and closes the stored stream beneath it.
+                raw.close();
+            } finally {
+                stored.close();
+            }
+        }
+    }
+
+    /** What one pass saw of an entry. */
+    private record Observed(String name, long offset, long storedSize, String storedSha, Codec decodedAs,
+            long rawSize, String rawSha, String decodeError) {
+    }
+
+    /** One sequential verification pass. */
+    private static final class Verification {
+        private final List<Failure> failures = new ArrayList<>();
+        private final Map<String, Observed> observed = new LinkedHashMap<>();
+        // Index in failures of each damaged-header failure, and the header's offset.
+        private final Map<Integer, Long> damagedHeaders = new LinkedHashMap<>();
+        private byte[] manifestBytes;
+        private byte[] sumBytes;
+        private long storedBytes;
+
+        VerificationReport run(InputStream archive) throws IOException {
+            TarScanner scanner = new TarScanner(archive, true);
+            while (true) {
+                TarScanner.Header h;
+                try {
+                    h = scanner.next();
+                } catch (TarScanner.HeaderException e) {
+                    damagedHeaders.put(failures.size(), e.offset);
+                    failures.add(new Failure(null, Reason.CORRUPT_TAR, e.getMessage()));
+                    continue;
+                } catch (CorruptArchiveException e) {
+                    failures.add(new Failure(null, Reason.CORRUPT_TAR, e.getMessage()));
+                    break;
+                }
+                if (h == null) {
+                    break;
+                }
+                try {
+                    EntryNames.requireSafe(h.name());
+                } catch (UnsafeEntryNameException e) {
+                    failures.add(new Failure(h.name(), Reason.UNSAFE_ENTRY_NAME, e.getMessage()));
+                }
+                try {
+                    readEntry(h, scanner.data());
+                } catch (CorruptArchiveException e) {
+                    failures.add(new Failure(h.name(), Reason.CORRUPT_TAR, e.getMessage()));
+                    break;
+                }
+            }
+            for (TarScanner.Problem p : scanner.problems()) {
+                failures.add(new Failure(p.entry(), Reason.CORRUPT_TAR, p.detail()));
+            }
+            String manifestSha = manifestBytes == null ? null : Digests.sha256Hex(manifestBytes);
+            Manifest manifest = checkManifest(manifestSha);
+            long rawBytes = 0;
+            if (manifest != null) {
+                rawBytes = compare(manifest);
+                nameDamagedHeaders(manifest);
+            }
+            return new VerificationReport(failures.isEmpty(), observed.size(), storedBytes, rawBytes, manifestSha,
+                    failures);
+        }
+
+        private void readEntry(TarScanner.Header h, InputStream data) throws IOException {
+            storedBytes += h.size();
+            if (observed.containsKey(h.name()) || (h.name().equals(EntryNames.MANIFEST) && manifestBytes != null)
+                    || (h.name().equals(EntryNames.MANIFEST_SHA256) && sumBytes != null)) {
+                failures.add(new Failure(h.name(), Reason.DUPLICATE_ENTRY, "entry appears more than once"));
+            }
+            if (h.name().equals(EntryNames.MANIFEST)) {
+                if (h.size() > MAX_MANIFEST) {
+                    failures.add(new Failure(h.name(), Reason.INVALID_MANIFEST, "manifest is " + h.size() + " bytes"));
+                    return;
+                }
+                manifestBytes = data.readAllBytes();
+                return;
+            }
+            if (h.name().equals(EntryNames.MANIFEST_SHA256)) {
+                sumBytes = data.readNBytes(4096);
+                return;
+            }
+            Digests.DigestingInputStream stored = new Digests.DigestingInputStream(data);
+            BufferedInputStream buffered = new BufferedInputStream(stored, 64 * 1024);
+            buffered.mark(4);
+            byte[] magic = buffered.readNBytes(4);
+            buffered.reset();
+            Codec guess = null;
+            if (java.util.Arrays.equals(magic, ZSTD_MAGIC)) {
+                guess = Codec.ZSTD;
+            } else if (magic.length >= 2 && magic[0] == 0x1f && magic[1] == (byte) 0x8b) {
+                guess = Codec.GZIP;
+            }
+            long rawSize = -1;
+            String rawSha = null;
+            String error = null;
+            if (guess != null) {
+                // Closed at once: zstd's decoder holds native memory that only close() frees.
+                try (Digests.DigestingInputStream raw = new Digests.DigestingInputStream(
+                        guess.decompress(new FilterInputStream(buffered) {
+                            @Override
+                            public void close() {
+                                // The scanner owns the entry stream.
+                            }
+                        }))) {
+                    Digests.drain(raw);
+                    rawSize = raw.count;
+                    rawSha = Digests.hex(raw.digest.digest());
+                } catch (CorruptArchiveException e) {
+                    throw e;
+                } catch (IOException | RuntimeException e) {
+                    error = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+            }
+            Digests.drain(buffered);
+            observed.put(h.name(), new Observed(h.name(), h.dataOffset(), stored.count,
+                    Digests.hex(stored.digest.digest()), guess, rawSize, rawSha, error));
+        }
+
+        private Manifest checkManifest(String manifestSha) {
+            if (manifestBytes == null) {
+                failures.add(new Failure(EntryNames.MANIFEST, Reason.MISSING_ENTRY,
+                        "the archive has no manifest; it is incomplete or not a Holdfast archive"));
+                return null;
+            }
+            if (sumBytes == null) {
+                failures.add(new Failure(EntryNames.MANIFEST_SHA256, Reason.MISSING_ENTRY,
+                        "the manifest's checksum is missing"));
+            } else {
+                String recorded = recordedManifestSha(sumBytes);
+                if (!recorded.equals(manifestSha)) {
+                    failures.add(new Failure(EntryNames.MANIFEST, Reason.MANIFEST_CHECKSUM_MISMATCH,
+                            "manifest.json has SHA-256 " + manifestSha + " but manifest.json.sha256 says " + recorded));
+                }
+            }
+            try {
+                return ManifestCodec.fromBytes(manifestBytes);
+            } catch (CorruptArchiveException e) {
+                failures.add(new Failure(EntryNames.MANIFEST, Reason.INVALID_MANIFEST, e.getMessage()));
+                return null;
+            }
+        }
+
+        private long compare(Manifest manifest) {
+            long rawBytes = 0;
+            for (EntryInfo e : manifest.entries()) {
+                Observed o = observed.get(e.name());
+                if (o == null) {
+                    failures.add(new Failure(e.name(), Reason.MISSING_ENTRY,
+                            "listed in the manifest, not in the archive"));
+                    continue;
+                }
+                if (o.offset() != e.offset()) {
+                    failures.add(new Failure(e.name(), Reason.OFFSET_MISMATCH, "data at offset " + o.offset()
+                            + ", manifest says " + e.offset()));
+                }
+                if (o.storedSize() != e.storedSize()) {
+                    failures.add(new Failure(e.name(), Reason.SIZE_MISMATCH, "stored size " + o.storedSize()
+                            + ", manifest says " + e.storedSize()));
+                } else if (!o.storedSha().equals(e.storedSha256())) {
+                    failures.add(new Failure(e.name(), Reason.CHECKSUM_MISMATCH, "stored bytes have SHA-256 "
+                            + o.storedSha() + ", manifest says " + e.storedSha256()));
+                }
+                long raw;
+                String rawSha;
+                if (e.codec() == Codec.NONE) {
+                    raw = o.storedSize();
+                    rawSha = o.storedSha();
+                } else if (o.decodedAs() != e.codec()) {
+                    failures.add(new Failure(e.name(), Reason.CORRUPT_COMPRESSED_STREAM, "does not start with a "
+                            + e.codec().jsonName() + " header"));
+                    continue;
+                } else if (o.decodeError() != null) {
+                    failures.add(new Failure(e.name(), Reason.CORRUPT_COMPRESSED_STREAM, o.decodeError()));
+                    continue;
+                } else {
+                    raw = o.rawSize();
+                    rawSha = o.rawSha();
+                }
+                rawBytes += raw;
+                if (raw != e.rawSize()) {
+                    failures.add(new Failure(e.name(), Reason.SIZE_MISMATCH, "decompressed size " + raw
+                            + ", manifest says " + e.rawSize()));
+                } else if (!rawSha.equals(e.sha256())) {
+                    failures.add(new Failure(e.name(), Reason.CHECKSUM_MISMATCH, "decompressed bytes have SHA-256 "
+                            + rawSha + ", manifest says " + e.sha256()));
+                }
+            }
+            for (Observed o : observed.values()) {
+                if (manifest.entry(o.name()) == null) {
+                    failures.add(new Failure(o.name(), Reason.UNEXPECTED_ENTRY, "in the archive at offset " + o.offset()
+                            + " but not in the manifest"));
+                }
+            }
+            return rawBytes;
+        }
+
+        /** Attributes each damaged header to the entry the manifest places right after it. */
+        private void nameDamagedHeaders(Manifest manifest) {
+            if (damagedHeaders.isEmpty()) {
+                return;
+            }
+            List<EntryInfo> byOffset = new ArrayList<>(manifest.entries());
+            byOffset.sort(Comparator.comparingLong(EntryInfo::offset));
+            for (Map.Entry<Integer, Long> d : damagedHeaders.entrySet()) {
+                long offset = d.getValue();
+                Failure f = failures.get(d.getKey());
+                String owner = byOffset.stream().filter(e -> e.offset() > offset).findFirst().map(EntryInfo::name)
+                        .orElse(EntryNames.MANIFEST);
+                failures.set(d.getKey(), new Failure(owner, Reason.CORRUPT_TAR, f.detail() + " (header of entry '"
+                        + owner + "')"));
+            }
+        }
+    }
+}

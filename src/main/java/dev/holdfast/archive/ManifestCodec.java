@@ -1,0 +1,59 @@
+package dev.holdfast.archive;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+
+/**
+ * Reads and writes {@code manifest.json} with a mapper of its own, so the archive format never changes
+ * because the application's REST mapper was reconfigured.
+ */
+public final class ManifestCodec {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            // Newer writers may add fields; an older reader still verifies and restores what it knows.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+            .build();
+
+    private ManifestCodec() {
+    }
+
+    /** The manifest as UTF-8 JSON bytes, properties in declaration order, maps sorted for stable output. */
+    public static byte[] toBytes(Manifest manifest) {
+        try {
+            return MAPPER.writeValueAsBytes(manifest);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest cannot be serialised", e);
+        }
+    }
+
+    /** Parses manifest bytes; refuses a format version this code does not know. */
+    public static Manifest fromBytes(byte[] json) throws CorruptArchiveException {
+        Manifest m;
+        try {
+            m = MAPPER.readValue(json, Manifest.class);
+        } catch (IOException e) {
+            throw new CorruptArchiveException("manifest.json is not a valid manifest: " + e.getMessage(), e);
+        }
+        if (m.formatVersion() < 1 || m.formatVersion() > Manifest.FORMAT_VERSION) {
+            throw new CorruptArchiveException("manifest format_version " + m.formatVersion()
+                    + " is not supported (this reader knows 1 to " + Manifest.FORMAT_VERSION + ")");
+        }
+        return m;
+    }
+
+    /** A copy of the manifest mapper, for callers building extension {@code JsonNode}s. */
+    public static ObjectMapper mapper() {
+        return MAPPER.copy();
+    }
+}

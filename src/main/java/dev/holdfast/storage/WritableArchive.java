@@ -1,0 +1,35 @@
+package dev.holdfast.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * An archive being written: bytes go to {@link #stream()}, and only {@link #commit()} makes them visible,
+ * durably; closing without commit aborts, so a failed backup never leaves a half-written archive.
+ */
+public interface WritableArchive extends Closeable {
+    /** The key the archive will have. */
+    String key();
+
+    /** Where the archive's bytes go; closing it does not commit. */
+    OutputStream stream();
+
+    /** Bytes written so far. */
+    long bytesWritten();
+
+    /**
+     * Makes the archive durable and visible under its key (for a local file: fsync, atomic rename without
+     * replacing, fsync of the directory). After a failure nothing is visible and the temp data is gone.
+     */
+    void commit() throws IOException;
+
+    /** Discards everything written; idempotent, and a no-op after commit. */
+    void abort();
+
+    /** Aborts unless committed. */
+    @Override
+    default void close() {
+        abort();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.holdfast.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.holdfast.archive.Manifest.DatabaseSection;
+import dev.holdfast.archive.Manifest.FkEdge;
+import dev.holdfast.archive.Manifest.MediaFile;
+import dev.holdfast.archive.Manifest.MediaSection;
+import dev.holdfast.archive.Manifest.SequenceEntry;
+import dev.holdfast.archive.Manifest.TableEntry;
+import dev.holdfast.archive.Manifest.TableRef;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ManifestCodecTest {
+    static Manifest sample() {
+        TableRef orders = new TableRef("public", "orders");
+        TableRef customers = new TableRef("public", "customers");
+        DatabaseSection db = new DatabaseSection("main", "15.8", "15.8", "00000003-0000001B-1",
+                Instant.parse("2024-05-01T00:00:01Z"), "text", "databases/main/schema.dump",
+                List.of(new TableEntry("public", "customers", List.of("id", "name"), 2,
+                        "databases/main/data/public.customers.copy.zst", Map.of())),
+                List.of(new FkEdge("orders_customer_fk", orders, customers, false)), List.of(List.of(orders)),
+                List.of(new SequenceEntry("public", "orders_id_seq", 42, true, "public.orders.id")), List.of("w"),
+                Map.of("identity_columns", new TextNode("none")));
+        MediaSection media = new MediaSection("uploads", List.of(new MediaFile("a/b.jpg",
+                "media/uploads/files/a/b.jpg", 10, "0644", Instant.parse("2024-01-01T00:00:00Z"), "ab")), List.of(),
+                null);
+        return Manifest.of("b-1", "nightly", "full", Instant.parse("2024-05-01T00:00:00Z"))
+                .withTools(Map.of("holdfast", "0.1.0", "pg_dump", "15.8"))
+                .withEntries(List.of(new EntryInfo("databases/main/data/public.customers.copy.zst",
+                        EntryInfo.KIND_TABLE_DATA, Codec.ZSTD, 100, 50, "aa", "bb", 1024)))
+                .withDatabases(List.of(db)).withMedia(List.of(media));
+    }
+
+    @Test
+    void jsonIsSnakeCaseInDeclarationOrderAndRoundTrips() throws Exception {
+        Manifest m = sample();
+        String json = new String(ManifestCodec.toBytes(m), StandardCharsets.UTF_8);
+        assertThat(json).containsSubsequence("\"format_version\" : 1", "\"backup_id\"", "\"name\"", "\"backup_type\"",
+                "\"created_at\" : \"2024-05-01T00:00:00Z\"", "\"tools\"", "\"entries\"", "\"databases\"", "\"media\"");
+        assertThat(json).contains("\"codec\" : \"zstd\"", "\"raw_size\" : 100", "\"stored_sha256\" : \"bb\"",
+                "\"server_version\"", "\"pg_dump_version\"", "\"snapshot_id\"", "\"fk_edges\"", "\"row_count\" : 2",
+                "\"last_value\" : 42", "\"is_called\" : true", "\"schema_entry\"");
+        assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m))).isEqualTo(m);
+    }
+
+    @Test
+    void unknownFieldsAreToleratedButNewerFormatVersionsAreNot() throws Exception {
+        assertThat(ManifestCodec.fromBytes("{\"format_version\":1,\"backup_id\":\"x\",\"future\":1}"
+                .getBytes(StandardCharsets.UTF_8)).backupId()).isEqualTo("x");
+        assertThatThrownBy(() -> ManifestCodec.fromBytes("{\"format_version\":2}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(CorruptArchiveException.class).hasMessageContaining("format_version 2");
+    }
+
+    @Test
+    void codecNamesAreLowerCase() {
+        assertThat(Codec.fromName("ZSTD")).isEqualTo(Codec.ZSTD);
+        assertThat(Codec.GZIP.jsonName()).isEqualTo("gzip");
+        assertThat(Codec.NONE.extension()).isEmpty();
+        assertThatThrownBy(() -> Codec.fromName("lz4")).hasMessageContaining("zstd, gzip or none");
+        assertThatThrownBy(() -> Codec.ZSTD.checkLevel(23)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
