@@ -98,6 +98,10 @@ public final class CopyStreamer {
     /**
      * Copies a table, or one page range of it. Binary output of each range is a complete COPY stream
      * with its own header and trailer, so ranges are separate entries, not concatenated.
+     *
+     * <p>When {@code out} fails the COPY is cancelled rather than drained (draining would read the rest of
+     * a possibly huge table). The cancel request travels out of band and may still hit the connection's
+     * next statement, so after a failure the connection must be closed, not reused.
      */
     public CopyResult copyOut(
             Connection c, TableRef table, List<String> columns, Format format, CtidRange range, OutputStream out) {

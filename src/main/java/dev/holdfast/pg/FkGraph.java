@@ -147,15 +147,18 @@ public final class FkGraph {
         for (int i = 0; i < order.size(); i++) {
             position.put(order.get(i), i);
         }
-        List<Cycle> cycles = new ArrayList<>();
-        for (int c = 0; c < componentCount; c++) {
-            int comp = c;
-            List<Edge> inside = es.stream()
-                    .filter(e -> component[index.get(e.from())] == comp && component[index.get(e.to())] == comp)
-                    .toList();
-            if (inside.isEmpty()) {
-                continue; // a single table without a self-reference
+        Map<Integer, List<Edge>> insideByComponent = new TreeMap<>();
+        for (Edge e : es) {
+            int cf = component[index.get(e.from())];
+            if (cf == component[index.get(e.to())]) {
+                insideByComponent.computeIfAbsent(cf, k -> new ArrayList<>()).add(e);
             }
+        }
+        List<Cycle> cycles = new ArrayList<>();
+        // a component without inner edges is a single table without a self-reference: no cycle
+        for (Map.Entry<Integer, List<Edge>> entry : insideByComponent.entrySet()) {
+            int c = entry.getKey();
+            List<Edge> inside = entry.getValue();
             List<TableRef> tablesInCycle = componentOrder.get(c).stream().map(nodes::get).toList();
             List<String> all = inside.stream().map(Edge::constraint).distinct().sorted().toList();
             List<String> breaking = inside.stream()

@@ -153,7 +153,8 @@ public final class PgTools {
      * archive, so the client's major must be at least the server's.
      */
     public static void requireCompatible(ToolVersion tool, int serverVersionNum) {
-        int serverMajor = serverVersionNum >= 100000 ? serverVersionNum / 10000 : serverVersionNum / 100;
+        // 9.6 counts as major 9 here: every supported pg_dump (10 and later) reads 9.x servers
+        int serverMajor = serverVersionNum / 10000;
         if (tool.major() < serverMajor) {
             String server = serverVersionNum >= 100000
                     ? serverMajor + "." + serverVersionNum % 10000
