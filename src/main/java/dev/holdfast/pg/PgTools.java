@@ -208,7 +208,9 @@ public final class PgTools {
     public RunResult restore(PgConnectionInfo target, InputStream archive, Section section, RestoreOptions options) {
         List<String> cmd = restoreArgs(section, options);
         cmd.add("--no-password");
-        cmd.add("--dbname=" + LibpqParams.fromJdbcUrl(target.jdbcUrl()).dbname());
+        // as a conninfo string, so a database name containing '=' is not mistaken for one
+        String dbname = LibpqParams.fromJdbcUrl(target.jdbcUrl()).dbname();
+        cmd.add("--dbname=dbname='" + dbname.replace("\\", "\\\\").replace("'", "\\'") + "'");
         RunResult r = run(cmd, target, archive, OutputStream.nullOutputStream());
         if (r.exitCode() != 0) {
             throw new PgEngineException(

@@ -188,27 +188,24 @@ public record Selection(
         return patterns.stream().anyMatch(p -> glob(p).matcher(value).matches());
     }
 
-    private static final Map<String, Pattern> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
-
+    // Compiled per call on purpose: patterns arrive with API requests, and a static cache would grow with them.
     static Pattern glob(String pattern) {
-        return CACHE.computeIfAbsent(pattern, p -> {
-            StringBuilder re = new StringBuilder();
-            StringBuilder literal = new StringBuilder();
-            for (char ch : p.toCharArray()) {
-                if (ch == '*' || ch == '?') {
-                    if (literal.length() > 0) {
-                        re.append(Pattern.quote(literal.toString()));
-                        literal.setLength(0);
-                    }
-                    re.append(ch == '*' ? ".*" : ".");
-                } else {
-                    literal.append(ch);
+        StringBuilder re = new StringBuilder();
+        StringBuilder literal = new StringBuilder();
+        for (char ch : pattern.toCharArray()) {
+            if (ch == '*' || ch == '?') {
+                if (literal.length() > 0) {
+                    re.append(Pattern.quote(literal.toString()));
+                    literal.setLength(0);
                 }
+                re.append(ch == '*' ? ".*" : ".");
+            } else {
+                literal.append(ch);
             }
-            if (literal.length() > 0) {
-                re.append(Pattern.quote(literal.toString()));
-            }
-            return Pattern.compile(re.toString(), Pattern.DOTALL);
-        });
+        }
+        if (literal.length() > 0) {
+            re.append(Pattern.quote(literal.toString()));
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
     }
 }

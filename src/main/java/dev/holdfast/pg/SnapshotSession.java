@@ -60,6 +60,10 @@ public final class SnapshotSession implements AutoCloseable {
                     rs.next();
                     id = rs.getString(1);
                 }
+                // the id is pasted into SET TRANSACTION SNAPSHOT and a pg_dump argument; accept only its known shape
+                if (!SNAPSHOT_ID.matcher(id).matches()) {
+                    throw new SQLException("unexpected snapshot id " + id);
+                }
                 return new SnapshotSession(factory, db, c, id, lockTimeout);
             }
         } catch (SQLException e) {
@@ -196,9 +200,6 @@ public final class SnapshotSession implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("snapshot session is closed");
-        }
-        if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
-            throw new IllegalStateException("unexpected snapshot id " + snapshotId);
         }
     }
 
