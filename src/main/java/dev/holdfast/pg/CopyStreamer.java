@@ -130,6 +130,11 @@ public final class CopyStreamer {
         }
     }
 
+    /** Loads text-format COPY data into a table. */
+    public CopyResult copyIn(Connection c, TableRef table, List<String> columns, InputStream in) {
+        return copyIn(c, table, columns, Format.TEXT, in);
+    }
+
     /** Loads COPY data (as produced by {@link #copyOut} in the same format) into a table. */
     public CopyResult copyIn(Connection c, TableRef table, List<String> columns, Format format, InputStream in) {
         String sql = copyInSql(table, columns, format);
@@ -195,7 +200,13 @@ public final class CopyStreamer {
 
     private static PgEngineException failure(String what, SQLException e) {
         if (PgCatalog.LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-            return new PgEngineException(what + " timed out waiting for a lock: " + e.getMessage(), e.getSQLState(), e);
+            // The snapshot's own ACCESS SHARE lock is held, so the only way to wait here is behind a queued
+            // ACCESS EXCLUSIVE request (DDL), which itself waits for the backup: fail instead of deadlocking.
+            return new PgEngineException(
+                    what + " timed out waiting for a lock: concurrent DDL (ALTER, DROP, TRUNCATE, VACUUM FULL?) is queued"
+                            + " on the table behind the backup. Retry when it is done. (" + e.getMessage() + ")",
+                    e.getSQLState(),
+                    e);
         }
         return new PgEngineException(what + " failed: " + e.getMessage(), e.getSQLState(), e);
     }

@@ -112,4 +112,36 @@ class SnapshotSessionTest {
             blocker.rollback();
         }
     }
+
+    @Test
+    void ddlQueuedBehindTheSnapshotLocksFailsAWorkerCopyInsteadOfDeadlocking() throws Exception {
+        java.util.concurrent.ExecutorService ddl = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> alter;
+            try (SnapshotSession s = SnapshotSession.begin(PgTestDatabase.FACTORY, db.info, Duration.ofSeconds(1))) {
+                s.lockTables(List.of(EVENTS));
+                Connection w = s.openWorker();
+                alter = ddl.submit(() -> {
+                    db.execute("ALTER TABLE \"Audit\".\"EventLog\" ADD COLUMN extra int");
+                    return null;
+                });
+                // wait until the ALTER is queued on the lock
+                for (int i = 0; i < 100 && db.queryString("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND query LIKE 'ALTER TABLE%'").equals("0"); i++) {
+                    Thread.sleep(50);
+                }
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> new CopyStreamer().copyOut(
+                                w, EVENTS, List.of("id"), CopyStreamer.Format.TEXT, new ByteArrayOutputStream()))
+                        .isInstanceOf(PgEngineException.class)
+                        .hasMessageContaining("\"Audit\".\"EventLog\"")
+                        .hasMessageContaining("concurrent DDL");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            }
+            alter.get(10, java.util.concurrent.TimeUnit.SECONDS); // proceeds once the backup let go
+        } finally {
+            ddl.shutdownNow();
+            db.execute("ALTER TABLE \"Audit\".\"EventLog\" DROP COLUMN IF EXISTS extra");
+        }
+    }
 }
