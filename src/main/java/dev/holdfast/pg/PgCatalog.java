@@ -210,8 +210,8 @@ public record PgCatalog(
                     b.ref = new TableRef(rs.getString(2), rs.getString(3));
                     b.partitioned = "p".equals(rs.getString(4));
                     b.estimatedRows = rs.getLong(5);
-                    String ps_ = rs.getString(6);
-                    b.parent = ps_ == null ? null : new TableRef(ps_, rs.getString(7));
+                    String parentSchema = rs.getString(6);
+                    b.parent = parentSchema == null ? null : new TableRef(parentSchema, rs.getString(7));
                     b.bound = rs.getString(8);
                     byOid.put(b.oid, b);
                     builders.add(b);

@@ -3,7 +3,6 @@ package dev.holdfast.pg;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,7 +252,7 @@ public final class PgTools {
      * kept bounded. Connection settings travel in the environment; inherited PG* variables are dropped so
      * the tool connects where the caller said and nowhere else.
      */
-    RunResult run(List<String> command, PgConnectionInfo db, InputStream in, OutputStream out) {
+    static RunResult run(List<String> command, PgConnectionInfo db, InputStream in, OutputStream out) {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("PG"));
@@ -368,8 +367,7 @@ public final class PgTools {
 
     private static ToolVersion version(Path executable) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        PgTools runner = new PgTools(executable, executable);
-        RunResult r = runner.run(List.of(executable.toString(), "--version"), null, null, out);
+        RunResult r = run(List.of(executable.toString(), "--version"), null, null, out);
         String text = out.toString(StandardCharsets.UTF_8).strip();
         Matcher m = VERSION.matcher(text);
         if (r.exitCode() != 0 || !m.find()) {
@@ -400,7 +398,7 @@ public final class PgTools {
                     }
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // the pipe closes when the process dies; its exit code carries the failure
             }
         }
 

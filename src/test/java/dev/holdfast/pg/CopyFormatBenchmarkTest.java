@@ -54,7 +54,10 @@ class CopyFormatBenchmarkTest {
             long t0 = System.nanoTime();
             db.execute(DATA);
             db.execute("VACUUM ANALYZE"); // alone: VACUUM refuses to run in a multi-statement string
-            line(report, "data generated in %.1f s; heap max %d MB", secs(t0), Runtime.getRuntime().maxMemory() >> 20);
+            line(report, "data generated in %.1f s; heap max %d MB; load average %.1f on %d cores", secs(t0),
+                    Runtime.getRuntime().maxMemory() >> 20,
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    Runtime.getRuntime().availableProcessors());
             try (SnapshotSession s = SnapshotSession.begin(PgTestDatabase.FACTORY, db.info, Duration.ofSeconds(10))) {
                 PgCatalog catalog = PgCatalog.read(s.coordinator());
                 long total = 0;
@@ -95,16 +98,33 @@ class CopyFormatBenchmarkTest {
                     }
                 }
 
-                // one big table: whole on one worker vs two page ranges on two workers, text + zstd
+                // one big table: whole on one worker vs two page ranges on two workers, raw and text + zstd
                 TableRef big = TABLES.get(0);
                 List<String> cols = catalog.table(big).orElseThrow().copyColumns();
-                long a = System.nanoTime();
-                copy(w, catalog, big, CopyStreamer.Format.TEXT, true);
-                double one = secs(a);
                 List<Connection> two = s.openWorkers(2);
                 List<CopyStreamer.CtidRange> ranges = CopyStreamer.pageRanges(w, big, 2, 1024);
                 ExecutorService pool = Executors.newFixedThreadPool(2);
                 try {
+                    long a = System.nanoTime();
+                    copy(w, catalog, big, CopyStreamer.Format.TEXT, false);
+                    double oneRaw = secs(a);
+                    a = System.nanoTime();
+                    List<Future<Long>> rawParts = new ArrayList<>();
+                    for (int i = 0; i < 2; i++) {
+                        Connection c = two.get(i);
+                        CopyStreamer.CtidRange r = ranges.get(i);
+                        rawParts.add(pool.submit(
+                                () -> new CopyStreamer().copyOut(c, big, cols, CopyStreamer.Format.TEXT, r, new Counting()).rows()));
+                    }
+                    for (Future<Long> p : rawParts) {
+                        p.get();
+                    }
+                    double splitRaw = secs(a);
+                    line(report, "range split %s text raw: 1 worker %.2f s, 2 workers x 1 range %.2f s (%.2fx)", big.name(),
+                            oneRaw, splitRaw, oneRaw / splitRaw);
+                    a = System.nanoTime();
+                    copy(w, catalog, big, CopyStreamer.Format.TEXT, true);
+                    double one = secs(a);
                     a = System.nanoTime();
                     List<Future<Long>> parts = new ArrayList<>();
                     for (int i = 0; i < 2; i++) {
@@ -139,7 +159,8 @@ class CopyFormatBenchmarkTest {
                         .inheritIO()
                         .start();
                 assertThat(p.waitFor()).isZero();
-                line(report, "pg_dump -Fc: %.2f s, %.1f MB", secs(a), mb(Files.size(dump)));
+                line(report, "pg_dump -Fc: %.2f s, %.1f MB; load average now %.1f", secs(a), mb(Files.size(dump)),
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             } finally {
                 Files.deleteIfExists(dump);
             }
