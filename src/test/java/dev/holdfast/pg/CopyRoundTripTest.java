@@ -98,6 +98,29 @@ class CopyRoundTripTest {
     }
 
     @Test
+    void schemaDumpLeavesOutExactlyWhatTheSelectionExcludesEvenWithQuotedNames() throws Exception {
+        try (SnapshotSession s = SnapshotSession.begin(PgTestDatabase.FACTORY, source.info, Duration.ofSeconds(10))) {
+            PgCatalog catalog = PgCatalog.read(s.coordinator());
+            Selection.Result selection = Selection.all()
+                    .withExcludeSchemas("Aud*")
+                    .withExcludeTables("Order", "public.select")
+                    .withSchemaOnlyTables("sales.*")
+                    .apply(catalog);
+            s.lockTables(selection.tableRefs());
+            ByteArrayOutputStream schema = new ByteArrayOutputStream();
+            tools.dumpSchema(source.info, s.snapshotId(), PgTools.DumpFilter.of(selection), s.lockTimeout(), schema);
+            List<String> toc = tools.list(new ByteArrayInputStream(schema.toByteArray()));
+            assertThat(toc).noneMatch(l -> l.contains("TABLE public Order ") || l.contains("TABLE public select "))
+                    .noneMatch(l -> l.contains(" Audit "))
+                    .noneMatch(l -> l.contains(" holdfast "))
+                    .noneMatch(l -> l.contains("select_order_fk") || l.contains("order_customer_fk"))
+                    .anyMatch(l -> l.contains("TABLE public a "))
+                    .anyMatch(l -> l.contains("TABLE sales customer "))
+                    .anyMatch(l -> l.contains("TABLE sales measurement_2025 "));
+        }
+    }
+
+    @Test
     void pageRangesTogetherCopyExactlyTheWholeTable() throws Exception {
         source.execute("CREATE TABLE public.wide AS SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 20000) g;"
                 + "DELETE FROM public.wide WHERE id % 7 = 0");
