@@ -23,6 +23,15 @@ public interface HoldfastConfig {
     /** REST API limits. */
     Api api();
 
+    /** Archive format settings. */
+    Archive archive();
+
+    /** How table data is read. */
+    Copy copy();
+
+    /** PostgreSQL client tools. */
+    Pg pg();
+
     /** Security switches beyond what {@code quarkus.oidc.*} configures. */
     Security security();
 
@@ -89,6 +98,47 @@ public interface HoldfastConfig {
         /** Largest page size a list endpoint accepts. */
         @WithDefault("200")
         int maxPageSize();
+    }
+
+    /** Archive settings. */
+    interface Archive {
+        /** Largest archive a backup may produce; enforced while streaming. The seed's BACKUP_MAX_FILE_SIZE. */
+        @WithDefault("10G")
+        io.quarkus.runtime.configuration.MemorySize maxSize();
+
+        /** Default codec of archive entries: zstd, gzip or none. The seed's BACKUP_USE_COMPRESSION. */
+        @WithDefault("zstd")
+        String compression();
+
+        /** Compression level; zstd 1-19 (default 3), gzip 1-9 (default 6). */
+        java.util.OptionalInt level();
+
+        /** Mode of archive files, octal. The seed's BACKUP_FILE_PERMISSIONS. */
+        @WithDefault("0600")
+        String fileMode();
+
+        /** Re-read the stored archive and check every checksum before a backup is SUCCEEDED. */
+        @WithDefault("true")
+        boolean verifyAfterWrite();
+    }
+
+    /** Table data reading. */
+    interface Copy {
+        /** Tables dumped at once (worker connections per backup); default: available processors. */
+        java.util.OptionalInt parallelism();
+
+        /**
+         * How long a backup waits for its ACCESS SHARE locks (and pg_dump for its own) before failing; a
+         * concurrent DDL statement then fails the backup clearly instead of blocking the database.
+         */
+        @WithDefault("10s")
+        Duration lockTimeout();
+    }
+
+    /** PostgreSQL client tools. */
+    interface Pg {
+        /** Directory of pg_dump and pg_restore; default: found on PATH. Their major version must be ≥ the server's. */
+        Optional<java.nio.file.Path> binDir();
     }
 
     /** Security settings. */

@@ -39,4 +39,10 @@ public interface ArchiveStorage {
 
     /** Bytes still available to new archives, when the backend has such a limit. */
     OptionalLong freeBytes() throws IOException;
+
+    /**
+     * Removes what an interrupted write of {@code key} left behind (a process killed mid-backup cannot
+     * abort its own write); the instance that records the failure calls it.
+     */
+    void discardPartial(String key) throws IOException;
 }

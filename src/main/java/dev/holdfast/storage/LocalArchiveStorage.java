@@ -205,6 +205,24 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         return removed;
     }
 
+    @Override
+    public void discardPartial(String key) throws IOException {
+        validateKey(key);
+        String prefix = "." + key + ".tmp-";
+        boolean removed = false;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) && TEMP.matcher(name).matches()) {
+                    removed |= Files.deleteIfExists(p);
+                }
+            }
+        }
+        if (removed) {
+            syncDirectory(root);
+        }
+    }
+
     /** Startup cleanup: temps untouched for an hour cannot belong to a live writer. */
     public int cleanupStaleTemps() throws IOException {
         return cleanupStaleTemps(Duration.ofHours(1));

@@ -1,0 +1,112 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A backup in the catalog: what was asked for, how it went, and where its archive is. */
+@Entity
+@Table(name = "backup")
+public class Backup extends PanacheEntityBase {
+    @Id
+    public UUID id;
+
+    @Column(nullable = false)
+    public String name;
+
+    public String description;
+
+    @Convert(converter = BackupTypeConverter.class)
+    @Column(name = "backup_type", nullable = false)
+    public BackupType backupType;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public BackupStatus status;
+
+    /** Database source names covered. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public JsonNode databases;
+
+    /** Media source names covered. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public JsonNode media;
+
+    @Column(name = "source_names", nullable = false)
+    public String sourceNames;
+
+    /** The request's options (compression, selection), as given. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public JsonNode options;
+
+    @Column(name = "job_id")
+    public UUID jobId;
+
+    @Column(name = "storage_key")
+    public String storageKey;
+
+    @Column(name = "size_bytes")
+    public Long sizeBytes;
+
+    public String sha256;
+
+    @Column(name = "manifest_sha256")
+    public String manifestSha256;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public JsonNode summary;
+
+    @Column(name = "created_at", nullable = false)
+    public OffsetDateTime createdAt;
+
+    @Column(name = "started_at")
+    public OffsetDateTime startedAt;
+
+    @Column(name = "finished_at")
+    public OffsetDateTime finishedAt;
+
+    public String error;
+
+    @Column(name = "created_by")
+    public String createdBy;
+
+    @Column(name = "protected")
+    public boolean protectedFromDeletion;
+
+    @Column(name = "verified_at")
+    public OffsetDateTime verifiedAt;
+
+    @Column(name = "verify_ok")
+    public Boolean verifyOk;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "verify_failures")
+    public JsonNode verifyFailures;
+
+    /** Converts the type to its lower-case catalog value. */
+    @jakarta.persistence.Converter
+    public static class BackupTypeConverter implements jakarta.persistence.AttributeConverter<BackupType, String> {
+        @Override
+        public String convertToDatabaseColumn(BackupType t) {
+            return t == null ? null : t.jsonName();
+        }
+
+        @Override
+        public BackupType convertToEntityAttribute(String s) {
+            return s == null ? null : BackupType.fromJson(s);
+        }
+    }
+}

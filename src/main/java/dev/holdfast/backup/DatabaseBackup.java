@@ -1,0 +1,242 @@
+package dev.holdfast.backup;
+
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.EntryBuilder;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.EntryNames;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.job.JobContext;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.CopyStreamer;
+import dev.holdfast.pg.FkGraph;
+import dev.holdfast.pg.PgCatalog;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.pg.Selection;
+import dev.holdfast.pg.SnapshotSession;
+import dev.holdfast.pg.TableRef;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * Backs up one database into an open archive: one exported snapshot shared by the schema dump and
+ * by parallel COPY workers (largest tables first), each table streamed through compression and
+ * SHA-256 into its own entry. Returns the manifest section describing what was written.
+ */
+public class DatabaseBackup {
+    /** Receives progress: raw bytes copied so far and tables finished. */
+    public interface ProgressSink {
+        void update(String source, long bytesDone, long bytesTotal, int tablesDone, int tablesTotal, String current);
+    }
+
+    private final ConnectionFactory connections;
+    private final PgTools tools;
+    private final int parallelism;
+    private final Duration lockTimeout;
+    private final CopyStreamer copy = new CopyStreamer();
+
+    public DatabaseBackup(ConnectionFactory connections, PgTools tools, int parallelism, Duration lockTimeout) {
+        this.connections = connections;
+        this.tools = tools;
+        this.parallelism = Math.max(1, parallelism);
+        this.lockTimeout = lockTimeout;
+    }
+
+    /** Dumps the source into {@code writer} and returns its manifest section. */
+    public Manifest.DatabaseSection run(String source, PgConnectionInfo db, Selection selection, Codec codec,
+            ArchiveWriter writer, JobContext ctx, ProgressSink progress) throws Exception {
+        try (SnapshotSession session = SnapshotSession.begin(connections, db, lockTimeout)) {
+            Instant snapshotTime = Instant.now();
+            Connection coord = session.coordinator();
+            PgCatalog catalog = PgCatalog.read(coord);
+            String serverVersion = queryString(coord, "SHOW server_version");
+            PgTools.ToolVersion pgDump = tools.pgDumpVersion();
+            PgTools.requireCompatible(pgDump, catalog.serverVersionNum());
+            Selection.Result selected = selection.apply(catalog);
+            session.lockTables(selected.tableRefs());
+            ctx.checkpoint();
+
+            List<PgCatalog.Table> data = FkGraph.dumpOrder(selected.dataTables());
+            long bytesTotal = data.stream().mapToLong(PgCatalog.Table::sizeBytes).sum();
+            int workers = Math.max(1, Math.min(parallelism, data.size()));
+            List<Connection> conns = session.openWorkers(workers);
+
+            AtomicLong bytesDone = new AtomicLong();
+            Map<TableRef, Long> rows = new ConcurrentHashMap<>();
+            Map<TableRef, String> entries = new ConcurrentHashMap<>();
+            Set<TableRef> finished = ConcurrentHashMap.newKeySet();
+            ConcurrentLinkedQueue<PgCatalog.Table> queue = new ConcurrentLinkedQueue<>(data);
+            progress.update(source, 0, bytesTotal, 0, data.size(), null);
+
+            ExecutorService pool = Executors.newFixedThreadPool(workers + 1, r -> {
+                Thread t = new Thread(r, "holdfast-dump-" + source);
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                String schemaEntry = EntryNames.schema(source);
+                futures.add(pool.submit(() -> {
+                    // pg_dump's custom format is compressed already: stored as is.
+                    try (EntryBuilder b = writer.openEntry(schemaEntry, EntryInfo.KIND_SCHEMA, Codec.NONE)) {
+                        tools.dumpSchema(db, session.snapshotId(), PgTools.DumpFilter.of(selected), lockTimeout,
+                                new Checkpointing(b, ctx, null));
+                        b.commit();
+                    }
+                    return null;
+                }));
+                for (Connection worker : conns) {
+                    futures.add(pool.submit(() -> {
+                        PgCatalog.Table t;
+                        while ((t = queue.poll()) != null) {
+                            ctx.checkpoint();
+                            String name = EntryNames.tableData(source, t.ref().schema(), t.ref().name(), codec);
+                            progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                                    t.ref().dotted());
+                            try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
+                                CopyStreamer.CopyResult r = copy.copyOut(worker, t.ref(), t.copyColumns(),
+                                        CopyStreamer.Format.TEXT, new Checkpointing(b, ctx, bytesDone));
+                                b.commit();
+                                rows.put(t.ref(), r.rows());
+                                entries.put(t.ref(), name);
+                            }
+                            finished.add(t.ref());
+                            progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                                    t.ref().dotted());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        queue.clear();
+                        futures.forEach(x -> x.cancel(true));
+                        Throwable cause = e.getCause();
+                        if (cause instanceof Exception ex) {
+                            throw ex;
+                        }
+                        throw e;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            return section(source, serverVersion, pgDump, session.snapshotId(), snapshotTime, catalog, selected,
+                    rows, entries);
+        }
+    }
+
+    private static Manifest.DatabaseSection section(String source, String serverVersion, PgTools.ToolVersion pgDump,
+            String snapshotId, Instant snapshotTime, PgCatalog catalog, Selection.Result selected,
+            Map<TableRef, Long> rows, Map<TableRef, String> entries) {
+        FkGraph graph = FkGraph.of(catalog, selected.tableRefs());
+        Map<TableRef, PgCatalog.Table> byRef = new HashMap<>();
+        selected.tables().forEach(t -> byRef.put(t.ref(), t));
+        List<Manifest.TableEntry> tables = new ArrayList<>();
+        for (TableRef ref : graph.restoreOrder()) {
+            String entry = entries.get(ref);
+            if (entry == null) {
+                continue; // partitioned parents and schema-only tables carry no data
+            }
+            PgCatalog.Table t = byRef.get(ref);
+            tables.add(new Manifest.TableEntry(ref.schema(), ref.name(), t.copyColumns(), rows.get(ref), entry,
+                    Map.of()));
+        }
+        Map<String, Boolean> deferrable = catalog.foreignKeys().stream()
+                .collect(Collectors.toMap(fk -> fk.from().dotted() + "/" + fk.name(),
+                        PgCatalog.ForeignKey::deferrable, (a, b) -> a));
+        List<Manifest.FkEdge> edges = graph.edges().stream()
+                .map(e -> new Manifest.FkEdge(e.constraint(), ref(e.from()), ref(e.to()),
+                        deferrable.getOrDefault(e.from().dotted() + "/" + e.constraint(), false)))
+                .toList();
+        List<List<Manifest.TableRef>> cycles = graph.cycles().stream()
+                .map(c -> c.tables().stream().map(DatabaseBackup::ref).toList())
+                .toList();
+        Set<TableRef> selectedRefs = Set.copyOf(selected.tableRefs());
+        List<Manifest.SequenceEntry> sequences = catalog.sequences().stream()
+                .filter(s -> !selected.excludedSchemas().contains(s.ref().schema()))
+                .filter(s -> s.ownedByTable().map(selectedRefs::contains).orElse(true))
+                .map(s -> new Manifest.SequenceEntry(s.ref().schema(), s.ref().name(), s.lastValue(), s.isCalled(),
+                        s.ownedByTable().map(t -> t.dotted() + "." + s.ownedByColumn().orElse("")).orElse(null)))
+                .toList();
+        List<String> warnings = new ArrayList<>(selected.warnings());
+        for (PgCatalog.Table t : selected.schemaOnly()) {
+            warnings.add("Rows of " + t.ref().dotted() + " were left out on request (schema only)");
+        }
+        Map<String, com.fasterxml.jackson.databind.JsonNode> ext = new HashMap<>();
+        var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        var breaking = f.arrayNode();
+        graph.cycles().forEach(c -> c.breakingConstraints().forEach(breaking::add));
+        ext.put("cycle_breaking_constraints", breaking);
+        var schemaOnly = f.arrayNode();
+        selected.schemaOnly().forEach(t -> schemaOnly.add(t.ref().dotted()));
+        ext.put("schema_only_tables", schemaOnly);
+        return new Manifest.DatabaseSection(source, serverVersion, pgDump.text(), snapshotId, snapshotTime, "text",
+                EntryNames.schema(source), tables, edges, cycles, sequences, Collections.unmodifiableList(warnings),
+                ext);
+    }
+
+    private static Manifest.TableRef ref(TableRef t) {
+        return new Manifest.TableRef(t.schema(), t.name());
+    }
+
+    private static String queryString(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Passes bytes on, counting them, and stops the copy at the job's next checkpoint. */
+    private static final class Checkpointing extends FilterOutputStream {
+        private final JobContext ctx;
+        private final AtomicLong counter;
+
+        Checkpointing(OutputStream out, JobContext ctx, AtomicLong counter) {
+            super(out);
+            this.ctx = ctx;
+            this.counter = counter;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ctx.checkpoint();
+            out.write(b, off, len);
+            if (counter != null) {
+                counter.addAndGet(len);
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush(); // the entry builder is committed or aborted by its owner
+        }
+    }
+}
