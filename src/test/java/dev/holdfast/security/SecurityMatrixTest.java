@@ -129,6 +129,6 @@ class SecurityMatrixTest {
     void viewerSeesSourcesWithoutAnySecret() {
         String body = given().auth().oauth2(Tokens.viewer()).get("/api/sources").then().statusCode(200)
                 .extract().asString();
-        assertThat(body).contains("\"name\":\"default\"").doesNotContain("password");
+        assertThat(body).contains("\"name\":\"app\"").doesNotContain("password");
     }
 }

@@ -17,6 +17,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     public static final String SERVER = System.getenv().getOrDefault("HOLDFAST_TEST_PG", "127.0.0.1:5432");
     /** The catalog database the service under test uses. */
     public static final String CATALOG_DB = "holdfast_test";
+    /** The database the tests back up and restore (source {@code app}). */
+    public static final String APP_DB = "holdfast_app_test";
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
     public static String url(String database) {
@@ -56,7 +58,9 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         ensureDatabase(CATALOG_DB);
-        return Map.of("quarkus.datasource.jdbc.url", url(CATALOG_DB), "quarkus.datasource.username", USER);
+        ensureDatabase(APP_DB);
+        return Map.of("quarkus.datasource.jdbc.url", url(CATALOG_DB), "quarkus.datasource.username", USER,
+                "holdfast-test.app-url", url(APP_DB));
     }
 
     @Override

@@ -1,0 +1,223 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.ArchiveSummary;
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.VerificationReport;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.JobContext;
+import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobState;
+import dev.holdfast.job.Progress;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.storage.ArchiveStorage;
+import dev.holdfast.storage.WritableArchive;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs a backup job: streams every selected database into one archive in storage, commits it
+ * durably, re-reads it and checks every checksum, and only then marks the backup SUCCEEDED.
+ */
+@ApplicationScoped
+public class BackupJobHandler implements JobHandler {
+    @Inject
+    BackupService backups;
+
+    @Inject
+    SourceRegistry sources;
+
+    @Inject
+    ArchiveStorage storage;
+
+    @Inject
+    HoldfastConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Override
+    public String type() {
+        return BackupService.BACKUP_JOB;
+    }
+
+    @Override
+    public JsonNode run(JobContext ctx) throws Exception {
+        BackupService.BackupJobPayload payload = ctx.payload(BackupService.BackupJobPayload.class);
+        Backup b = backups.start(payload.backupId());
+        BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
+        Codec codec = Codec.fromName(options.compression());
+        List<String> dbs = new ArrayList<>();
+        b.databases.forEach(n -> dbs.add(n.asText()));
+
+        Path spool = spoolDir();
+        ArchiveWriter.Options writerOptions = ArchiveWriter.Options.defaults(spool,
+                config.archive().maxSize().asLongValue());
+        if (config.archive().level().isPresent() && codec != Codec.NONE) {
+            int level = config.archive().level().getAsInt();
+            writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level) : writerOptions.withGzipLevel(level);
+        }
+        PgTools tools = PgTools.locate(config.pg().binDir());
+        int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+        DatabaseBackup engine = new DatabaseBackup(ConnectionFactory.driverManager(), tools, parallelism,
+                config.copy().lockTimeout());
+        long started = System.nanoTime();
+
+        Map<String, long[]> perSource = new ConcurrentHashMap<>();
+        DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current) -> {
+            perSource.put(source, new long[] {done, total, tDone, tTotal});
+            long bd = 0;
+            long bt = 0;
+            long id = 0;
+            long it = 0;
+            for (long[] v : perSource.values()) {
+                bd += v[0];
+                bt += v[1];
+                id += v[2];
+                it += v[3];
+            }
+            // Catalog sizes are estimates: never claim 100% before the archive is stored.
+            Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
+            ctx.progress(new Progress("copy", percent, bd, bt, id, it, current == null ? null : source + ":" + current,
+                    null, "Copying tables of " + source));
+        };
+
+        List<Manifest.DatabaseSection> sections = new ArrayList<>();
+        ArchiveSummary summary;
+        try (WritableArchive out = storage.create(b.storageKey);
+                ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions)) {
+            for (String name : dbs) {
+                SourceRegistry.DatabaseSource src = sources.databases().get(name);
+                if (src == null) {
+                    throw new IllegalStateException("Database source '" + name + "' is no longer configured");
+                }
+                ctx.progress(Progress.phase("snapshot", "Opening a consistent snapshot of " + name));
+                PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
+                        src.password().orElse(null));
+                sections.add(engine.run(name, info, options.selection(), codec, writer, ctx, sink));
+            }
+            ctx.checkpoint();
+            Manifest manifest = Manifest.of(b.id.toString(), b.name, b.backupType.jsonName(), Instant.now())
+                    .withDatabases(sections)
+                    .withTools(Map.of("holdfast", version()));
+            summary = writer.finish(manifest);
+            ctx.checkpoint();
+            ctx.progress(new Progress("store", 96.0, null, null, null, null, null, null,
+                    "Making the archive durable"));
+            out.commit();
+        }
+        boolean verified = false;
+        if (config.archive().verifyAfterWrite()) {
+            ctx.progress(new Progress("verify", 97.0, null, null, null, null, null, null,
+                    "Re-reading the stored archive and checking every checksum"));
+            VerifyJobHandler.Outcome v = VerifyJobHandler.check(storage, b.storageKey, summary.archiveSha256());
+            if (!v.report().ok() || !v.archiveShaMatches()) {
+                throw new IllegalStateException("The stored archive failed verification: " + v.describe());
+            }
+            verified = true;
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        JsonNode summaryJson = summarize(summary, millis);
+        backups.succeed(b.id, summary, summaryJson, verified);
+        ctx.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));
+        ObjectNode result = mapper.createObjectNode();
+        result.put("backup_id", b.id.toString());
+        result.put("size_bytes", summary.archiveBytes());
+        result.put("sha256", summary.archiveSha256());
+        result.put("duration_ms", millis);
+        return result;
+    }
+
+    @Override
+    public void onFailure(JobOutcome outcome) {
+        BackupService.BackupJobPayload p = mapper.convertValue(outcome.payload(), BackupService.BackupJobPayload.class);
+        backups.fail(p.backupId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED : BackupStatus.FAILED,
+                outcome.error());
+    }
+
+    private Path spoolDir() throws java.io.IOException {
+        Path dir = Path.of(config.storage().local().root()).resolve(".spool");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return dir;
+    }
+
+    private JsonNode summarize(ArchiveSummary archive, long millis) {
+        Manifest m = archive.manifest();
+        ObjectNode root = mapper.createObjectNode();
+        root.put("format_version", m.formatVersion());
+        root.put("duration_ms", millis);
+        root.put("entries", m.entries().size());
+        root.put("archive_bytes", archive.archiveBytes());
+        root.set("tools", mapper.valueToTree(m.tools()));
+        Map<String, EntryInfo> byName = new HashMap<>();
+        m.entries().forEach(e -> byName.put(e.name(), e));
+        ArrayNode dbs = root.putArray("databases");
+        for (Manifest.DatabaseSection s : m.databases()) {
+            ObjectNode d = dbs.addObject();
+            d.put("source", s.source());
+            d.put("server_version", s.serverVersion());
+            d.put("pg_dump_version", s.pgDumpVersion());
+            d.put("snapshot_time", s.snapshotTime().toString());
+            long rows = 0;
+            long raw = 0;
+            long stored = 0;
+            ArrayNode tables = mapper.createArrayNode();
+            for (Manifest.TableEntry t : s.tables()) {
+                EntryInfo e = byName.get(t.entry());
+                rows += t.rowCount();
+                raw += e.rawSize();
+                stored += e.storedSize();
+                ObjectNode tn = tables.addObject();
+                tn.put("schema", t.schema());
+                tn.put("name", t.name());
+                tn.put("rows", t.rowCount());
+                tn.put("raw_bytes", e.rawSize());
+                tn.put("stored_bytes", e.storedSize());
+                tn.put("codec", e.codec().jsonName());
+                tn.put("sha256", e.sha256());
+            }
+            d.put("table_count", s.tables().size());
+            d.put("rows", rows);
+            d.put("raw_bytes", raw);
+            d.put("stored_bytes", stored);
+            d.set("tables", tables);
+            d.put("fk_edges", s.fkEdges().size());
+            d.set("cycles", mapper.valueToTree(s.cycles()));
+            d.put("sequences", s.sequences().size());
+            d.set("warnings", mapper.valueToTree(s.warnings()));
+        }
+        return root;
+    }
+
+    static String version() {
+        String v = BackupJobHandler.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Reads every byte of an archive (used by verification to hash it whole). */
+    static long drain(InputStream in) throws java.io.IOException {
+        return in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+}

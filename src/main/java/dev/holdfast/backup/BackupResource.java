@@ -1,0 +1,259 @@
+package dev.holdfast.backup;
+
+import dev.holdfast.api.ApiException;
+import dev.holdfast.api.PageRequest;
+import dev.holdfast.api.Problem;
+import dev.holdfast.api.Roles;
+import dev.holdfast.job.JobEventStream;
+import dev.holdfast.job.JobView;
+import dev.holdfast.security.CurrentUser;
+import dev.holdfast.storage.ArchiveStorage;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** The backup catalog over HTTP: create, list, inspect, follow, verify, download and delete. */
+@Path("/api/backups")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Backups", description = "Full, database and media backups")
+@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "403", description = "The token lacks the required role",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class BackupResource {
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+
+    @Inject
+    BackupService backups;
+
+    @Inject
+    JobEventStream events;
+
+    @Inject
+    ArchiveStorage storage;
+
+    @Inject
+    CurrentUser user;
+
+    /** A created backup and the job that runs it. */
+    public record Created(BackupView backup, UUID jobId) {}
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Create a backup", description = """
+            Role: backup-operator. Records the backup and queues its job; the response is immediate. Follow it \
+            with GET /api/backups/{id}/progress. The backup is SUCCEEDED only once its archive is durably \
+            stored and every checksum was re-read and verified.""")
+    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = BackupRequest.class)))
+    @APIResponse(responseCode = "202", description = "Backup queued; Location points at it")
+    @APIResponse(responseCode = "400", description = "Invalid request (unknown source, bad option)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "Request body too large",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response create(@Valid BackupRequest request, @Context UriInfo uri) {
+        BackupRequest req = request == null
+                ? new BackupRequest(null, null, null, null, null, null, null, null, null, null, null, null, null)
+                : request;
+        BackupView b = backups.create(req, user.subject());
+        return Response.accepted(new Created(b, b.jobId()))
+                .location(uri.getBaseUriBuilder().path("api/backups").path(b.id().toString()).build())
+                .build();
+    }
+
+    @GET
+    @RolesAllowed(Roles.VIEWER)
+    @Operation(summary = "List backups", description = """
+            Role: backup-viewer. Newest first by default. Sort fields: created_at, finished_at, name, status, \
+            size_bytes, backup_type.""")
+    @APIResponse(responseCode = "200", description = "A page of backups")
+    @APIResponse(responseCode = "400", description = "Invalid filter, paging or sort parameter",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public PageRequest.Page<BackupView> list(
+            @QueryParam("status") @Parameter(description = "Only backups in this status") BackupStatus status,
+            @QueryParam("type") @Parameter(description = "full, database or media") String type,
+            @QueryParam("source") @Parameter(description = "Only backups covering this source") String source,
+            @QueryParam("created_from") @Parameter(description = "Created at or after (ISO-8601)")
+                    OffsetDateTime from,
+            @QueryParam("created_to") @Parameter(description = "Created before (ISO-8601)") OffsetDateTime to,
+            @QueryParam("q") @Parameter(description = "Text searched in name and description") String q,
+            @Valid @BeanParam PageRequest page) {
+        BackupType t = null;
+        if (type != null && !type.isBlank()) {
+            try {
+                t = BackupType.fromJson(type);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.BadRequest.field("type", "'" + type + "' is not one of [full, database, media]");
+            }
+        }
+        return backups.list(new BackupService.Filter(status, t, source, from, to, q), page);
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed(Roles.VIEWER)
+    @Operation(summary = "Get a backup", description = """
+            Role: backup-viewer. With the manifest summary: per database the tables in restore order, rows, \
+            raw and stored sizes, codecs and SHA-256, FK cycles, warnings, tool versions and duration.""")
+    @APIResponse(responseCode = "200", description = "The backup")
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public BackupView get(@PathParam("id") UUID id) {
+        return backups.get(id);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Delete a backup", description = "Role: backup-admin. Removes the archive, then the "
+            + "catalog entry.")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The backup is protected, queued or running",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response delete(@PathParam("id") UUID id) {
+        backups.delete(id);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{id}/verify")
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Verify a backup", description = """
+            Role: backup-operator. Queues a job that re-reads the archive and checks every entry's SHA-256, the \
+            manifest's checksum and the archive's SHA-256; the outcome and each failing entry are recorded on \
+            the backup (verified_at, verify_ok, verify_failures).""")
+    @APIResponse(responseCode = "202", description = "Verification queued: the job")
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response verify(@PathParam("id") UUID id, @Context UriInfo uri) {
+        JobView job = backups.verify(id, user.subject());
+        return Response.accepted(job)
+                .location(uri.getBaseUriBuilder().path("api/jobs").path(job.id().toString()).build())
+                .build();
+    }
+
+    @GET
+    @Path("{id}/progress")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RolesAllowed(Roles.VIEWER)
+    @Blocking
+    @Operation(summary = "Follow a backup live (Server-Sent Events)", description = """
+            Role: backup-viewer. The event stream of the backup's job, as GET /api/jobs/{id}/events: `state`, \
+            then `progress` (phase snapshot/copy/store/verify, bytes and tables done and total against the \
+            catalog's size estimate, current table, ETA), then `end`.""")
+    @APIResponse(responseCode = "200", description = "An event stream")
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Multi<OutboundSseEvent> progress(@PathParam("id") UUID id, @Context Sse sse) {
+        return events.stream(backups.jobOf(id), sse);
+    }
+
+    @GET
+    @Path("{id}/download")
+    @Produces({"application/x-tar", MediaType.APPLICATION_JSON})
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Download a backup's archive", description = """
+            Role: backup-admin. Streams the archive (a tar, see docs/archive-format.md) with Content-Length, \
+            its SHA-256 in the Digest and X-Holdfast-SHA256 headers, and single Range requests (206).""")
+    @APIResponse(responseCode = "200", description = "The archive",
+            content = @Content(mediaType = "application/x-tar"))
+    @APIResponse(responseCode = "206", description = "The requested byte range")
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "416", description = "Range not satisfiable",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response download(@PathParam("id") UUID id, @HeaderParam("Range") String range) throws Exception {
+        BackupView b = backups.get(id);
+        if (b.status() != BackupStatus.SUCCEEDED) {
+            throw new ApiException.Conflict("Backup " + id + " is " + b.status() + " and has no archive");
+        }
+        String key = id + ".tar";
+        long size = storage.size(key);
+        long start = 0;
+        long end = size - 1;
+        boolean partial = false;
+        if (range != null && !range.isBlank()) {
+            Matcher m = RANGE.matcher(range.trim());
+            if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+                if (m.group(1).isEmpty()) {
+                    start = Math.max(0, size - Long.parseLong(m.group(2)));
+                } else {
+                    start = Long.parseLong(m.group(1));
+                    if (!m.group(2).isEmpty()) {
+                        end = Math.min(end, Long.parseLong(m.group(2)));
+                    }
+                }
+                if (start >= size || start > end) {
+                    return Response.status(416)
+                            .type(Problem.MEDIA_TYPE)
+                            .header("Content-Range", "bytes */" + size)
+                            .entity(new Problem("https://holdfast.dev/problems/range-not-satisfiable",
+                                    "Range not satisfiable", 416, "The archive has " + size + " bytes; asked for "
+                                            + range, "/api/backups/" + id + "/download", java.util.List.of()))
+                            .build();
+                }
+                partial = true;
+            } // other forms (several ranges) are answered with the whole archive, as RFC 9110 allows
+        }
+        long from = start;
+        long length = end - start + 1;
+        StreamingOutput body = out -> {
+            try (InputStream in = storage.open(key, from, length)) {
+                in.transferTo(out);
+            }
+        };
+        String filename = b.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + id + ".tar";
+        Response.ResponseBuilder r = Response.status(partial ? 206 : 200)
+                .entity(body)
+                .type("application/x-tar")
+                .header("Content-Length", length)
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
+                .header("X-Holdfast-SHA256", b.sha256())
+                .header("Digest", "sha-256=" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(b.sha256())))
+                .header("ETag", "\"" + b.sha256() + "\"");
+        if (partial) {
+            r.header("Content-Range", "bytes " + start + "-" + end + "/" + size);
+        }
+        return r.build();
+    }
+}

@@ -1,0 +1,304 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.holdfast.api.ApiException;
+import dev.holdfast.api.PageRequest;
+import dev.holdfast.archive.ArchiveSummary;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.JobService;
+import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.storage.ArchiveStorage;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * The backup catalog: creates backups and their jobs, lists and deletes them, and records each
+ * step of a run in its own short transaction (never around the long I/O of the run itself).
+ */
+@ApplicationScoped
+public class BackupService {
+    private static final Logger LOG = Logger.getLogger(BackupService.class);
+    static final String BACKUP_JOB = "backup";
+    static final String VERIFY_JOB = "verify";
+    static final Map<String, String> SORT_FIELDS = Map.of("created_at", "createdAt", "name", "name", "status",
+            "status", "size_bytes", "sizeBytes", "finished_at", "finishedAt", "backup_type", "backupType");
+
+    @Inject
+    SourceRegistry sources;
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    HoldfastConfig config;
+
+    @Inject
+    ArchiveStorage storage;
+
+    /** Payload of backup and verify jobs. */
+    public record BackupJobPayload(UUID backupId) {}
+
+    /** Validates the request, records the backup and queues its job, in one transaction. */
+    @Transactional
+    public BackupView create(BackupRequest req, String user) {
+        BackupType type = req.backupType() == null ? BackupType.FULL : req.backupType();
+        List<String> dbs = List.of();
+        List<String> media = List.of();
+        if (type != BackupType.MEDIA) {
+            dbs = pick("databases", req.databases(), sources.databases().keySet());
+        }
+        boolean includeMedia = type == BackupType.MEDIA
+                || (type == BackupType.FULL && (req.includeMedia() == null || req.includeMedia()));
+        if (includeMedia) {
+            media = pick("media", req.media(), sources.media().keySet());
+        } else if (req.media() != null && !req.media().isEmpty()) {
+            throw ApiException.BadRequest.field("media", "a " + type.jsonName() + " backup without include_media "
+                    + "covers no media roots");
+        }
+        if (type == BackupType.MEDIA && media.isEmpty()) {
+            throw ApiException.BadRequest.field("backup_type", "no media root is configured "
+                    + "(holdfast.media.<name>.path), so a media backup would hold nothing");
+        }
+        if (!media.isEmpty()) {
+            throw ApiException.BadRequest.field("media", "media backups are not available in this version yet; "
+                    + "use backup_type database or include_media false");
+        }
+        if (type == BackupType.DATABASE && (req.includeMedia() != null && req.includeMedia())) {
+            throw ApiException.BadRequest.field("include_media", "a database backup holds no media");
+        }
+        String codec = req.compression() != null ? req.compression()
+                : Boolean.FALSE.equals(req.compressBackup()) ? "none" : config.archive().compression();
+        if (Boolean.FALSE.equals(req.compressBackup()) && req.compression() != null && !"none".equals(codec)) {
+            throw ApiException.BadRequest.field("compression", "conflicts with compress_backup false");
+        }
+        BackupOptions options = new BackupOptions(codec, BackupRequest.orEmpty(req.includeSchemas()),
+                BackupRequest.orEmpty(req.excludeSchemas()), BackupRequest.orEmpty(req.includeTables()),
+                BackupRequest.orEmpty(req.excludeTables()), BackupRequest.orEmpty(req.schemaOnlyTables()));
+
+        Backup b = new Backup();
+        b.id = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        b.name = req.name() == null || req.name().isBlank()
+                ? "backup-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT))
+                : req.name().strip();
+        b.description = req.description();
+        b.backupType = type;
+        b.status = BackupStatus.QUEUED;
+        b.databases = mapper.valueToTree(dbs);
+        b.media = mapper.valueToTree(media);
+        List<String> all = new ArrayList<>(dbs);
+        all.addAll(media);
+        b.sourceNames = "," + String.join(",", all) + ",";
+        b.options = mapper.valueToTree(options);
+        b.createdAt = now;
+        b.createdBy = user;
+        b.storageKey = b.id + ".tar";
+        b.persist();
+        b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
+        return BackupView.of(b, true);
+    }
+
+    private static List<String> pick(String field, List<String> asked, java.util.Set<String> known) {
+        if (asked == null || asked.isEmpty()) {
+            return List.copyOf(known);
+        }
+        List<ApiException.Violation> bad = new ArrayList<>();
+        for (int i = 0; i < asked.size(); i++) {
+            if (!known.contains(asked.get(i))) {
+                bad.add(new ApiException.Violation(field + "[" + i + "]",
+                        "unknown source '" + asked.get(i) + "'; configured: " + known));
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new ApiException.BadRequest(bad.get(0).field() + ": " + bad.get(0).message(), bad);
+        }
+        return List.copyOf(new LinkedHashSet<>(asked));
+    }
+
+    /** One backup with its manifest summary. */
+    @Transactional
+    public BackupView get(UUID id) {
+        return BackupView.of(find(id), true);
+    }
+
+    Backup find(UUID id) {
+        Backup b = Backup.findById(id);
+        if (b == null) {
+            throw new ApiException.NotFound("Backup", id);
+        }
+        return b;
+    }
+
+    /** Filters of the backup list. */
+    public record Filter(BackupStatus status, BackupType type, String source, OffsetDateTime createdFrom,
+            OffsetDateTime createdTo, String q) {}
+
+    /** A page of backups, newest first by default. */
+    @Transactional
+    public PageRequest.Page<BackupView> list(Filter f, PageRequest page) {
+        page.check(config.api().maxPageSize());
+        Sort sort = page.toSort(SORT_FIELDS, "created_at", Sort.Direction.Descending);
+        List<String> where = new ArrayList<>();
+        Parameters p = new Parameters();
+        if (f.status() != null) {
+            where.add("status = :status");
+            p.and("status", f.status());
+        }
+        if (f.type() != null) {
+            where.add("backupType = :type");
+            p.and("type", f.type());
+        }
+        if (f.source() != null && !f.source().isBlank()) {
+            where.add("sourceNames like :source");
+            p.and("source", "%," + f.source().replace("%", "").replace("_", "\\_") + ",%");
+        }
+        if (f.createdFrom() != null) {
+            where.add("createdAt >= :from");
+            p.and("from", f.createdFrom());
+        }
+        if (f.createdTo() != null) {
+            where.add("createdAt < :to");
+            p.and("to", f.createdTo());
+        }
+        if (f.q() != null && !f.q().isBlank()) {
+            where.add("(lower(name) like :q or lower(coalesce(description, '')) like :q)");
+            p.and("q", "%" + f.q().toLowerCase(Locale.ROOT).replace("%", "") + "%");
+        }
+        var query = where.isEmpty() ? Backup.<Backup>findAll(sort)
+                : Backup.<Backup>find(String.join(" and ", where), sort, p);
+        long total = query.count();
+        List<BackupView> items = query.page(page.page, page.size).list().stream()
+                .map(b -> BackupView.of(b, false)).toList();
+        return PageRequest.Page.of(items, page, total);
+    }
+
+    /**
+     * Deletes a finished backup: archive first, then the catalog row.
+     *
+     * @throws ApiException.Conflict when it is protected or still running
+     */
+    public void delete(UUID id) {
+        Backup b = readOnly(id);
+        if (b.status == BackupStatus.QUEUED || b.status == BackupStatus.RUNNING) {
+            throw new ApiException.Conflict("Backup " + id + " is " + b.status + "; cancel job " + b.jobId
+                    + " first");
+        }
+        if (b.protectedFromDeletion) {
+            throw new ApiException.Conflict("Backup " + id + " is protected; unprotect it before deleting it");
+        }
+        try {
+            if (b.storageKey != null) {
+                storage.delete(b.storageKey);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not delete the archive of backup " + id, e);
+        }
+        deleteRow(id);
+    }
+
+    @Transactional
+    Backup readOnly(UUID id) {
+        return find(id);
+    }
+
+    @Transactional
+    void deleteRow(UUID id) {
+        Backup.deleteById(id);
+    }
+
+    /** Queues a verification of a stored backup. */
+    @Transactional
+    public dev.holdfast.job.JobView verify(UUID id, String user) {
+        Backup b = find(id);
+        if (b.status != BackupStatus.SUCCEEDED) {
+            throw new ApiException.Conflict("Backup " + id + " is " + b.status + "; only a SUCCEEDED backup has an "
+                    + "archive to verify");
+        }
+        UUID job = jobs.enqueue(VERIFY_JOB, new BackupJobPayload(id), null, user).id;
+        return jobs.get(job);
+    }
+
+    /** The backup's job id, for its progress stream. */
+    @Transactional
+    public UUID jobOf(UUID id) {
+        Backup b = find(id);
+        return b.jobId;
+    }
+
+    // --- run bookkeeping: each a short transaction ---------------------------------------------
+
+    /** Marks the backup RUNNING and returns it. */
+    @Transactional
+    Backup start(UUID id) {
+        Backup b = find(id);
+        b.status = BackupStatus.RUNNING;
+        b.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.error = null;
+        return b;
+    }
+
+    /** Records a stored, verified archive. */
+    @Transactional
+    void succeed(UUID id, ArchiveSummary archive, JsonNode summary, boolean verified) {
+        Backup b = find(id);
+        b.status = BackupStatus.SUCCEEDED;
+        b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.sizeBytes = archive.archiveBytes();
+        b.sha256 = archive.archiveSha256();
+        b.manifestSha256 = archive.manifestSha256();
+        b.summary = summary;
+        if (verified) {
+            b.verifiedAt = b.finishedAt;
+            b.verifyOk = true;
+            b.verifyFailures = mapper.createArrayNode();
+        }
+    }
+
+    /** Records a failed or cancelled run, and removes whatever part of its archive exists. */
+    @Transactional
+    void fail(UUID id, BackupStatus status, String error) {
+        Backup b = Backup.findById(id);
+        if (b == null || b.status == BackupStatus.SUCCEEDED) {
+            return;
+        }
+        b.status = status;
+        b.error = error;
+        b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        if (b.storageKey != null) {
+            try {
+                storage.delete(b.storageKey);
+                storage.discardPartial(b.storageKey);
+            } catch (IOException e) {
+                LOG.warnf("Could not remove the partial archive of backup %s: %s", id, e.getMessage());
+            }
+        }
+    }
+
+    /** Records a verification outcome. */
+    @Transactional
+    void recordVerification(UUID id, boolean ok, ArrayNode failures) {
+        Backup b = find(id);
+        b.verifiedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.verifyOk = ok;
+        b.verifyFailures = failures;
+    }
+}

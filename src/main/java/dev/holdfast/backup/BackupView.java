@@ -1,0 +1,49 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** A backup as the API shows it; {@code summary} only in the single-backup view. */
+@Schema(name = "Backup", description = "A backup in the catalog")
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record BackupView(
+        UUID id,
+        String name,
+        String description,
+        BackupType backupType,
+        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") BackupStatus status,
+        @Schema(description = "Database sources covered") JsonNode databases,
+        @Schema(description = "Media roots covered") JsonNode media,
+        @Schema(description = "Compression and table selection used") JsonNode options,
+        @Schema(description = "The job that runs (or ran) the backup") UUID jobId,
+        @Schema(description = "Archive size in bytes") Long sizeBytes,
+        @Schema(description = "SHA-256 of the whole archive (hex)") String sha256,
+        @Schema(description = "SHA-256 of the archive's manifest.json (hex)") String manifestSha256,
+        OffsetDateTime createdAt,
+        OffsetDateTime startedAt,
+        OffsetDateTime finishedAt,
+        Long durationMs,
+        @Schema(description = "Why the backup failed") String error,
+        String createdBy,
+        @Schema(description = "Protected backups are never deleted, by retention or by hand") boolean isProtected,
+        OffsetDateTime verifiedAt,
+        @Schema(description = "Outcome of the last verification") Boolean verifyOk,
+        @Schema(description = "Entries that failed the last verification") JsonNode verifyFailures,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+                @Schema(description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
+                        + "versions, warnings")
+                JsonNode summary) {
+
+    static BackupView of(Backup b, boolean withSummary) {
+        Long duration = b.startedAt != null && b.finishedAt != null
+                ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
+                : null;
+        return new BackupView(b.id, b.name, b.description, b.backupType, b.status, b.databases, b.media, b.options,
+                b.jobId, b.sizeBytes, b.sha256, b.manifestSha256, b.createdAt, b.startedAt, b.finishedAt, duration,
+                b.error, b.createdBy, b.protectedFromDeletion, b.verifiedAt, b.verifyOk, b.verifyFailures,
+                withSummary ? b.summary : null);
+    }
+}

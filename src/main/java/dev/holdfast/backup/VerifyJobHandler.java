@@ -1,0 +1,112 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.VerificationReport;
+import dev.holdfast.job.JobContext;
+import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.Progress;
+import dev.holdfast.storage.ArchiveStorage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Verifies a stored backup: one streaming pass re-reads the archive, checks every entry's SHA-256,
+ * the manifest's own checksum and the whole archive's SHA-256 against the catalog, and records the
+ * outcome and every failing entry. Safe to repeat, so a vanished worker's verification is retried.
+ */
+@ApplicationScoped
+public class VerifyJobHandler implements JobHandler {
+    @Inject
+    BackupService backups;
+
+    @Inject
+    ArchiveStorage storage;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** A verification's result. */
+    public record Outcome(VerificationReport report, String archiveSha256, boolean archiveShaMatches) {
+        String describe() {
+            StringBuilder sb = new StringBuilder();
+            if (!archiveShaMatches) {
+                sb.append("archive SHA-256 is ").append(archiveSha256).append(", not the recorded one; ");
+            }
+            report.failures().forEach(f -> sb.append(f.entry()).append(": ").append(f.reason()).append(" (")
+                    .append(f.detail()).append("); "));
+            return sb.toString().replaceAll("; $", "");
+        }
+    }
+
+    @Override
+    public String type() {
+        return BackupService.VERIFY_JOB;
+    }
+
+    @Override
+    public int maxAttempts() {
+        return 3;
+    }
+
+    /** Verifies the archive under {@code key} against its manifest and the expected whole-archive SHA-256. */
+    static Outcome check(ArchiveStorage storage, String key, String expectedSha) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        VerificationReport report;
+        try (InputStream in = new DigestInputStream(storage.open(key), sha)) {
+            report = ArchiveReader.verify(in);
+            BackupJobHandler.drain(in); // hash whatever follows the end-of-archive blocks too
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        return new Outcome(report, actual, expectedSha == null || expectedSha.equals(actual));
+    }
+
+    @Override
+    public JsonNode run(JobContext ctx) throws Exception {
+        BackupService.BackupJobPayload p = ctx.payload(BackupService.BackupJobPayload.class);
+        Backup b = backups.readOnly(p.backupId());
+        ctx.progress(Progress.phase("verify", "Re-reading " + b.storageKey));
+        Outcome o;
+        ArrayNode failures = mapper.createArrayNode();
+        if (!storage.exists(b.storageKey)) {
+            failures.addObject().put("entry", b.storageKey).put("reason", "MISSING_ARCHIVE")
+                    .put("detail", "the archive is not in storage");
+            backups.recordVerification(b.id, false, failures);
+            throw new IllegalStateException("Archive " + b.storageKey + " of backup " + b.id + " is missing");
+        }
+        o = check(storage, b.storageKey, b.sha256);
+        for (VerificationReport.Failure f : o.report().failures()) {
+            failures.addObject().put("entry", f.entry()).put("reason", f.reason().name()).put("detail", f.detail());
+        }
+        if (!o.archiveShaMatches()) {
+            failures.addObject().put("entry", b.storageKey).put("reason", "ARCHIVE_CHECKSUM_MISMATCH")
+                    .put("detail", "SHA-256 is " + o.archiveSha256() + ", catalog says " + b.sha256);
+        }
+        boolean ok = failures.isEmpty() && o.report().ok();
+        backups.recordVerification(b.id, ok, failures);
+        ObjectNode result = mapper.createObjectNode();
+        result.put("backup_id", b.id.toString());
+        result.put("ok", ok);
+        result.put("checked_entries", o.report().checkedEntries());
+        result.put("stored_bytes", o.report().storedBytes());
+        result.set("failures", failures);
+        if (!ok) {
+            throw new IllegalStateException("Backup " + b.id + " failed verification: " + o.describe());
+        }
+        return result;
+    }
+}
