@@ -1,5 +1,6 @@
 package dev.holdfast.api;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -113,6 +114,13 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e, UriInfo uri) {
+        // The JSON reader reports some parse failures wrapped in a plain 400.
+        if (e.getCause() instanceof JsonParseException jpe) {
+            return malformedJson(jpe, uri);
+        }
+        if (e.getCause() instanceof JsonMappingException jme) {
+            return jsonMapping(jme, uri);
+        }
         Response r = e.getResponse();
         int status = r.getStatus();
         if (status >= 500) {
