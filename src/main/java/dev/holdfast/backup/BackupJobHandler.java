@@ -41,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class BackupJobHandler implements JobHandler {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BackupJobHandler.class);
+
     @Inject
     BackupService backups;
 
@@ -82,6 +84,7 @@ public class BackupJobHandler implements JobHandler {
         DatabaseBackup engine = new DatabaseBackup(ConnectionFactory.driverManager(), tools, parallelism,
                 config.copy().lockTimeout());
         long started = System.nanoTime();
+        long tCopied;
 
         Map<String, long[]> perSource = new ConcurrentHashMap<>();
         DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current) -> {
@@ -121,23 +124,31 @@ public class BackupJobHandler implements JobHandler {
                     .withDatabases(sections)
                     .withTools(Map.of("holdfast", version()));
             summary = writer.finish(manifest);
+            tCopied = System.nanoTime();
             ctx.checkpoint();
             ctx.progress(new Progress("store", 96.0, null, null, null, null, null, null,
                     "Making the archive durable"));
             out.commit();
         }
+        long tStored = System.nanoTime();
         boolean verified = false;
-        if (config.archive().verifyAfterWrite()) {
+        HoldfastConfig.Archive.VerifyMode mode = config.archive().verifyAfterWrite();
+        if (mode != HoldfastConfig.Archive.VerifyMode.OFF) {
             ctx.progress(new Progress("verify", 97.0, null, null, null, null, null, null,
                     "Re-reading the stored archive and checking every checksum"));
-            VerifyJobHandler.Outcome v = VerifyJobHandler.check(storage, b.storageKey, summary.archiveSha256());
+            VerifyJobHandler.Outcome v = VerifyJobHandler.check(storage, b.storageKey, summary.archiveSha256(),
+                    mode == HoldfastConfig.Archive.VerifyMode.FULL);
             if (!v.report().ok() || !v.archiveShaMatches()) {
                 throw new IllegalStateException("The stored archive failed verification: " + v.describe());
             }
-            verified = true;
+            verified = mode == HoldfastConfig.Archive.VerifyMode.FULL;
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        JsonNode summaryJson = summarize(summary, millis);
+        LOG.infof("Backup %s stored: %d bytes in %d ms (dump %d ms, durable store %d ms, verify %d ms)", b.id,
+                summary.archiveBytes(), millis, (tCopied - started) / 1_000_000, (tStored - tCopied) / 1_000_000,
+                (System.nanoTime() - tStored) / 1_000_000);
+        ObjectNode summaryJson = summarize(summary, millis);
+        summaryJson.put("post_write_check", mode.name().toLowerCase(java.util.Locale.ROOT));
         backups.succeed(b.id, summary, summaryJson, verified);
         ctx.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));
         ObjectNode result = mapper.createObjectNode();
@@ -163,7 +174,7 @@ public class BackupJobHandler implements JobHandler {
         return dir;
     }
 
-    private JsonNode summarize(ArchiveSummary archive, long millis) {
+    private ObjectNode summarize(ArchiveSummary archive, long millis) {
         Manifest m = archive.manifest();
         ObjectNode root = mapper.createObjectNode();
         root.put("format_version", m.formatVersion());

@@ -44,6 +44,8 @@ import java.util.stream.Collectors;
  * SHA-256 into its own entry. Returns the manifest section describing what was written.
  */
 public class DatabaseBackup {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DatabaseBackup.class);
+
     /** Receives progress: raw bytes copied so far and tables finished. */
     public interface ProgressSink {
         void update(String source, long bytesDone, long bytesTotal, int tablesDone, int tablesTotal, String current);
@@ -65,6 +67,7 @@ public class DatabaseBackup {
     /** Dumps the source into {@code writer} and returns its manifest section. */
     public Manifest.DatabaseSection run(String source, PgConnectionInfo db, Selection selection, Codec codec,
             ArchiveWriter writer, JobContext ctx, ProgressSink progress) throws Exception {
+        long t0 = System.nanoTime();
         try (SnapshotSession session = SnapshotSession.begin(connections, db, lockTimeout)) {
             Instant snapshotTime = Instant.now();
             Connection coord = session.coordinator();
@@ -75,6 +78,8 @@ public class DatabaseBackup {
             Selection.Result selected = selection.apply(catalog);
             session.lockTables(selected.tableRefs());
             ctx.checkpoint();
+            LOG.infof("Database %s: snapshot %s, catalog read and %d tables locked in %d ms", source,
+                    session.snapshotId(), selected.tables().size(), (System.nanoTime() - t0) / 1_000_000);
 
             List<PgCatalog.Table> data = FkGraph.dumpOrder(selected.dataTables());
             long bytesTotal = data.stream().mapToLong(PgCatalog.Table::sizeBytes).sum();
@@ -143,6 +148,8 @@ public class DatabaseBackup {
             } finally {
                 pool.shutdownNow();
             }
+            LOG.infof("Database %s: %d tables copied in %d ms", source, data.size(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return section(source, serverVersion, pgDump, session.snapshotId(), snapshotTime, catalog, selected,
                     rows, entries);
         }

@@ -117,9 +117,21 @@ public interface HoldfastConfig {
         @WithDefault("0600")
         String fileMode();
 
-        /** Re-read the stored archive and check every checksum before a backup is SUCCEEDED. */
-        @WithDefault("true")
-        boolean verifyAfterWrite();
+        /**
+         * What is checked, after a backup's archive is stored and before it is SUCCEEDED: {@code stored}
+         * re-reads the archive from storage and checks the tar structure, every entry's stored SHA-256, the
+         * manifest's checksum and the archive's SHA-256 (what storage can damage); {@code full} also
+         * decompresses every entry and checks its raw SHA-256 (what the verify job does); {@code off} skips it.
+         */
+        @WithDefault("stored")
+        VerifyMode verifyAfterWrite();
+
+        /** Post-write verification depth. */
+        enum VerifyMode {
+            OFF,
+            STORED,
+            FULL
+        }
     }
 
     /** Table data reading. */

@@ -21,6 +21,9 @@ public class SecurityStartupCheck {
     @ConfigProperty(name = "quarkus.oidc.auth-server-url")
     Optional<String> authServerUrl;
 
+    @ConfigProperty(name = "quarkus.oidc.public-key")
+    Optional<String> publicKey;
+
     @ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "true")
     boolean tenantEnabled;
 
@@ -29,7 +32,9 @@ public class SecurityStartupCheck {
 
     void check(@Observes StartupEvent ev) {
         LaunchMode mode = LaunchMode.current();
-        boolean issuer = authServerUrl.filter(s -> !s.isBlank()).isPresent() && tenantEnabled;
+        // A static verification key (quarkus.oidc.public-key) is an identity provider too, without discovery.
+        boolean issuer = (authServerUrl.filter(s -> !s.isBlank()).isPresent()
+                || publicKey.filter(s -> !s.isBlank()).isPresent()) && tenantEnabled;
         if (mode == LaunchMode.NORMAL) {
             if (!issuer) {
                 throw new IllegalStateException("Holdfast refuses to start without an identity provider: set "

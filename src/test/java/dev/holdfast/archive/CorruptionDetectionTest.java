@@ -144,6 +144,26 @@ class CorruptionDetectionTest {
     }
 
     @Test
+    void storedOnlyVerificationAlsoDetectsEverySampledFlip() throws IOException {
+        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(pristine)).ok()).isTrue();
+        int detected = 0;
+        for (int p = 0; p < pristine.length; p += (inBigData(p) ? 1999 : 13)) {
+            byte[] b = pristine.clone();
+            b[p] ^= (byte) 0xFF;
+            VerificationReport r = ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(b));
+            assertThat(r.ok()).as("flip at %d", p).isFalse();
+            detected++;
+        }
+        assertThat(detected).isGreaterThan(500);
+        EntryInfo e = manifest.entry(TABLE);
+        byte[] b = pristine.clone();
+        b[(int) (e.offset() + e.storedSize() / 2)] ^= 1;
+        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(b)).failures())
+                .extracting(VerificationReport.Failure::entry, VerificationReport.Failure::reason)
+                .contains(org.assertj.core.groups.Tuple.tuple(TABLE, Reason.CHECKSUM_MISMATCH));
+    }
+
+    @Test
     void aTruncatedArchiveIsReported() throws IOException {
         Files.write(archive, java.util.Arrays.copyOf(pristine, pristine.length / 2));
         VerificationReport r = ArchiveReader.verify(archive);
