@@ -81,7 +81,7 @@ def token(key):
 
 
 class Service:
-    def __init__(self, tmp, pubkey, jfr=False):
+    def __init__(self, tmp, pubkey, jfr=False, extra_env=None):
         self.storage = os.path.join(tmp, "archives")
         self.port = 18080
         psql("postgres", f"DROP DATABASE IF EXISTS {CATALOG} WITH (FORCE)")
@@ -93,6 +93,7 @@ class Service:
                    QUARKUS_LOG_CONSOLE_JSON_ENABLED="false")
         env["HOLDFAST_DATABASES_BENCH_JDBC_URL"] = f"jdbc:postgresql://{PG}/{DB}"
         env["HOLDFAST_DATABASES_BENCH_USERNAME"] = "postgres"
+        env.update(extra_env or {})
         self.log = open(os.path.join(OUT, "service.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
         jvm = ["java"] + ([f"-XX:StartFlightRecording=filename={OUT}/holdfast.jfr,settings=profile"] if jfr else [])
@@ -180,6 +181,8 @@ def main():
     ap.add_argument("--scale", type=int, default=40)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep-data", action="store_true", help="reuse the data of an earlier run")
+    ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service, e.g. "
+                    "HOLDFAST_ARCHIVE_LEVEL=1")
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -190,7 +193,7 @@ def main():
     tables = psql(DB, "SELECT string_agg(format('%I.%I', schemaname, relname), ' ') FROM pg_stat_user_tables").split()
     key, pub = rs256_keypair(tmp)
     tok = token(key)
-    svc = Service(tmp, pub, a.jfr)
+    svc = Service(tmp, pub, a.jfr, dict(kv.split("=", 1) for kv in a.env))
     results = {"holdfast": [], "pg_dump -Fc": [], f"pg_dump -Fd -j {CORES}": [], "COPY floor": []}
     sizes = {}
     try:
