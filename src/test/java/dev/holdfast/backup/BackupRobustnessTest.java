@@ -81,6 +81,28 @@ class BackupRobustnessTest {
     }
 
     @Test
+    void progressStreamReportsPhasesBytesAndTablesUntilTheEnd() throws Exception {
+        bigTable("big", 1_000_000, 4);
+        UUID id = BackupApiTest.create("{\"backup_type\":\"database\"}");
+        java.util.List<dev.holdfast.support.SseClient.Event> events = dev.holdfast.support.SseClient
+                .collect(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/api/backups/" + id + "/progress", Tokens.viewer())
+                .get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(events.get(0).name()).isEqualTo("state");
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
+        assertThat(events.get(events.size() - 1).data().get("state").asText()).isEqualTo("SUCCEEDED");
+        var copy = events.stream().filter(e -> e.name().equals("progress") && e.data().hasNonNull("progress")
+                && "copy".equals(e.data().get("progress").path("phase").asText())).toList();
+        assertThat(copy).isNotEmpty();
+        JsonNode p = copy.get(copy.size() - 1).data().get("progress");
+        assertThat(p.get("bytes_total").asLong()).isPositive();
+        assertThat(p.get("items_total").asLong()).isGreaterThan(10);
+        assertThat(p.get("current_item").asText()).startsWith("app:");
+        assertThat(events.stream().map(e -> e.data().path("progress").path("phase").asText()))
+                .contains("copy", "store", "verify", "done");
+    }
+
+    @Test
     void writesDuringTheBackupDoNotLeakIntoItAndParallelReadersShareOneSnapshot() throws Exception {
         bigTable("big", 1_500_000, 4);
         AppDatabase.exec(TestDatabase.APP_DB, "CREATE TABLE public.pair_a (id bigint PRIMARY KEY)",
