@@ -150,13 +150,7 @@ public final class ArchiveWriter implements Closeable {
         Objects.requireNonNull(codec, "codec");
         EntryBuilder builder;
         synchronized (lock) {
-            checkUsable();
-            if (name.equals(EntryNames.MANIFEST) || name.equals(EntryNames.MANIFEST_SHA256)) {
-                throw new IllegalArgumentException("'" + name + "' is reserved for the manifest");
-            }
-            if (!reserved.add(name)) {
-                throw new IllegalArgumentException("duplicate entry name '" + name + "'");
-            }
+            reserveLocked(name);
         }
         try {
             builder = new EntryBuilder(this, name, kind, codec);
@@ -185,13 +179,7 @@ public final class ArchiveWriter implements Closeable {
     public EntryInfo addRawFile(String name, String kind, Path file) throws IOException {
         EntryNames.requireSafe(name);
         synchronized (lock) {
-            checkUsable();
-            if (name.equals(EntryNames.MANIFEST) || name.equals(EntryNames.MANIFEST_SHA256)) {
-                throw new IllegalArgumentException("'" + name + "' is reserved for the manifest");
-            }
-            if (!reserved.add(name)) {
-                throw new IllegalArgumentException("duplicate entry name '" + name + "'");
-            }
+            reserveLocked(name);
             long size = Files.size(file);
             FileTime before = Files.getLastModifiedTime(file);
             checkBudget(name, size);
@@ -241,6 +229,17 @@ public final class ArchiveWriter implements Closeable {
             }
             finished = true;
             return new ArchiveSummary(full, manifestSha, Digests.hex(counted.digest.digest()), counted.count);
+        }
+    }
+
+    /** Claims an entry name; the caller holds {@code lock}. */
+    private void reserveLocked(String name) throws IOException {
+        checkUsable();
+        if (name.equals(EntryNames.MANIFEST) || name.equals(EntryNames.MANIFEST_SHA256)) {
+            throw new IllegalArgumentException("'" + name + "' is reserved for the manifest");
+        }
+        if (!reserved.add(name)) {
+            throw new IllegalArgumentException("duplicate entry name '" + name + "'");
         }
     }
 
