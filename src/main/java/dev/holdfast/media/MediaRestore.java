@@ -240,6 +240,9 @@ public final class MediaRestore {
         }
         Set<String> needed = new HashSet<>();
         for (String p : items.keySet()) {
+            if (MediaPaths.unsafeReason(p) != null) {
+                continue;
+            }
             for (String a = MediaPaths.parent(p); a != null; a = MediaPaths.parent(a)) {
                 needed.add(a);
             }
@@ -317,6 +320,13 @@ public final class MediaRestore {
                             + "or SHA-256; the manifest is inconsistent");
                 }
             }
+        }
+        // Link targets second, so a path through a link is named as such even when the link also points away.
+        for (Item item : items.values()) {
+            if (item.kind() == Kind.LINK && (item.link().target() == null || item.link().target().isEmpty()
+                    || item.link().target().indexOf('\0') >= 0)) {
+                throw new UnsafeMediaPathException(item.path(), "symbolic link with an empty target or one with NUL");
+            }
             if (item.kind() == Kind.LINK && !allowExternalLinks) {
                 String why = escapes(item.path(), item.link().target(), allLinks);
                 if (why != null) {
@@ -350,6 +360,7 @@ public final class MediaRestore {
             return "points outside the restore target";
         }
         int hops = 0;
+        String via = null;
         while (!todo.isEmpty()) {
             String s = todo.pollFirst();
             if (s.isEmpty() || s.equals(".")) {
@@ -357,7 +368,7 @@ public final class MediaRestore {
             }
             if (s.equals("..")) {
                 if (stack.isEmpty()) {
-                    return "resolves outside the restore target";
+                    return "resolves outside the restore target" + (via == null ? "" : " through '" + via + "'");
                 }
                 stack.pollLast();
                 continue;
@@ -373,6 +384,7 @@ public final class MediaRestore {
                     return "goes through too many links";
                 }
                 stack.pollLast();
+                via = cur;
                 if (!push(todo, stack, next)) {
                     return "resolves outside the restore target through '" + cur + "'";
                 }
@@ -419,6 +431,10 @@ public final class MediaRestore {
                 continue;
             }
             boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            if (Files.isSymbolicLink(p) && item.kind() == Kind.DIR) {
+                throw new UnsafeMediaPathException(item.path(), "'" + item.path()
+                        + "' in the target is a symbolic link, a merge will not write through it");
+            }
             if (item.kind() == Kind.DIR && !isDir) {
                 throw new MediaRestoreException("cannot merge directory '" + item.path()
                         + "': the target has a file or link there");
