@@ -179,18 +179,51 @@ public record Manifest(
      * One media source.
      *
      * @param source the configured source name
-     * @param files every file backed up
+     * @param files every file backed up, sorted by path
+     * @param directories every directory with its mode and mtime, the root itself as {@code .}, so modes and
+     *        empty directories survive a restore; absent in archives written before it existed
+     * @param symlinks symbolic links, stored as their target text and never followed
      * @param warnings files skipped and why
      * @param extensions open extension fields
      */
-    @JsonPropertyOrder({ "source", "files", "warnings", "extensions" })
-    public record MediaSection(String source, List<MediaFile> files, List<String> warnings,
-            Map<String, JsonNode> extensions) {
+    @JsonPropertyOrder({ "source", "files", "directories", "symlinks", "warnings", "extensions" })
+    public record MediaSection(String source, List<MediaFile> files, List<MediaDirectory> directories,
+            List<MediaSymlink> symlinks, List<String> warnings, Map<String, JsonNode> extensions) {
         public MediaSection {
             files = files == null ? List.of() : List.copyOf(files);
+            directories = directories == null ? List.of() : List.copyOf(directories);
+            symlinks = symlinks == null ? List.of() : List.copyOf(symlinks);
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
         }
+
+        /** A section of files only, as written before directories and symlinks were recorded. */
+        public MediaSection(String source, List<MediaFile> files, List<String> warnings,
+                Map<String, JsonNode> extensions) {
+            this(source, files, List.of(), List.of(), warnings, extensions);
+        }
+    }
+
+    /**
+     * One directory of a media tree.
+     *
+     * @param path the path relative to the media root, {@code /}-separated; {@code .} for the root itself
+     * @param mode POSIX permissions in octal, e.g. {@code 0755}
+     * @param mtime last modification time
+     */
+    @JsonPropertyOrder({ "path", "mode", "mtime" })
+    public record MediaDirectory(String path, String mode, Instant mtime) {
+    }
+
+    /**
+     * One symbolic link of a media tree.
+     *
+     * @param path the link's path relative to the media root
+     * @param target the link's target text exactly as stored in the link
+     * @param mtime the link's own modification time
+     */
+    @JsonPropertyOrder({ "path", "target", "mtime" })
+    public record MediaSymlink(String path, String target, Instant mtime) {
     }
 
     /**

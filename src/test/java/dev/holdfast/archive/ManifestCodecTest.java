@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.holdfast.archive.Manifest.DatabaseSection;
 import dev.holdfast.archive.Manifest.FkEdge;
+import dev.holdfast.archive.Manifest.MediaDirectory;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
+import dev.holdfast.archive.Manifest.MediaSymlink;
 import dev.holdfast.archive.Manifest.SequenceEntry;
 import dev.holdfast.archive.Manifest.TableEntry;
 import dev.holdfast.archive.Manifest.TableRef;
@@ -29,8 +31,10 @@ class ManifestCodecTest {
                 List.of(new SequenceEntry("public", "orders_id_seq", 42, true, "public.orders.id")), List.of("w"),
                 Map.of("identity_columns", new TextNode("none")));
         MediaSection media = new MediaSection("uploads", List.of(new MediaFile("a/b.jpg",
-                "media/uploads/files/a/b.jpg", 10, "0644", Instant.parse("2024-01-01T00:00:00Z"), "ab")), List.of(),
-                null);
+                "media/uploads/files/a/b.jpg", 10, "0644", Instant.parse("2024-01-01T00:00:00Z"), "ab")),
+                List.of(new MediaDirectory(".", "0755", Instant.parse("2024-01-01T00:00:00Z")),
+                        new MediaDirectory("a", "0700", Instant.parse("2024-01-02T00:00:00Z"))),
+                List.of(new MediaSymlink("a/link", "b.jpg", Instant.parse("2024-01-03T00:00:00Z"))), List.of(), null);
         return Manifest.of("b-1", "nightly", "full", Instant.parse("2024-05-01T00:00:00Z"))
                 .withTools(Map.of("holdfast", "0.1.0", "pg_dump", "15.8"))
                 .withEntries(List.of(new EntryInfo("databases/main/data/public.customers.copy.zst",
@@ -47,7 +51,18 @@ class ManifestCodecTest {
         assertThat(json).contains("\"codec\" : \"zstd\"", "\"raw_size\" : 100", "\"stored_sha256\" : \"bb\"",
                 "\"server_version\"", "\"pg_dump_version\"", "\"snapshot_id\"", "\"fk_edges\"", "\"row_count\" : 2",
                 "\"last_value\" : 42", "\"is_called\" : true", "\"schema_entry\"");
+        assertThat(json).containsSubsequence("\"source\" : \"uploads\"", "\"files\"", "\"directories\"",
+                "\"path\" : \".\"", "\"mode\" : \"0755\"", "\"symlinks\"", "\"target\" : \"b.jpg\"", "\"warnings\"");
         assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m))).isEqualTo(m);
+    }
+
+    @Test
+    void mediaSectionsWrittenBeforeDirectoriesAndSymlinksStillRead() throws Exception {
+        String old = "{\"format_version\":1,\"media\":[{\"source\":\"u\",\"files\":[],\"warnings\":[\"w\"]}]}";
+        MediaSection m = ManifestCodec.fromBytes(old.getBytes(StandardCharsets.UTF_8)).media().get(0);
+        assertThat(m.directories()).isEmpty();
+        assertThat(m.symlinks()).isEmpty();
+        assertThat(m.warnings()).containsExactly("w");
     }
 
     @Test

@@ -1,0 +1,481 @@
+package dev.holdfast.media;
+
+import com.github.luben.zstd.Zstd;
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.EntryBuilder;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.EntryNames;
+import dev.holdfast.archive.Manifest.MediaDirectory;
+import dev.holdfast.archive.Manifest.MediaFile;
+import dev.holdfast.archive.Manifest.MediaSection;
+import dev.holdfast.archive.Manifest.MediaSymlink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * Backs up one media root into an {@link ArchiveWriter}: walks it in byte order without following links,
+ * streams every regular file into its own entry (several files at once) and returns the manifest section.
+ */
+public final class MediaBackup {
+    /** Extensions of formats that are already compressed: recompressing them costs CPU and saves nothing. */
+    static final Set<String> COMPRESSED_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "webp", "heic", "heif",
+            "avif", "jxl", "mp4", "m4v", "m4a", "mov", "mkv", "webm", "avi", "mp3", "aac", "ogg", "oga", "opus", "flac",
+            "zip", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "7z", "rar", "pdf", "docx", "xlsx",
+            "pptx", "odt", "ods", "odp", "epub", "jar", "apk", "woff", "woff2");
+    /** Bytes sampled from the start of a file of unknown type for the compressibility test. */
+    static final int SAMPLE = 64 * 1024;
+    /** Samples shorter than this are not tested: tiny files cost little either way. */
+    private static final int MIN_SAMPLE = 4096;
+    /** Stored rather than compressed when zstd level 1 saves less than this fraction of the sample. */
+    private static final double MIN_SAVING = 0.05;
+    private static final int BUFFER = 256 * 1024;
+
+    private final String source;
+    private final Path root;
+    private List<String> includes = List.of();
+    private List<String> excludes = List.of();
+    private Codec codec = Codec.ZSTD;
+    private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private MediaProgress.Listener progress = p -> {
+    };
+    private Runnable checkpoint = () -> {
+    };
+    // Test hook: runs after a file's content was read and before it is checked for changes.
+    private BiConsumer<String, Integer> afterRead = (path, attempt) -> {
+    };
+
+    private MediaBackup(String source, Path root) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+    }
+
+    /** A backup of the tree under {@code root}, recorded as media source {@code source}. */
+    public static MediaBackup of(String source, Path root) {
+        return new MediaBackup(source, root);
+    }
+
+    /**
+     * Glob patterns ({@link java.nio.file.FileSystem#getPathMatcher} {@code glob:} syntax) on the relative
+     * path; when any are given, only files and links matching one are stored.
+     */
+    public MediaBackup include(List<String> patterns) {
+        this.includes = List.copyOf(patterns);
+        return this;
+    }
+
+    /** Glob patterns on the relative path of files, links and directories to leave out (a directory with all below it). */
+    public MediaBackup exclude(List<String> patterns) {
+        this.excludes = List.copyOf(patterns);
+        return this;
+    }
+
+    /** The codec for compressible files (default zstd); already-compressed files are always stored as is. */
+    public MediaBackup codec(Codec codec) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+        return this;
+    }
+
+    /** Files read and compressed at once (default: available processors). */
+    public MediaBackup parallelism(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1");
+        }
+        this.parallelism = threads;
+        return this;
+    }
+
+    /** Receives progress after every file and every few MiB of a large one. */
+    public MediaBackup progress(MediaProgress.Listener listener) {
+        this.progress = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** Called between files and between buffers; throwing from it cancels the backup. */
+    public MediaBackup checkpoint(Runnable checkpoint) {
+        this.checkpoint = Objects.requireNonNull(checkpoint, "checkpoint");
+        return this;
+    }
+
+    MediaBackup afterRead(BiConsumer<String, Integer> hook) {
+        this.afterRead = hook;
+        return this;
+    }
+
+    /**
+     * What a media backup produced.
+     *
+     * @param section the manifest section to put into {@link dev.holdfast.archive.Manifest#withMedia}
+     * @param inconsistent files that changed both times they were read and were therefore not stored
+     * @param warnings everything skipped and why (also in {@code section.warnings()})
+     * @param files regular files stored
+     * @param bytes bytes of file content stored
+     * @param storedUncompressed files stored as is because they were already compressed
+     */
+    public record Result(MediaSection section, List<String> inconsistent, List<String> warnings, long files,
+            long bytes, long storedUncompressed) {
+        /** Whether every file found was stored exactly as it was: no warnings at all. */
+        public boolean complete() {
+            return warnings.isEmpty();
+        }
+    }
+
+    private record Found(String path, Path file, long size) {
+    }
+
+    private record Stored(MediaFile file, String warning, boolean inconsistent, boolean raw) {
+    }
+
+    /**
+     * Walks the root, streams its files into {@code writer} and returns the section for the manifest. The
+     * writer is left open for the caller's other entries and {@code finish}. A failure (or a throwing
+     * checkpoint) aborts the entries in progress and propagates; the caller then discards the archive.
+     */
+    public Result run(ArchiveWriter writer) throws IOException {
+        long start = System.nanoTime();
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(root.toString(), null, "media root is not a directory");
+        }
+        List<PathMatcher> inc = MediaPaths.globs(root.getFileSystem(), includes);
+        List<PathMatcher> exc = MediaPaths.globs(root.getFileSystem(), excludes);
+        List<Found> found = new ArrayList<>();
+        List<MediaDirectory> dirs = new ArrayList<>();
+        List<MediaSymlink> links = new ArrayList<>();
+        List<String> walkWarnings = new ArrayList<>();
+        Map<String, Object> rootAttrs = MediaPaths.stat(root);
+        dirs.add(new MediaDirectory(".", MediaPaths.octal((Integer) rootAttrs.get("mode")),
+                ((FileTime) rootAttrs.get("lastModifiedTime")).toInstant()));
+        walk(root, "", inc, exc, found, dirs, links, walkWarnings);
+
+        long bytesTotal = found.stream().mapToLong(Found::size).sum();
+        Tracker tracker = new Tracker(found.size(), bytesTotal, start);
+        Stored[] results = new Stored[found.size()];
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "media-backup-" + source);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            AtomicInteger next = new AtomicInteger();
+            // Workers pull files in walk order, so the archive order roughly follows the tree and a
+            // failure stops the others promptly instead of leaving thousands of queued tasks.
+            for (int w = 0; w < parallelism; w++) {
+                futures.add(pool.submit(() -> {
+                    byte[] buf = new byte[BUFFER];
+                    byte[] sampleOut = new byte[(int) Zstd.compressBound(SAMPLE)];
+                    int i;
+                    while ((i = next.getAndIncrement()) < found.size()) {
+                        checkpoint.run();
+                        results[i] = store(writer, found.get(i), buf, sampleOut, tracker);
+                        tracker.fileDone();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    next.set(Integer.MAX_VALUE / 2);
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IOException(c);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("media backup interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<MediaFile> files = new ArrayList<>();
+        List<String> warnings = new ArrayList<>(walkWarnings);
+        List<String> inconsistent = new ArrayList<>();
+        long bytes = 0;
+        long raw = 0;
+        for (Stored s : results) {
+            if (s.file() != null) {
+                files.add(s.file());
+                bytes += s.file().size();
+                raw += s.raw() ? 1 : 0;
+            }
+            if (s.warning() != null) {
+                warnings.add(s.warning());
+            }
+            if (s.inconsistent()) {
+                inconsistent.add(s.warning().substring(0, s.warning().indexOf(':')));
+            }
+        }
+        MediaSection section = new MediaSection(source, files, dirs, links, warnings, Map.of());
+        return new Result(section, List.copyOf(inconsistent), List.copyOf(warnings), files.size(), bytes, raw);
+    }
+
+    /** Depth-first walk in byte order; returns whether anything below {@code dir} was recorded. */
+    private boolean walk(Path dir, String rel, List<PathMatcher> inc, List<PathMatcher> exc, List<Found> found,
+            List<MediaDirectory> dirs, List<MediaSymlink> links, List<String> warnings) throws IOException {
+        checkpoint.run();
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            ds.forEach(children::add);
+        } catch (NoSuchFileException e) {
+            warnings.add((rel.isEmpty() ? "." : rel) + ": directory vanished during the backup, skipped");
+            return false;
+        }
+        children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(a.getFileName().toString(),
+                b.getFileName().toString()));
+        boolean any = false;
+        for (Path child : children) {
+            String name = child.getFileName().toString();
+            String path = rel.isEmpty() ? name : rel + "/" + name;
+            Path relPath = root.getFileSystem().getPath(path);
+            if (MediaPaths.anyMatch(exc, relPath)) {
+                continue;
+            }
+            String unsafe = MediaPaths.unsafeReason(path);
+            if (unsafe != null || name.indexOf('\uFFFD') >= 0) {
+                // A name restore would refuse (or one that is not valid UTF-8) would make the whole
+                // backup unrestorable; leaving the one file out and saying so is the lesser harm.
+                warnings.add(path + ": name cannot be restored safely (" + (unsafe == null ? "not valid UTF-8"
+                        : unsafe) + "), skipped");
+                continue;
+            }
+            Map<String, Object> a;
+            try {
+                a = MediaPaths.stat(child);
+            } catch (NoSuchFileException e) {
+                warnings.add(path + ": vanished during the backup, skipped");
+                continue;
+            }
+            int mode = (Integer) a.get("mode");
+            Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
+            int type = mode & 0170000;
+            boolean included = inc.isEmpty() || MediaPaths.anyMatch(inc, relPath);
+            if (type == 0040000) {
+                int at = dirs.size();
+                dirs.add(new MediaDirectory(path, MediaPaths.octal(mode), mtime));
+                boolean below = walk(child, path, inc, exc, found, dirs, links, warnings);
+                if (!below && !included) {
+                    dirs.remove(at);
+                } else {
+                    any = true;
+                }
+            } else if (!included) {
+                continue;
+            } else if (type == 0100000) {
+                found.add(new Found(path, child, (Long) a.get("size")));
+                any = true;
+            } else if (type == 0120000) {
+                String target = Files.readSymbolicLink(child).toString();
+                links.add(new MediaSymlink(path, target, mtime));
+                any = true;
+                if (target.startsWith("/") || escapes(path, target)) {
+                    warnings.add(path + ": symbolic link points outside the media root (" + target
+                            + "); kept as a link, a restore must allow such links explicitly");
+                }
+            } else {
+                warnings.add(path + ": " + kind(type) + " skipped, only files, directories and links are backed up");
+            }
+        }
+        return any;
+    }
+
+    /** Whether a relative link target climbs above the root, judged on the text alone. */
+    private static boolean escapes(String linkPath, String target) {
+        int depth = linkPath.split("/").length - 1;
+        for (String seg : target.split("/")) {
+            if (seg.equals("..")) {
+                depth--;
+                if (depth < 0) {
+                    return true;
+                }
+            } else if (!seg.isEmpty() && !seg.equals(".")) {
+                depth++;
+            }
+        }
+        return false;
+    }
+
+    private static String kind(int type) {
+        return switch (type) {
+            case 0140000 -> "socket";
+            case 0010000 -> "FIFO";
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            default -> "special file";
+        };
+    }
+
+    /** Stores one file, reading it a second time if it changed while read. */
+    private Stored store(ArchiveWriter writer, Found f, byte[] buf, byte[] sampleOut, Tracker tracker)
+            throws IOException {
+        tracker.current(f.path());
+        Codec chosen = null;
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            Map<String, Object> before;
+            try {
+                before = MediaPaths.stat(f.file());
+            } catch (NoSuchFileException e) {
+                return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
+            }
+            if (((Integer) before.get("mode") & 0170000) != 0100000) {
+                return new Stored(null, f.path() + ": no longer a regular file, skipped", false, false);
+            }
+            long size = (Long) before.get("size");
+            long read = 0;
+            EntryBuilder entry = null;
+            try (InputStream in = Channels.newInputStream(Files.newByteChannel(f.file(), StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS))) {
+                int n = readUpTo(in, buf, SAMPLE);
+                if (chosen == null) {
+                    chosen = chooseCodec(f.path(), buf, n, sampleOut);
+                }
+                entry = writer.openEntry(EntryNames.mediaFile(source, f.path(), chosen), EntryInfo.KIND_MEDIA_FILE,
+                        chosen);
+                while (n > 0) {
+                    entry.write(buf, 0, n);
+                    read += n;
+                    tracker.bytes(n);
+                    checkpoint.run();
+                    n = in.read(buf);
+                }
+                afterRead.accept(f.path(), attempt);
+                Map<String, Object> after;
+                try {
+                    after = MediaPaths.stat(f.file());
+                } catch (NoSuchFileException e) {
+                    entry.abort();
+                    return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
+                }
+                boolean same = read == size && after.get("size").equals(before.get("size"))
+                        && after.get("lastModifiedTime").equals(before.get("lastModifiedTime"))
+                        && after.get("ctime").equals(before.get("ctime")) && after.get("ino").equals(before.get("ino"));
+                if (same) {
+                    EntryInfo info = entry.commit();
+                    Instant mtime = ((FileTime) before.get("lastModifiedTime")).toInstant();
+                    MediaFile mf = new MediaFile(f.path(), info.name(), info.rawSize(),
+                            MediaPaths.octal((Integer) before.get("mode")), mtime, info.sha256());
+                    return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
+                }
+                entry.abort();
+                // The bytes already counted will be read again.
+                tracker.bytes(-read);
+            } catch (NoSuchFileException e) {
+                return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
+            } catch (IOException | RuntimeException | Error e) {
+                if (entry != null) {
+                    entry.abort();
+                }
+                throw e;
+            }
+        }
+        tracker.bytes(f.size());
+        return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true,
+                false);
+    }
+
+    /** Stores already-compressed content as is: by extension, else by a quick zstd-1 test of the first bytes. */
+    private Codec chooseCodec(String path, byte[] sample, int n, byte[] sampleOut) {
+        if (codec == Codec.NONE) {
+            return Codec.NONE;
+        }
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        if (dot > 0 && COMPRESSED_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))) {
+            return Codec.NONE;
+        }
+        if (n < MIN_SAMPLE) {
+            return codec;
+        }
+        long c = Zstd.compressByteArray(sampleOut, 0, sampleOut.length, sample, 0, n, 1);
+        if (Zstd.isError(c)) {
+            return codec;
+        }
+        return c > n * (1 - MIN_SAVING) ? Codec.NONE : codec;
+    }
+
+    private static int readUpTo(InputStream in, byte[] buf, int len) throws IOException {
+        int total = 0;
+        while (total < len) {
+            int r = in.read(buf, total, len - total);
+            if (r < 0) {
+                break;
+            }
+            total += r;
+        }
+        return total;
+    }
+
+    /** Counts progress from all workers and reports it one call at a time. */
+    private final class Tracker {
+        private final long filesTotal;
+        private final long bytesTotal;
+        private final long start;
+        private final AtomicLong files = new AtomicLong();
+        private final AtomicLong bytes = new AtomicLong();
+        private final AtomicLong lastReport = new AtomicLong();
+        private volatile String current;
+
+        Tracker(long filesTotal, long bytesTotal, long start) {
+            this.filesTotal = filesTotal;
+            this.bytesTotal = bytesTotal;
+            this.start = start;
+        }
+
+        void current(String path) {
+            current = path;
+        }
+
+        void bytes(long n) {
+            long now = bytes.addAndGet(n);
+            // Large files report every 8 MiB so a single big file still shows movement.
+            long last = lastReport.get();
+            if (now - last >= (8 << 20) && lastReport.compareAndSet(last, now)) {
+                report();
+            }
+        }
+
+        void fileDone() {
+            files.incrementAndGet();
+            report();
+        }
+
+        private synchronized void report() {
+            progress.onProgress(new MediaProgress(files.get(), filesTotal, bytes.get(), bytesTotal, current,
+                    Duration.ofNanos(System.nanoTime() - start)));
+        }
+    }
+}

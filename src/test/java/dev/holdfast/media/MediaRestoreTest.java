@@ -1,0 +1,172 @@
+package dev.holdfast.media;
+
+import static dev.holdfast.media.MediaTestSupport.backup;
+import static dev.holdfast.media.MediaTestSupport.leftovers;
+import static dev.holdfast.media.MediaTestSupport.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.Manifest.MediaFile;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MediaRestoreTest {
+    @TempDir
+    Path tmp;
+    Path archive;
+    Path live;
+
+    @BeforeEach
+    void backUpAndChangeTheLiveTree() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("src"));
+        Files.createDirectories(root.resolve("docs/sub"));
+        Files.writeString(root.resolve("docs/a.txt"), "a from backup");
+        Files.writeString(root.resolve("docs/sub/b.txt"), "b from backup");
+        Files.writeString(root.resolve("c.txt"), "c from backup");
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(root.resolve("docs/bulk" + i + ".txt"), ("bulk " + i + " ").repeat(20_000));
+        }
+        archive = tmp.resolve("a.tar");
+        backup(MediaBackup.of("u", root), archive);
+
+        live = tmp.resolve("live");
+        Files.createDirectories(live.resolve("docs/sub"));
+        Files.writeString(live.resolve("docs/a.txt"), "a changed since");
+        Files.writeString(live.resolve("docs/sub/b.txt"), "b from backup");
+        MediaTestSupport.setMtime(live.resolve("docs/sub/b.txt"),
+                Files.getLastModifiedTime(root.resolve("docs/sub/b.txt")).toInstant());
+        Files.writeString(live.resolve("new-since.txt"), "not in the backup");
+    }
+
+    private MediaRestore restore() throws Exception {
+        return MediaRestore.of(ArchiveReader.open(archive), "u", live);
+    }
+
+    @Test
+    void replaceRemovesWhatTheBackupDoesNotHaveAndCanKeepThePreviousTree() throws Exception {
+        MediaRestore.Result r = restore().keepPrevious(true).run();
+
+        assertThat(live.resolve("new-since.txt")).doesNotExist();
+        assertThat(live.resolve("docs/a.txt")).hasContent("a from backup");
+        assertThat(snapshot(live)).isEqualTo(snapshot(tmp.resolve("src")));
+        assertThat(r.plan().removed()).containsExactly("new-since.txt");
+        assertThat(r.previous()).isNotNull();
+        assertThat(r.previous().resolve("new-since.txt")).hasContent("not in the backup");
+        assertThat(r.previous().getFileName().toString()).startsWith("live.holdfast-previous-");
+    }
+
+    @Test
+    void replaceRemovesThePreviousTreeUnlessAsked() throws Exception {
+        MediaRestore.Result r = restore().run();
+        assertThat(r.previous()).isNull();
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void mergeOverwritesRestoredFilesAndKeepsTheRest() throws Exception {
+        MediaRestore.Result r = restore().mode(MediaRestore.Mode.MERGE).keepPrevious(true).run();
+
+        assertThat(live.resolve("new-since.txt")).hasContent("not in the backup");
+        assertThat(live.resolve("docs/a.txt")).hasContent("a from backup");
+        assertThat(live.resolve("c.txt")).hasContent("c from backup");
+        assertThat(r.plan().removed()).isEmpty();
+        assertThat(r.previous().resolve("docs/a.txt")).hasContent("a changed since");
+        assertThat(leftovers(tmp)).containsExactly(r.previous().getFileName().toString());
+    }
+
+    @Test
+    void dryRunListsAddedChangedAndRemovedAndTouchesNothing() throws Exception {
+        Map<String, String> before = snapshot(live);
+
+        MediaRestore.Plan replace = restore().dryRun();
+        MediaRestore.Plan merge = restore().mode(MediaRestore.Mode.MERGE).dryRun();
+
+        assertThat(replace.added()).contains("c.txt", "docs/bulk0.txt").doesNotContain("docs/sub/b.txt");
+        assertThat(replace.changed()).contains("docs/a.txt").doesNotContain("docs/sub/b.txt");
+        assertThat(replace.removed()).containsExactly("new-since.txt");
+        assertThat(merge.added()).isEqualTo(replace.added());
+        assertThat(merge.removed()).isEmpty();
+        assertThat(replace.files()).isEqualTo(8);
+        assertThat(snapshot(live)).isEqualTo(before);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void selectiveRestoreByPrefixOrGlob() throws Exception {
+        Path a = tmp.resolve("by-prefix");
+        MediaRestore.of(ArchiveReader.open(archive), "u", a).selectPrefixes(List.of("docs/sub/")).run();
+        assertThat(snapshot(a).keySet()).containsExactly(".", "docs", "docs/sub", "docs/sub/b.txt");
+
+        Path b = tmp.resolve("by-glob");
+        MediaRestore.of(ArchiveReader.open(archive), "u", b).selectGlobs(List.of("*.txt")).run();
+        assertThat(snapshot(b).keySet()).containsExactly(".", "c.txt");
+    }
+
+    @Test
+    void aCorruptEntryHalfWayFailsAndLeavesTheTargetExactlyAsBefore() throws Exception {
+        ArchiveReader reader = ArchiveReader.open(archive);
+        List<MediaFile> files = reader.manifest().media().get(0).files();
+        MediaFile victim = files.get(files.size() / 2);
+        EntryInfo e = reader.manifest().entry(victim.entry());
+        try (RandomAccessFile raf = new RandomAccessFile(archive.toFile(), "rw")) {
+            long at = e.offset() + e.storedSize() / 2;
+            raf.seek(at);
+            int b = raf.read();
+            raf.seek(at);
+            raf.write(b ^ 0x01);
+        }
+        Map<String, String> before = snapshot(live);
+
+        for (MediaRestore.Mode mode : MediaRestore.Mode.values()) {
+            assertThatThrownBy(() -> restore().mode(mode).run()).isInstanceOf(MediaRestoreException.class)
+                    .hasMessageContaining(victim.path()).hasMessageContaining("failed verification");
+            assertThat(snapshot(live)).isEqualTo(before);
+            assertThat(leftovers(tmp)).isEmpty();
+        }
+    }
+
+    @Test
+    void notEnoughFreeSpaceFailsBeforeExtracting() throws Exception {
+        Map<String, String> before = snapshot(live);
+        assertThatThrownBy(() -> restore().usableSpace(p -> 10_000).run()).isInstanceOf(MediaRestoreException.class)
+                .hasMessageContaining("not enough free space").hasMessageContaining("10000 usable");
+        assertThat(snapshot(live)).isEqualTo(before);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void aCancelledRestoreLeavesTheTargetUntouched() throws Exception {
+        Map<String, String> before = snapshot(live);
+        int[] calls = { 0 };
+        assertThatThrownBy(() -> restore().checkpoint(() -> {
+            if (++calls[0] == 4) {
+                throw new java.util.concurrent.CancellationException("stop");
+            }
+        }).run()).isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(snapshot(live)).isEqualTo(before);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void mergeRefusesToWriteThroughALinkInTheTarget() throws Exception {
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        MediaRestore.deleteTree(live.resolve("docs"));
+        Files.createSymbolicLink(live.resolve("docs"), elsewhere);
+        Map<String, String> before = snapshot(live);
+
+        assertThatThrownBy(() -> restore().mode(MediaRestore.Mode.MERGE).run())
+                .isInstanceOf(UnsafeMediaPathException.class).hasMessageContaining("'docs' in the target is a symbolic link");
+        assertThat(snapshot(live)).isEqualTo(before);
+        try (var s = Files.list(elsewhere)) {
+            assertThat(s).isEmpty();
+        }
+    }
+}
