@@ -97,8 +97,16 @@ public final class PgTools {
         }
     }
 
-    /** pg_restore switches that depend on the target rather than on the archive. */
-    public record RestoreOptions(boolean noOwner, boolean noPrivileges, boolean singleTransaction) {
+    /**
+     * pg_restore switches that depend on the target rather than on the archive.
+     *
+     * @param clean {@code --clean --if-exists}: drop each object the section creates before creating it
+     */
+    public record RestoreOptions(boolean noOwner, boolean noPrivileges, boolean singleTransaction, boolean clean) {
+
+        public RestoreOptions(boolean noOwner, boolean noPrivileges, boolean singleTransaction) {
+            this(noOwner, noPrivileges, singleTransaction, false);
+        }
 
         public static RestoreOptions defaults() {
             return new RestoreOptions(false, false, true);
@@ -243,6 +251,11 @@ public final class PgTools {
         }
         if (options.singleTransaction()) {
             cmd.add("--single-transaction");
+        }
+        if (options.clean()) {
+            // --if-exists: a target that lacks some of the objects is the normal case, not an error
+            cmd.add("--clean");
+            cmd.add("--if-exists");
         }
         return cmd;
     }

@@ -1,0 +1,930 @@
+package dev.holdfast.restore;
+
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.CopyStreamer;
+import dev.holdfast.pg.FkGraph;
+import dev.holdfast.pg.PgCatalog;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgEngineException;
+import dev.holdfast.pg.PgNames;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.pg.TableRef;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Restores one database section of an archive into a target database in a single transaction, validated
+ * before it commits, so that any failure or cancellation leaves the target exactly as it was.
+ *
+ * <p>Replace mode keeps the target's schema: after pre-flight checks (checksums, tables, columns by name and
+ * type, foreign keys from outside the restored set) it drops the foreign keys and plain indexes of the
+ * restored tables, disables their user triggers, truncates them in one statement, loads each table with
+ * {@code COPY ... FREEZE} (allowed because the table was truncated in the same transaction), recreates
+ * indexes, re-adds the foreign keys (which validates them in one pass per key, cheaper than row-by-row
+ * checks and independent of load order and cycles), sets the sequences, validates and commits. Clean
+ * mode runs the archive's pre-data schema as SQL on the same connection (pg_restore {@code --clean
+ * --if-exists} drops what it is about to create), loads the data, then runs post-data.
+ *
+ * <p>Everything happens in one transaction, so PostgreSQL's parallel restore is out of reach: a second
+ * connection cannot see (or load into) the tables this transaction truncated or created. That is the
+ * price of all-or-nothing; see {@code docs/restore.md} for the measured cost.
+ */
+public final class DatabaseRestore {
+
+    private static final int PROGRESS_EVERY = 4 << 20;
+
+    /** 256 MiB for the restore's own transaction only; the server default (64 MiB) starves index builds. */
+    static final long MAINTENANCE_WORK_MEM_KB = 256 * 1024;
+
+    private final ConnectionFactory connections;
+    private final PgTools tools;
+
+    public DatabaseRestore(ConnectionFactory connections, PgTools tools) {
+        this.connections = connections;
+        this.tools = tools;
+    }
+
+    /**
+     * Restores {@code section} of {@code archive} into {@code target}.
+     *
+     * @param checkpoint called between steps and between COPY buffers; whatever it throws cancels the
+     *     restore, rolls it back and is rethrown unchanged
+     * @return the report; for a dry run, what would have happened (errors captured, nothing thrown for them)
+     * @throws RestoreException when refused in pre-flight or when the restore failed and was rolled back
+     */
+    public RestoreReport run(
+            ArchiveReader archive,
+            Manifest.DatabaseSection section,
+            PgConnectionInfo target,
+            RestoreOptions options,
+            RestoreProgress.Listener progress,
+            Runnable checkpoint) {
+        return new Run(archive, section, target, options, progress, checkpoint).execute();
+    }
+
+    /**
+     * Reads each entry to its end, which checks its sizes and both SHA-256s, two entries at a time
+     * (reading is I/O and decompression bound, and the build machines have two cores).
+     *
+     * @throws RestoreException naming the damaged entry
+     */
+    public static void verifyEntries(ArchiveReader archive, Collection<String> entries, Runnable checkpoint) {
+        List<String> names = List.copyOf(new LinkedHashSet<>(entries));
+        if (names.isEmpty()) {
+            return;
+        }
+        int threads = Math.max(1, Math.min(names.size(), Math.min(2, Runtime.getRuntime().availableProcessors())));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "holdfast-restore-verify");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (String name : names) {
+                futures.add(pool.submit(() -> {
+                    byte[] buf = new byte[CopyStreamer.DEFAULT_BUFFER_SIZE];
+                    try (InputStream in = archive.openEntry(name)) {
+                        while (in.read(buf) >= 0) {
+                            checkpoint.run();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    futures.forEach(x -> x.cancel(true));
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw new RestoreException("The archive failed verification, nothing was changed: "
+                                + io.getMessage(), io);
+                    }
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new RestoreException("Verifying the archive failed: " + cause, cause);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RestoreException("Interrupted while verifying the archive", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A foreign key or index definition captured before it is dropped, to be recreated verbatim. */
+    private record Ddl(TableRef table, String name, String definition) {}
+
+    /** A user trigger disabled for the load and its {@code tgenabled} state to restore. */
+    private record Trigger(TableRef table, String name, String enabled) {}
+
+    /** One restore. */
+    private final class Run {
+        private final ArchiveReader archive;
+        private final Manifest.DatabaseSection section;
+        private final PgConnectionInfo target;
+        private final RestoreOptions options;
+        private final RestoreProgress.Listener listener;
+        private final Runnable checkpoint;
+        private final long started = System.nanoTime();
+        private final String copyFormat;
+
+        private RuntimeException cancellation;
+        private final List<String> errors = new ArrayList<>();
+        private final List<RestoreReport.Check> checks = new ArrayList<>();
+        private final Map<TableRef, long[]> loaded = new LinkedHashMap<>(); // rows, bytes
+        private final Map<TableRef, Long> removed = new HashMap<>();
+        private final Map<TableRef, String> tableErrors = new HashMap<>();
+        private List<Manifest.TableEntry> load = List.of();
+        private long rowsTotal;
+        private long bytesTotal;
+        private long rowsDone;
+        private long bytesDone;
+        private int tablesDone;
+        private int savepoints;
+
+        Run(ArchiveReader archive, Manifest.DatabaseSection section, PgConnectionInfo target, RestoreOptions options,
+                RestoreProgress.Listener listener, Runnable checkpoint) {
+            this.archive = archive;
+            this.section = section;
+            this.target = target;
+            this.options = options;
+            this.listener = listener == null ? RestoreProgress.Listener.none() : listener;
+            this.checkpoint = checkpoint == null ? () -> {} : checkpoint;
+            String format = section.copyFormat() == null ? "text" : section.copyFormat();
+            if (!format.equals("text") && !format.equals("binary")) {
+                throw new RestoreException("Unknown copy_format '" + format + "' in the archive's section "
+                        + section.source());
+            }
+            this.copyFormat = format;
+        }
+
+        private void checkpoint() {
+            try {
+                checkpoint.run();
+            } catch (RuntimeException e) {
+                cancellation = e;
+                throw e;
+            }
+        }
+
+        RestoreReport execute() {
+            checkpoint();
+            boolean clean = options.mode() == RestoreOptions.Mode.CLEAN;
+            if (clean && !options.tables().isEmpty()) {
+                throw new RestoreException("A clean restore recreates the whole schema of the archive and cannot be"
+                        + " limited to some tables; use replace mode for a selective restore");
+            }
+            progress("verify", null, 0, 0);
+            // The schema entry is small and must be sound before pg_restore reads it.
+            verifyEntries(archive, List.of(section.schemaEntry()), this::checkpoint);
+            try (Connection c = target.open(connections)) {
+                try (Statement st = c.createStatement()) {
+                    // Types come out as pg_dump writes them (schema-qualified), and names can't be captured.
+                    st.execute("SET search_path = ''");
+                }
+                c.setAutoCommit(false);
+                boolean superuser = queryBoolean(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+                PgTools.RestoreOptions scriptOptions = new PgTools.RestoreOptions(!superuser, !superuser, false, clean);
+                SchemaScript pre = script(PgTools.Section.PRE_DATA, scriptOptions);
+                PgCatalog catalog = PgCatalog.read(c);
+                c.rollback();
+                Plan plan = clean ? planClean(pre) : planReplace(c, catalog, pre);
+                c.rollback();
+                load = plan.tables;
+                for (Manifest.TableEntry t : load) {
+                    rowsTotal += t.rowCount();
+                    EntryInfo info = archive.manifest().entry(t.entry());
+                    bytesTotal += info == null ? 0 : info.rawSize();
+                }
+                progress("verify", null, 0, 0);
+                verifyEntries(archive, load.stream().map(Manifest.TableEntry::entry).toList(), this::checkpoint);
+                SchemaScript post = clean ? script(PgTools.Section.POST_DATA, scriptOptions) : null;
+                checkpoint();
+                try {
+                    raiseMaintenanceMemory(c);
+                    List<RestoreReport.SequenceResult> sequences = clean
+                            ? restoreClean(c, catalog, pre, post)
+                            : restoreReplace(c, catalog, plan);
+                    validate(c, sequences);
+                    checkpoint();
+                    boolean commit = !options.dryRun() && errors.isEmpty() && checks.stream()
+                            .allMatch(RestoreReport.Check::passed);
+                    if (commit) {
+                        progress("commit", null, 0, 0);
+                        c.commit();
+                    } else {
+                        progress("rollback", null, 0, 0);
+                        c.rollback();
+                    }
+                    RestoreReport report = report(sequences, commit);
+                    if (!options.dryRun() && !commit) {
+                        throw new RestoreException("Restore of " + section.source() + " failed validation and was"
+                                + " rolled back, the target is unchanged: " + describeFailures(report));
+                    }
+                    return report;
+                } catch (RuntimeException | SQLException | IOException e) {
+                    rollbackQuietly(c);
+                    throw failure(e);
+                }
+            } catch (SQLException | IOException e) {
+                throw failure(e);
+            }
+        }
+
+        private RuntimeException failure(Exception e) {
+            if (cancellation != null && (e == cancellation || e.getCause() == cancellation)) {
+                return cancellation;
+            }
+            if (e instanceof RestoreException re) {
+                return re;
+            }
+            String message = e instanceof SQLException sql && sql.getSQLState() != null
+                    ? sql.getMessage() + " (SQLSTATE " + sql.getSQLState() + ")"
+                    : e.getMessage();
+            return new RestoreException("Restore of " + section.source() + " failed and was rolled back, the target"
+                    + " is unchanged: " + message, e);
+        }
+
+        // ---------------------------------------------------------------- pre-flight
+
+        private record Plan(List<Manifest.TableEntry> tables, List<Manifest.SequenceEntry> sequences) {}
+
+        private Plan planClean(SchemaScript pre) {
+            Set<TableRef> created = new LinkedHashSet<>(pre.tables());
+            List<String> problems = new ArrayList<>();
+            for (Manifest.TableEntry t : section.tables()) {
+                if (!created.contains(ref(t))) {
+                    problems.add("table " + ref(t).dotted() + " has data in the archive but no CREATE TABLE in its"
+                            + " schema dump");
+                }
+            }
+            refuseIf(problems);
+            return new Plan(section.tables(), section.sequences());
+        }
+
+        private Plan planReplace(Connection c, PgCatalog catalog, SchemaScript pre) throws SQLException {
+            Map<TableRef, Manifest.TableEntry> inArchive = new LinkedHashMap<>();
+            section.tables().forEach(t -> inArchive.put(ref(t), t));
+            Set<TableRef> chosen = select(catalog, inArchive);
+
+            // FK check: TRUNCATE without CASCADE fails when a table outside the set references one inside.
+            List<FkGraph.Edge> edges = FkGraph.of(catalog).edges();
+            List<String> problems = new ArrayList<>();
+            boolean grew = true;
+            while (grew) {
+                grew = false;
+                for (FkGraph.Edge e : edges) {
+                    if (!chosen.contains(e.to()) || chosen.contains(e.from())) {
+                        continue;
+                    }
+                    Optional<PgCatalog.Table> from = catalog.table(e.from());
+                    if (from.isEmpty() || !from.get().dataCarrying()) {
+                        continue;
+                    }
+                    if (!options.includeReferencing()) {
+                        problems.add("table " + e.from().dotted() + " references " + e.to().dotted() + " (constraint "
+                                + e.constraint() + ") but is not being restored: emptying " + e.to().dotted()
+                                + " would need TRUNCATE ... CASCADE. Add " + e.from().dotted()
+                                + " to the tables or ask to include referencing tables");
+                    } else if (!inArchive.containsKey(e.from())) {
+                        problems.add("table " + e.from().dotted() + " references " + e.to().dotted() + " (constraint "
+                                + e.constraint() + ") and would have to be restored too, but the archive has no data"
+                                + " for it");
+                    } else {
+                        chosen.add(e.from());
+                        grew = true;
+                    }
+                }
+                refuseIf(problems);
+            }
+
+            List<Manifest.TableEntry> tables = section.tables().stream().filter(t -> chosen.contains(ref(t))).toList();
+            for (Manifest.TableEntry te : tables) {
+                TableRef r = ref(te);
+                Optional<PgCatalog.Table> found = catalog.table(r);
+                if (found.isEmpty()) {
+                    problems.add("table " + r.dotted() + " is in the archive but not in the target; create it (or use"
+                            + " clean mode) first");
+                    continue;
+                }
+                if (found.get().partitioned()) {
+                    problems.add("table " + r.dotted() + " is partitioned in the target but holds rows in the archive;"
+                            + " its partitions would need to match the archive's");
+                    continue;
+                }
+                Map<String, PgCatalog.Column> columns = new HashMap<>();
+                found.get().columns().forEach(col -> columns.put(col.name(), col));
+                for (String name : te.columns()) {
+                    PgCatalog.Column col = columns.get(name);
+                    if (col == null) {
+                        problems.add("column \"" + name + "\" of table " + r.dotted()
+                                + " is in the archive but missing in the target");
+                    } else if (col.generated()) {
+                        problems.add("column \"" + name + "\" of table " + r.dotted()
+                                + " is a generated column in the target but holds data in the archive");
+                    } else {
+                        String source = pre.columnType(r, name);
+                        if (source != null && !source.equals(col.type()) && !compatible(c, source, col.type())) {
+                            problems.add("column \"" + name + "\" of table " + r.dotted() + " is " + source
+                                    + " in the archive but " + col.type() + " in the target, which cannot take its"
+                                    + " values");
+                        }
+                    }
+                }
+            }
+            refuseIf(problems);
+
+            Set<TableRef> sequencesWanted = new LinkedHashSet<>();
+            Map<TableRef, PgCatalog.Sequence> targetSeqs = new HashMap<>();
+            catalog.sequences().forEach(s -> targetSeqs.put(s.ref(), s));
+            List<Manifest.SequenceEntry> sequences = new ArrayList<>();
+            for (Manifest.SequenceEntry s : section.sequences()) {
+                TableRef sr = new TableRef(s.schema(), s.name());
+                PgCatalog.Sequence ts = targetSeqs.get(sr);
+                boolean wanted = options.tables().isEmpty()
+                        || (ts != null && ts.ownedByTable().map(chosen::contains).orElse(false));
+                if (!wanted) {
+                    continue;
+                }
+                if (ts == null) {
+                    problems.add("sequence " + sr.dotted() + " is in the archive but not in the target");
+                } else if (sequencesWanted.add(sr)) {
+                    sequences.add(s);
+                }
+            }
+            refuseIf(problems);
+            return new Plan(tables, sequences);
+        }
+
+        private Set<TableRef> select(PgCatalog catalog, Map<TableRef, Manifest.TableEntry> inArchive) {
+            if (options.tables().isEmpty()) {
+                return new LinkedHashSet<>(inArchive.keySet());
+            }
+            Set<TableRef> chosen = new LinkedHashSet<>();
+            List<String> problems = new ArrayList<>();
+            for (String wanted : options.tables().stream().sorted().toList()) {
+                List<TableRef> exact = inArchive.keySet().stream().filter(t -> t.dotted().equals(wanted)).toList();
+                List<TableRef> bare = inArchive.keySet().stream().filter(t -> t.name().equals(wanted)).toList();
+                // A partitioned table names its leaves, which are what the archive holds.
+                List<TableRef> leaves = catalog.tables().stream()
+                        .filter(t -> t.partitioned() && (t.ref().dotted().equals(wanted) || t.ref().name().equals(wanted)))
+                        .flatMap(p -> leavesOf(catalog, p.ref()).stream())
+                        .filter(inArchive::containsKey)
+                        .toList();
+                if (!exact.isEmpty()) {
+                    chosen.addAll(exact);
+                } else if (bare.size() == 1) {
+                    chosen.addAll(bare);
+                } else if (bare.size() > 1) {
+                    problems.add("table name '" + wanted + "' matches " + bare.stream().map(TableRef::dotted).toList()
+                            + "; qualify it with its schema");
+                } else if (!leaves.isEmpty()) {
+                    chosen.addAll(leaves);
+                } else {
+                    problems.add("table '" + wanted + "' has no data in the archive");
+                }
+            }
+            refuseIf(problems);
+            return chosen;
+        }
+
+        private List<TableRef> leavesOf(PgCatalog catalog, TableRef parent) {
+            List<TableRef> out = new ArrayList<>();
+            for (PgCatalog.Table t : catalog.tables()) {
+                if (t.partitionOf().map(parent::equals).orElse(false)) {
+                    if (t.partitioned()) {
+                        out.addAll(leavesOf(catalog, t.ref()));
+                    } else {
+                        out.add(t.ref());
+                    }
+                }
+            }
+            return out;
+        }
+
+        private void refuseIf(List<String> problems) {
+            if (!problems.isEmpty()) {
+                throw new RestoreException("Restore of " + section.source() + " refused, nothing was changed: "
+                        + String.join("; ", problems));
+            }
+        }
+
+        /**
+         * Whether text output of {@code source} loads into {@code target}: same base type (domains unwrapped),
+         * a string target, an implicit or assignment cast, or arrays of compatible elements. Values that fit
+         * the type but not a narrower modifier fail during COPY, which rolls back.
+         */
+        private boolean compatible(Connection c, String source, String target) throws SQLException {
+            Long s = null;
+            Long t = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?)::oid, to_regtype(?)::oid")) {
+                ps.setString(1, source);
+                ps.setString(2, target);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    s = (Long) rs.getObject(1, Long.class);
+                    t = (Long) rs.getObject(2, Long.class);
+                }
+            }
+            return s != null && t != null && compatible(c, s, t, 0);
+        }
+
+        private boolean compatible(Connection c, long source, long target, int depth) throws SQLException {
+            long[] s = typeInfo(c, source);
+            long[] t = typeInfo(c, target);
+            if (s[0] == t[0] || t[2] == 'S') {
+                return true;
+            }
+            if (s[1] != 0 && t[1] != 0 && depth < 4) {
+                return compatible(c, s[1], t[1], depth + 1);
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_cast WHERE castsource = ?"
+                    + " AND casttarget = ? AND castcontext IN ('i', 'a'))")) {
+                ps.setLong(1, s[0]);
+                ps.setLong(2, t[0]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        }
+
+        /** Base type (domains unwrapped), array element type (0 if none), category of the base type. */
+        private long[] typeInfo(Connection c, long oid) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    """
+                    WITH RECURSIVE d(oid, depth) AS (
+                      SELECT ?::oid, 0
+                      UNION ALL SELECT t.typbasetype, d.depth + 1 FROM pg_type t JOIN d ON t.oid = d.oid
+                      WHERE t.typtype = 'd')
+                    SELECT t.oid::bigint, CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END::bigint,
+                           ascii(t.typcategory::text)
+                    FROM d JOIN pg_type t ON t.oid = d.oid ORDER BY d.depth DESC LIMIT 1
+                    """)) {
+                ps.setLong(1, oid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+                }
+            }
+        }
+
+        private SchemaScript script(PgTools.Section part, PgTools.RestoreOptions scriptOptions) throws IOException {
+            ByteArrayOutputStream sql = new ByteArrayOutputStream();
+            try (InputStream dump = archive.openEntry(section.schemaEntry())) {
+                tools.script(dump, part, scriptOptions, sql);
+            } catch (PgEngineException e) {
+                throw new RestoreException("Reading the archive's schema failed, nothing was changed: "
+                        + e.getMessage(), e);
+            }
+            return SchemaScript.parse(sql.toString(StandardCharsets.UTF_8));
+        }
+
+        // ---------------------------------------------------------------- replace
+
+        private List<RestoreReport.SequenceResult> restoreReplace(Connection c, PgCatalog catalog, Plan plan)
+                throws SQLException, IOException {
+            progress("prepare", null, 0, 0);
+            List<TableRef> refs = load.stream().map(DatabaseRestore::ref).toList();
+            for (TableRef r : refs) {
+                removed.put(r, queryLong(c, "SELECT count(*) FROM ONLY " + r.sql()));
+            }
+            Long[] leafOids = refs.stream().map(r -> catalog.table(r).orElseThrow().oid()).toArray(Long[]::new);
+            Set<Long> withAncestors = new LinkedHashSet<>(List.of(leafOids));
+            for (TableRef r : refs) {
+                Optional<TableRef> parent = catalog.table(r).flatMap(PgCatalog.Table::partitionOf);
+                while (parent.isPresent()) {
+                    PgCatalog.Table p = catalog.table(parent.get()).orElseThrow();
+                    withAncestors.add(p.oid());
+                    parent = p.partitionOf();
+                }
+            }
+            List<Ddl> fks = foreignKeys(c, withAncestors.toArray(Long[]::new));
+            List<Ddl> indexes = plainIndexes(c, leafOids);
+            List<Trigger> triggers = userTriggers(c, leafOids);
+            try (Statement st = c.createStatement()) {
+                for (Ddl fk : fks) {
+                    st.execute("ALTER TABLE " + fk.table().sql() + " DROP CONSTRAINT " + PgNames.quoteIdent(fk.name()));
+                }
+                for (Ddl ix : indexes) {
+                    st.execute("DROP INDEX " + PgNames.quoteIdent(ix.table().schema()) + "."
+                            + PgNames.quoteIdent(ix.name()));
+                }
+                // Restored rows are the archive's; audit or sync triggers must not fire for them, as with
+                // pg_restore --disable-triggers, but without needing superuser for the system triggers.
+                for (Trigger t : triggers) {
+                    st.execute("ALTER TABLE " + t.table().sql() + " DISABLE TRIGGER " + PgNames.quoteIdent(t.name()));
+                }
+                if (!refs.isEmpty()) {
+                    st.execute("TRUNCATE TABLE " + String.join(", ", refs.stream().map(TableRef::sql).toList()));
+                }
+            }
+            checkpoint();
+            loadTables(c);
+            progress("post-data", null, 0, 0);
+            for (Ddl ix : indexes) {
+                step(c, "index " + ix.name() + " on " + ix.table().dotted(), ix.table(), ix.definition());
+            }
+            for (Ddl fk : fks) {
+                boolean ok = step(c, "foreign key " + fk.name() + " on " + fk.table().dotted(), fk.table(),
+                        "ALTER TABLE " + fk.table().sql() + " ADD CONSTRAINT " + PgNames.quoteIdent(fk.name()) + " "
+                                + fk.definition());
+                checks.add(new RestoreReport.Check("foreign-key", fk.table().dotted() + "." + fk.name(), ok,
+                        ok ? "re-added and validated" : "violated by the restored rows"));
+            }
+            try (Statement st = c.createStatement()) {
+                for (Trigger t : triggers) {
+                    String how = switch (t.enabled()) {
+                        case "A" -> "ENABLE ALWAYS";
+                        case "R" -> "ENABLE REPLICA";
+                        default -> "ENABLE";
+                    };
+                    st.execute("ALTER TABLE " + t.table().sql() + " " + how + " TRIGGER " + PgNames.quoteIdent(t.name()));
+                }
+            }
+            return setSequences(c, plan.sequences(), catalog);
+        }
+
+        private List<Ddl> foreignKeys(Connection c, Long[] oids) throws SQLException {
+            // Only original keys: clones on partitions go with their parent's key.
+            return ddl(c, """
+                    SELECT n.nspname, r.relname, con.conname, pg_get_constraintdef(con.oid)
+                    FROM pg_constraint con JOIN pg_class r ON r.oid = con.conrelid
+                    JOIN pg_namespace n ON n.oid = r.relnamespace
+                    WHERE con.contype = 'f' AND con.conparentid = 0 AND con.conrelid = ANY (?)
+                    ORDER BY n.nspname, r.relname, con.conname
+                    """, oids);
+        }
+
+        private List<Ddl> plainIndexes(Connection c, Long[] oids) throws SQLException {
+            // Indexes behind constraints stay (foreign keys need them and they catch duplicates early); so do
+            // partition indexes attached to a parent, and any that carry state a CREATE INDEX would lose.
+            return ddl(c, """
+                    SELECT n.nspname, r.relname, ic.relname, pg_get_indexdef(i.indexrelid)
+                    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                    JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                    WHERE i.indrelid = ANY (?) AND NOT i.indisreplident AND NOT i.indisclustered AND i.indisvalid
+                      AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                                      AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+                      AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+                      AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid = i.indexrelid
+                                      AND d.classoid = 'pg_class'::regclass)
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = i.indexrelid
+                                      AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n')
+                    ORDER BY n.nspname, r.relname, ic.relname
+                    """, oids);
+        }
+
+        private List<Ddl> ddl(Connection c, String sql, Long[] oids) throws SQLException {
+            List<Ddl> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setArray(1, c.createArrayOf("oid", oids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Ddl(new TableRef(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4)));
+                    }
+                }
+            }
+            return out;
+        }
+
+        private List<Trigger> userTriggers(Connection c, Long[] oids) throws SQLException {
+            List<Trigger> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT n.nspname, r.relname, t.tgname, t.tgenabled
+                    FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                    WHERE t.tgrelid = ANY (?) AND NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgenabled <> 'D'
+                    ORDER BY n.nspname, r.relname, t.tgname
+                    """)) {
+                ps.setArray(1, c.createArrayOf("oid", oids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Trigger(new TableRef(rs.getString(1), rs.getString(2)), rs.getString(3),
+                                rs.getString(4)));
+                    }
+                }
+            }
+            return out;
+        }
+
+        // ---------------------------------------------------------------- clean
+
+        private List<RestoreReport.SequenceResult> restoreClean(Connection c, PgCatalog before, SchemaScript pre,
+                SchemaScript post) throws SQLException, IOException {
+            progress("schema", null, 0, 0);
+            Set<TableRef> created = new LinkedHashSet<>(pre.tables());
+            List<Long> existing = new ArrayList<>();
+            for (PgCatalog.Table t : before.tables()) {
+                if (created.contains(t.ref())) {
+                    existing.add(t.oid());
+                    if (t.dataCarrying()) {
+                        removed.put(t.ref(), queryLong(c, "SELECT count(*) FROM ONLY " + t.ref().sql()));
+                    }
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                // The script drops tables before it recreates them; keys among them would stop the drops. A key
+                // from a table the archive does not know still does, and the restore fails rather than cascade.
+                for (Ddl fk : foreignKeys(c, existing.toArray(Long[]::new))) {
+                    st.execute("ALTER TABLE " + fk.table().sql() + " DROP CONSTRAINT IF EXISTS "
+                            + PgNames.quoteIdent(fk.name()));
+                }
+                st.execute(pre.sql());
+                st.execute("SET search_path = ''");
+            }
+            checkpoint();
+            loadTables(c);
+            progress("post-data", null, 0, 0);
+            try (Statement st = c.createStatement()) {
+                st.execute(post.sql());
+                st.execute("SET search_path = ''");
+            }
+            PgCatalog after = PgCatalog.read(c);
+            for (PgCatalog.ForeignKey fk : after.foreignKeys()) {
+                if (created.contains(fk.from())) {
+                    boolean valid = queryBoolean(c, "SELECT convalidated FROM pg_constraint WHERE conname = "
+                            + PgNames.quoteLiteral(fk.name()) + " AND conrelid = " + PgNames.quoteLiteral(fk.from().sql())
+                            + "::regclass AND contype = 'f'");
+                    checks.add(new RestoreReport.Check("foreign-key", fk.from().dotted() + "." + fk.name(), valid,
+                            valid ? "created and validated by post-data" : "created NOT VALID, as in the source"));
+                }
+            }
+            return setSequences(c, section.sequences(), after);
+        }
+
+        // ---------------------------------------------------------------- shared
+
+        /**
+         * Index builds and key validation after the load are where a single transaction loses most to
+         * {@code pg_restore -j}; enough memory lets the sorts stay in memory and lets CREATE INDEX use the
+         * server's parallel maintenance workers, the one kind of parallelism a single transaction can have.
+         */
+        private void raiseMaintenanceMemory(Connection c) throws SQLException {
+            long currentKb = queryLong(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem'");
+            if (currentKb < MAINTENANCE_WORK_MEM_KB) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL maintenance_work_mem = '" + MAINTENANCE_WORK_MEM_KB + "kB'");
+                }
+            }
+        }
+
+        private void loadTables(Connection c) throws SQLException, IOException {
+            // FREEZE needs the table created or truncated in the current subtransaction, so the savepoints a
+            // dry run uses to keep going after an error rule it out there.
+            boolean freeze = !options.dryRun();
+            for (Manifest.TableEntry te : load) {
+                checkpoint();
+                TableRef r = ref(te);
+                EntryInfo info = archive.manifest().entry(te.entry());
+                long size = info == null ? 0 : info.rawSize();
+                progress("load", te, 0, size);
+                long[] result = new long[2];
+                if (options.dryRun()) {
+                    String sp = savepoint(c);
+                    try {
+                        copy(c, te, false, size, result);
+                        release(c, sp);
+                    } catch (SQLException | IOException e) {
+                        rollbackTo(c, sp);
+                        tableErrors.put(r, e.getMessage());
+                        errors.add("loading " + r.dotted() + ": " + e.getMessage());
+                    }
+                } else {
+                    copy(c, te, freeze, size, result);
+                }
+                loaded.put(r, result);
+                rowsDone += result[0];
+                tablesDone++;
+                progress("load", te, size, size);
+            }
+        }
+
+        private void copy(Connection c, Manifest.TableEntry te, boolean freeze, long size, long[] result)
+                throws SQLException, IOException {
+            TableRef r = ref(te);
+            String sql = "COPY " + r.sql() + " " + PgNames.columnList(te.columns()) + " FROM STDIN WITH (FORMAT "
+                    + copyFormat + (freeze ? ", FREEZE" : "") + ")";
+            CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+            try (InputStream in = archive.openEntry(te.entry())) {
+                byte[] buf = new byte[CopyStreamer.DEFAULT_BUFFER_SIZE];
+                long sinceProgress = 0;
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    checkpoint();
+                    if (n > 0) {
+                        copy.writeToCopy(buf, 0, n);
+                        result[1] += n;
+                        bytesDone += n;
+                        sinceProgress += n;
+                        if (sinceProgress >= PROGRESS_EVERY) {
+                            sinceProgress = 0;
+                            progress("load", te, result[1], size);
+                        }
+                    }
+                }
+                // Reaching the end above checked the entry's digests; only then may the rows count.
+                result[0] = copy.endCopy();
+            } finally {
+                if (copy.isActive()) {
+                    try {
+                        copy.cancelCopy();
+                    } catch (SQLException ignored) {
+                        // the transaction is rolled back anyway; the original failure is what matters
+                    }
+                }
+            }
+        }
+
+        private List<RestoreReport.SequenceResult> setSequences(Connection c, List<Manifest.SequenceEntry> wanted,
+                PgCatalog catalog) throws SQLException {
+            Map<TableRef, PgCatalog.Sequence> bySeq = new HashMap<>();
+            catalog.sequences().forEach(s -> bySeq.put(s.ref(), s));
+            List<RestoreReport.SequenceResult> out = new ArrayList<>();
+            try (Statement st = c.createStatement()) {
+                for (Manifest.SequenceEntry s : wanted) {
+                    TableRef sr = new TableRef(s.schema(), s.name());
+                    PgCatalog.Sequence ts = bySeq.get(sr);
+                    if (ts == null) {
+                        errors.add("sequence " + sr.dotted() + " is not in the target");
+                        continue;
+                    }
+                    // setval alone is not transactional; after RESTART (a new relfilenode in this transaction)
+                    // it writes into that new file, which a rollback discards with everything else.
+                    st.execute("ALTER SEQUENCE " + sr.sql() + " RESTART");
+                    st.execute("SELECT pg_catalog.setval(" + PgNames.quoteLiteral(sr.sql()) + ", " + s.lastValue() + ", "
+                            + s.isCalled() + ")");
+                    Long max = null;
+                    String ownedBy = null;
+                    if (ts.ownedByTable().isPresent() && ts.ownedByColumn().isPresent()) {
+                        TableRef owner = ts.ownedByTable().get();
+                        ownedBy = owner.dotted() + "." + ts.ownedByColumn().get();
+                        try (ResultSet rs = st.executeQuery("SELECT max(" + PgNames.quoteIdent(ts.ownedByColumn().get())
+                                + ")::bigint FROM " + owner.sql())) {
+                            rs.next();
+                            max = (Long) rs.getObject(1, Long.class);
+                        }
+                        long next = s.isCalled() ? s.lastValue() : s.lastValue() - ts.increment();
+                        boolean ok = max == null || (ts.increment() > 0 ? next >= max : next <= max);
+                        checks.add(new RestoreReport.Check("sequence", sr.dotted(), ok, "last value " + next
+                                + (max == null ? ", column empty" : ", column " + (ts.increment() > 0 ? "max " : "min ")
+                                        + max)));
+                    }
+                    out.add(new RestoreReport.SequenceResult(s.schema(), s.name(), s.lastValue(), s.isCalled(), ownedBy,
+                            max));
+                }
+            }
+            return out;
+        }
+
+        private void validate(Connection c, List<RestoreReport.SequenceResult> sequences) throws SQLException {
+            progress("validate", null, 0, 0);
+            for (Manifest.TableEntry te : load) {
+                TableRef r = ref(te);
+                long count = queryLong(c, "SELECT count(*) FROM ONLY " + r.sql());
+                boolean ok = count == te.rowCount();
+                checks.add(new RestoreReport.Check("row-count", r.dotted(), ok, count + " rows, manifest says "
+                        + te.rowCount()));
+            }
+            // Deferred keys of the restored tables (none are left after a re-add, but the target may have more)
+            // must hold now, not at a commit that a dry run never reaches.
+            if (!step(c, "deferred constraints", null, "SET CONSTRAINTS ALL IMMEDIATE")) {
+                checks.add(new RestoreReport.Check("foreign-key", "deferred constraints", false, "violated"));
+            }
+        }
+
+        /** Runs one statement; a dry run records its failure and goes on, a real restore stops at it. */
+        private boolean step(Connection c, String what, TableRef table, String sql) throws SQLException {
+            checkpoint();
+            if (!options.dryRun()) {
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
+                return true;
+            }
+            String sp = savepoint(c);
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+                release(c, sp);
+                return true;
+            } catch (SQLException e) {
+                rollbackTo(c, sp);
+                errors.add(what + ": " + e.getMessage());
+                if (table != null) {
+                    tableErrors.merge(table, e.getMessage(), (a, b) -> a + "; " + b);
+                }
+                return false;
+            }
+        }
+
+        private String savepoint(Connection c) throws SQLException {
+            String name = "holdfast_sp_" + (++savepoints);
+            try (Statement st = c.createStatement()) {
+                st.execute("SAVEPOINT " + name);
+            }
+            return name;
+        }
+
+        private void release(Connection c, String name) throws SQLException {
+            try (Statement st = c.createStatement()) {
+                st.execute("RELEASE SAVEPOINT " + name);
+            }
+        }
+
+        private void rollbackTo(Connection c, String name) throws SQLException {
+            try (Statement st = c.createStatement()) {
+                st.execute("ROLLBACK TO SAVEPOINT " + name);
+            }
+        }
+
+        private RestoreReport report(List<RestoreReport.SequenceResult> sequences, boolean committed) {
+            List<RestoreReport.TableResult> tables = new ArrayList<>();
+            long rows = 0;
+            long bytes = 0;
+            for (Manifest.TableEntry te : load) {
+                TableRef r = ref(te);
+                long[] l = loaded.getOrDefault(r, new long[2]);
+                rows += l[0];
+                bytes += l[1];
+                tables.add(new RestoreReport.TableResult(r.schema(), r.name(), te.rowCount(), l[0],
+                        removed.getOrDefault(r, 0L), l[1], tableErrors.get(r)));
+            }
+            return new RestoreReport(section.source(), options.mode(), options.dryRun(), committed, tables, sequences,
+                    checks, errors, rows, bytes, Duration.ofNanos(System.nanoTime() - started));
+        }
+
+        private String describeFailures(RestoreReport report) {
+            List<String> all = new ArrayList<>(report.errors());
+            report.validation().stream().filter(ch -> !ch.passed())
+                    .forEach(ch -> all.add(ch.kind() + " check of " + ch.subject() + " failed: " + ch.detail()));
+            return String.join("; ", all);
+        }
+
+        private void progress(String phase, Manifest.TableEntry table, long tableDone, long tableSize) {
+            listener.update(new RestoreProgress(phase, table == null ? null : ref(table).dotted(),
+                    table == null ? 0 : table.rowCount(), tableDone, tableSize, tablesDone, load.size(), rowsDone,
+                    rowsTotal, bytesDone, bytesTotal));
+        }
+    }
+
+    private static TableRef ref(Manifest.TableEntry t) {
+        return new TableRef(t.schema(), t.name());
+    }
+
+    private static TableRef ref(Manifest.TableRef t) {
+        return new TableRef(t.schema(), t.name());
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.rollback();
+            }
+        } catch (SQLException ignored) {
+            // a dead connection has been rolled back by the server already
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package dev.holdfast.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.job.JobCancelledException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restores against a real server: one source with the rich fixture (cycles, self reference, partitions,
+ * identity, generated columns, odd names) plus a bulk table, backed up once with the real backup engine;
+ * each test restores into a copy of the source that it mutated first, or into a fresh database.
+ */
+class DatabaseRestoreTest {
+
+    static RestoreTestDb source;
+    static Path archiveFile;
+    static ArchiveReader archive;
+    static Manifest.DatabaseSection section;
+    static Map<String, String> sourceTables;
+    static Map<String, String> sourceSequences;
+
+    @BeforeAll
+    static void backUpTheSource() throws Exception {
+        source = RestoreTestDb.create();
+        source.exec(RestoreTestDb.resource("fixture.sql"),
+                // big enough that COPY reports progress (every 4 MiB) in the middle of the table
+                "CREATE TABLE public.bulk (id bigint PRIMARY KEY, employee_id int REFERENCES public.employee (id),"
+                        + " payload text)",
+                "CREATE INDEX bulk_payload_idx ON public.bulk (payload)",
+                "INSERT INTO public.bulk SELECT g, 1 + g % 3, md5(g::text) || md5((g * 7)::text) FROM"
+                        + " generate_series(1, 200000) g");
+        sourceTables = source.tableHashes();
+        sourceSequences = source.sequences();
+        archiveFile = Files.createTempFile("holdfast-rtest", ".tar");
+        archive = source.backup(archiveFile);
+        section = archive.manifest().databases().get(0);
+    }
+
+    @AfterAll
+    static void dropTheSource() throws Exception {
+        if (source != null) {
+            source.close();
+        }
+        Files.deleteIfExists(archiveFile);
+    }
+
+    static RestoreTestDb mutatedCopy() {
+        RestoreTestDb db = RestoreTestDb.createFrom(source);
+        db.exec("INSERT INTO public.employee (name, manager_id) VALUES ('new', 1)",
+                "UPDATE sales.customer SET name = 'changed' WHERE id = 1",
+                "DELETE FROM public.\"select\" WHERE \"from\" IS NULL",
+                "TRUNCATE public.django_session",
+                "INSERT INTO \"Audit\".\"EventLog\" (\"Payload\") VALUES ('later')",
+                "UPDATE public.everything SET qty = 5 WHERE qty = 3",
+                "DELETE FROM public.bulk WHERE id % 2 = 0",
+                "INSERT INTO sales.measurement VALUES (9, '2025-02-02', 2, 'eu', 2)",
+                "UPDATE public.a SET b_id = NULL");
+        assertThat(db.tableHashes()).isNotEqualTo(sourceTables);
+        return db;
+    }
+
+    static RestoreReport restore(RestoreTestDb target, RestoreOptions options) {
+        return new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section, target.info, options,
+                RestoreProgress.Listener.none(), () -> {});
+    }
+
+    static void assertLikeTheSource(RestoreTestDb target) {
+        assertThat(target.tableHashes()).isEqualTo(sourceTables);
+        assertThat(target.sequences()).isEqualTo(sourceSequences);
+        assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
+    }
+
+    @Test
+    void replaceRestoresEveryTableRowForRowAfterInsertsUpdatesDeletesAndTruncate() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            String indexesBefore = target.query("SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
+                    + " indexrelid::regclass::text) FROM pg_index");
+            List<RestoreProgress> progress = new ArrayList<>();
+            RestoreReport report = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
+                    target.info, RestoreOptions.replaceAll(), progress::add, () -> {});
+
+            assertThat(report.committed()).isTrue();
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertLikeTheSource(target);
+            assertThat(target.query("SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
+                    + " indexrelid::regclass::text) FROM pg_index")).isEqualTo(indexesBefore);
+            RestoreReport.TableResult bulk = report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst()
+                    .orElseThrow();
+            assertThat(bulk.rowsLoaded()).isEqualTo(200_000);
+            assertThat(bulk.rowsRemoved()).isEqualTo(100_000);
+            assertThat(report.validation()).extracting(RestoreReport.Check::kind)
+                    .contains("row-count", "foreign-key", "sequence");
+            assertThat(report.sequences()).extracting(RestoreReport.SequenceResult::name)
+                    .contains("employee_id_seq", "EventLog_id_seq", "Order_id_seq");
+            // identity ALWAYS values came from the archive, and the identity goes on after them
+            target.exec("INSERT INTO public.employee (name) VALUES ('after')");
+            assertThat(target.query("SELECT max(id) FROM public.employee")).isEqualTo("4");
+            assertThat(progress).extracting(RestoreProgress::phase).contains("verify", "load", "validate", "commit");
+            RestoreProgress last = progress.get(progress.size() - 1);
+            assertThat(last.bytesDone()).isEqualTo(last.bytesTotal()).isEqualTo(report.bytesLoaded());
+            assertThat(last.rowsDone()).isEqualTo(last.rowsTotal());
+            assertThat(progress).anyMatch(p -> p.table() != null && p.table().equals("public.bulk")
+                    && p.tableBytesDone() > 0 && p.tableBytesDone() < p.tableBytesTotal());
+        }
+    }
+
+    @Test
+    void replaceMatchesColumnsByNameWhenTheTargetOrdersThemDifferently() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec("DROP TABLE public.auth_user CASCADE", "DELETE FROM public.profile",
+                    "CREATE TABLE public.auth_user (name text, id int PRIMARY KEY)",
+                    "INSERT INTO public.auth_user VALUES ('someone', 7)",
+                    "ALTER TABLE public.django_session ADD CONSTRAINT session_user_fk FOREIGN KEY (user_id)"
+                            + " REFERENCES public.auth_user (id)",
+                    "ALTER TABLE public.profile ADD CONSTRAINT profile_user_fk FOREIGN KEY (user_id)"
+                            + " REFERENCES public.auth_user (id)");
+            restore(target, RestoreOptions.replaceAll());
+            assertThat(target.query("SELECT string_agg(id || '=' || name, ',') FROM public.auth_user")).isEqualTo("1=admin");
+            Map<String, String> expected = new java.util.TreeMap<>(sourceTables);
+            expected.remove("public.auth_user");
+            Map<String, String> actual = target.tableHashes();
+            actual.remove("public.auth_user");
+            assertThat(actual).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void missingOrIncompatibleColumnsAreRefusedByNameBeforeAnythingChanges() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec("ALTER TABLE public.everything DROP COLUMN note",
+                    "ALTER TABLE public.\"Order\" ALTER COLUMN placed_at TYPE int USING 0");
+            String before = target.state();
+            assertThatThrownBy(() -> restore(target, RestoreOptions.replaceAll()))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("nothing was changed")
+                    .hasMessageContaining("column \"note\" of table public.everything is in the archive but missing")
+                    .hasMessageContaining("column \"placed_at\" of table public.Order is timestamp with time zone in"
+                            + " the archive but integer in the target");
+            assertThat(target.state()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void selectiveRestoreRefusesWhenAnotherTableReferencesItAndIncludesReferencingTablesOnRequest() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec("UPDATE public.auth_user SET name = 'renamed'", "INSERT INTO public.profile VALUES (2, 1)");
+            String before = target.state();
+            RestoreOptions one = new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("public.auth_user"), false, false);
+            assertThatThrownBy(() -> restore(target, one))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("table public.django_session references public.auth_user (constraint"
+                            + " session_user_fk)")
+                    .hasMessageContaining("public.profile references public.auth_user (constraint profile_user_fk)");
+            assertThat(target.state()).isEqualTo(before);
+
+            RestoreReport report = restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"),
+                    true, false));
+            assertThat(report.tables()).extracting(RestoreReport.TableResult::name)
+                    .containsExactlyInAnyOrder("auth_user", "django_session", "profile");
+            Map<String, String> now = target.tableHashes();
+            for (String t : List.of("public.auth_user", "public.django_session", "public.profile")) {
+                assertThat(now.get(t)).as(t).isEqualTo(sourceTables.get(t));
+            }
+            // tables outside the selection keep their (mutated) rows
+            assertThat(target.query("SELECT name FROM sales.customer WHERE region = 'eu' AND id = 1")).isEqualTo("changed");
+            assertThat(now.get("public.bulk")).isNotEqualTo(sourceTables.get("public.bulk"));
+
+            target.exec("CREATE TABLE public.newer (id int PRIMARY KEY, user_id int REFERENCES public.auth_user (id))");
+            assertThatThrownBy(() -> restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"),
+                    true, false)))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("public.newer references public.auth_user (constraint newer_user_id_fkey) and"
+                            + " would have to be restored too, but the archive has no data for it");
+        }
+    }
+
+    @Test
+    void selectiveRestoreOfACycleMemberAndAPartitionedTable() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            RestoreReport report = restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE,
+                    Set.of("public.a", "sales.measurement"), true, false));
+            assertThat(report.tables()).extracting(RestoreReport.TableResult::name)
+                    .contains("a", "b", "c", "measurement_2024", "measurement_2025");
+            Map<String, String> now = target.tableHashes();
+            for (String t : List.of("public.a", "public.b", "public.c", "sales.measurement_2024", "sales.measurement_2025")) {
+                assertThat(now.get(t)).as(t).isEqualTo(sourceTables.get(t));
+            }
+            assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void dryRunReportsWhatWouldHappenIncludingViolationsAndLeavesTheTargetIdentical() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            String before = target.state();
+            RestoreReport report = restore(target, RestoreOptions.replaceAll().withDryRun(true));
+            assertThat(report.committed()).isFalse();
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            RestoreReport.TableResult bulk = report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst()
+                    .orElseThrow();
+            assertThat(bulk.rowsLoaded()).isEqualTo(200_000);
+            assertThat(bulk.rowsRemoved()).isEqualTo(100_000);
+            assertThat(target.state()).isEqualTo(before);
+
+            target.exec("ALTER TABLE public.everything ADD CONSTRAINT note_short CHECK (length(note) < 5) NOT VALID");
+            String withCheck = target.state();
+            RestoreReport violated = restore(target, RestoreOptions.replaceAll().withDryRun(true));
+            assertThat(violated.ok()).isFalse();
+            assertThat(violated.errors()).anyMatch(e -> e.contains("public.everything") && e.contains("note_short"));
+            RestoreReport.TableResult everything = violated.tables().stream()
+                    .filter(t -> t.name().equals("everything")).findFirst().orElseThrow();
+            assertThat(everything.error()).contains("note_short");
+            assertThat(violated.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
+                    .rowsLoaded()).isEqualTo(200_000);
+            assertThat(target.state()).isEqualTo(withCheck);
+        }
+    }
+
+    @Test
+    void aConstraintViolationRollsEverythingBack() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec("ALTER TABLE public.everything ADD CONSTRAINT note_short CHECK (length(note) < 5) NOT VALID");
+            String before = target.state();
+            assertThatThrownBy(() -> restore(target, RestoreOptions.replaceAll()))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("rolled back, the target is unchanged")
+                    .hasMessageContaining("note_short");
+            assertThat(target.state()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aConnectionKilledMidLoadLeavesTheTargetUnchanged() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            String before = target.state();
+            AtomicBoolean killed = new AtomicBoolean();
+            RestoreProgress.Listener killer = p -> {
+                if ("public.bulk".equals(p.table()) && p.tableBytesDone() > 0 && p.tableBytesDone() < p.tableBytesTotal()
+                        && killed.compareAndSet(false, true)) {
+                    target.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND pid <> pg_backend_pid() AND query LIKE 'COPY%'");
+                }
+            };
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
+                    target.info, RestoreOptions.replaceAll(), killer, () -> {}))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("rolled back, the target is unchanged");
+            assertThat(killed).isTrue();
+            assertThat(target.state()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void cancellingAtACheckpointRethrowsTheCancellationAndLeavesTheTargetUnchanged() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            String before = target.state();
+            AtomicBoolean loading = new AtomicBoolean();
+            AtomicInteger calls = new AtomicInteger();
+            JobCancelledException cancel = new JobCancelledException("Cancelled by request", true);
+            Runnable checkpoint = () -> {
+                if (loading.get() && calls.incrementAndGet() > 20) {
+                    throw cancel;
+                }
+            };
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
+                    target.info, RestoreOptions.replaceAll(), p -> loading.set(loading.get() || "load".equals(p.phase())),
+                    checkpoint))
+                    .isSameAs(cancel);
+            assertThat(target.state()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aDamagedArchiveIsRefusedBeforeTheTargetIsTouched() throws Exception {
+        Path damaged = Files.createTempFile("holdfast-rtest-damaged", ".tar");
+        try (RestoreTestDb target = mutatedCopy()) {
+            Files.copy(archiveFile, damaged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
+                    .findFirst().orElseThrow();
+            try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+                long at = bulk.offset() + bulk.storedSize() / 2;
+                f.seek(at);
+                int b = f.read();
+                f.seek(at);
+                f.write(b ^ 0x40);
+            }
+            String before = target.state();
+            ArchiveReader bad = ArchiveReader.open(damaged);
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad,
+                    bad.manifest().databases().get(0), target.info, RestoreOptions.replaceAll(),
+                    RestoreProgress.Listener.none(), () -> {}))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("failed verification, nothing was changed")
+                    .hasMessageContaining(bulk.name());
+            assertThat(target.state()).isEqualTo(before);
+        } finally {
+            Files.deleteIfExists(damaged);
+        }
+    }
+
+    @Test
+    void cleanRestoreIntoAnEmptyDatabaseEqualsTheSourceInSchemaAndData() {
+        try (RestoreTestDb target = RestoreTestDb.create()) {
+            RestoreReport report = restore(target, RestoreOptions.cleanAll());
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.committed()).isTrue();
+            assertLikeTheSource(target);
+            assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
+        }
+    }
+
+    @Test
+    void cleanRestoreReplacesADatabaseWithDifferentObjectsAndData() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec("ALTER TABLE public.everything ADD COLUMN extra int DEFAULT 7",
+                    "DROP INDEX public.bulk_payload_idx",
+                    "CREATE TABLE public.unrelated (id int PRIMARY KEY)",
+                    "INSERT INTO public.unrelated VALUES (1), (2)");
+            RestoreReport report = restore(target, RestoreOptions.cleanAll());
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            Map<String, String> now = target.tableHashes();
+            assertThat(now.remove("public.unrelated")).isEqualTo("2:" + target.query(
+                    "SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM public.unrelated x"));
+            assertThat(now).isEqualTo(sourceTables);
+            assertThat(target.sequences()).isEqualTo(sourceSequences);
+            assertThat(target.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'bulk_payload_idx'")).isEqualTo("1");
+            assertThat(report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
+                    .rowsRemoved()).isEqualTo(100_000);
+        }
+    }
+
+    @Test
+    void cleanDryRunLeavesAnExistingDatabaseIdentical() throws Exception {
+        try (RestoreTestDb target = mutatedCopy()) {
+            String before = target.state();
+            String schema = target.schemaDump();
+            RestoreReport report = restore(target, RestoreOptions.cleanAll().withDryRun(true));
+            assertThat(report.committed()).isFalse();
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(target.state()).isEqualTo(before);
+            assertThat(target.schemaDump()).isEqualTo(schema);
+            try (Connection c = target.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT 1");
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package dev.holdfast.restore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.backup.DatabaseBackup;
+import dev.holdfast.job.JobContext;
+import dev.holdfast.job.Progress;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.pg.Selection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/** A throwaway database for restore tests, with content hashes, sequence states and schema dumps to compare. */
+final class RestoreTestDb implements AutoCloseable {
+
+    static final String SERVER = System.getProperty("holdfast.test.pg-server", "jdbc:postgresql://127.0.0.1:5432/");
+    static final String USER = System.getProperty("holdfast.test.pg-user", "postgres");
+    static final ConnectionFactory FACTORY = ConnectionFactory.driverManager();
+    static final PgTools TOOLS = PgTools.locate(Optional.empty());
+
+    final String name;
+    final PgConnectionInfo info;
+
+    private RestoreTestDb(String name) {
+        this.name = name;
+        this.info = new PgConnectionInfo(SERVER + name, USER, "");
+    }
+
+    static RestoreTestDb create() {
+        return createFrom(null);
+    }
+
+    /** A new database, empty or copied from {@code template} (which must have no open connections). */
+    static RestoreTestDb createFrom(RestoreTestDb template) {
+        String name = "holdfast_rtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        admin("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template.name));
+        return new RestoreTestDb(name);
+    }
+
+    Connection connect() throws SQLException {
+        return info.open(FACTORY);
+    }
+
+    void exec(String... sql) {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String query(String sql) {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Row count and order-independent md5 of every table (generated columns included), holdfast's schema left out. */
+    Map<String, String> tableHashes() {
+        Map<String, String> out = new TreeMap<>();
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            List<String> tables;
+            try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN"
+                    + " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname !~ '^pg_'"
+                    + " AND n.nspname NOT IN ('information_schema', 'holdfast')")) {
+                tables = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String t : tables) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|'"
+                        + " ORDER BY x::text)), '') FROM " + t + " x")) {
+                    rs.next();
+                    out.put(t, rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** {@code last_value:is_called} of every sequence outside holdfast's schema. */
+    Map<String, String> sequences() {
+        Map<String, String> out = new TreeMap<>();
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            List<String> seqs = new java.util.ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+                    + " WHERE schemaname <> 'holdfast'")) {
+                while (rs.next()) {
+                    seqs.add(rs.getString(1));
+                }
+            }
+            for (String s : seqs) {
+                try (ResultSet rs = st.executeQuery("SELECT last_value || ':' || is_called FROM " + s)) {
+                    rs.next();
+                    out.put(s, rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Table contents and sequences together: what "unchanged" means for a target. */
+    String state() {
+        return tableHashes() + " " + sequences() + " " + query("SELECT string_agg(conname || '=' || convalidated,"
+                + " ',' ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'") + " "
+                + query("SELECT string_agg(indexrelid::regclass::text, ',' ORDER BY indexrelid::regclass::text)"
+                        + " FROM pg_index");
+    }
+
+    /** {@code pg_dump --schema-only} without holdfast's schema, comments and the per-run restrict keys. */
+    String schemaDump() {
+        try {
+            Process p = new ProcessBuilder("pg_dump", "--schema-only", "-N", "holdfast", "-h", "127.0.0.1", "-U", USER, name)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(out);
+            }
+            return out.lines().filter(l -> !l.startsWith("--") && !l.startsWith("\\")).filter(l -> !l.isBlank())
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Backs this database up with the real backup engine into {@code file} and opens it. */
+    ArchiveReader backup(Path file) throws Exception {
+        Path spool = Files.createTempDirectory("holdfast-rtest-spool");
+        try (OutputStream out = Files.newOutputStream(file);
+                ArchiveWriter writer = new ArchiveWriter(out, ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE))) {
+            Manifest.DatabaseSection section = new DatabaseBackup(FACTORY, TOOLS, 2, Duration.ofSeconds(10))
+                    .run("main", info, Selection.all(), Codec.ZSTD, writer, new QuietJob(), (a, b, c, d, e, f) -> {});
+            writer.finish(Manifest.of(UUID.randomUUID().toString(), "rtest", "database", Instant.now())
+                    .withDatabases(List.of(section)));
+        }
+        return ArchiveReader.open(file);
+    }
+
+    static String resource(String name) {
+        try (InputStream in = RestoreTestDb.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void admin(String sql) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, ""); Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    /** A job that is never cancelled and reports nowhere. */
+    static final class QuietJob implements JobContext {
+        private final UUID id = UUID.randomUUID();
+
+        @Override
+        public UUID jobId() {
+            return id;
+        }
+
+        @Override
+        public JsonNode payload() {
+            return null;
+        }
+
+        @Override
+        public <T> T payload(Class<T> type) {
+            return null;
+        }
+
+        @Override
+        public int attempt() {
+            return 1;
+        }
+
+        @Override
+        public void progress(Progress progress) {}
+
+        @Override
+        public void checkpoint() {}
+
+        @Override
+        public boolean stopRequested() {
+            return false;
+        }
+    }
+}
