@@ -16,6 +16,7 @@ import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
+import dev.holdfast.media.MediaBackup;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgTools;
@@ -71,7 +72,16 @@ public class BackupJobHandler implements JobHandler {
     @Override
     public JsonNode run(JobContext ctx) throws Exception {
         BackupService.BackupJobPayload payload = ctx.payload(BackupService.BackupJobPayload.class);
-        Backup b = backups.start(payload.backupId());
+        return runBackup(payload.backupId(), ctx);
+    }
+
+    /**
+     * Runs the backup recorded as {@code backupId} within the calling job (its own job, or a restore taking
+     * its pre-restore backup), and returns the job result. On failure the backup row is left to the caller's
+     * failure handling ({@link BackupService#fail}).
+     */
+    public ObjectNode runBackup(java.util.UUID backupId, JobContext ctx) throws Exception {
+        Backup b = backups.start(backupId);
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
         Codec codec = Codec.fromName(options.compression());
         List<String> dbs = new ArrayList<>();
@@ -111,6 +121,8 @@ public class BackupJobHandler implements JobHandler {
         };
 
         List<Manifest.DatabaseSection> sections = new ArrayList<>();
+        List<Manifest.MediaSection> mediaSections = new ArrayList<>();
+        List<MediaBackup.Result> mediaResults = new ArrayList<>();
         ArchiveSummary summary;
         try (WritableArchive out = storage.create(b.storageKey);
                 ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions)) {
@@ -124,9 +136,36 @@ public class BackupJobHandler implements JobHandler {
                         src.password().orElse(null));
                 sections.add(engine.run(name, info, options.selection(), codec, writer, ctx, sink));
             }
+            List<String> mediaNames = new ArrayList<>();
+            b.media.forEach(n -> mediaNames.add(n.asText()));
+            for (String name : mediaNames) {
+                SourceRegistry.MediaSource src = sources.media().get(name);
+                if (src == null) {
+                    throw new IllegalStateException("Media root '" + name + "' is no longer configured");
+                }
+                List<String> include = new ArrayList<>(src.include());
+                include.addAll(options.mediaInclude());
+                List<String> exclude = new ArrayList<>(src.exclude());
+                exclude.addAll(options.mediaExclude());
+                ctx.progress(Progress.phase("media", "Reading media root " + name));
+                MediaBackup.Result r = MediaBackup.of(name, src.path())
+                        .include(include)
+                        .exclude(exclude)
+                        .codec(codec)
+                        .parallelism(parallelism)
+                        .checkpoint(ctx::checkpoint)
+                        .progress(p -> ctx.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
+                                p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
+                                        : name + ":" + p.currentFile(), p.eta() == null ? null : p.eta().toSeconds(),
+                                "Reading media root " + name)))
+                        .run(writer);
+                mediaSections.add(r.section());
+                mediaResults.add(r);
+            }
             ctx.checkpoint();
             Manifest manifest = Manifest.of(b.id.toString(), b.name, b.backupType.jsonName(), Instant.now())
                     .withDatabases(sections)
+                    .withMedia(mediaSections)
                     .withTools(Map.of("holdfast", version()));
             summary = writer.finish(manifest);
             tCopied = System.nanoTime();
@@ -153,6 +192,18 @@ public class BackupJobHandler implements JobHandler {
                 summary.archiveBytes(), millis, (tCopied - started) / 1_000_000, (tStored - tCopied) / 1_000_000,
                 (System.nanoTime() - tStored) / 1_000_000);
         ObjectNode summaryJson = summarize(summary, millis);
+        ArrayNode mediaJson = summaryJson.putArray("media");
+        for (MediaBackup.Result r : mediaResults) {
+            ObjectNode m = mediaJson.addObject();
+            m.put("source", r.section().source());
+            m.put("files", r.files());
+            m.put("bytes", r.bytes());
+            m.put("directories", r.section().directories().size());
+            m.put("symlinks", r.section().symlinks().size());
+            m.put("complete", r.complete());
+            m.set("inconsistent", mapper.valueToTree(r.inconsistent()));
+            m.set("warnings", mapper.valueToTree(r.warnings()));
+        }
         summaryJson.put("post_write_check", mode.name().toLowerCase(java.util.Locale.ROOT));
         backups.succeed(b.id, summary, summaryJson, verified);
         ctx.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));

@@ -10,7 +10,9 @@ public record BackupOptions(
         List<String> excludeSchemas,
         List<String> includeTables,
         List<String> excludeTables,
-        List<String> schemaOnlyTables) {
+        List<String> schemaOnlyTables,
+        List<String> mediaInclude,
+        List<String> mediaExclude) {
 
     public BackupOptions {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
@@ -18,6 +20,8 @@ public record BackupOptions(
         includeTables = includeTables == null ? List.of() : List.copyOf(includeTables);
         excludeTables = excludeTables == null ? List.of() : List.copyOf(excludeTables);
         schemaOnlyTables = schemaOnlyTables == null ? List.of() : List.copyOf(schemaOnlyTables);
+        mediaInclude = mediaInclude == null ? List.of() : List.copyOf(mediaInclude);
+        mediaExclude = mediaExclude == null ? List.of() : List.copyOf(mediaExclude);
     }
 
     /** The table selection these options describe. */

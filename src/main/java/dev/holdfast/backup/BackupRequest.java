@@ -29,7 +29,11 @@ public record BackupRequest(
         @Schema(description = "Tables to leave out, e.g. [\"auth_*\", \"django_session\"]")
                 List<@Size(max = 200) String> excludeTables,
         @Schema(description = "Tables whose schema is kept but whose rows are left out")
-                List<@Size(max = 200) String> schemaOnlyTables) {
+                List<@Size(max = 200) String> schemaOnlyTables,
+        @Schema(description = "Media globs to include (relative paths, e.g. uploads/**), added to each root's")
+                List<@Size(max = 500) String> mediaInclude,
+        @Schema(description = "Media globs to leave out (e.g. cache/**, **.tmp), added to each root's")
+                List<@Size(max = 500) String> mediaExclude) {
 
     static List<String> orEmpty(List<String> l) {
         return l == null ? List.of() : l;

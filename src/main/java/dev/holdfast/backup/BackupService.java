@@ -60,6 +60,20 @@ public class BackupService {
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
     public BackupView create(BackupRequest req, String user) {
+        Backup b = record(req, user);
+        b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
+        return BackupView.of(b, true);
+    }
+
+    /**
+     * Records a backup that another job runs itself (a restore's pre-restore backup): no job of its own.
+     */
+    @Transactional
+    public UUID recordForRestore(BackupRequest req, String user) {
+        return record(req, user).id;
+    }
+
+    private Backup record(BackupRequest req, String user) {
         BackupType type = req.backupType() == null ? BackupType.FULL : req.backupType();
         List<String> dbs = List.of();
         List<String> media = List.of();
@@ -78,10 +92,6 @@ public class BackupService {
             throw ApiException.BadRequest.field("backup_type", "no media root is configured "
                     + "(holdfast.media.<name>.path), so a media backup would hold nothing");
         }
-        if (!media.isEmpty()) {
-            throw ApiException.BadRequest.field("media", "media backups are not available in this version yet; "
-                    + "use backup_type database or include_media false");
-        }
         if (type == BackupType.DATABASE && (req.includeMedia() != null && req.includeMedia())) {
             throw ApiException.BadRequest.field("include_media", "a database backup holds no media");
         }
@@ -92,7 +102,14 @@ public class BackupService {
         }
         BackupOptions options = new BackupOptions(codec, BackupRequest.orEmpty(req.includeSchemas()),
                 BackupRequest.orEmpty(req.excludeSchemas()), BackupRequest.orEmpty(req.includeTables()),
-                BackupRequest.orEmpty(req.excludeTables()), BackupRequest.orEmpty(req.schemaOnlyTables()));
+                BackupRequest.orEmpty(req.excludeTables()), BackupRequest.orEmpty(req.schemaOnlyTables()),
+                BackupRequest.orEmpty(req.mediaInclude()), BackupRequest.orEmpty(req.mediaExclude()));
+        for (String glob : options.mediaInclude()) {
+            checkGlob("media_include", glob);
+        }
+        for (String glob : options.mediaExclude()) {
+            checkGlob("media_exclude", glob);
+        }
 
         Backup b = new Backup();
         b.id = UUID.randomUUID();
@@ -113,8 +130,15 @@ public class BackupService {
         b.createdBy = user;
         b.storageKey = b.id + ".tar";
         b.persist();
-        b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return BackupView.of(b, true);
+        return b;
+    }
+
+    private static void checkGlob(String field, String glob) {
+        try {
+            java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        } catch (RuntimeException e) {
+            throw ApiException.BadRequest.field(field, "'" + glob + "' is not a valid glob: " + e.getMessage());
+        }
     }
 
     private static List<String> pick(String field, List<String> asked, java.util.Set<String> known) {
@@ -202,6 +226,10 @@ public class BackupService {
             throw new ApiException.Conflict("Backup " + id + " is " + b.status + "; cancel job " + b.jobId
                     + " first");
         }
+        long inUse = restoresUsing(id);
+        if (inUse > 0) {
+            throw new ApiException.Conflict("Backup " + id + " is used by " + inUse + " queued or running restore(s)");
+        }
         if (b.protectedFromDeletion) {
             throw new ApiException.Conflict("Backup " + id + " is protected; unprotect it before deleting it");
         }
@@ -213,6 +241,13 @@ public class BackupService {
             throw new IllegalStateException("Could not delete the archive of backup " + id, e);
         }
         deleteRow(id);
+    }
+
+    @Transactional
+    long restoresUsing(UUID id) {
+        return ((Number) Backup.getEntityManager().createNativeQuery("SELECT count(*) FROM holdfast.restore_operation "
+                + "WHERE status IN ('QUEUED', 'RUNNING') AND (backup_id = :id OR pre_backup_id = :id)")
+                .setParameter("id", id).getSingleResult()).longValue();
     }
 
     @Transactional
@@ -291,6 +326,12 @@ public class BackupService {
                 LOG.warnf("Could not remove the partial archive of backup %s: %s", id, e.getMessage());
             }
         }
+    }
+
+    /** Records the failure of a backup that another job ran ({@link #recordForRestore}). */
+    public void failRecorded(UUID id, Exception e) {
+        fail(id, e instanceof dev.holdfast.job.JobCancelledException c && c.byUser() ? BackupStatus.CANCELLED
+                : BackupStatus.FAILED, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }
 
     /** Records a verification outcome. */

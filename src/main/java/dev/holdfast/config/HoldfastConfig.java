@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -180,5 +181,11 @@ public interface HoldfastConfig {
     interface Media {
         /** Directory whose tree is backed up. The seed's MEDIA_ROOT. */
         String path();
+
+        /** Globs (relative to the root, e.g. {@code uploads/**}); when set, only matching files are backed up. */
+        Optional<List<String>> include();
+
+        /** Globs of files and directories never backed up (e.g. {@code cache/**}, {@code **.tmp}). */
+        Optional<List<String>> exclude();
     }
 }

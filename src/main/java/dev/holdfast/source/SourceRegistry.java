@@ -4,6 +4,7 @@ import dev.holdfast.config.HoldfastConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -40,7 +41,7 @@ public class SourceRegistry {
     }
 
     /** A media root. */
-    public record MediaSource(String name, Path path) {}
+    public record MediaSource(String name, Path path, List<String> include, List<String> exclude) {}
 
     /** All database sources, sorted by name. */
     public Map<String, DatabaseSource> databases() {
@@ -57,7 +58,8 @@ public class SourceRegistry {
     /** All media roots, sorted by name. */
     public Map<String, MediaSource> media() {
         Map<String, MediaSource> out = new TreeMap<>();
-        config.media().forEach((name, m) -> out.put(name, new MediaSource(name, Path.of(m.path()))));
+        config.media().forEach((name, m) -> out.put(name, new MediaSource(name, Path.of(m.path()),
+                m.include().orElse(List.of()), m.exclude().orElse(List.of()))));
         return out;
     }
 

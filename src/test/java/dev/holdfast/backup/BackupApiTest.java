@@ -35,17 +35,17 @@ import org.junit.jupiter.api.Test;
 
 /** Database backups end to end: real API, real tokens, real PostgreSQL, real archive on disk. */
 @QuarkusTest
-class BackupApiTest {
+public class BackupApiTest {
     static final Object RESOURCES = TestResources.class;
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Path STORAGE = Path.of("target/holdfast-test-data");
+    public static final Path STORAGE = Path.of("target/holdfast-test-data");
 
     @BeforeEach
     void fixture() {
         AppDatabase.reset();
     }
 
-    static UUID create(String body) {
+    public static UUID create(String body) {
         Response r = given().auth().oauth2(Tokens.operator()).contentType("application/json").body(body)
                 .post("/api/backups");
         r.then().statusCode(202);
@@ -55,7 +55,7 @@ class BackupApiTest {
         return UUID.fromString(id);
     }
 
-    static JsonNode awaitBackup(UUID id) {
+    public static JsonNode awaitBackup(UUID id) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
             String s = given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", id).jsonPath()
                     .getString("status");
@@ -257,7 +257,7 @@ class BackupApiTest {
                 .body("detail", containsString("[full, database, media]"));
     }
 
-    static String jobState(String id) {
+    public static String jobState(String id) {
         return given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", id).jsonPath().getString("state");
     }
 

@@ -1,0 +1,44 @@
+package dev.holdfast.restore;
+
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** What a client asks for when it restores a backup (the seed's fields plus Holdfast's). */
+@Schema(description = "A restore of a backup. Every field is optional.")
+public record RestoreRequest(
+        @Pattern(regexp = "replace|clean", message = "must be replace or clean")
+                @Schema(description = "replace (default): keep the target's schema, replace the rows of the "
+                        + "restored tables; clean: recreate the schema from the backup, then load")
+                String restoreMode,
+        @Schema(description = "Back up what the restore will change first, so it can be rolled back "
+                + "(default true; skipped for dry runs and for targets that are not configured sources)")
+                Boolean createPreBackup,
+        @Schema(description = "Check every checksum of the entries used before touching the target (default "
+                + "true; Holdfast always verifies, false does not skip it)")
+                Boolean verifyBeforeRestore,
+        @Size(max = 2000) String description,
+        @Schema(description = "Run everything in a transaction that is rolled back and report what would change")
+                Boolean dryRun,
+        @Schema(description = "Only these tables (schema.table or table); default all in the backup")
+                List<@Size(max = 200) String> tables,
+        @Schema(description = "Also restore tables that reference the selected ones (otherwise such a "
+                + "selection is refused)")
+                Boolean includeReferencing,
+        @Schema(description = "Database sources of the backup to restore; default all")
+                List<@Size(max = 100) String> databases,
+        @Size(max = 63) @Pattern(regexp = "[A-Za-z_][A-Za-z0-9_$-]*", message = "must be a database name")
+                @Schema(description = "Restore into this database on the source's server instead (one source only)")
+                String target,
+        @Schema(description = "Create the target database when it does not exist") Boolean createTarget,
+        @Schema(description = "Restore the backup's media roots too (default: when it has any)")
+                Boolean includeMedia,
+        @Pattern(regexp = "replace|merge", message = "must be replace or merge")
+                @Schema(description = "replace (default): the root becomes the backup's tree; merge: restored "
+                        + "files overwrite, others stay")
+                String mediaMode,
+        @Schema(description = "Only media paths under these prefixes") List<@Size(max = 1000) String> mediaPaths,
+        @Schema(description = "Only media paths matching these globs") List<@Size(max = 1000) String> mediaGlobs,
+        @Size(max = 4096) @Schema(description = "Restore media into this directory instead of the root (one root "
+                + "only)") String mediaTarget) {}

@@ -1,0 +1,221 @@
+package dev.holdfast.restore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.api.ApiException;
+import dev.holdfast.api.PageRequest;
+import dev.holdfast.backup.BackupService;
+import dev.holdfast.backup.BackupStatus;
+import dev.holdfast.backup.BackupView;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.JobService;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Restore operations: validates a request against the backup, records it and queues its job; rolls a
+ * restore back by restoring its pre-restore backup. Restores share one resource key, so two restores
+ * never run at once: a second one waits in the queue until the first has ended.
+ */
+@ApplicationScoped
+public class RestoreService {
+    static final String RESTORE_JOB = "restore";
+    /** Every restore takes this resource: they run one at a time, whatever their targets. */
+    static final String RESOURCE_KEY = "restore";
+    static final Map<String, String> SORT_FIELDS = Map.of("created_at", "createdAt", "status", "status",
+            "finished_at", "finishedAt");
+
+    @Inject
+    BackupService backups;
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    HoldfastConfig config;
+
+    /** Payload of restore jobs. */
+    public record RestoreJobPayload(UUID restoreId) {}
+
+    /** Validates and queues a restore of a backup. */
+    @Transactional
+    public RestoreView create(UUID backupId, RestoreRequest req, String user, UUID rollbackOf) {
+        BackupView b = backups.get(backupId);
+        if (b.status() != BackupStatus.SUCCEEDED) {
+            throw new ApiException.Conflict("Backup " + backupId + " is " + b.status() + " and has no archive to "
+                    + "restore");
+        }
+        List<String> backupDbs = names(b.databases());
+        List<String> backupMedia = names(b.media());
+        List<String> dbs = req.databases() == null || req.databases().isEmpty() ? backupDbs : req.databases();
+        for (int i = 0; i < dbs.size(); i++) {
+            if (!backupDbs.contains(dbs.get(i))) {
+                throw ApiException.BadRequest.field("databases[" + i + "]", "backup " + backupId + " holds no "
+                        + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
+            }
+        }
+        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() : req.includeMedia();
+        if (media && backupMedia.isEmpty()) {
+            throw ApiException.BadRequest.field("include_media", "backup " + backupId + " holds no media");
+        }
+        if (req.target() != null && dbs.size() != 1) {
+            throw ApiException.BadRequest.field("target", "a target database needs exactly one database source; "
+                    + "choose it with databases");
+        }
+        if (req.mediaTarget() != null && (!media || backupMedia.size() != 1)) {
+            throw ApiException.BadRequest.field("media_target", "a media target needs exactly one media root");
+        }
+        String mode = req.restoreMode() == null ? "replace" : req.restoreMode();
+        if ("clean".equals(mode) && req.tables() != null && !req.tables().isEmpty()) {
+            throw ApiException.BadRequest.field("tables", "a clean restore recreates whole databases; restore "
+                    + "selected tables in replace mode");
+        }
+        if (dbs.isEmpty() && !media) {
+            throw ApiException.BadRequest.field("databases", "nothing to restore");
+        }
+        RestoreRequest normalised = new RestoreRequest(mode,
+                req.createPreBackup() == null || req.createPreBackup(),
+                req.verifyBeforeRestore() == null || req.verifyBeforeRestore(), req.description(),
+                req.dryRun() != null && req.dryRun(), req.tables() == null ? List.of() : req.tables(),
+                req.includeReferencing() != null && req.includeReferencing(), dbs, req.target(),
+                req.createTarget() != null && req.createTarget(), media,
+                req.mediaMode() == null ? "replace" : req.mediaMode(),
+                req.mediaPaths() == null ? List.of() : req.mediaPaths(),
+                req.mediaGlobs() == null ? List.of() : req.mediaGlobs(), req.mediaTarget());
+
+        RestoreOperation op = new RestoreOperation();
+        op.id = UUID.randomUUID();
+        op.backupId = backupId;
+        op.status = BackupStatus.QUEUED;
+        op.restoreMode = mode;
+        op.dryRun = normalised.dryRun();
+        op.description = req.description();
+        op.options = mapper.valueToTree(normalised);
+        op.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        op.createdBy = user;
+        op.rollbackOf = rollbackOf;
+        op.persist();
+        op.jobId = jobs.enqueue(RESTORE_JOB, new RestoreJobPayload(op.id), RESOURCE_KEY, user).id;
+        return RestoreView.of(op);
+    }
+
+    /**
+     * Undoes a restore by restoring its pre-restore backup the same way (recorded as a new restore with
+     * its own pre-restore backup, so a rollback can itself be rolled back).
+     */
+    @Transactional
+    public RestoreView rollback(UUID id, String user) {
+        RestoreOperation op = find(id);
+        if (op.dryRun) {
+            throw new ApiException.Conflict("Restore " + id + " was a dry run and changed nothing");
+        }
+        if (op.status != BackupStatus.SUCCEEDED && op.status != BackupStatus.FAILED) {
+            throw new ApiException.Conflict("Restore " + id + " is " + op.status + "; only an ended restore can be "
+                    + "rolled back");
+        }
+        if (op.preBackupId == null) {
+            throw new ApiException.Conflict("Restore " + id + " has no pre-restore backup to roll back to");
+        }
+        RestoreRequest orig = mapper.convertValue(op.options, RestoreRequest.class);
+        RestoreRequest back = new RestoreRequest(orig.restoreMode(), true, true,
+                "Rollback of restore " + id, false, List.of(), false, null, null, false, orig.includeMedia(),
+                "replace", List.of(), List.of(), null);
+        return create(op.preBackupId, back, user, id);
+    }
+
+    /** One restore. */
+    @Transactional
+    public RestoreView get(UUID id) {
+        return RestoreView.of(find(id));
+    }
+
+    RestoreOperation find(UUID id) {
+        RestoreOperation op = RestoreOperation.findById(id);
+        if (op == null) {
+            throw new ApiException.NotFound("Restore", id);
+        }
+        return op;
+    }
+
+    /** A page of restores, newest first by default, optionally of one backup. */
+    @Transactional
+    public PageRequest.Page<RestoreView> list(UUID backupId, BackupStatus status, PageRequest page) {
+        page.check(config.api().maxPageSize());
+        Sort sort = page.toSort(SORT_FIELDS, "created_at", Sort.Direction.Descending);
+        List<String> where = new ArrayList<>();
+        io.quarkus.panache.common.Parameters p = new io.quarkus.panache.common.Parameters();
+        if (backupId != null) {
+            where.add("backupId = :b");
+            p.and("b", backupId);
+        }
+        if (status != null) {
+            where.add("status = :s");
+            p.and("s", status);
+        }
+        var q = where.isEmpty() ? RestoreOperation.<RestoreOperation>findAll(sort)
+                : RestoreOperation.<RestoreOperation>find(String.join(" and ", where), sort, p);
+        long total = q.count();
+        return PageRequest.Page.of(q.page(page.page, page.size).list().stream().map(RestoreView::of).toList(), page,
+                total);
+    }
+
+    /** The restore's job, for its progress stream. */
+    @Transactional
+    public UUID jobOf(UUID id) {
+        return find(id).jobId;
+    }
+
+    // --- run bookkeeping, each a short transaction ---------------------------------------------
+
+    @Transactional
+    RestoreOperation start(UUID id) {
+        RestoreOperation op = find(id);
+        op.status = BackupStatus.RUNNING;
+        op.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        return op;
+    }
+
+    @Transactional
+    void preBackup(UUID id, UUID backupId) {
+        find(id).preBackupId = backupId;
+    }
+
+    @Transactional
+    void succeed(UUID id, JsonNode report) {
+        RestoreOperation op = find(id);
+        op.status = BackupStatus.SUCCEEDED;
+        op.report = report;
+        op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    @Transactional
+    void fail(UUID id, BackupStatus status, String error, JsonNode report) {
+        RestoreOperation op = RestoreOperation.findById(id);
+        if (op == null || op.status == BackupStatus.SUCCEEDED) {
+            return;
+        }
+        op.status = status;
+        op.error = error;
+        if (report != null) {
+            op.report = report;
+        }
+        op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    private static List<String> names(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

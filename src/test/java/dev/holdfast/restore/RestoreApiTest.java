@@ -1,0 +1,165 @@
+package dev.holdfast.restore;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.backup.BackupApiTest;
+import dev.holdfast.support.AppDatabase;
+import dev.holdfast.support.TestDatabase;
+import dev.holdfast.support.TestResources;
+import dev.holdfast.support.Tokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Database restores end to end: replace, clean into a new database, dry run, refusal, rollback. */
+@QuarkusTest
+class RestoreApiTest {
+    static final Object RESOURCES = TestResources.class;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeEach
+    void fixture() {
+        AppDatabase.reset();
+    }
+
+    static UUID backup() {
+        UUID id = BackupApiTest.create("{\"backup_type\":\"database\"}");
+        assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
+        return id;
+    }
+
+    static UUID restore(UUID backup, String body) {
+        Response r = given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+                .post("/api/backups/{id}/restore", backup);
+        r.then().statusCode(202);
+        String id = r.jsonPath().getString("id");
+        assertThat(r.header("Location")).endsWith("/api/restores/" + id);
+        return UUID.fromString(id);
+    }
+
+    static JsonNode awaitRestore(UUID id) throws Exception {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            String s = given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).jsonPath()
+                    .getString("status");
+            return !s.equals("QUEUED") && !s.equals("RUNNING");
+        });
+        return JSON.readTree(given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).asString());
+    }
+
+    static void mutate() {
+        AppDatabase.exec(TestDatabase.APP_DB,
+                "INSERT INTO public.auth_user VALUES (2, 'intruder')",
+                "UPDATE sales.customer SET name = 'changed' WHERE region = 'eu'",
+                "DELETE FROM public.\"select\" WHERE note IS NULL",
+                "TRUNCATE public.profile",
+                "INSERT INTO \"Audit\".\"EventLog\" (\"Payload\") SELECT 'x' FROM generate_series(1, 100)",
+                "UPDATE public.everything SET note = 'rewritten'");
+    }
+
+    @Test
+    void replaceRestoreBringsBackEveryRowAndRollbackReturnsToThePreRestoreState() throws Exception {
+        Map<String, String> original = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        Map<String, String> originalSeq = AppDatabase.sequences(TestDatabase.APP_DB);
+        UUID backup = backup();
+        mutate();
+        Map<String, String> mutated = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        Map<String, String> mutatedSeq = AppDatabase.sequences(TestDatabase.APP_DB);
+        assertThat(mutated).isNotEqualTo(original);
+
+        UUID id = restore(backup, "{\"description\":\"back to last night\"}");
+        JsonNode r = awaitRestore(id);
+        assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+        assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(original);
+        assertThat(AppDatabase.sequences(TestDatabase.APP_DB)).isEqualTo(originalSeq);
+        JsonNode db = r.get("report").get("databases").get(0);
+        assertThat(db.get("committed").asBoolean()).isTrue();
+        assertThat(db.get("validation").toString()).contains("row-count").contains("foreign-key");
+        String pre = r.get("pre_backup_id").asText();
+        assertThat(BackupApiTest.awaitBackup(UUID.fromString(pre)).get("status").asText()).isEqualTo("SUCCEEDED");
+
+        Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", id);
+        rb.then().statusCode(202);
+        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
+        assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
+        assertThat(back.get("rollback_of").asText()).isEqualTo(id.toString());
+        assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
+        assertThat(AppDatabase.sequences(TestDatabase.APP_DB)).isEqualTo(mutatedSeq);
+        given().auth().oauth2(Tokens.viewer()).queryParam("backup_id", backup).get("/api/restores").then()
+                .statusCode(200).body("items[0].id", org.hamcrest.Matchers.equalTo(id.toString()));
+    }
+
+    @Test
+    void dryRunReportsWhatWouldChangeAndChangesNothing() throws Exception {
+        UUID backup = backup();
+        mutate();
+        Map<String, String> mutated = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        Map<String, String> mutatedSeq = AppDatabase.sequences(TestDatabase.APP_DB);
+        JsonNode r = awaitRestore(restore(backup, "{\"dry_run\":true}"));
+        assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+        assertThat(r.get("pre_backup_id").isNull()).isTrue();
+        JsonNode db = r.get("report").get("databases").get(0);
+        assertThat(db.get("committed").asBoolean()).isFalse();
+        assertThat(db.toString()).contains("\"auth_user\"").contains("rows_removed");
+        assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
+        assertThat(AppDatabase.sequences(TestDatabase.APP_DB)).isEqualTo(mutatedSeq);
+        given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", r.get("id").asText()).then()
+                .statusCode(409).contentType("application/problem+json");
+    }
+
+    @Test
+    void cleanRestoreIntoANewDatabaseEqualsTheSource() throws Exception {
+        Map<String, String> source = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        UUID backup = backup();
+        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            JsonNode r = awaitRestore(restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
+                    + "\",\"create_target\":true}"));
+            assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+            assertThat(r.get("report").get("pre_backup").asText()).startsWith("skipped");
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
+        } finally {
+            TestDatabase.dropDatabase(target);
+        }
+    }
+
+    @Test
+    void selectiveRestoreOfAReferencedTableIsRefusedAndChangesNothing() throws Exception {
+        UUID backup = backup();
+        mutate();
+        Map<String, String> mutated = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        JsonNode r = awaitRestore(restore(backup, "{\"tables\":[\"public.auth_user\"]}"));
+        assertThat(r.get("status").asText()).isEqualTo("FAILED");
+        assertThat(r.get("error").asText()).containsAnyOf("django_session", "profile");
+        assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
+
+        // The leaf of the same web restores alone.
+        JsonNode ok = awaitRestore(restore(backup, "{\"tables\":[\"public.profile\"]}"));
+        assertThat(ok.get("status").asText()).as(ok.toString()).isEqualTo("SUCCEEDED");
+        Map<String, String> after = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        assertThat(after.get("public.profile")).isNotEqualTo(mutated.get("public.profile"));
+        assertThat(after.get("public.auth_user")).isEqualTo(mutated.get("public.auth_user"));
+    }
+
+    @Test
+    void invalidRestoreRequestsAreClearProblems() {
+        UUID backup = backup();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"restore_mode\":\"clean\",\"tables\":[\"a\"]}").post("/api/backups/{id}/restore", backup)
+                .then().statusCode(400).body("violations[0].field", org.hamcrest.Matchers.equalTo("tables"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"databases\":[\"other\"]}").post("/api/backups/{id}/restore", backup)
+                .then().statusCode(400).body("violations[0].field", org.hamcrest.Matchers.equalTo("databases[0]"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"restore_mode\":\"merge\"}")
+                .post("/api/backups/{id}/restore", backup).then().statusCode(400);
+        given().auth().oauth2(Tokens.operator()).contentType("application/json").body("{}")
+                .post("/api/backups/{id}/restore", backup).then().statusCode(403);
+    }
+}
