@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Helpers for media tests: archives on disk, crafted sections and tree snapshots. */
-final class MediaTestSupport {
+public final class MediaTestSupport {
     static final Instant T = Instant.parse("2024-03-01T10:00:00Z");
 
     private MediaTestSupport() {
@@ -78,7 +78,7 @@ final class MediaTestSupport {
     }
 
     /** Every path below {@code root} with type, mode, mtime (seconds) and content digest or link target. */
-    static Map<String, String> snapshot(Path root) throws IOException {
+    public static Map<String, String> snapshot(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
