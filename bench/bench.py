@@ -6,7 +6,7 @@ its re-read verification) vs `pg_dump -Fc`, `pg_dump -Fd -j <cores>` and the flo
 `COPY ... TO STDOUT` of every table into /dev/null (as parallel as Holdfast). Each contender runs
 --runs times, in alternation; medians, sizes and ratios are printed and written to bench/out/.
 
-Usage: bench/bench.py [--scale 40] [--runs 3] [--keep-data]
+Usage: bench/bench.py [--scale 10] [--runs 3] [--keep-data]
 Needs: a built jar (./mvnw package -DskipTests), PostgreSQL on 127.0.0.1:5432 (trust), pgbench,
 pg_dump, psql, openssl.
 """
@@ -93,6 +93,7 @@ class Service:
                    QUARKUS_LOG_CONSOLE_JSON_ENABLED="false")
         env["HOLDFAST_DATABASES_BENCH_JDBC_URL"] = f"jdbc:postgresql://{PG}/{DB}"
         env["HOLDFAST_DATABASES_BENCH_USERNAME"] = "postgres"
+        env["HOLDFAST_MEDIA_BENCH_PATH"] = os.path.join(tmp, "tree")
         env.update(extra_env or {})
         self.log = open(os.path.join(OUT, "service.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
@@ -176,13 +177,86 @@ def copy_floor(tables):
     return time.monotonic() - t0, None
 
 
+def make_tree(root, mb=250):
+    """A media tree of about `mb` MB: a third random bytes (photos), the rest text, in nested directories."""
+    import random
+    rnd = random.Random(42)
+    shutil.rmtree(root, ignore_errors=True)
+    words = [("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 10))))
+             for _ in range(5000)]
+    total, target = 0, mb * 1_000_000
+    i = 0
+    while total < target:
+        d = os.path.join(root, f"dir{i % 17}", f"sub{i % 5}")
+        os.makedirs(d, exist_ok=True)
+        if i % 3 == 0:
+            data = rnd.randbytes(rnd.randint(500_000, 3_000_000))
+            name = f"photo{i}.jpg"
+        else:
+            n = rnd.randint(20_000, 400_000)
+            text = " ".join(rnd.choice(words) for _ in range(n // 6))
+            data = text.encode()
+            name = f"doc{i}.txt"
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        total += len(data)
+        i += 1
+    return total, i
+
+
+def await_status(svc, tok, path):
+    while True:
+        r = svc.call("GET", path, tok)
+        if r["status"] not in ("QUEUED", "RUNNING"):
+            return r
+        time.sleep(0.05)
+
+
+def holdfast_media_backup(svc, tok):
+    t0 = time.monotonic()
+    created = svc.call("POST", "/api/backups", tok, {"backup_type": "media", "media": ["bench"]})
+    b = await_status(svc, tok, f"/api/backups/{created['backup']['id']}")
+    elapsed = time.monotonic() - t0
+    if b["status"] != "SUCCEEDED":
+        raise SystemExit(f"media backup failed: {b['error']}")
+    return elapsed, b["size_bytes"], b["id"]
+
+
+def holdfast_restore(svc, tok, backup_id, body):
+    t0 = time.monotonic()
+    r = svc.call("POST", f"/api/backups/{backup_id}/restore", tok, body)
+    done = await_status(svc, tok, f"/api/restores/{r['id']}")
+    elapsed = time.monotonic() - t0
+    if done["status"] != "SUCCEEDED":
+        raise SystemExit(f"restore failed: {done['error']}")
+    return elapsed
+
+
+def report(title, results, sizes, base, extra, name):
+    med = {k: statistics.median(v) for k, v in results.items()}
+    lines = [title, "", f"{'contender':<34}{'median s':>10}{'size MB':>10}   runs"]
+    for k, v in results.items():
+        size = sizes.get(k)
+        lines.append(f"{k:<34}{med[k]:>10.2f}{(size / 1e6 if size else float('nan')):>10.1f}   "
+                     + ", ".join(f"{x:.2f}" for x in v))
+    lines.append("")
+    for h, others in base:
+        lines.append(f"{h} / " + "; ".join(f"{o}: {med[h] / med[o]:.2f}" for o in others))
+    lines += extra
+    text = "\n".join(lines)
+    print("\n" + text, flush=True)
+    with open(os.path.join(OUT, name), "w") as f:
+        f.write(text + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=int, default=40)
+    ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep-data", action="store_true", help="reuse the data of an earlier run")
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service, e.g. "
                     "HOLDFAST_ARCHIVE_LEVEL=1")
+    ap.add_argument("--parts", default="db,restore,media", help="comma-separated: db, restore, media")
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -193,40 +267,133 @@ def main():
     tables = psql(DB, "SELECT string_agg(format('%I.%I', schemaname, relname), ' ') FROM pg_stat_user_tables").split()
     key, pub = rs256_keypair(tmp)
     tok = token(key)
+    parts = a.parts.split(",")
+    tree = os.path.join(tmp, "tree")
+    if "media" in parts:
+        tree_bytes, tree_files = make_tree(tree)
     svc = Service(tmp, pub, a.jfr, dict(kv.split("=", 1) for kv in a.env))
-    results = {"holdfast": [], "pg_dump -Fc": [], f"pg_dump -Fd -j {CORES}": [], "COPY floor": []}
-    sizes = {}
+    stamp = time.strftime('%Y-%m-%d %H:%M:%S')
     try:
         holdfast_backup(svc, tok)  # warm-up: JIT and page cache, not counted
-        for i in range(a.runs):
-            for name, fn in (("holdfast", lambda: holdfast_backup(svc, tok)),
-                             ("pg_dump -Fc", lambda: pg_dump_fc(tmp)),
-                             (f"pg_dump -Fd -j {CORES}", lambda: pg_dump_fd(tmp)),
-                             ("COPY floor", lambda: copy_floor(tables))):
-                t, size = fn()
-                results[name].append(t)
-                if size:
-                    sizes[name] = size
-                print(f"  run {i + 1} {name:<18} {t:7.2f} s" + (f"  {size / 1e6:8.1f} MB" if size else ""), flush=True)
-        rss = svc.peak_rss_mb()
+        if "db" in parts:
+            results = {"holdfast database backup": [], "pg_dump -Fc": [], f"pg_dump -Fd -j {CORES}": [],
+                       "COPY floor": []}
+            sizes = {}
+            for i in range(a.runs):
+                for name, fn in (("holdfast database backup", lambda: holdfast_backup(svc, tok)),
+                                 ("pg_dump -Fc", lambda: pg_dump_fc(tmp)),
+                                 (f"pg_dump -Fd -j {CORES}", lambda: pg_dump_fd(tmp)),
+                                 ("COPY floor", lambda: copy_floor(tables))):
+                    t, size = fn()
+                    results[name].append(t)
+                    if size:
+                        sizes[name] = size
+                    print(f"  run {i + 1} {name:<30} {t:7.2f} s", flush=True)
+            report(f"Database backup, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB on disk, {len(tables)} "
+                   f"tables; {a.runs} runs each in alternation", results, sizes,
+                   [("holdfast database backup", [k for k in results if k != "holdfast database backup"])],
+                   [f"archive size holdfast / pg_dump -Fc: "
+                    f"{sizes['holdfast database backup'] / sizes['pg_dump -Fc']:.2f}",
+                    f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-backup.txt")
+        if "restore" in parts:
+            created = svc.call("POST", "/api/backups", tok, {"backup_type": "database", "databases": ["bench"]})
+            bid = await_status(svc, tok, f"/api/backups/{created['backup']['id']}")["id"]
+            dump = os.path.join(tmp, "restore.fc")
+            sh(["pg_dump", "-h", HOST, "-p", PORT, "-U", "postgres", "-Fc", "-f", dump, DB])
+            results = {"holdfast clean into empty db": [], f"pg_restore -j {CORES} into empty db": [],
+                       "holdfast replace": [], "TRUNCATE + pg_restore --data-only": []}
+            data_tables = ", ".join(tables)
+
+            def fresh(name):
+                psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                psql("postgres", f"CREATE DATABASE {name}")
+
+            def hf_clean():
+                psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_clean WITH (FORCE)")
+                return holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": "holdfast_bench_clean",
+                                                        "create_target": True, "create_pre_backup": False})
+
+            def pg_clean():
+                fresh("holdfast_bench_pgr")
+                return timed(["pg_restore", "-h", HOST, "-p", PORT, "-U", "postgres", "-j", str(CORES), "-d",
+                              "holdfast_bench_pgr", dump])
+
+            def hf_replace():
+                return holdfast_restore(svc, tok, bid, {"restore_mode": "replace", "create_pre_backup": False})
+
+            def pg_replace():
+                t0 = time.monotonic()
+                psql(DB, f"TRUNCATE {data_tables}")
+                sh(["pg_restore", "-h", HOST, "-p", PORT, "-U", "postgres", "--data-only", "--single-transaction",
+                    "--disable-triggers", "-d", DB, dump], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return time.monotonic() - t0
+
+            for i in range(a.runs):
+                for name, fn in zip(results, (hf_clean, pg_clean, hf_replace, pg_replace)):
+                    t = fn()
+                    results[name].append(t)
+                    print(f"  run {i + 1} {name:<34} {t:7.2f} s", flush=True)
+            report(f"Database restore, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB on disk; {a.runs} runs "
+                   f"each in alternation", results, {},
+                   [("holdfast clean into empty db", [f"pg_restore -j {CORES} into empty db"]),
+                    ("holdfast replace", ["TRUNCATE + pg_restore --data-only"])],
+                   [f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-restore.txt")
+            psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_clean WITH (FORCE)")
+            psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_pgr WITH (FORCE)")
+        if "media" in parts:
+            results = {"holdfast media backup": [], "tar --zstd -cf": [], "tar czf": [],
+                       "holdfast media restore": [], "tar --zstd -xf": [], "tar xzf": []}
+            sizes = {}
+            out_zst, out_gz = os.path.join(tmp, "t.tar.zst"), os.path.join(tmp, "t.tar.gz")
+            restored = os.path.join(tmp, "restored")
+            last = {}
+
+            def hf_backup():
+                t, size, bid = holdfast_media_backup(svc, tok)
+                if "id" in last:
+                    svc.call("DELETE", f"/api/backups/{last['id']}", tok)
+                last["id"] = bid
+                sizes["holdfast media backup"] = size
+                return t
+
+            def tar_zstd():
+                t = timed(["tar", "--zstd", "-cf", out_zst, "-C", tree, "."])
+                sizes["tar --zstd -cf"] = os.path.getsize(out_zst)
+                return t
+
+            def tar_gz():
+                t = timed(["tar", "czf", out_gz, "-C", tree, "."])
+                sizes["tar czf"] = os.path.getsize(out_gz)
+                return t
+
+            def hf_restore():
+                shutil.rmtree(restored, ignore_errors=True)
+                return holdfast_restore(svc, tok, last["id"], {"media_target": restored,
+                                                               "create_pre_backup": False})
+
+            def untar(flag):
+                def run():
+                    shutil.rmtree(restored, ignore_errors=True)
+                    os.makedirs(restored)
+                    return timed(["tar", flag, "-xf" if flag == "--zstd" else "-xf",
+                                  out_zst if flag == "--zstd" else out_gz, "-C", restored])
+                return run
+
+            for i in range(a.runs):
+                for name, fn in (("holdfast media backup", hf_backup), ("tar --zstd -cf", tar_zstd),
+                                 ("tar czf", tar_gz), ("holdfast media restore", hf_restore),
+                                 ("tar --zstd -xf", untar("--zstd")), ("tar xzf", untar("-z"))):
+                    t = fn()
+                    results[name].append(t)
+                    print(f"  run {i + 1} {name:<30} {t:7.2f} s", flush=True)
+            report(f"Media, {stamp}, {CORES} cores; tree of {tree_files} files, {tree_bytes / 1e6:.0f} MB (a third "
+                   f"random bytes, the rest text); {a.runs} runs each in alternation", results, sizes,
+                   [("holdfast media backup", ["tar --zstd -cf", "tar czf"]),
+                    ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
+                   [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
     finally:
         svc.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    med = {k: statistics.median(v) for k, v in results.items()}
-    lines = [f"Holdfast database backup benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}, {CORES} cores",
-             f"database {DB}: {dbsize / 1e6:.0f} MB on disk, {len(tables)} tables, {a.runs} runs each in alternation",
-             "", f"{'contender':<20}{'median s':>10}{'archive MB':>12}   runs"]
-    for k, v in results.items():
-        lines.append(f"{k:<20}{med[k]:>10.2f}{(sizes.get(k, 0) / 1e6 or float('nan')):>12.1f}   "
-                     + ", ".join(f"{x:.2f}" for x in v))
-    lines += ["", "ratios (Holdfast / other, wall time): "
-              + "; ".join(f"vs {k}: {med['holdfast'] / med[k]:.2f}" for k in results if k != "holdfast"),
-              f"archive size Holdfast / pg_dump -Fc: {sizes['holdfast'] / sizes['pg_dump -Fc']:.2f}",
-              f"service peak RSS: {rss:.0f} MB"]
-    report = "\n".join(lines)
-    print("\n" + report)
-    with open(os.path.join(OUT, "database-backup.txt"), "w") as f:
-        f.write(report + "\n")
 
 
 if __name__ == "__main__":
