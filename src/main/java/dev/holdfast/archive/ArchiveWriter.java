@@ -305,8 +305,10 @@ public final class ArchiveWriter implements Closeable {
             // damaged in between, and a second pass costs about a tenth of the throughput.
             try (InputStream in = spool.openForRead()) {
                 long offset = appendLocked(b.name(), spool.size(), in);
-                EntryInfo info = new EntryInfo(b.name(), b.kind(), b.codec(), rawSize, spool.size(), rawSha,
-                        b.storedShaWhileSpooling(), offset);
+                String storedSha = b.storedShaWhileSpooling();
+                // Stored as is: raw and stored bytes are the same, hashed once (rawSha is null then).
+                EntryInfo info = new EntryInfo(b.name(), b.kind(), b.codec(), rawSize, spool.size(),
+                        rawSha == null ? storedSha : rawSha, storedSha, offset);
                 written.add(info);
                 return info;
             }

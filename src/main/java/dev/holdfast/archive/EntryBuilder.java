@@ -44,7 +44,7 @@ public final class EntryBuilder extends OutputStream {
             }
         };
         this.compressor = writer.newCompressor(codec, stored);
-        this.raw = new Digests.DigestingOutputStream(compressor);
+        this.raw = new Digests.DigestingOutputStream(compressor, codec != Codec.NONE);
         writer.registerOpen(this);
     }
 
@@ -93,7 +93,8 @@ public final class EntryBuilder extends OutputStream {
             // Closing the compressor writes the codec's trailer; the spool itself stays readable.
             compressor.close();
             spool.finishWriting();
-            return writer.commit(this, raw.count, Digests.hex(raw.digest.digest()), spool);
+            return writer.commit(this, raw.count, codec == Codec.NONE ? null : Digests.hex(raw.digest.digest()),
+                    spool);
         } catch (IOException | RuntimeException e) {
             writer.release(this, false);
             throw e;
