@@ -39,7 +39,7 @@ class DatabaseRestoreTest {
     @BeforeAll
     static void backUpTheSource() throws Exception {
         source = RestoreTestDb.create();
-        source.exec(RestoreTestDb.resource("fixture.sql"),
+        source.exec(RestoreTestDb.resource("/dev/holdfast/pg/fixture.sql"), // the engine tests' fixture
                 // big enough that COPY reports progress (every 4 MiB) in the middle of the table
                 "CREATE TABLE public.bulk (id bigint PRIMARY KEY, employee_id int REFERENCES public.employee (id),"
                         + " payload text)",
