@@ -180,7 +180,14 @@ public class BackupJobHandler implements JobHandler {
         if (mode != HoldfastConfig.Archive.VerifyMode.OFF) {
             ctx.progress(new Progress("verify", 97.0, null, null, null, null, null, null,
                     "Re-reading the stored archive and checking every checksum"));
-            VerifyJobHandler.Outcome v = VerifyJobHandler.check(storage, b.storageKey, summary.archiveSha256(),
+            long stored = storage.size(b.storageKey);
+            if (stored != summary.archiveBytes()) {
+                throw new IllegalStateException("The stored archive has " + stored + " bytes; " + summary.archiveBytes()
+                        + " were written");
+            }
+            // The whole-archive SHA-256 is re-checked by a full verification; here every entry's is.
+            VerifyJobHandler.Outcome v = VerifyJobHandler.check(storage, b.storageKey,
+                    mode == HoldfastConfig.Archive.VerifyMode.FULL ? summary.archiveSha256() : null,
                     mode == HoldfastConfig.Archive.VerifyMode.FULL);
             if (!v.report().ok() || !v.archiveShaMatches()) {
                 throw new IllegalStateException("The stored archive failed verification: " + v.describe());
