@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSummary;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.Manifest;
-import dev.holdfast.archive.VerificationReport;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
@@ -25,7 +23,6 @@ import dev.holdfast.storage.ArchiveStorage;
 import dev.holdfast.storage.WritableArchive;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -288,10 +285,5 @@ public class BackupJobHandler implements JobHandler {
     static String version() {
         String v = BackupJobHandler.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
-    }
-
-    /** Reads every byte of an archive (used by verification to hash it whole). */
-    static long drain(InputStream in) throws java.io.IOException {
-        return in.transferTo(java.io.OutputStream.nullOutputStream());
     }
 }

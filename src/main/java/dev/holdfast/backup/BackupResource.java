@@ -240,7 +240,7 @@ public class BackupResource {
         if (b.status() != BackupStatus.SUCCEEDED) {
             throw new ApiException.Conflict("Backup " + id + " is " + b.status() + " and has no archive");
         }
-        String key = id + ".tar";
+        String key = backups.storageKeyOf(id);
         long size = storage.size(key);
         long start = 0;
         long end = size - 1;

@@ -272,6 +272,12 @@ public class BackupService {
         return jobs.get(job);
     }
 
+    /** Where the backup's archive is stored (its storage key), whatever its status. */
+    @Transactional
+    public String storageKeyOf(UUID id) {
+        return find(id).storageKey;
+    }
+
     /** The backup's job id, for its progress stream. */
     @Transactional
     public UUID jobOf(UUID id) {

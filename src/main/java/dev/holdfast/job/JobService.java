@@ -1,6 +1,5 @@
 package dev.holdfast.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
@@ -121,9 +120,5 @@ public class JobService {
     @Transactional
     public long count(JobState state) {
         return Job.count("state", state);
-    }
-
-    JsonNode toJson(Object o) {
-        return mapper.valueToTree(o);
     }
 }

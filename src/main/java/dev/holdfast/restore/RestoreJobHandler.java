@@ -77,7 +77,7 @@ public class RestoreJobHandler implements JobHandler {
         ArrayNode dbReports = report.putArray("databases");
         ArrayNode mediaReports = report.putArray("media");
         try {
-            ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, op.backupId + ".tar"));
+            ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)));
             Manifest manifest = reader.manifest();
             List<String> mediaNames = req.includeMedia()
                     ? manifest.media().stream().map(Manifest.MediaSection::source).toList()
