@@ -96,6 +96,14 @@ public class Backup extends PanacheEntityBase {
     @Column(name = "verify_failures")
     public JsonNode verifyFailures;
 
+    /** The schedule that created this backup, if any. */
+    @Column(name = "schedule_id")
+    public UUID scheduleId;
+
+    /** Where the backup came from: {@code api}, {@code schedule}, {@code pre-restore} or {@code cli}. */
+    @Column(nullable = false)
+    public String trigger = "api";
+
     /** Converts the type to its lower-case catalog value. */
     @jakarta.persistence.Converter
     public static class BackupTypeConverter implements jakarta.persistence.AttributeConverter<BackupType, String> {

@@ -1,5 +1,6 @@
 package dev.holdfast.backup;
 
+import dev.holdfast.audit.Audited;
 import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
@@ -77,6 +78,7 @@ public class BackupResource {
     /** A created backup and the job that runs it. */
     public record Created(BackupView backup, UUID jobId) {}
 
+    @Audited(action = "backup.create", target = "backup")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.OPERATOR)
@@ -141,6 +143,7 @@ public class BackupResource {
         return backups.get(id);
     }
 
+    @Audited(action = "backup.delete", target = "backup")
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.ADMIN)
@@ -156,6 +159,7 @@ public class BackupResource {
         return Response.noContent().build();
     }
 
+    @Audited(action = "backup.verify", target = "backup")
     @POST
     @Path("{id}/verify")
     @RolesAllowed(Roles.OPERATOR)
@@ -175,6 +179,7 @@ public class BackupResource {
                 .build();
     }
 
+    @Audited(action = "restore.create", target = "backup")
     @POST
     @Path("{id}/restore")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -219,6 +224,7 @@ public class BackupResource {
         return events.stream(backups.jobOf(id), sse);
     }
 
+    @Audited(action = "backup.download", target = "backup")
     @GET
     @Path("{id}/download")
     @Produces({"application/x-tar", MediaType.APPLICATION_JSON})

@@ -13,6 +13,7 @@ import dev.holdfast.storage.ArchiveStorage;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.io.IOException;
@@ -57,6 +58,12 @@ public class BackupService {
     /** Payload of backup and verify jobs. */
     public record BackupJobPayload(UUID backupId) {}
 
+    @Inject
+    Event<BackupFinished> finished;
+
+    @Inject
+    Event<VerificationFinished> verified;
+
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
     public BackupView create(BackupRequest req, String user) {
@@ -66,11 +73,28 @@ public class BackupService {
     }
 
     /**
+     * Records and queues a schedule's backup. Joins the caller's transaction, so that a scheduler can
+     * claim its due row and queue the run atomically.
+     *
+     * @param trigger {@code schedule} for a cron run, {@code api} for "run now"
+     */
+    @Transactional
+    public BackupView createScheduled(BackupRequest req, UUID scheduleId, String trigger, String user) {
+        Backup b = record(req, user);
+        b.scheduleId = scheduleId;
+        b.trigger = trigger;
+        b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
+        return BackupView.of(b, true);
+    }
+
+    /**
      * Records a backup that another job runs itself (a restore's pre-restore backup): no job of its own.
      */
     @Transactional
     public UUID recordForRestore(BackupRequest req, String user) {
-        return record(req, user).id;
+        Backup b = record(req, user);
+        b.trigger = "pre-restore";
+        return b.id;
     }
 
     private Backup record(BackupRequest req, String user) {
@@ -312,6 +336,34 @@ public class BackupService {
             b.verifyOk = true;
             b.verifyFailures = mapper.createArrayNode();
         }
+        long rows = 0;
+        long raw = 0;
+        for (JsonNode d : summary.path("databases")) {
+            rows += d.path("rows").asLong();
+            raw += d.path("raw_bytes").asLong();
+        }
+        for (JsonNode m : summary.path("media")) {
+            raw += m.path("bytes").asLong();
+        }
+        fireFinished(b, rows, raw);
+    }
+
+    private void fireFinished(Backup b, long rows, long rawBytes) {
+        String scheduleName = null;
+        if (b.scheduleId != null) {
+            dev.holdfast.schedule.Schedule s = dev.holdfast.schedule.Schedule.findById(b.scheduleId);
+            scheduleName = s == null ? null : s.name;
+        }
+        // Delivered to AFTER_SUCCESS observers once this transaction commits.
+        finished.fire(new BackupFinished(b.id, b.name, b.backupType, b.status, names(b.databases), names(b.media),
+                b.trigger, b.scheduleId, scheduleName, b.sizeBytes, b.startedAt == null ? null : b.startedAt.toInstant(),
+                b.finishedAt.toInstant(), b.error, rows, rawBytes));
+    }
+
+    private static List<String> names(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /** Records a failed or cancelled run, and removes whatever part of its archive exists. */
@@ -324,6 +376,7 @@ public class BackupService {
         b.status = status;
         b.error = error;
         b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        fireFinished(b, 0, 0);
         if (b.storageKey != null) {
             try {
                 storage.delete(b.storageKey);
@@ -347,5 +400,8 @@ public class BackupService {
         b.verifiedAt = OffsetDateTime.now(ZoneOffset.UTC);
         b.verifyOk = ok;
         b.verifyFailures = failures;
+        List<String> all = names(b.databases);
+        all.addAll(names(b.media));
+        verified.fire(new VerificationFinished(b.id, b.name, all, ok, failures.size(), b.verifiedAt.toInstant()));
     }
 }

@@ -1,5 +1,6 @@
 package dev.holdfast.job;
 
+import dev.holdfast.audit.Audited;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
@@ -85,6 +86,7 @@ public class JobResource {
         return stream.stream(id, sse);
     }
 
+    @Audited(action = "job.cancel", target = "job")
     @POST
     @Path("{id}/cancel")
     @RolesAllowed(Roles.OPERATOR)

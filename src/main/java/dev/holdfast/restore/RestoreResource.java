@@ -1,5 +1,6 @@
 package dev.holdfast.restore;
 
+import dev.holdfast.audit.Audited;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
@@ -92,6 +93,7 @@ public class RestoreResource {
         return events.stream(restores.jobOf(id), sse);
     }
 
+    @Audited(action = "restore.rollback", target = "restore")
     @POST
     @Path("{id}/rollback")
     @RolesAllowed(Roles.ADMIN)

@@ -11,6 +11,7 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobService;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
@@ -35,6 +36,9 @@ public class RestoreService {
 
     @Inject
     BackupService backups;
+
+    @Inject
+    Event<RestoreFinished> finished;
 
     @Inject
     JobService jobs;
@@ -197,6 +201,30 @@ public class RestoreService {
         op.status = BackupStatus.SUCCEEDED;
         op.report = report;
         op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        fireFinished(op);
+    }
+
+    private void fireFinished(RestoreOperation op) {
+        List<String> dbs = new ArrayList<>();
+        List<String> media = new ArrayList<>();
+        long rows = 0;
+        JsonNode r = op.report;
+        if (r != null) {
+            for (JsonNode d : r.path("databases")) {
+                dbs.add(d.path("source").asText());
+                rows += d.path("rows_loaded").asLong();
+            }
+            for (JsonNode m : r.path("media")) {
+                media.add(m.path("source").asText());
+            }
+        }
+        if (dbs.isEmpty() && media.isEmpty()) {
+            names(op.options.path("databases")).forEach(dbs::add);
+        }
+        // Delivered to AFTER_SUCCESS observers once this transaction commits.
+        finished.fire(new RestoreFinished(op.id, op.backupId, op.restoreMode, op.dryRun, op.rollbackOf, op.status, dbs,
+                media, op.startedAt == null ? null : op.startedAt.toInstant(), op.finishedAt.toInstant(), op.error,
+                op.status == BackupStatus.SUCCEEDED && !op.dryRun ? rows : 0, op.createdBy));
     }
 
     @Transactional
@@ -211,6 +239,7 @@ public class RestoreService {
             op.report = report;
         }
         op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        fireFinished(op);
     }
 
     private static List<String> names(JsonNode arr) {

@@ -15,10 +15,15 @@ import java.util.Map;
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     /** Host and port of the test server, from HOLDFAST_TEST_PG (default 127.0.0.1:5432). */
     public static final String SERVER = System.getenv().getOrDefault("HOLDFAST_TEST_PG", "127.0.0.1:5432");
+    /**
+     * Appended to the test databases' names (HOLDFAST_TEST_DB_SUFFIX, default none), so that several
+     * checkouts can run their tests on one server at the same time.
+     */
+    public static final String SUFFIX = System.getenv().getOrDefault("HOLDFAST_TEST_DB_SUFFIX", "");
     /** The catalog database the service under test uses. */
-    public static final String CATALOG_DB = "holdfast_test";
+    public static final String CATALOG_DB = "holdfast_test" + SUFFIX;
     /** The database the tests back up and restore (source {@code app}). */
-    public static final String APP_DB = "holdfast_app_test";
+    public static final String APP_DB = "holdfast_app_test" + SUFFIX;
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
     public static String url(String database) {

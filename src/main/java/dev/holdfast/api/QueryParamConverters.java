@@ -1,0 +1,89 @@
+package dev.holdfast.api;
+
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.ext.ParamConverter;
+import jakarta.ws.rs.ext.ParamConverterProvider;
+import jakarta.ws.rs.ext.Provider;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Converts enum, UUID and timestamp parameters so that a bad value is a 400 naming the value and what
+ * is allowed. Without it JAX-RS answers a query parameter it cannot convert with 404, which reads as
+ * "no such resource". Enums accept their JSON names and their constant names in any case.
+ */
+@Provider
+public class QueryParamConverters implements ParamConverterProvider {
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public <T> ParamConverter<T> getConverter(Class<T> raw, Type generic, Annotation[] annotations) {
+        if (raw.isEnum()) {
+            return (ParamConverter<T>) new EnumConverter(raw);
+        }
+        if (raw == UUID.class) {
+            return (ParamConverter<T>) new Simple<>(s -> UUID.fromString(s), "a UUID");
+        }
+        if (raw == OffsetDateTime.class) {
+            return (ParamConverter<T>) new Simple<>(OffsetDateTime::parse,
+                    "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z");
+        }
+        return null;
+    }
+
+    private record Simple<T>(java.util.function.Function<String, T> parse, String what) implements ParamConverter<T> {
+        @Override
+        public T fromString(String value) {
+            if (value == null) {
+                return null;
+            }
+            try {
+                return parse.apply(value.strip());
+            } catch (IllegalArgumentException | DateTimeParseException e) {
+                throw new BadRequestException("'" + value + "' is not " + what);
+            }
+        }
+
+        @Override
+        public String toString(T value) {
+            return value == null ? null : value.toString();
+        }
+    }
+
+    private record EnumConverter<E extends Enum<E>>(Class<E> type) implements ParamConverter<E> {
+        @Override
+        public E fromString(String value) {
+            if (value == null) {
+                return null;
+            }
+            for (E c : type.getEnumConstants()) {
+                if (c.name().equalsIgnoreCase(value.strip()) || jsonName(c).equals(value.strip())) {
+                    return c;
+                }
+            }
+            throw new BadRequestException("'" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
+                    .map(EnumConverter::jsonName).collect(Collectors.joining(", ", "[", "]")));
+        }
+
+        @Override
+        public String toString(E value) {
+            return value == null ? null : jsonName(value);
+        }
+
+        private static String jsonName(Enum<?> c) {
+            try {
+                var p = c.getDeclaringClass().getField(c.name())
+                        .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+                return p != null ? p.value() : c.name();
+            } catch (NoSuchFieldException e) {
+                return c.name().toLowerCase(Locale.ROOT);
+            }
+        }
+    }
+}

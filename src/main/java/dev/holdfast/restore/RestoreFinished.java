@@ -1,0 +1,32 @@
+package dev.holdfast.restore;
+
+import dev.holdfast.backup.BackupStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * CDI event fired when a restore (or a rollback, or a dry run) reaches a final state. Observe it
+ * {@code AFTER_SUCCESS} and hand slow work to another thread, as {@link dev.holdfast.backup.BackupFinished}.
+ *
+ * @param databases database sources restored (names from the backup)
+ * @param media media roots restored
+ * @param rows rows loaded over all tables (0 unless SUCCEEDED)
+ */
+public record RestoreFinished(UUID restoreId, UUID backupId, String mode, boolean dryRun, UUID rollbackOf,
+        BackupStatus status, List<String> databases, List<String> media, Instant startedAt, Instant finishedAt,
+        String error, long rows, String createdBy) {
+
+    /** Every source restored: databases then media roots. */
+    public List<String> sources() {
+        java.util.ArrayList<String> all = new java.util.ArrayList<>(databases);
+        all.addAll(media);
+        return all;
+    }
+
+    /** Wall time from start to end, in seconds (0 when it never started). */
+    public double durationSeconds() {
+        return startedAt == null || finishedAt == null ? 0
+                : java.time.Duration.between(startedAt, finishedAt).toMillis() / 1000.0;
+    }
+}
