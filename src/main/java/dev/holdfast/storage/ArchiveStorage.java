@@ -40,6 +40,11 @@ public interface ArchiveStorage {
     /** Bytes still available to new archives, when the backend has such a limit. */
     OptionalLong freeBytes() throws IOException;
 
+    /** Size of the space archives live in (the filesystem's size), when the backend has such a limit. */
+    default OptionalLong capacityBytes() throws IOException {
+        return OptionalLong.empty();
+    }
+
     /**
      * Removes what an interrupted write of {@code key} left behind (a process killed mid-backup cannot
      * abort its own write); the instance that records the failure calls it.

@@ -180,6 +180,11 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         return OptionalLong.of(Files.getFileStore(root).getUsableSpace());
     }
 
+    @Override
+    public OptionalLong capacityBytes() throws IOException {
+        return OptionalLong.of(Files.getFileStore(root).getTotalSpace());
+    }
+
     /**
      * Deletes temp files older than {@code olderThan}, left by a process that died mid-write. The age
      * guard keeps it from deleting the temp of another instance sharing the directory that is still writing

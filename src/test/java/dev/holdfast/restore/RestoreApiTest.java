@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** Database restores end to end: replace, clean into a new database, dry run, refusal, rollback. */
 @QuarkusTest
-class RestoreApiTest {
+public class RestoreApiTest {
     static final Object RESOURCES = TestResources.class;
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,13 +30,13 @@ class RestoreApiTest {
         AppDatabase.reset();
     }
 
-    static UUID backup() {
+    public static UUID backup() {
         UUID id = BackupApiTest.create("{\"backup_type\":\"database\"}");
         assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
         return id;
     }
 
-    static UUID restore(UUID backup, String body) {
+    public static UUID restore(UUID backup, String body) {
         Response r = given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
                 .post("/api/backups/{id}/restore", backup);
         r.then().statusCode(202);
@@ -45,7 +45,7 @@ class RestoreApiTest {
         return UUID.fromString(id);
     }
 
-    static JsonNode awaitRestore(UUID id) throws Exception {
+    public static JsonNode awaitRestore(UUID id) throws Exception {
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> {
             String s = given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).jsonPath()
                     .getString("status");
