@@ -233,6 +233,47 @@ class OperationsMetricsTest {
     }
 
     @Test
+    void everyMetricTheAlertRulesAndTheDashboardUseIsExported() throws Exception {
+        String rules = java.nio.file.Files.readString(java.nio.file.Path.of("deploy/prometheus/holdfast.rules.yml"));
+        String dashboard = java.nio.file.Files.readString(
+                java.nio.file.Path.of("deploy/grafana/holdfast-dashboard.json"));
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard); // valid JSON
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bholdfast_[a-z_]+").matcher(rules + dashboard);
+        while (m.find()) {
+            used.add(m.group());
+        }
+        assertThat(used).hasSizeGreaterThan(15);
+
+        // Everything a gauge reads from the catalog, present: a schedule, a success, a failed verification.
+        AppDatabase.reset();
+        assertThat(BackupApiTest.awaitBackup(BackupApiTest.create("{\"backup_type\":\"database\"}")).path("status")
+                .asText()).isEqualTo("SUCCEEDED");
+        UUID schedule = UUID.randomUUID();
+        UUID corrupt = UUID.randomUUID();
+        catalog("INSERT INTO holdfast.schedule (id, name, cron, backup_request, created_at, updated_at) VALUES ('"
+                + schedule + "', 'names-" + schedule + "', '0 3 * * *', '{}', now(), now())",
+                "INSERT INTO holdfast.backup (id, name, backup_type, status, storage_key, size_bytes, sha256, "
+                        + "finished_at, source_names, databases, verified_at, verify_ok) VALUES ('" + corrupt
+                        + "', 'x', 'database', 'SUCCEEDED', '" + corrupt + ".tar', 1, repeat('0', 64), "
+                        + "now() - interval '400 days', ',app,', '[\"app\"]', now() - interval '399 days', false)");
+        try {
+            metrics.refresh();
+            String text = Metrics.scrape().text();
+            java.util.Set<String> exported = new java.util.TreeSet<>();
+            for (String line : text.split("\n")) {
+                if (line.startsWith("holdfast_")) {
+                    exported.add(line.split("[{ ]", 2)[0]);
+                }
+            }
+            assertThat(exported).containsAll(used);
+        } finally {
+            catalog("DELETE FROM holdfast.schedule WHERE id = '" + schedule + "'",
+                    "DELETE FROM holdfast.backup WHERE id = '" + corrupt + "'");
+        }
+    }
+
+    @Test
     void storageIsNearlyFullBelowEitherLimit() {
         var roomy = new Statistics.StorageStats(10, 500L, 1000L, 50.0);
         var tight = new Statistics.StorageStats(10, 50L, 1000L, 5.0);
