@@ -17,8 +17,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 PG = os.environ.get("BENCH_PG", "127.0.0.1:5432")
 HOST, PORT = PG.split(":")
-DB = "holdfast_bench"
-CATALOG = "holdfast_bench_catalog"
+# HOLDFAST_BENCH_SUFFIX keeps two checkouts' benchmark databases (and service ports) apart.
+SUFFIX = os.environ.get("HOLDFAST_BENCH_SUFFIX", "")
+DB = "holdfast_bench" + SUFFIX
+CATALOG = "holdfast_bench_catalog" + SUFFIX
+CLEAN_DB = "holdfast_bench_clean" + SUFFIX
+PGR_DB = "holdfast_bench_pgr" + SUFFIX
 CORES = os.cpu_count() or 2
 
 
@@ -83,7 +87,7 @@ def token(key):
 class Service:
     def __init__(self, tmp, pubkey, jfr=False, extra_env=None):
         self.storage = os.path.join(tmp, "archives")
-        self.port = 18080
+        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0)
         psql("postgres", f"DROP DATABASE IF EXISTS {CATALOG} WITH (FORCE)")
         psql("postgres", f"CREATE DATABASE {CATALOG}")
         env = dict(os.environ,
@@ -309,14 +313,14 @@ def main():
                 psql("postgres", f"CREATE DATABASE {name}")
 
             def hf_clean():
-                psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_clean WITH (FORCE)")
-                return holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": "holdfast_bench_clean",
+                psql("postgres", f"DROP DATABASE IF EXISTS {CLEAN_DB} WITH (FORCE)")
+                return holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": CLEAN_DB,
                                                         "create_target": True, "create_pre_backup": False})
 
             def pg_clean():
-                fresh("holdfast_bench_pgr")
+                fresh(PGR_DB)
                 return timed(["pg_restore", "-h", HOST, "-p", PORT, "-U", "postgres", "-j", str(CORES), "-d",
-                              "holdfast_bench_pgr", dump])
+                              PGR_DB, dump])
 
             def hf_replace():
                 return holdfast_restore(svc, tok, bid, {"restore_mode": "replace", "create_pre_backup": False})
@@ -338,8 +342,8 @@ def main():
                    [("holdfast clean into empty db", [f"pg_restore -j {CORES} into empty db"]),
                     ("holdfast replace", ["TRUNCATE + pg_restore --data-only"])],
                    [f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-restore.txt")
-            psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_clean WITH (FORCE)")
-            psql("postgres", "DROP DATABASE IF EXISTS holdfast_bench_pgr WITH (FORCE)")
+            psql("postgres", f"DROP DATABASE IF EXISTS {CLEAN_DB} WITH (FORCE)")
+            psql("postgres", f"DROP DATABASE IF EXISTS {PGR_DB} WITH (FORCE)")
         if "media" in parts:
             results = {"holdfast media backup": [], "tar --zstd -cf": [], "tar czf": [],
                        "holdfast media restore": [], "tar --zstd -xf": [], "tar xzf": []}
