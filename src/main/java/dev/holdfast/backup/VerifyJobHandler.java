@@ -65,6 +65,11 @@ public class VerifyJobHandler implements JobHandler {
 
     /** As {@link #check(ArchiveStorage, String, String)}; {@code decode} false checks stored bytes only. */
     static Outcome check(ArchiveStorage storage, String key, String expectedSha, boolean decode) throws IOException {
+        return check(storage.open(key), expectedSha, decode);
+    }
+
+    /** Checks the archive read from {@code archive} (closed here), as {@link #check(ArchiveStorage, String, String)}. */
+    static Outcome check(InputStream archive, String expectedSha, boolean decode) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -73,7 +78,7 @@ public class VerifyJobHandler implements JobHandler {
         }
         VerificationReport report;
         // Without an expected whole-archive SHA-256 (right after a write) the per-entry checks suffice.
-        try (InputStream raw = storage.open(key);
+        try (InputStream raw = archive;
                 InputStream in = expectedSha == null ? raw : new DigestInputStream(raw, sha)) {
             report = decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
             in.transferTo(java.io.OutputStream.nullOutputStream()); // bytes after the end-of-archive blocks count too

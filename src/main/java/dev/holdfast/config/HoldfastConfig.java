@@ -119,10 +119,11 @@ public interface HoldfastConfig {
         String fileMode();
 
         /**
-         * What is checked, after a backup's archive is stored and before it is SUCCEEDED: {@code stored}
-         * re-reads the archive from storage and checks the tar structure, every entry's stored SHA-256, the
-         * manifest's checksum and the archive's SHA-256 (what storage can damage); {@code full} also
-         * decompresses every entry and checks its raw SHA-256 (what the verify job does); {@code off} skips it.
+         * What is checked after a backup's archive is written, while it is made durable and before it is
+         * published and SUCCEEDED: {@code stored} re-reads the archive from storage and checks the tar
+         * structure, every entry's stored SHA-256 and the manifest's checksum (what storage can damage);
+         * {@code full} also decompresses every entry, checks its raw SHA-256 and the whole archive's SHA-256
+         * (what the verify job does); {@code off} skips it. An archive that fails is never published.
          */
         @WithDefault("stored")
         VerifyMode verifyAfterWrite();

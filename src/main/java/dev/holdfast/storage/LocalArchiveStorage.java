@@ -302,6 +302,29 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         }
 
         @Override
+        public void sync() throws IOException {
+            synchronized (this) {
+                checkWritable();
+                out.flush();
+            }
+            // Outside the lock: readBack() may run meanwhile; the channel itself is thread-safe.
+            channel.force(true);
+        }
+
+        @Override
+        public synchronized java.util.Optional<InputStream> readBack() throws IOException {
+            checkWritable();
+            out.flush();
+            return java.util.Optional.of(new ChannelRangeInputStream(temp, 0, written));
+        }
+
+        private void checkWritable() {
+            if (committed || aborted) {
+                throw new IllegalStateException("archive '" + key + "' is " + (committed ? "committed" : "aborted"));
+            }
+        }
+
+        @Override
         public synchronized void commit() throws IOException {
             if (committed) {
                 return;

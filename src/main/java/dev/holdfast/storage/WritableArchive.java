@@ -1,6 +1,7 @@
 package dev.holdfast.storage;
 
 import java.io.Closeable;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -17,6 +18,21 @@ public interface WritableArchive extends Closeable {
 
     /** Bytes written so far. */
     long bytesWritten();
+
+    /**
+     * Makes the bytes written so far durable without publishing them (a local file: fsync). Optional: commit
+     * does it anyway; calling it first lets a caller overlap the wait with other work.
+     */
+    default void sync() throws IOException {}
+
+    /**
+     * Reads back the bytes written so far, before {@link #commit()}, from where they are stored, so an
+     * archive can be checked before it becomes visible. Backends that cannot read uncommitted data return
+     * empty.
+     */
+    default java.util.Optional<InputStream> readBack() throws IOException {
+        return java.util.Optional.empty();
+    }
 
     /**
      * Makes the archive durable and visible under its key (for a local file: fsync, atomic rename without
