@@ -23,6 +23,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -157,6 +158,27 @@ public class BackupResource {
     public Response delete(@PathParam("id") UUID id) {
         backups.delete(id);
         return Response.noContent().build();
+    }
+
+    @Audited(action = "backup.protect", target = "backup")
+    @PUT
+    @Path("{id}/protection")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Protect or unprotect a backup", description = """
+            Role: backup-admin. A protected backup is never deleted: retention keeps it whatever the policy, and \
+            DELETE answers 409 until the protection is lifted.""")
+    @RequestBody(required = true, content = @Content(schema = @Schema(implementation = ProtectionRequest.class)))
+    @APIResponse(responseCode = "200", description = "The backup")
+    @APIResponse(responseCode = "400", description = "protected is missing or not a boolean",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public BackupView protect(@PathParam("id") UUID id, ProtectionRequest body) {
+        if (body == null || body.isProtected() == null) {
+            throw ApiException.BadRequest.field("protected", "is required: true or false");
+        }
+        return backups.setProtection(id, body.isProtected());
     }
 
     @Audited(action = "backup.verify", target = "backup")

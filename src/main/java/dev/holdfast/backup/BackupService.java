@@ -284,6 +284,14 @@ public class BackupService {
         Backup.deleteById(id);
     }
 
+    /** Protects a backup from deletion (by retention or by hand), or lifts the protection. */
+    @Transactional
+    public BackupView setProtection(UUID id, boolean protect) {
+        Backup b = find(id);
+        b.protectedFromDeletion = protect;
+        return BackupView.of(b, true);
+    }
+
     /** Queues a verification of a stored backup. */
     @Transactional
     public dev.holdfast.job.JobView verify(UUID id, String user) {
