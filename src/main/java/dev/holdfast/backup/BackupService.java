@@ -97,7 +97,19 @@ public class BackupService {
         return b.id;
     }
 
-    private Backup record(BackupRequest req, String user) {
+    /**
+     * Checks a request against the configured sources and options exactly as {@link #create} does, recording
+     * nothing; schedules check their backup with it when they are saved.
+     *
+     * @throws ApiException.BadRequest naming the offending field, as {@link #create} would
+     */
+    public void validate(BackupRequest req) {
+        resolve(req);
+    }
+
+    private record Resolved(BackupType type, List<String> dbs, List<String> media, BackupOptions options) {}
+
+    private Resolved resolve(BackupRequest req) {
         BackupType type = req.backupType() == null ? BackupType.FULL : req.backupType();
         List<String> dbs = List.of();
         List<String> media = List.of();
@@ -134,6 +146,15 @@ public class BackupService {
         for (String glob : options.mediaExclude()) {
             checkGlob("media_exclude", glob);
         }
+        return new Resolved(type, dbs, media, options);
+    }
+
+    private Backup record(BackupRequest req, String user) {
+        Resolved r = resolve(req);
+        BackupType type = r.type();
+        List<String> dbs = r.dbs();
+        List<String> media = r.media();
+        BackupOptions options = r.options();
 
         Backup b = new Backup();
         b.id = UUID.randomUUID();
