@@ -39,6 +39,7 @@ import java.io.InputStream;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -119,7 +120,13 @@ public class BackupResource {
                     OffsetDateTime from,
             @QueryParam("created_to") @Parameter(description = "Created before (ISO-8601)") OffsetDateTime to,
             @QueryParam("q") @Parameter(description = "Text searched in name and description") String q,
+            @QueryParam("schedule_id") @Parameter(description = "Only backups this schedule created") UUID scheduleId,
+            @QueryParam("trigger") @Parameter(description = "Only backups from api, schedule, pre-restore or cli")
+                    String trigger,
             @Valid @BeanParam PageRequest page) {
+        if (trigger != null && !trigger.isBlank() && !List.of("api", "schedule", "pre-restore", "cli").contains(trigger)) {
+            throw ApiException.BadRequest.field("trigger", "'" + trigger + "' is not one of [api, schedule, pre-restore, cli]");
+        }
         BackupType t = null;
         if (type != null && !type.isBlank()) {
             try {
@@ -128,7 +135,8 @@ public class BackupResource {
                 throw ApiException.BadRequest.field("type", "'" + type + "' is not one of [full, database, media]");
             }
         }
-        return backups.list(new BackupService.Filter(status, t, source, from, to, q), page);
+        return backups.list(new BackupService.Filter(status, t, source, from, to, q, scheduleId,
+                trigger == null || trigger.isBlank() ? null : trigger), page);
     }
 
     @GET

@@ -97,7 +97,19 @@ public class BackupService {
         return b.id;
     }
 
-    private Backup record(BackupRequest req, String user) {
+    /**
+     * Checks a request against the configured sources and options exactly as {@link #create} does, recording
+     * nothing; schedules check their backup with it when they are saved.
+     *
+     * @throws ApiException.BadRequest naming the offending field, as {@link #create} would
+     */
+    public void validate(BackupRequest req) {
+        resolve(req);
+    }
+
+    private record Resolved(BackupType type, List<String> dbs, List<String> media, BackupOptions options) {}
+
+    private Resolved resolve(BackupRequest req) {
         BackupType type = req.backupType() == null ? BackupType.FULL : req.backupType();
         List<String> dbs = List.of();
         List<String> media = List.of();
@@ -134,6 +146,15 @@ public class BackupService {
         for (String glob : options.mediaExclude()) {
             checkGlob("media_exclude", glob);
         }
+        return new Resolved(type, dbs, media, options);
+    }
+
+    private Backup record(BackupRequest req, String user) {
+        Resolved r = resolve(req);
+        BackupType type = r.type();
+        List<String> dbs = r.dbs();
+        List<String> media = r.media();
+        BackupOptions options = r.options();
 
         Backup b = new Backup();
         b.id = UUID.randomUUID();
@@ -198,7 +219,7 @@ public class BackupService {
 
     /** Filters of the backup list. */
     public record Filter(BackupStatus status, BackupType type, String source, OffsetDateTime createdFrom,
-            OffsetDateTime createdTo, String q) {}
+            OffsetDateTime createdTo, String q, UUID scheduleId, String trigger) {}
 
     /** A page of backups, newest first by default. */
     @Transactional
@@ -226,6 +247,14 @@ public class BackupService {
         if (f.createdTo() != null) {
             where.add("createdAt < :to");
             p.and("to", f.createdTo());
+        }
+        if (f.scheduleId() != null) {
+            where.add("scheduleId = :schedule");
+            p.and("schedule", f.scheduleId());
+        }
+        if (f.trigger() != null) {
+            where.add("trigger = :trigger");
+            p.and("trigger", f.trigger());
         }
         if (f.q() != null && !f.q().isBlank()) {
             where.add("(lower(name) like :q or lower(coalesce(description, '')) like :q)");

@@ -32,6 +32,8 @@ public record BackupView(
         OffsetDateTime verifiedAt,
         @Schema(description = "Outcome of the last verification") Boolean verifyOk,
         @Schema(description = "Entries that failed the last verification") JsonNode verifyFailures,
+        @Schema(description = "Where the backup came from: api, schedule, pre-restore or cli") String trigger,
+        @Schema(description = "The schedule that created it (null if none, or since deleted)") UUID scheduleId,
         @JsonInclude(JsonInclude.Include.NON_NULL)
                 @Schema(description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
                         + "versions, warnings")
@@ -43,7 +45,7 @@ public record BackupView(
                 : null;
         return new BackupView(b.id, b.name, b.description, b.backupType, b.status, b.databases, b.media, b.options,
                 b.jobId, b.sizeBytes, b.sha256, b.manifestSha256, b.createdAt, b.startedAt, b.finishedAt, duration,
-                b.error, b.createdBy, b.protectedFromDeletion, b.verifiedAt, b.verifyOk, b.verifyFailures,
-                withSummary ? b.summary : null);
+                b.error, b.createdBy, b.protectedFromDeletion, b.verifiedAt, b.verifyOk, b.verifyFailures, b.trigger,
+                b.scheduleId, withSummary ? b.summary : null);
     }
 }

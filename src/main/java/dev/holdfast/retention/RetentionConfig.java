@@ -1,5 +1,6 @@
 package dev.holdfast.retention;
 
+import dev.holdfast.time.Durations;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -28,7 +29,7 @@ public interface RetentionConfig {
      * {@code 0d} switches the rule off.
      */
     @WithDefault("30d")
-    @WithConverter(RetentionDurations.ConfigConverter.class)
+    @WithConverter(Durations.ConfigConverter.class)
     Duration maxAge();
 
     /** Global policy: keep the newest N successful backups of each group. */
@@ -47,7 +48,7 @@ public interface RetentionConfig {
     OptionalInt keepYearly();
 
     /** Global policy: keep every successful backup younger than this. */
-    Optional<@WithConverter(RetentionDurations.ConfigConverter.class) Duration> keepWithin();
+    Optional<@WithConverter(Durations.ConfigConverter.class) Duration> keepWithin();
 
     /** Time zone of the global policy's day, week, month and year buckets (a schedule's policy uses its own zone). */
     @WithDefault("UTC")
@@ -55,7 +56,7 @@ public interface RetentionConfig {
 
     /** How often the whole catalog is swept (global policy and every schedule's policy), once per cluster. */
     @WithDefault("1d")
-    @WithConverter(RetentionDurations.ConfigConverter.class)
+    @WithConverter(Durations.ConfigConverter.class)
     Duration interval();
 
     /**
@@ -70,6 +71,6 @@ public interface RetentionConfig {
      * restore can still be rolled back.
      */
     @WithDefault("7d")
-    @WithConverter(RetentionDurations.ConfigConverter.class)
+    @WithConverter(Durations.ConfigConverter.class)
     Duration keepPreRestoreFor();
 }

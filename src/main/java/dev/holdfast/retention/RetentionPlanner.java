@@ -1,5 +1,6 @@
 package dev.holdfast.retention;
 
+import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupType;
@@ -138,9 +139,9 @@ public final class RetentionPlanner {
         }
         neverDelete(backups, reasons);
 
-        Duration maxAge = policy.maxAge() != null ? RetentionDurations.parse(policy.maxAge()) : null;
+        Duration maxAge = policy.maxAge() != null ? Durations.parse(policy.maxAge()) : null;
         String maxAgeLabel = policy.maxAge() != null ? policy.maxAge()
-                : failedMaxAge == null ? null : RetentionDurations.format(failedMaxAge);
+                : failedMaxAge == null ? null : Durations.format(failedMaxAge);
         Duration failedAge = maxAge != null ? maxAge : failedMaxAge;
         List<Verdict> out = new ArrayList<>();
         for (Candidate c : scoped) {
@@ -186,7 +187,7 @@ public final class RetentionPlanner {
     }
 
     private static boolean positiveDuration(String d) {
-        return d != null && !RetentionDurations.parse(d).isZero();
+        return d != null && !Durations.parse(d).isZero();
     }
 
     private static void keepByRules(List<Candidate> newestFirst, RetentionPolicy p, Instant now, ZoneId zone,
@@ -230,7 +231,7 @@ public final class RetentionPlanner {
         if (!positiveDuration(duration)) {
             return;
         }
-        Instant since = now.minus(RetentionDurations.parse(duration));
+        Instant since = now.minus(Durations.parse(duration));
         for (Candidate c : newestFirst) {
             if (!c.createdAt().isBefore(since)) {
                 reasons.get(c.id()).add(label + " " + duration);

@@ -1,5 +1,6 @@
 package dev.holdfast.retention;
 
+import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.api.ApiException;
@@ -82,8 +83,8 @@ public class RetentionService {
     public RetentionPolicy globalPolicy() {
         return new RetentionPolicy(count(config.keepLast()), count(config.keepDaily()), count(config.keepWeekly()),
                 count(config.keepMonthly()), count(config.keepYearly()),
-                config.keepWithin().filter(d -> !d.isZero()).map(RetentionDurations::format).orElse(null),
-                config.maxAge().isZero() ? null : RetentionDurations.format(config.maxAge()));
+                config.keepWithin().filter(d -> !d.isZero()).map(Durations::format).orElse(null),
+                config.maxAge().isZero() ? null : Durations.format(config.maxAge()));
     }
 
     private static Integer count(java.util.OptionalInt n) {
@@ -208,8 +209,8 @@ public class RetentionService {
         }
         String[][] durations = {{"keep_within", p.keepWithin()}, {"max_age", p.maxAge()}};
         for (String[] d : durations) {
-            if (d[1] != null && !RetentionDurations.isValid(d[1])) {
-                bad.add(new ApiException.Violation(prefix + d[0], RetentionDurations.EXPECTED));
+            if (d[1] != null && !Durations.isValid(d[1])) {
+                bad.add(new ApiException.Violation(prefix + d[0], Durations.EXPECTED));
             }
         }
         return bad;

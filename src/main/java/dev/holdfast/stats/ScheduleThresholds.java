@@ -2,7 +2,9 @@ package dev.holdfast.stats;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.schedule.ScheduleService;
 import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.time.TimeSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -41,9 +43,22 @@ public class ScheduleThresholds {
         return out;
     }
 
-    /** The schedule's overdue threshold: its alert_after, or null when it has none. */
+    @Inject
+    ScheduleService schedules;
+
+    @Inject
+    TimeSource time;
+
+    /**
+     * The schedule's overdue threshold: its alert_after, or the one derived from its cron
+     * ({@link ScheduleService#alertAfter}); null only for a schedule whose stored cron no longer parses.
+     */
     public Duration alertAfter(CatalogStats.ScheduleOutcome s) {
-        return s.alertAfterSeconds() == null ? null : Duration.ofSeconds(s.alertAfterSeconds());
+        try {
+            return schedules.alertAfter(s.cron(), s.timeZone(), s.alertAfterSeconds(), time.now());
+        } catch (IllegalArgumentException e) {
+            return s.alertAfterSeconds() == null ? null : Duration.ofSeconds(s.alertAfterSeconds());
+        }
     }
 
     private static List<String> names(JsonNode asked, java.util.Set<String> all) {

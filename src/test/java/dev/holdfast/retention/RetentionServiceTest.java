@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.time.MovableTime;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;

@@ -1,8 +1,9 @@
-package dev.holdfast.retention;
+package dev.holdfast.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.holdfast.retention.RetentionConfig;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -12,47 +13,47 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The one duration parser, and the configuration mapping that reads durations through it. */
-class RetentionDurationsTest {
+class DurationsTest {
 
     @Test
     void shortFormsAndIsoAreAccepted() {
-        assertThat(RetentionDurations.parse("45s")).isEqualTo(Duration.ofSeconds(45));
-        assertThat(RetentionDurations.parse("90m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(RetentionDurations.parse("12h")).isEqualTo(Duration.ofHours(12));
-        assertThat(RetentionDurations.parse("30d")).isEqualTo(Duration.ofDays(30));
-        assertThat(RetentionDurations.parse("2w")).isEqualTo(Duration.ofDays(14));
-        assertThat(RetentionDurations.parse("1y")).isEqualTo(Duration.ofDays(365));
-        assertThat(RetentionDurations.parse(" 7d ")).isEqualTo(Duration.ofDays(7));
-        assertThat(RetentionDurations.parse("P30D")).isEqualTo(Duration.ofDays(30));
-        assertThat(RetentionDurations.parse("PT12H")).isEqualTo(Duration.ofHours(12));
-        assertThat(RetentionDurations.parse("P1DT6H")).isEqualTo(Duration.ofHours(30));
-        assertThat(RetentionDurations.parse("P2W")).isEqualTo(Duration.ofDays(14));
-        assertThat(RetentionDurations.parse("P1Y2M")).isEqualTo(Duration.ofDays(365 + 60));
-        assertThat(RetentionDurations.parse("PT0.5S")).isEqualTo(Duration.ofMillis(500));
-        assertThat(RetentionDurations.parse("0d")).isZero();
+        assertThat(Durations.parse("45s")).isEqualTo(Duration.ofSeconds(45));
+        assertThat(Durations.parse("90m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(Durations.parse("12h")).isEqualTo(Duration.ofHours(12));
+        assertThat(Durations.parse("30d")).isEqualTo(Duration.ofDays(30));
+        assertThat(Durations.parse("2w")).isEqualTo(Duration.ofDays(14));
+        assertThat(Durations.parse("1y")).isEqualTo(Duration.ofDays(365));
+        assertThat(Durations.parse(" 7d ")).isEqualTo(Duration.ofDays(7));
+        assertThat(Durations.parse("P30D")).isEqualTo(Duration.ofDays(30));
+        assertThat(Durations.parse("PT12H")).isEqualTo(Duration.ofHours(12));
+        assertThat(Durations.parse("P1DT6H")).isEqualTo(Duration.ofHours(30));
+        assertThat(Durations.parse("P2W")).isEqualTo(Duration.ofDays(14));
+        assertThat(Durations.parse("P1Y2M")).isEqualTo(Duration.ofDays(365 + 60));
+        assertThat(Durations.parse("PT0.5S")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse("0d")).isZero();
     }
 
     @Test
     void anythingElseIsRefusedWithWhatIsAccepted() {
         for (String bad : new String[] {"", "30", "30 days", "-1d", "1.5d", "P", "PT", "P1DT", "1M", "P-1D", "1000000d",
             "d", "P1.5D"}) {
-            assertThatThrownBy(() -> RetentionDurations.parse(bad)).as(bad)
+            assertThatThrownBy(() -> Durations.parse(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("30d, 12h, 2w, 1y");
-            assertThat(RetentionDurations.isValid(bad)).as(bad).isFalse();
+            assertThat(Durations.isValid(bad)).as(bad).isFalse();
         }
-        assertThatThrownBy(() -> RetentionDurations.parse(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Durations.parse(null)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void formatWritesTheShortestSpellingThatParsesBack() {
-        assertThat(RetentionDurations.format(Duration.ofDays(30))).isEqualTo("30d");
-        assertThat(RetentionDurations.format(Duration.ofHours(12))).isEqualTo("12h");
-        assertThat(RetentionDurations.format(Duration.ofMinutes(90))).isEqualTo("90m");
-        assertThat(RetentionDurations.format(Duration.ofSeconds(61))).isEqualTo("61s");
-        assertThat(RetentionDurations.format(Duration.ZERO)).isEqualTo("0d");
-        assertThat(RetentionDurations.format(Duration.ofMillis(1500))).isEqualTo("PT1.5S");
+        assertThat(Durations.format(Duration.ofDays(30))).isEqualTo("30d");
+        assertThat(Durations.format(Duration.ofHours(12))).isEqualTo("12h");
+        assertThat(Durations.format(Duration.ofMinutes(90))).isEqualTo("90m");
+        assertThat(Durations.format(Duration.ofSeconds(61))).isEqualTo("61s");
+        assertThat(Durations.format(Duration.ZERO)).isEqualTo("0d");
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("PT1.5S");
         for (Duration d : new Duration[] {Duration.ofDays(400), Duration.ofMinutes(61), Duration.ofMillis(1500)}) {
-            assertThat(RetentionDurations.parse(RetentionDurations.format(d))).isEqualTo(d);
+            assertThat(Durations.parse(Durations.format(d))).isEqualTo(d);
         }
     }
 

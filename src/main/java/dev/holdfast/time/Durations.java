@@ -1,5 +1,6 @@
-package dev.holdfast.retention;
+package dev.holdfast.time;
 
+import dev.holdfast.retention.RetentionPolicy;
 import java.time.Duration;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
@@ -8,17 +9,17 @@ import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.spi.Converter;
 
 /**
- * The one parser of retention durations, shared by configuration and API: {@code 45s}, {@code 90m}, {@code 12h},
+ * The one parser of durations, shared by configuration and API (retention ages, schedule alert thresholds): {@code 45s}, {@code 90m}, {@code 12h},
  * {@code 30d}, {@code 2w}, {@code 1y} or ISO-8601 ({@code P30D}, {@code PT12H}, {@code P1Y2M}, {@code P1DT6H}).
  * Calendar units are fixed lengths, so that an age never depends on the calendar: a week is 7 days, an ISO month
  * ({@code P1M}) 30 days and a year 365 days. Note {@code m} is minutes; months exist only in the ISO form.
  */
-public final class RetentionDurations {
+public final class Durations {
     private static final Pattern ACCEPTED = Pattern.compile(RetentionPolicy.DURATION);
     private static final Pattern SHORT = Pattern.compile("(\\d{1,6})([smhdwy])");
-    static final String EXPECTED = "must be a duration such as 30d, 12h, 2w, 1y or ISO-8601 P30D";
+    public static final String EXPECTED = "must be a duration such as 30d, 12h, 2w, 1y or ISO-8601 P30D";
 
-    private RetentionDurations() {}
+    private Durations() {}
 
     /**
      * Parses a duration.

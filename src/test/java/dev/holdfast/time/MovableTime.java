@@ -1,17 +1,29 @@
-package dev.holdfast.retention;
+package dev.holdfast.time;
 
-import dev.holdfast.time.TimeSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-/** A clock tests set and move, installed with {@code QuarkusMock.installMockForType(time, TimeSource.class)}. */
+/**
+ * A clock tests set and move by hand; install it with
+ * {@code QuarkusMock.installMockForType(new MovableTime(t), TimeSource.class)}.
+ */
 public class MovableTime extends TimeSource {
     private volatile Instant now;
 
     public MovableTime(Instant start) {
         this.now = start;
+    }
+
+    public MovableTime set(Instant t) {
+        now = t;
+        return this;
+    }
+
+    public MovableTime advance(Duration d) {
+        now = now.plus(d);
+        return this;
     }
 
     @Override
@@ -22,10 +34,5 @@ public class MovableTime extends TimeSource {
     @Override
     public Clock clock() {
         return Clock.fixed(now, ZoneOffset.UTC);
-    }
-
-    /** Moves the clock forward. */
-    public void advance(Duration d) {
-        now = now.plus(d);
     }
 }
