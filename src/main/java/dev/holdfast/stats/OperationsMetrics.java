@@ -62,6 +62,9 @@ public class OperationsMetrics {
     @Inject
     ScheduleThresholds thresholds;
 
+    @Inject
+    dev.holdfast.schedule.ScheduleMetrics scheduleMetrics;
+
     private MultiGauge backupLastSuccess;
     private MultiGauge backupLastFailure;
     private MultiGauge backupSize;
@@ -261,6 +264,8 @@ public class OperationsMetrics {
             scheduleCreated.register(rows(schedules, o -> true, st, o -> epoch(o.createdAt())), true);
             scheduleEnabled.register(rows(schedules, o -> true, st, o -> o.enabled() ? 1 : 0), true);
             for (CatalogStats.ScheduleOutcome s : schedules) {
+                // Schedules another instance created get their counters here too, at 0.
+                scheduleMetrics.init(s.name());
                 for (ScheduleThresholds.Coverage c : thresholds.coverage(s)) {
                     initBackupCounters(c.source(), s.name(), List.of(c.type()));
                 }
