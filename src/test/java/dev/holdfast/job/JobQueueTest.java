@@ -159,7 +159,8 @@ class JobQueueTest {
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.error()).contains("dead-instance").contains("stopped renewing the lease")
                 .contains("not safe to retry");
-        await().atMost(Duration.ofSeconds(5)).until(() -> TestJobHandlers.FAILURE_HOOK.get(id) == JobState.FAILED);
+        UUID failed = id;
+        await().atMost(Duration.ofSeconds(5)).until(() -> TestJobHandlers.FAILURE_HOOK.get(failed) == JobState.FAILED);
     }
 
     @Test
