@@ -63,9 +63,12 @@ public final class ArchiveWriter implements Closeable {
             entryTime = (entryTime == null ? Instant.now() : entryTime).truncatedTo(ChronoUnit.SECONDS);
         }
 
-        /** Defaults: zstd 3, gzip 6, 1 MiB in memory per entry, headers dated now. */
+        /**
+         * Defaults: zstd 3, gzip 6, up to 4 MiB in memory per entry (typical photos and documents never touch the
+         * spool directory), headers dated now.
+         */
         public static Options defaults(Path spoolDir, long maxSize) {
-            return new Options(spoolDir, maxSize, Codec.ZSTD.defaultLevel(), Codec.GZIP.defaultLevel(), 1 << 20,
+            return new Options(spoolDir, maxSize, Codec.ZSTD.defaultLevel(), Codec.GZIP.defaultLevel(), 4 << 20,
                     Instant.now());
         }
 
@@ -145,6 +148,14 @@ public final class ArchiveWriter implements Closeable {
      * a try-with-resources block never stores a truncated entry.
      */
     public EntryBuilder openEntry(String name, String kind, Codec codec) throws IOException {
+        return openEntry(name, kind, codec, 4096);
+    }
+
+    /**
+     * As {@link #openEntry(String, String, Codec)}, with the number of stored bytes expected (a file's size, say),
+     * so that an entry that fits in memory is spooled without regrowing its buffer.
+     */
+    public EntryBuilder openEntry(String name, String kind, Codec codec, long expectedStoredBytes) throws IOException {
         EntryNames.requireSafe(name);
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(codec, "codec");
@@ -153,7 +164,7 @@ public final class ArchiveWriter implements Closeable {
             reserveLocked(name);
         }
         try {
-            builder = new EntryBuilder(this, name, kind, codec);
+            builder = new EntryBuilder(this, name, kind, codec, expectedStoredBytes);
         } catch (IOException | RuntimeException e) {
             synchronized (lock) {
                 reserved.remove(name);
@@ -277,8 +288,8 @@ public final class ArchiveWriter implements Closeable {
         return codec.compress(out, options.level(codec));
     }
 
-    Spool newSpool() {
-        return new Spool(options.spoolDir(), options.memorySpoolLimit());
+    Spool newSpool(long expectedBytes) {
+        return new Spool(options.spoolDir(), options.memorySpoolLimit(), expectedBytes);
     }
 
     void registerOpen(EntryBuilder b) {

@@ -18,12 +18,13 @@ public final class EntryBuilder extends OutputStream {
     private final Digests.DigestingOutputStream raw;
     private boolean done;
 
-    EntryBuilder(ArchiveWriter writer, String name, String kind, Codec codec) throws IOException {
+    EntryBuilder(ArchiveWriter writer, String name, String kind, Codec codec, long expectedStoredBytes)
+            throws IOException {
         this.writer = writer;
         this.name = name;
         this.kind = kind;
         this.codec = codec;
-        this.spool = writer.newSpool();
+        this.spool = writer.newSpool(expectedStoredBytes);
         this.stored = new Digests.DigestingOutputStream(spool) {
             @Override
             public synchronized void write(byte[] b, int off, int len) throws IOException {

@@ -21,14 +21,31 @@ import java.util.EnumSet;
 final class Spool extends OutputStream {
     private final Path dir;
     private final int memoryLimit;
-    private ByteArrayOutputStream memory = new ByteArrayOutputStream(4096);
+    private Memory memory;
     private FileChannel file;
     private OutputStream fileOut;
     private long size;
 
     Spool(Path dir, int memoryLimit) {
+        this(dir, memoryLimit, 4096);
+    }
+
+    /** A spool whose memory buffer starts at {@code expected} bytes (capped by the limit), to avoid regrowing. */
+    Spool(Path dir, int memoryLimit, long expected) {
         this.dir = dir;
         this.memoryLimit = memoryLimit;
+        this.memory = new Memory((int) Math.max(256, Math.min(expected, memoryLimit)));
+    }
+
+    /** A byte array stream whose bytes can be read back without a copy. */
+    private static final class Memory extends ByteArrayOutputStream {
+        Memory(int initial) {
+            super(initial);
+        }
+
+        InputStream reader() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
     }
 
     @Override
@@ -78,7 +95,7 @@ final class Spool extends OutputStream {
 
     InputStream openForRead() throws IOException {
         if (file == null) {
-            return new ByteArrayInputStream(memory.toByteArray());
+            return memory.reader();
         }
         file.position(0);
         FileChannel ch = file;

@@ -363,8 +363,9 @@ public final class MediaBackup {
                 if (chosen == null) {
                     chosen = chooseCodec(f.path(), buf, n, sampleOut);
                 }
+                // Stored as is, the entry is the file's size; compressed, a guess that regrows at most once or twice.
                 entry = writer.openEntry(EntryNames.mediaFile(source, f.path(), chosen), EntryInfo.KIND_MEDIA_FILE,
-                        chosen);
+                        chosen, chosen == Codec.NONE ? size : size / 3 + 4096);
                 while (n > 0) {
                     entry.write(buf, 0, n);
                     read += n;
