@@ -9,4 +9,9 @@ package dev.holdfast.archive;
  * @param archiveBytes total bytes of the archive
  */
 public record ArchiveSummary(Manifest manifest, String manifestSha256, String archiveSha256, long archiveBytes) {
+
+    /** The same summary with the whole archive's SHA-256 (hex), computed elsewhere. */
+    public ArchiveSummary withArchiveSha256(String sha256) {
+        return new ArchiveSummary(manifest, manifestSha256, sha256, archiveBytes);
+    }
 }

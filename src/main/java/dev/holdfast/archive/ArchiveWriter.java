@@ -98,6 +98,7 @@ public final class ArchiveWriter implements Closeable {
 
     private final Options options;
     private final Digests.DigestingOutputStream counted;
+    private final boolean hashArchive;
     private final TarArchiveOutputStream tar;
     private final Object lock = new Object();
     // Guarded by lock.
@@ -113,9 +114,18 @@ public final class ArchiveWriter implements Closeable {
 
     /** Starts an archive on {@code target}; nothing is written until the first entry is committed. */
     public ArchiveWriter(OutputStream target, Options options) throws IOException {
+        this(target, options, true);
+    }
+
+    /**
+     * As {@link #ArchiveWriter(OutputStream, Options)}; with {@code hashArchive} false the whole archive's SHA-256
+     * is not computed (the summary has none), for a caller that hashes the archive as it reads it back anyway.
+     */
+    public ArchiveWriter(OutputStream target, Options options, boolean hashArchive) throws IOException {
         this.options = Objects.requireNonNull(options, "options");
+        this.hashArchive = hashArchive;
         Files.createDirectories(options.spoolDir());
-        this.counted = new Digests.DigestingOutputStream(new NonClosing(target)) {
+        this.counted = new Digests.DigestingOutputStream(new NonClosing(target), hashArchive) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 // Backstop for the checks made before each entry: the limit holds even if they were wrong.
@@ -239,7 +249,8 @@ public final class ArchiveWriter implements Closeable {
                 throw fail(e);
             }
             finished = true;
-            return new ArchiveSummary(full, manifestSha, Digests.hex(counted.digest.digest()), counted.count);
+            return new ArchiveSummary(full, manifestSha, hashArchive ? Digests.hex(counted.digest.digest()) : null,
+                    counted.count);
         }
     }
 

@@ -125,7 +125,10 @@ public class BackupJobHandler implements JobHandler {
         List<MediaBackup.Result> mediaResults = new ArrayList<>();
         ArchiveSummary summary;
         try (WritableArchive out = storage.create(b.storageKey);
-                ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions)) {
+                // In the default (stored) check the archive is read back anyway: its SHA-256 is taken from that
+                // read, on another core, instead of serially under the writer's lock while entries are appended.
+                ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions,
+                        mode != HoldfastConfig.Archive.VerifyMode.STORED)) {
             for (String name : dbs) {
                 SourceRegistry.DatabaseSource src = sources.databases().get(name);
                 if (src == null) {
@@ -177,11 +180,22 @@ public class BackupJobHandler implements JobHandler {
                 // fsync mostly waits on the disk), and an archive failing its check is never published.
                 ctx.progress(new Progress("verify", 96.0, null, null, null, null, null, null,
                         "Re-reading the stored archive and checking every checksum"));
-                java.util.concurrent.CompletableFuture<Void> durable = syncInBackground(out);
+                java.util.concurrent.CompletableFuture<Object> durable = background("archive-sync", () -> {
+                    out.sync();
+                    return null;
+                });
+                java.util.concurrent.CompletableFuture<Object> archiveSha = null;
+                if (summary.archiveSha256() == null) {
+                    java.io.InputStream again = out.readBack().orElseThrow();
+                    archiveSha = background("archive-sha256", () -> sha256(again));
+                }
                 try {
                     verified = postWriteCheck(readBack.get(), summary, mode);
                 } finally {
-                    awaitSync(durable);
+                    await(durable);
+                    if (archiveSha != null) {
+                        summary = summary.withArchiveSha256((String) await(archiveSha));
+                    }
                 }
             }
             tChecked = System.nanoTime();
@@ -197,6 +211,9 @@ public class BackupJobHandler implements JobHandler {
             if (readBack.isEmpty() && mode != HoldfastConfig.Archive.VerifyMode.OFF) {
                 // A backend that cannot read uncommitted data is checked after publishing (a failure deletes it).
                 verified = postWriteCheck(storage.open(b.storageKey), summary, mode);
+                if (summary.archiveSha256() == null) {
+                    summary = summary.withArchiveSha256(sha256(storage.open(b.storageKey)));
+                }
             }
         }
         long tStored = System.nanoTime();
@@ -250,33 +267,48 @@ public class BackupJobHandler implements JobHandler {
         return full;
     }
 
-    /** Runs {@link WritableArchive#sync()} on a thread of its own (it blocks on the disk, not the CPU). */
-    private static java.util.concurrent.CompletableFuture<Void> syncInBackground(WritableArchive out) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    /** Runs blocking work on a thread of its own (an fsync waits on the disk; a hash wants the other core). */
+    private static java.util.concurrent.CompletableFuture<Object> background(String name,
+            java.util.concurrent.Callable<Object> work) {
+        java.util.concurrent.CompletableFuture<Object> done = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                out.sync();
-                done.complete(null);
+                done.complete(work.call());
             } catch (Throwable e) {
                 done.completeExceptionally(e);
             }
-        }, "archive-sync");
+        }, name);
         t.setDaemon(true);
         t.start();
         return done;
     }
 
-    private static void awaitSync(java.util.concurrent.CompletableFuture<Void> durable) throws java.io.IOException {
+    private static Object await(java.util.concurrent.CompletableFuture<Object> work) throws java.io.IOException {
         try {
-            durable.get();
+            return work.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while making the archive durable");
+            throw new java.io.InterruptedIOException("interrupted while checking the archive");
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof java.io.IOException io) {
                 throw io;
             }
-            throw new java.io.IOException("Making the archive durable failed: " + e.getCause(), e.getCause());
+            throw new java.io.IOException("Checking the written archive failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** SHA-256 (hex) of everything {@code in} holds; closes it. */
+    private static String sha256(java.io.InputStream in) throws java.io.IOException {
+        try (in) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[256 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

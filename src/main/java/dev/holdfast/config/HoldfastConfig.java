@@ -121,7 +121,8 @@ public interface HoldfastConfig {
         /**
          * What is checked after a backup's archive is written, while it is made durable and before it is
          * published and SUCCEEDED: {@code stored} re-reads the archive from storage and checks the tar
-         * structure, every entry's stored SHA-256 and the manifest's checksum (what storage can damage);
+         * structure, every entry's stored SHA-256 and the manifest's checksum (what storage can damage), and takes
+         * the whole archive's SHA-256 from that read, on another core, rather than while writing;
          * {@code full} also decompresses every entry, checks its raw SHA-256 and the whole archive's SHA-256
          * (what the verify job does); {@code off} skips it. An archive that fails is never published.
          */
