@@ -319,7 +319,8 @@ def main():
                 psql("postgres", f"CREATE DATABASE {name}")
 
             def hf_clean():
-                psql("postgres", f"DROP DATABASE IF EXISTS {CLEAN_DB} WITH (FORCE)")
+                # Both sides start from an existing empty database, created outside the timing.
+                fresh(CLEAN_DB)
                 return holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": CLEAN_DB,
                                                         "create_target": True, "create_pre_backup": False})
 

@@ -124,6 +124,38 @@ public final class ArchiveReader {
         return source.open(h.dataOffset(), h.size());
     }
 
+    /**
+     * Checks one entry's stored bytes (size and SHA-256) against the manifest without decompressing
+     * them: what storage or transfer can damage. For an entry stored as is this is also its raw check.
+     * The raw checksum of a compressed entry is checked by {@link #openEntry} when it is read to its end.
+     *
+     * @throws CorruptArchiveException naming the entry when its stored bytes differ from the manifest
+     */
+    public void checkStored(String name) throws IOException {
+        checkStored(name, () -> {});
+    }
+
+    /**
+     * {@link #checkStored(String)}, calling {@code betweenBuffers} after each buffer read so that a
+     * caller can cancel a long check by throwing from it.
+     */
+    public void checkStored(String name, Runnable betweenBuffers) throws IOException {
+        EntryInfo info = requireEntry(name);
+        TarScanner.Header h = index.get(name);
+        try (Digests.DigestingInputStream stored = new Digests.DigestingInputStream(
+                source.open(h.dataOffset(), h.size()))) {
+            byte[] buf = new byte[256 * 1024];
+            while (stored.read(buf, 0, buf.length) >= 0) {
+                betweenBuffers.run();
+            }
+            String sha = Digests.hex(stored.digest.digest());
+            if (stored.count != info.storedSize() || !sha.equals(info.storedSha256())) {
+                throw new CorruptArchiveException("entry '" + name + "' stored bytes have SHA-256 " + sha
+                        + ", manifest says " + info.storedSha256());
+            }
+        }
+    }
+
     /** Re-reads the whole archive and compares every byte with the manifest. */
     public VerificationReport verify() throws IOException {
         try (InputStream in = source.open(0, source.size())) {

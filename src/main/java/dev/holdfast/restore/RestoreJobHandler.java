@@ -15,6 +15,7 @@ import dev.holdfast.backup.BackupType;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.media.MediaRestore;
@@ -62,6 +63,9 @@ public class RestoreJobHandler implements JobHandler {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    JobService jobs;
 
     @Override
     public String type() {
@@ -217,8 +221,31 @@ public class RestoreJobHandler implements JobHandler {
     public void onFailure(JobOutcome outcome) {
         RestoreService.RestoreJobPayload p = mapper.convertValue(outcome.payload(),
                 RestoreService.RestoreJobPayload.class);
+        String error = outcome.error();
+        if (outcome.state() != JobState.CANCELLED && restores.running(p.restoreId())) {
+            // run() records every failure it sees; a restore still RUNNING here was abandoned by an instance
+            // that stopped (the job queue failed it when its lease expired). Say what that means for targets.
+            error = error + ". " + afterInstanceStopped(outcome.jobId());
+        }
         restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED
-                : BackupStatus.FAILED, outcome.error(), null);
+                : BackupStatus.FAILED, error, null);
+    }
+
+    private String afterInstanceStopped(UUID jobId) {
+        String last = "";
+        try {
+            JsonNode progress = jobs.get(jobId).progress();
+            if (progress != null && progress.hasNonNull("phase")) {
+                last = "It last reported phase '" + progress.get("phase").asText() + "'"
+                        + (progress.hasNonNull("current_item") ? " (" + progress.get("current_item").asText() + ")" : "")
+                        + ". ";
+            }
+        } catch (RuntimeException e) {
+            // the explanation below holds without it
+        }
+        return last + "Each database is restored in one transaction that commits at its end, and PostgreSQL rolls"
+                + " back a transaction whose connection ends before it commits: a database whose restore had not"
+                + " committed is as it was";
     }
 
     private static String describe(Exception e) {

@@ -227,6 +227,13 @@ public class RestoreService {
                 op.status == BackupStatus.SUCCEEDED && !op.dryRun ? rows : 0, op.createdBy));
     }
 
+    /** Whether the restore is still recorded as running (no outcome has been written for it). */
+    @Transactional
+    boolean running(UUID id) {
+        RestoreOperation op = RestoreOperation.findById(id);
+        return op != null && op.status == BackupStatus.RUNNING;
+    }
+
     @Transactional
     void fail(UUID id, BackupStatus status, String error, JsonNode report) {
         RestoreOperation op = RestoreOperation.findById(id);

@@ -71,6 +71,25 @@ class CorruptionDetectionTest {
     }
 
     @Test
+    void checkStoredNamesAnEntryWhoseStoredBytesChangedWithoutDecompressingIt() throws IOException {
+        ArchiveReader intact = ArchiveReader.open(archive);
+        for (EntryInfo e : manifest.entries()) {
+            intact.checkStored(e.name());
+        }
+        for (String name : new String[] { TABLE, "databases/main/schema.dump" }) {
+            EntryInfo e = manifest.entry(name);
+            flip(e.offset() + e.storedSize() / 2);
+            ArchiveReader damaged = ArchiveReader.open(archive);
+            assertThatThrownBy(() -> damaged.checkStored(name))
+                    .isInstanceOf(CorruptArchiveException.class)
+                    .hasMessageContaining(name)
+                    .hasMessageContaining(e.storedSha256());
+            // the other entries are still intact
+            damaged.checkStored("databases/main/data/public.items.copy.gz");
+        }
+    }
+
+    @Test
     void aFlippedByteInsideUncompressedDataIsNamed() throws IOException {
         EntryInfo e = manifest.entry("databases/main/schema.dump");
         VerificationReport r = flip(e.offset() + 10);

@@ -8,6 +8,7 @@ import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.job.JobCancelledException;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -87,11 +88,16 @@ class DatabaseRestoreTest {
         assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
     }
 
+    static final String CONSTRAINTS = "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || contype::text || ' '"
+            + " || convalidated || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
+            + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'";
+
     @Test
     void replaceRestoresEveryTableRowForRowAfterInsertsUpdatesDeletesAndTruncate() {
         try (RestoreTestDb target = mutatedCopy()) {
             String indexesBefore = target.query("SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
                     + " indexrelid::regclass::text) FROM pg_index");
+            String constraintsBefore = target.query(CONSTRAINTS);
             List<RestoreProgress> progress = new ArrayList<>();
             RestoreReport report = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
                     target.info, RestoreOptions.replaceAll(), progress::add, () -> {});
@@ -101,6 +107,8 @@ class DatabaseRestoreTest {
             assertLikeTheSource(target);
             assertThat(target.query("SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
                     + " indexrelid::regclass::text) FROM pg_index")).isEqualTo(indexesBefore);
+            // primary keys and unique constraints were dropped for the load and rebuilt exactly as they were
+            assertThat(target.query(CONSTRAINTS)).isEqualTo(constraintsBefore);
             RestoreReport.TableResult bulk = report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst()
                     .orElseThrow();
             assertThat(bulk.rowsLoaded()).isEqualTo(200_000);
@@ -313,6 +321,111 @@ class DatabaseRestoreTest {
         } finally {
             Files.deleteIfExists(damaged);
         }
+    }
+
+    @Test
+    void aRawChecksumMismatchFoundWhileLoadingRollsEverythingBack() throws Exception {
+        // Stored bytes intact (so the pre-flight check passes) but the manifest's raw SHA-256 of public.bulk
+        // differs from what the entry decodes to: the load must notice before that COPY ends and roll back.
+        EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
+                .findFirst().orElseThrow();
+        Path tampered = Files.createTempFile("holdfast-rtest-rawsha", ".tar");
+        try (RestoreTestDb target = mutatedCopy()) {
+            String wrong = (bulk.sha256().charAt(0) == '0' ? "1" : "0") + bulk.sha256().substring(1);
+            byte[][] manifest = new byte[1][];
+            try (var in = Files.newInputStream(archiveFile)) {
+                ArchiveReader.scan(in, (name, size, stored) -> {
+                    if (name.equals("manifest.json")) {
+                        manifest[0] = stored.readAllBytes();
+                    }
+                });
+            }
+            String newManifest = latin1(manifest[0]).replace(bulk.sha256(), wrong);
+            String newManifestSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(newManifest.getBytes(StandardCharsets.ISO_8859_1)));
+            String file = latin1(Files.readAllBytes(archiveFile));
+            assertThat(file.indexOf(bulk.sha256())).isEqualTo(file.lastIndexOf(bulk.sha256()));
+            file = file.replace(bulk.sha256(), wrong).replace(archive.manifestSha256(), newManifestSha);
+            Files.write(tampered, file.getBytes(StandardCharsets.ISO_8859_1));
+            ArchiveReader bad = ArchiveReader.open(tampered);
+            assertThat(bad.manifest().entry(bulk.name()).sha256()).isEqualTo(wrong);
+            Manifest.DatabaseSection badSection = bad.manifest().databases().get(0);
+
+            String before = target.state();
+            List<RestoreProgress> progress = new ArrayList<>();
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad, badSection,
+                    target.info, RestoreOptions.replaceAll(), progress::add, () -> {}))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("rolled back, the target is unchanged")
+                    .hasMessageContaining(bulk.name())
+                    .hasMessageContaining(wrong);
+            // it was found while loading, inside the transaction, not by the pre-flight check
+            assertThat(progress).anyMatch(p -> "public.bulk".equals(p.table()) && p.tableBytesDone() > 0);
+            assertThat(target.state()).isEqualTo(before);
+
+            // A dry run reports it against that table and still loads the others.
+            RestoreReport dry = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad, badSection,
+                    target.info, RestoreOptions.replaceAll().withDryRun(true), RestoreProgress.Listener.none(), () -> {});
+            assertThat(dry.ok()).isFalse();
+            assertThat(dry.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow().error())
+                    .contains(wrong);
+            assertThat(dry.tables().stream().filter(t -> t.name().equals("employee")).findFirst().orElseThrow()
+                    .rowsLoaded()).isEqualTo(3);
+            assertThat(target.state()).isEqualTo(before);
+        } finally {
+            Files.deleteIfExists(tampered);
+        }
+    }
+
+    @Test
+    void aUniqueKeyRebuiltAfterTheLoadStillRefusesDuplicatesAndRollsBack() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            // holds for the target's rows, not for the archive's (employee_id repeats there)
+            target.exec("DELETE FROM public.bulk WHERE id > 3",
+                    "ALTER TABLE public.bulk ADD CONSTRAINT bulk_employee_unique UNIQUE (employee_id)");
+            String before = target.state();
+            String constraints = target.query(CONSTRAINTS);
+            assertThatThrownBy(() -> restore(target, RestoreOptions.replaceAll()))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("rolled back, the target is unchanged")
+                    .hasMessageContaining("bulk_employee_unique");
+            assertThat(target.state()).isEqualTo(before);
+            assertThat(target.query(CONSTRAINTS)).isEqualTo(constraints);
+
+            RestoreReport dry = restore(target, RestoreOptions.replaceAll().withDryRun(true));
+            assertThat(dry.ok()).isFalse();
+            assertThat(dry.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow().error())
+                    .contains("bulk_employee_unique");
+            assertThat(target.state()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aKeyThatAViewReliesOnStaysInPlaceAndPartitionTriggersDoNotFire() {
+        try (RestoreTestDb target = mutatedCopy()) {
+            target.exec(
+                    // GROUP BY the primary key lets the view name other columns; the view depends on the key
+                    "CREATE VIEW public.user_profiles AS SELECT u.id, u.name, count(p.id) AS profiles"
+                            + " FROM public.auth_user u LEFT JOIN public.profile p ON p.user_id = u.id GROUP BY u.id",
+                    // a row trigger on the partitioned parent is cloned onto each partition; were it to fire
+                    // during the load it would swallow every row
+                    "CREATE FUNCTION public.swallow() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'",
+                    "CREATE TRIGGER swallow BEFORE INSERT ON sales.measurement FOR EACH ROW"
+                            + " EXECUTE FUNCTION public.swallow()");
+            RestoreReport report = restore(target, RestoreOptions.replaceAll());
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(target.tableHashes()).isEqualTo(sourceTables);
+            assertThat(target.query("SELECT string_agg(id || '=' || profiles, ',' ORDER BY id) FROM public.user_profiles"))
+                    .isEqualTo(target.query("SELECT string_agg(u.id || '=' || (SELECT count(*) FROM public.profile p"
+                            + " WHERE p.user_id = u.id), ',' ORDER BY u.id) FROM public.auth_user u"));
+            assertThat(target.query("SELECT string_agg(tgrelid::regclass || '=' || tgenabled::text, ',' ORDER BY"
+                    + " tgrelid::regclass::text) FROM pg_trigger WHERE tgname = 'swallow'"))
+                    .isEqualTo("sales.measurement=O,sales.measurement_2024=O,sales.measurement_2025=O");
+        }
+    }
+
+    static String latin1(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
     }
 
     @Test

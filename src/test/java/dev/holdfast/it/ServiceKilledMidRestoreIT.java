@@ -1,0 +1,292 @@
+package dev.holdfast.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.holdfast.support.AppDatabase;
+import dev.holdfast.support.TestDatabase;
+import io.restassured.path.json.JsonPath;
+import io.smallrye.jwt.build.Jwt;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kills the packaged service with SIGKILL while a replace restore is in the middle of a COPY, then shows
+ * that the target database is exactly as it was (every table's content hash, sequences, constraints and
+ * indexes) and that a second instance, once the dead one's lease has expired, ends the restore FAILED with
+ * an error that says what happened. Nothing in the service gets a chance to clean up: the guarantee comes
+ * from the restore being one PostgreSQL transaction, which dies with its connection.
+ */
+class ServiceKilledMidRestoreIT {
+    static final String CATALOG = "holdfast_killit" + TestDatabase.SUFFIX;
+    static final String TARGET = "holdfast_killit_app" + TestDatabase.SUFFIX;
+    static final String ISSUER = "https://holdfast-kill-it.example";
+    /** Big enough that its COPY takes seconds, so that the kill lands in the middle of it. */
+    static final int BIG_ROWS = 2_000_000;
+
+    static KeyPair key;
+    static Path storage;
+
+    @BeforeAll
+    static void databases() throws Exception {
+        TestDatabase.dropDatabase(CATALOG);
+        TestDatabase.dropDatabase(TARGET);
+        TestDatabase.ensureDatabase(CATALOG);
+        TestDatabase.ensureDatabase(TARGET);
+        AppDatabase.load(TARGET);
+        AppDatabase.exec(TARGET,
+                "CREATE TABLE public.big_events (id bigint PRIMARY KEY, user_id int REFERENCES public.auth_user (id),"
+                        + " payload text)",
+                "INSERT INTO public.big_events SELECT g, 1, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, "
+                        + BIG_ROWS + ") g",
+                "VACUUM ANALYZE public.big_events");
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        storage = Files.createTempDirectory("holdfast-kill-it");
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        TestDatabase.dropDatabase(TARGET);
+        TestDatabase.dropDatabase(CATALOG);
+        if (storage != null) {
+            try (Stream<Path> files = Files.walk(storage)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    @Test
+    void killingTheServiceMidCopyLeavesTheTargetAsItWasAndTheRestoreEndsFailed() throws Exception {
+        String backupId;
+        String restoreId;
+        String jobId;
+        String before;
+        Service first = Service.start("kill-it-a", "target/kill-it-a.log");
+        try {
+            backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
+                    .getString("backup.id");
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("QUEUED", "RUNNING").contains(first.get("/api/backups/" + backupId)
+                            .getString("status")));
+            assertThat(first.get("/api/backups/" + backupId).getString("status")).isEqualTo("SUCCEEDED");
+
+            // What the restore would undo: the state it must leave untouched when it dies.
+            AppDatabase.exec(TARGET, "INSERT INTO public.auth_user VALUES (2, 'intruder')",
+                    "UPDATE public.big_events SET payload = 'changed' WHERE id % 1000 = 0",
+                    "DELETE FROM public.big_events WHERE id % 7 = 0",
+                    "INSERT INTO \"Audit\".\"EventLog\" (\"Payload\") SELECT 'x' FROM generate_series(1, 50)");
+            before = state();
+
+            JsonPath restore = first.post("/api/backups/" + backupId + "/restore",
+                    "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}");
+            restoreId = restore.getString("id");
+            jobId = restore.getString("job_id");
+
+            // The job reports its COPY phase on the big table, and the server shows that COPY under way.
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                JsonPath job = first.get("/api/jobs/" + jobId);
+                return "load".equals(job.getString("progress.phase"))
+                        && "app:public.big_events".equals(job.getString("progress.current_item"));
+            });
+            long[] copy = new long[2];
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                long[] c = copyInProgress();
+                copy[0] = c[0];
+                copy[1] = c[1];
+                return c[1] > 0;
+            });
+            first.kill();
+            System.out.printf("service killed while its COPY into public.big_events had %d of %d rows%n", copy[1],
+                    BIG_ROWS);
+            assertThat(copy[1]).as("rows the COPY had loaded when the service was killed")
+                    .isGreaterThan(0).isLessThan(BIG_ROWS);
+
+            // The dead service's backend notices the closed connection and aborts its transaction.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> !backendAlive(copy[0]));
+            assertThat(state()).isEqualTo(before);
+        } finally {
+            first.kill();
+        }
+
+        // The restore is still recorded as running: nobody was left to say otherwise.
+        assertThat(query(CATALOG, "SELECT status FROM holdfast.restore_operation WHERE id = '" + restoreId + "'"))
+                .isEqualTo("RUNNING");
+
+        Service second = Service.start("kill-it-b", "target/kill-it-b.log");
+        try {
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !"RUNNING".equals(second.get("/api/restores/" + restoreId).getString("status")));
+            JsonPath r = second.get("/api/restores/" + restoreId);
+            assertThat(r.getString("status")).isEqualTo("FAILED");
+            assertThat(r.getString("error"))
+                    .contains("Instance kill-it-a stopped renewing the lease of attempt 1")
+                    .contains("not safe to retry")
+                    .contains("It last reported phase 'load' (app:public.big_events)")
+                    .contains("a database whose restore had not committed is as it was");
+            JsonPath job = second.get("/api/jobs/" + jobId);
+            assertThat(job.getString("state")).isEqualTo("FAILED");
+            assertThat(job.getInt("attempts")).isEqualTo(1);
+            assertThat(job.getInt("max_attempts")).isEqualTo(1);
+            // Not retried by the second instance either: the target stays as it was.
+            Thread.sleep(2000);
+            assertThat(second.get("/api/jobs/" + jobId).getString("state")).isEqualTo("FAILED");
+            assertThat(state()).isEqualTo(before);
+        } finally {
+            second.stop();
+        }
+    }
+
+    /** Content hash of every table, sequences, constraints and indexes of the target. */
+    static String state() {
+        return AppDatabase.tableHashes(TARGET) + " " + AppDatabase.sequences(TARGET) + " "
+                + query(TARGET, "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || convalidated::text"
+                        + " || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
+                        + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'")
+                + " " + query(TARGET, "SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
+                        + " indexrelid::regclass::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+                        + " WHERE c.relnamespace::regnamespace::text NOT LIKE 'pg_%'");
+    }
+
+    /** Backend pid and rows so far of a COPY into big_events on the target, or zeros. */
+    static long[] copyInProgress() throws Exception {
+        try (Connection c = TestDatabase.connect(TARGET); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pid, tuples_processed FROM pg_stat_progress_copy"
+                        + " WHERE datname = current_database() AND command = 'COPY FROM'"
+                        + " AND relid = 'public.big_events'::regclass")) {
+            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : new long[2];
+        }
+    }
+
+    static boolean backendAlive(long pid) throws Exception {
+        return "t".equals(query("postgres", "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = " + pid + ")"));
+    }
+
+    static String query(String database, String sql) {
+        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String token() {
+        return Jwt.subject("sub-kill-it").preferredUserName("kill-it").groups(Set.of("backup-admin"))
+                .issuer(ISSUER).expiresIn(900).jws().keyId("1").sign(key.getPrivate());
+    }
+
+    /** The packaged jar as a process of its own, in the prod profile, sharing the catalog database. */
+    static final class Service {
+        final Process process;
+        final int port;
+        final HttpClient http = HttpClient.newHttpClient();
+
+        private Service(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
+
+        static Service start(String instanceId, String log) throws Exception {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                    Path.of("target/quarkus-app/quarkus-run.jar").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(new File(log));
+            Map<String, String> env = pb.environment();
+            env.remove("QUARKUS_OIDC_AUTH_SERVER_URL");
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+            env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+            env.put("HOLDFAST_DB_URL", TestDatabase.url(CATALOG));
+            env.put("HOLDFAST_DB_USER", TestDatabase.USER);
+            env.put("QUARKUS_OIDC_PUBLIC_KEY", Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
+            env.put("QUARKUS_OIDC_TOKEN_ISSUER", ISSUER);
+            env.put("HOLDFAST_STORAGE_ROOT", storage.toString());
+            env.put("HOLDFAST_DATABASES_APP_JDBC_URL", TestDatabase.url(TARGET));
+            env.put("HOLDFAST_DATABASES_APP_USERNAME", TestDatabase.USER);
+            env.put("HOLDFAST_JOBS_INSTANCE_ID", instanceId);
+            // A short lease so that the dead instance's job is taken over within seconds.
+            env.put("HOLDFAST_JOBS_LEASE", "4s");
+            env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
+            Service s = new Service(pb.start(), port);
+            try {
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(s::ready);
+            } catch (RuntimeException e) {
+                s.kill();
+                throw new IllegalStateException("the service did not become ready; see " + log, e);
+            }
+            return s;
+        }
+
+        boolean ready() {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the service exited with " + process.exitValue());
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        JsonPath get(String path) {
+            return new JsonPath(given().auth().oauth2(token()).get(uri(path)).then().statusCode(200).extract()
+                    .asString());
+        }
+
+        JsonPath post(String path, String body) {
+            return new JsonPath(given().auth().oauth2(token()).contentType("application/json").body(body)
+                    .post(uri(path)).then().statusCode(org.hamcrest.Matchers.oneOf(201, 202)).extract().asString());
+        }
+
+        /** SIGKILL: no shutdown hook, no rollback by the service, no outcome recorded. */
+        void kill() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    kill();
+                }
+            }
+        }
+    }
+}
