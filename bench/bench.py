@@ -310,7 +310,10 @@ def main():
             bid = await_status(svc, tok, f"/api/backups/{created['backup']['id']}")[0]["id"]
             dump = os.path.join(tmp, "restore.fc")
             sh(["pg_dump", "-h", HOST, "-p", PORT, "-U", "postgres", "-Fc", "-f", dump, DB])
+            # pg_restore -j cannot be one transaction; --single-transaction is the like-for-like contender
+            # (all or nothing, as every Holdfast restore is).
             results = {"holdfast clean into empty db": [], f"pg_restore -j {CORES} into empty db": [],
+                       "pg_restore --single-transaction": [],
                        "holdfast replace": [], "TRUNCATE + pg_restore --data-only": []}
             data_tables = ", ".join(tables)
 
@@ -329,6 +332,11 @@ def main():
                 return timed(["pg_restore", "-h", HOST, "-p", PORT, "-U", "postgres", "-j", str(CORES), "-d",
                               PGR_DB, dump])
 
+            def pg_clean_atomic():
+                fresh(PGR_DB)
+                return timed(["pg_restore", "-h", HOST, "-p", PORT, "-U", "postgres", "--single-transaction", "-d",
+                              PGR_DB, dump])
+
             def hf_replace():
                 return holdfast_restore(svc, tok, bid, {"restore_mode": "replace", "create_pre_backup": False})
 
@@ -340,13 +348,14 @@ def main():
                 return time.monotonic() - t0
 
             for i in range(a.runs):
-                for name, fn in zip(results, (hf_clean, pg_clean, hf_replace, pg_replace)):
+                for name, fn in zip(results, (hf_clean, pg_clean, pg_clean_atomic, hf_replace, pg_replace)):
                     t = fn()
                     results[name].append(t)
                     print(f"  run {i + 1} {name:<34} {t:7.2f} s", flush=True)
             report(f"Database restore, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB on disk; {a.runs} runs "
                    f"each in alternation", results, {},
-                   [("holdfast clean into empty db", [f"pg_restore -j {CORES} into empty db"]),
+                   [("holdfast clean into empty db", [f"pg_restore -j {CORES} into empty db",
+                                                      "pg_restore --single-transaction"]),
                     ("holdfast replace", ["TRUNCATE + pg_restore --data-only"])],
                    [f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-restore.txt")
             psql("postgres", f"DROP DATABASE IF EXISTS {CLEAN_DB} WITH (FORCE)")
