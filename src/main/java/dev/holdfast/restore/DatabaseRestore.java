@@ -6,6 +6,7 @@ import dev.holdfast.archive.Manifest;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.FkGraph;
+import dev.holdfast.pg.LibpqParams;
 import dev.holdfast.pg.PgCatalog;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgEngineException;
@@ -24,6 +25,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,7 +58,10 @@ import org.postgresql.copy.CopyIn;
  *
  * <p>Everything happens in one transaction, so PostgreSQL's parallel restore is out of reach: a second
  * connection cannot see (or load into) the tables this transaction truncated or created. That is the
- * price of all-or-nothing; see {@code docs/restore.md} for the measured cost.
+ * price of all-or-nothing; see {@code docs/restore.md} for the measured cost. The exception, when enabled with
+ * {@link #stagedClean}: a clean restore into a database that is absent, or empty with nobody connected, has
+ * nothing to protect, so it is built in a fresh staging database over several connections and renamed into
+ * place only once validated; any failure drops the staging database and leaves the target as it was.
  */
 public final class DatabaseRestore {
 
@@ -64,12 +71,101 @@ public final class DatabaseRestore {
     /** 256 MiB for the restore's own transaction only; the server default (64 MiB) starves index builds. */
     static final long MAINTENANCE_WORK_MEM_KB = 256 * 1024;
 
+    /** Where databases are created, renamed and dropped: never the target, which must be free for a rename. */
+    static final String MAINTENANCE_DB = "postgres";
+    private static final String STAGING_INFIX = "__hf_";
+    private static final String RETIRED_INFIX = "__hf_old_";
+    private static final int MAX_IDENTIFIER_BYTES = 63;
+    private static final long SESSION_WAIT_NANOS = 1_000_000_000L;
+
     private final ConnectionFactory connections;
     private final PgTools tools;
+    private int stagingConnections;
+    private UUID stagingId;
 
     public DatabaseRestore(ConnectionFactory connections, PgTools tools) {
         this.connections = connections;
         this.tools = tools;
+    }
+
+    /**
+     * Lets a clean restore (whole archive, not a dry run) whose target database is absent, or exists empty (no
+     * relations, functions, types or extensions of its own, default privileges and settings) with no other
+     * session, run in a staging database named after the target and {@code restoreId}, loaded over
+     * {@code connections} connections (at least 2, otherwise every restore stays one transaction).
+     *
+     * @return this engine
+     */
+    public DatabaseRestore stagedClean(int connections, UUID restoreId) {
+        this.stagingConnections = connections;
+        this.stagingId = restoreId;
+        return this;
+    }
+
+    /** The staging database of restore {@code restoreId} into {@code target} (at most 63 bytes). */
+    public static String stagingName(String target, UUID restoreId) {
+        return suffixed(target, STAGING_INFIX + restoreId.toString().substring(0, 8));
+    }
+
+    /** The name an empty target is moved to while the staging database takes its name. */
+    public static String retiredName(String target, UUID restoreId) {
+        return suffixed(target, RETIRED_INFIX + restoreId.toString().substring(0, 8));
+    }
+
+    private static String suffixed(String target, String suffix) {
+        int room = MAX_IDENTIFIER_BYTES - suffix.length();
+        StringBuilder b = new StringBuilder();
+        int used = 0;
+        for (int cp : target.codePoints().toArray()) {
+            int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (used + n > room) {
+                break;
+            }
+            b.appendCodePoint(cp);
+            used += n;
+        }
+        return b + suffix;
+    }
+
+    /**
+     * Removes what a staged clean restore of {@code restoreId} into database {@code target} on {@code server}'s
+     * server left behind when it could not clean up itself (its service was killed): drops the staging
+     * database and, if the service died between the two renames, gives the empty target its name back.
+     *
+     * @return what was done, empty if nothing was left
+     */
+    public static List<String> cleanUpStaging(ConnectionFactory factory, PgConnectionInfo server, String target,
+            UUID restoreId) throws SQLException {
+        String staging = stagingName(target, restoreId);
+        String retired = retiredName(target, restoreId);
+        List<String> done = new ArrayList<>();
+        try (Connection c = server.withDatabase(MAINTENANCE_DB).open(factory); Statement st = c.createStatement()) {
+            if (databaseExists(c, staging)) {
+                st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(staging) + " WITH (FORCE)");
+                done.add("dropped the staging database " + staging);
+            }
+            if (databaseExists(c, retired)) {
+                if (databaseExists(c, target)) {
+                    // Both renames happened: the target holds the restored data, the retired one was empty.
+                    st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
+                    done.add("dropped the empty former target " + retired);
+                } else {
+                    st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO "
+                            + PgNames.quoteIdent(target));
+                    done.add("renamed " + retired + " back to " + target);
+                }
+            }
+        }
+        return done;
+    }
+
+    private static boolean databaseExists(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /**
@@ -171,6 +267,21 @@ public final class DatabaseRestore {
     /** A user trigger disabled for the load and its {@code tgenabled} state to restore. */
     private record Trigger(TableRef table, String name, String enabled) {}
 
+    /** A target that a staged clean restore may take the name of. */
+    private record Staging(String database, boolean existed, String owner) {}
+
+    /** Work for one of several connections of a staged restore. */
+    private interface ConnectionWork {
+        void run(Connection c) throws SQLException, IOException;
+    }
+
+    /** Thrown on a connection that stops because another one failed; never the reported cause. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopped because another connection of the restore failed", null, false, false);
+        }
+    }
+
     /** One restore. */
     private final class Run {
         private final ArchiveReader archive;
@@ -182,7 +293,11 @@ public final class DatabaseRestore {
         private final long started = System.nanoTime();
         private final String copyFormat;
 
-        private RuntimeException cancellation;
+        private volatile RuntimeException cancellation;
+        /** Set when one of several connections failed or was cancelled: the others stop at their next buffer. */
+        private volatile boolean stop;
+        private String path = RestoreReport.SINGLE_TRANSACTION;
+        private int parallel = 1;
         private final List<String> errors = new ArrayList<>();
         private final List<RestoreReport.Check> checks = new ArrayList<>();
         private final Map<TableRef, long[]> loaded = new LinkedHashMap<>(); // rows, bytes
@@ -216,10 +331,14 @@ public final class DatabaseRestore {
         }
 
         private void checkpoint() {
+            if (stop) {
+                throw new Stopped();
+            }
             try {
                 checkpoint.run();
             } catch (RuntimeException e) {
                 cancellation = e;
+                stop = true;
                 throw e;
             }
         }
@@ -266,6 +385,18 @@ public final class DatabaseRestore {
             // The schema entry is small and must be sound before pg_restore reads it.
             verifyEntries(archive, List.of(section.schemaEntry()), this::checkpoint);
             lap("verify-schema");
+            if (clean) {
+                Staging staging;
+                try {
+                    staging = staging();
+                } catch (SQLException e) {
+                    throw failure(e);
+                }
+                lap("staging-check");
+                if (staging != null) {
+                    return executeStaged(staging);
+                }
+            }
             try (Connection c = target.open(connections)) {
                 try (Statement st = c.createStatement()) {
                     // Types come out as pg_dump writes them (schema-qualified), and names can't be captured.
@@ -806,6 +937,371 @@ public final class DatabaseRestore {
             return setSequences(c, section.sequences(), after);
         }
 
+        // ---------------------------------------------------------------- staged clean
+
+        /**
+         * Whether this clean restore may run in a staging database: enabled, not a dry run, the whole archive,
+         * and a target that is absent or has nothing to protect (no objects of its own, default privileges
+         * and settings, owned by a role we act for) and no other session that would lose it under a rename.
+         */
+        private Staging staging() throws SQLException {
+            if (stagingConnections < 2 || stagingId == null || options.dryRun() || !options.tables().isEmpty()) {
+                return null;
+            }
+            String db = LibpqParams.fromJdbcUrl(target.jdbcUrl()).dbname();
+            PgConnectionInfo maintenance = target.withDatabase(MAINTENANCE_DB);
+            String owner;
+            try (Connection m = maintenance.open(connections)) {
+                if (!queryBoolean(m, "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
+                    return null;
+                }
+                try (PreparedStatement ps = m.prepareStatement("""
+                        SELECT pg_has_role(d.datdba, 'MEMBER') AND d.datacl IS NULL AND d.datconnlimit = -1
+                               AND NOT d.datistemplate AND d.datallowconn
+                               AND NOT EXISTS (SELECT 1 FROM pg_db_role_setting s WHERE s.setdatabase = d.oid)
+                               AND NOT EXISTS (SELECT 1 FROM pg_shdescription x WHERE x.objoid = d.oid
+                                               AND x.classoid = 'pg_database'::regclass)
+                               AND NOT EXISTS (SELECT 1 FROM pg_shseclabel x WHERE x.objoid = d.oid
+                                               AND x.classoid = 'pg_database'::regclass),
+                               pg_get_userbyid(d.datdba)
+                        FROM pg_database d WHERE d.datname = ?
+                        """)) {
+                    ps.setString(1, db);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            return new Staging(db, false, null);
+                        }
+                        if (!rs.getBoolean(1)) {
+                            return null;
+                        }
+                        owner = rs.getString(2);
+                    }
+                }
+            }
+            long ownPid;
+            try (Connection t = target.open(connections)) {
+                ownPid = queryLong(t, "SELECT pg_backend_pid()");
+                if (!queryBoolean(t, """
+                        SELECT NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                                             AND n.nspname !~ '^pg_(toast|temp_)')
+                           AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+                           AND NOT EXISTS (SELECT 1 FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                                             AND n.nspname !~ '^pg_(toast|temp_)')
+                           AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
+                           AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
+                        """)) {
+                    return null;
+                }
+            }
+            try (Connection m = maintenance.open(connections);
+                    PreparedStatement ps = m.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
+                            + " AND pid <> ?")) {
+                // The check's own session may not have exited yet; it is not someone else's. A session that
+                // just closed takes a moment to leave too, so give others up to a second to be gone.
+                ps.setString(1, db);
+                ps.setInt(2, (int) ownPid);
+                long deadline = System.nanoTime() + SESSION_WAIT_NANOS;
+                while (true) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) == 0) {
+                            return new Staging(db, true, owner);
+                        }
+                    }
+                    if (System.nanoTime() > deadline) {
+                        return null;
+                    }
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                }
+            }
+        }
+
+        private RestoreReport executeStaged(Staging staging) {
+            String stagingDb = stagingName(staging.database(), stagingId);
+            PgConnectionInfo maintenance = target.withDatabase(MAINTENANCE_DB);
+            PgConnectionInfo into = target.withDatabase(stagingDb);
+            int n = Math.max(2, Math.min(stagingConnections, Math.max(1, section.tables().size())));
+            path = RestoreReport.STAGING_DATABASE;
+            parallel = n;
+            boolean created = false;
+            try {
+                boolean superuser;
+                try (Connection m = maintenance.open(connections)) {
+                    superuser = queryBoolean(m, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+                }
+                PgTools.RestoreOptions scriptOptions = new PgTools.RestoreOptions(!superuser, !superuser, false, true);
+                SchemaScript pre = script(PgTools.Section.PRE_DATA, scriptOptions);
+                lap("read-schema");
+                load = planClean(pre).tables();
+                for (Manifest.TableEntry t : load) {
+                    rowsTotal += t.rowCount();
+                    bytesTotal += rawSize(t);
+                }
+                lap("plan");
+                progress("verify", null, 0, 0);
+                checkStoredEntries(archive, load.stream().map(Manifest.TableEntry::entry).toList(), this::checkpoint);
+                lap("verify");
+                // Post-data without --clean: the staging database is new, and the drops that --clean puts at the
+                // top of the script would run on every connection, dropping what another one just built.
+                SchemaScript post = script(PgTools.Section.POST_DATA,
+                        new PgTools.RestoreOptions(!superuser, !superuser, false, false));
+                checkpoint();
+                lap("read-schema");
+
+                progress("schema", null, 0, 0);
+                try (Connection m = maintenance.open(connections); Statement st = m.createStatement()) {
+                    // A copy of the empty target keeps its encoding, locale and owner; with no target, the server's
+                    // defaults, as CREATE DATABASE for create_target would have given.
+                    st.execute("CREATE DATABASE " + PgNames.quoteIdent(stagingDb) + (staging.existed()
+                            ? " TEMPLATE " + PgNames.quoteIdent(staging.database()) + " OWNER "
+                                    + PgNames.quoteIdent(staging.owner())
+                            : ""));
+                    created = true;
+                }
+                lap("create-database");
+                List<RestoreReport.SequenceResult> sequences;
+                try (Connection c = into.open(connections)) {
+                    c.setAutoCommit(false);
+                    try (Statement st = c.createStatement()) {
+                        st.execute(pre.sql());
+                        st.execute("SET search_path = ''");
+                    }
+                    c.commit();
+                    checkpoint();
+                    lap("pre-data");
+                    loadStaged(into, n);
+                    lap("load");
+                    progress("post-data", null, 0, 0);
+                    postDataStaged(c, into, n, post);
+                    lap("post-data");
+                    PgCatalog after = PgCatalog.read(c);
+                    for (PgCatalog.ForeignKey fk : after.foreignKeys()) {
+                        boolean valid = queryBoolean(c, "SELECT convalidated FROM pg_constraint WHERE conname = "
+                                + PgNames.quoteLiteral(fk.name()) + " AND conrelid = "
+                                + PgNames.quoteLiteral(fk.from().sql()) + "::regclass AND contype = 'f'");
+                        checks.add(new RestoreReport.Check("foreign-key", fk.from().dotted() + "." + fk.name(), valid,
+                                valid ? "created and validated by post-data" : "created NOT VALID, as in the source"));
+                    }
+                    lap("post-data-check");
+                    sequences = setSequences(c, section.sequences(), after);
+                    validate(c, sequences);
+                    checkpoint();
+                    if (!errors.isEmpty() || !checks.stream().allMatch(RestoreReport.Check::passed)) {
+                        throw new RestoreException("Restore of " + section.source() + " failed validation, the"
+                                + " staging database was dropped and the target is unchanged: "
+                                + describeFailures(report(sequences, false)));
+                    }
+                    c.commit();
+                }
+                progress("commit", null, 0, 0);
+                swap(maintenance, staging, stagingDb);
+                lap("rename");
+                return report(sequences, true);
+            } catch (RuntimeException | SQLException | IOException e) {
+                stop = true;
+                if (created) {
+                    dropQuietly(maintenance, stagingDb);
+                }
+                throw failure(e);
+            }
+        }
+
+        /** Renames the validated staging database to the target's name (moving an empty target aside first). */
+        private void swap(PgConnectionInfo maintenance, Staging staging, String stagingDb) throws SQLException {
+            String target = PgNames.quoteIdent(staging.database());
+            try (Connection m = maintenance.open(connections); Statement st = m.createStatement()) {
+                if (!staging.existed()) {
+                    try {
+                        st.execute("ALTER DATABASE " + PgNames.quoteIdent(stagingDb) + " RENAME TO " + target);
+                    } catch (SQLException e) {
+                        throw new RestoreException("The restored database could not take the name "
+                                + staging.database() + " (" + e.getMessage() + "); it was dropped and nothing else"
+                                + " changed", e);
+                    }
+                    return;
+                }
+                String retired = retiredName(staging.database(), stagingId);
+                try {
+                    st.execute("ALTER DATABASE " + target + " RENAME TO " + PgNames.quoteIdent(retired));
+                } catch (SQLException e) {
+                    throw new RestoreException("The empty target database " + staging.database() + " could not be"
+                            + " renamed to make way for the restored one (" + e.getMessage() + "; is someone"
+                            + " connected to it?); the restored copy was dropped and the target is unchanged", e);
+                }
+                try {
+                    st.execute("ALTER DATABASE " + PgNames.quoteIdent(stagingDb) + " RENAME TO " + target);
+                } catch (SQLException e) {
+                    st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO " + target);
+                    throw new RestoreException("The restored database could not take the name "
+                            + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
+                            + " unchanged", e);
+                }
+                try {
+                    st.execute("DROP DATABASE " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
+                } catch (SQLException e) {
+                    // The restore is in place; the empty former target is clutter, not a failure.
+                    LOG.warnf("Could not drop %s, the empty database the restore replaced: %s", retired,
+                            e.getMessage());
+                }
+            }
+        }
+
+        private void dropQuietly(PgConnectionInfo maintenance, String db) {
+            try (Connection m = maintenance.open(connections); Statement st = m.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(db) + " WITH (FORCE)");
+            } catch (SQLException e) {
+                LOG.warnf("Could not drop the staging database %s after a failed restore: %s", db, e.getMessage());
+            }
+        }
+
+        /**
+         * Loads the tables over {@code n} connections, largest first, each in its own transaction that truncates
+         * the new table first so that {@code COPY FREEZE} is allowed.
+         */
+        private void loadStaged(PgConnectionInfo into, int n) throws SQLException, IOException {
+            List<Manifest.TableEntry> order = new ArrayList<>(load);
+            order.sort(Comparator.comparingLong(this::rawSize).reversed());
+            ConcurrentLinkedQueue<Manifest.TableEntry> queue = new ConcurrentLinkedQueue<>(order);
+            onConnections(into, n, "holdfast-restore-load", c -> {
+                c.setAutoCommit(false);
+                Manifest.TableEntry te;
+                while ((te = queue.poll()) != null) {
+                    checkpoint();
+                    TableRef r = ref(te);
+                    long size = rawSize(te);
+                    progress("load", te, 0, size);
+                    long[] result = new long[2];
+                    try (Statement st = c.createStatement()) {
+                        st.execute("TRUNCATE TABLE " + r.sql());
+                    }
+                    copy(c, te, true, size, result);
+                    c.commit();
+                    synchronized (this) {
+                        loaded.put(r, result);
+                        rowsDone += result[0];
+                        tablesDone++;
+                    }
+                    progress("load", te, size, size);
+                }
+            });
+        }
+
+        /**
+         * Builds each table's keys and indexes in parallel (one table's at a time per connection), then runs the
+         * rest of post-data (index attachments, foreign keys, triggers, comments...) in script order.
+         */
+        private void postDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
+                throws SQLException, IOException {
+            PostDataScript split = PostDataScript.split(post.sql());
+            if (split != null && !split.groups().isEmpty()) {
+                ConcurrentLinkedQueue<List<String>> groups = new ConcurrentLinkedQueue<>(split.groups().values());
+                onConnections(into, n, "holdfast-restore-index", w -> {
+                    w.setAutoCommit(true);
+                    try (Statement st = w.createStatement()) {
+                        st.execute(split.preamble());
+                        raiseSessionMaintenanceMemory(w);
+                        List<String> group;
+                        while ((group = groups.poll()) != null) {
+                            for (String sql : group) {
+                                checkpoint();
+                                st.execute(sql);
+                            }
+                        }
+                    }
+                });
+                lap("indexes");
+            }
+            String rest = split == null ? post.sql() : split.preamble() + String.join("\n", split.rest());
+            try (Statement st = c.createStatement()) {
+                raiseSessionMaintenanceMemory(c);
+                st.execute(rest);
+                st.execute("SET search_path = ''");
+            }
+            c.commit();
+            checkpoint();
+        }
+
+        private void raiseSessionMaintenanceMemory(Connection c) throws SQLException {
+            long currentKb = queryLong(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem'");
+            if (currentKb < MAINTENANCE_WORK_MEM_KB) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET maintenance_work_mem = '" + MAINTENANCE_WORK_MEM_KB + "kB'");
+                }
+            }
+        }
+
+        /**
+         * Runs {@code work} on {@code n} threads, each with its own connection to {@code db}; the first failure
+         * stops the others at their next step and is rethrown.
+         */
+        private void onConnections(PgConnectionInfo db, int n, String threadName, ConnectionWork work)
+                throws SQLException, IOException {
+            ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+                Thread t = new Thread(r, threadName);
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    futures.add(pool.submit(() -> {
+                        try (Connection c = db.open(connections)) {
+                            work.run(c);
+                        } catch (Exception | Error e) {
+                            stop = true;
+                            throw e;
+                        }
+                        return null;
+                    }));
+                }
+                Throwable first = null;
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        // The failure that started it, not a connection that merely stopped because of it.
+                        if (first == null || (first instanceof Stopped && !(e.getCause() instanceof Stopped))) {
+                            first = e.getCause();
+                        }
+                    }
+                }
+                if (first instanceof SQLException e) {
+                    throw e;
+                }
+                if (first instanceof IOException e) {
+                    throw e;
+                }
+                if (first instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (first instanceof Error e) {
+                    throw e;
+                }
+                if (first != null) {
+                    throw new RestoreException("Restore of " + section.source() + " failed: " + first, first);
+                }
+            } catch (InterruptedException e) {
+                stop = true;
+                Thread.currentThread().interrupt();
+                throw new RestoreException("Interrupted while restoring " + section.source(), e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        private long rawSize(Manifest.TableEntry t) {
+            EntryInfo info = archive.manifest().entry(t.entry());
+            return info == null ? 0 : info.rawSize();
+        }
+
         // ---------------------------------------------------------------- shared
 
         /**
@@ -875,7 +1371,7 @@ public final class DatabaseRestore {
                     if (n > 0) {
                         copy.writeToCopy(buf, 0, n);
                         result[1] += n;
-                        bytesDone += n;
+                        addBytes(n);
                         sinceProgress += n;
                         if (sinceProgress >= PROGRESS_EVERY) {
                             sinceProgress = 0;
@@ -1018,7 +1514,7 @@ public final class DatabaseRestore {
                         removed.getOrDefault(r, 0L), l[1], tableErrors.get(r)));
             }
             return new RestoreReport(section.source(), options.mode(), options.dryRun(), committed, tables, sequences,
-                    checks, errors, rows, bytes, Duration.ofNanos(System.nanoTime() - started));
+                    checks, errors, rows, bytes, Duration.ofNanos(System.nanoTime() - started), path, parallel);
         }
 
         private String describeFailures(RestoreReport report) {
@@ -1028,7 +1524,11 @@ public final class DatabaseRestore {
             return String.join("; ", all);
         }
 
-        private void progress(String phase, Manifest.TableEntry table, long tableDone, long tableSize) {
+        private synchronized void addBytes(long n) {
+            bytesDone += n;
+        }
+
+        private synchronized void progress(String phase, Manifest.TableEntry table, long tableDone, long tableSize) {
             listener.update(new RestoreProgress(phase, table == null ? null : ref(table).dotted(),
                     table == null ? 0 : table.rowCount(), tableDone, tableSize, tablesDone, load.size(), rowsDone,
                     rowsTotal, bytesDone, bytesTotal));

@@ -20,6 +20,7 @@ import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.media.MediaRestore;
 import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.LibpqParams;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgNames;
 import dev.holdfast.pg.PgTools;
@@ -32,17 +33,21 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * Runs a restore job: takes the pre-restore backup, restores each database in one validated
- * transaction and each media root through staging and swap, and records the report. Nothing is
+ * transaction (or, clean into an absent or empty one, in a staging database renamed into place) and each
+ * media root through staging and swap, and records the report. Nothing is
  * changed before the pre-restore backup is stored and the archive's entries are verified.
  */
 @ApplicationScoped
 public class RestoreJobHandler implements JobHandler {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RestoreJobHandler.class);
+
     @Inject
     RestoreService restores;
 
@@ -95,10 +100,16 @@ public class RestoreJobHandler implements JobHandler {
             ctx.checkpoint();
 
             PgTools tools = PgTools.locate(config.pg().binDir());
-            DatabaseRestore engine = new DatabaseRestore(ConnectionFactory.driverManager(), tools);
+            int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+            DatabaseRestore engine = new DatabaseRestore(ConnectionFactory.driverManager(), tools)
+                    .stagedClean(parallelism, op.id);
             RestoreOptions options = new RestoreOptions(
                     "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,
                     new HashSet<>(req.tables()), req.includeReferencing(), req.dryRun());
+            // A staged clean restore creates a missing target by renaming its validated staging database into
+            // place, so that no half-restored database ever carries the target's name.
+            boolean staged = options.mode() == RestoreOptions.Mode.CLEAN && !req.dryRun() && req.tables().isEmpty()
+                    && parallelism >= 2;
             for (String name : req.databases()) {
                 Manifest.DatabaseSection section = manifest.databases().stream()
                         .filter(d -> d.source().equals(name)).findFirst()
@@ -111,7 +122,7 @@ public class RestoreJobHandler implements JobHandler {
                 PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
                         src.password().orElse(null));
                 if (req.target() != null) {
-                    ensureDatabase(info, req.target(), req.createTarget());
+                    ensureDatabase(info, req.target(), req.createTarget(), staged);
                     info = info.withDatabase(req.target());
                 }
                 String label = name + (req.target() == null ? "" : " into " + req.target());
@@ -197,7 +208,8 @@ public class RestoreJobHandler implements JobHandler {
         }
     }
 
-    private static void ensureDatabase(PgConnectionInfo source, String name, boolean create) throws Exception {
+    private static void ensureDatabase(PgConnectionInfo source, String name, boolean create, boolean deferCreation)
+            throws Exception {
         try (Connection c = source.open(ConnectionFactory.driverManager())) {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
                 ps.setString(1, name);
@@ -211,6 +223,9 @@ public class RestoreJobHandler implements JobHandler {
                 throw new IllegalStateException("Target database " + name + " does not exist; set create_target "
                         + "to create it");
             }
+            if (deferCreation) {
+                return;
+            }
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + PgNames.quoteIdent(name));
             }
@@ -222,6 +237,10 @@ public class RestoreJobHandler implements JobHandler {
         RestoreService.RestoreJobPayload p = mapper.convertValue(outcome.payload(),
                 RestoreService.RestoreJobPayload.class);
         String error = outcome.error();
+        List<String> cleaned = cleanUpStaging(p.restoreId());
+        if (!cleaned.isEmpty()) {
+            error = error + ". Cleaned up after it: " + String.join("; ", cleaned);
+        }
         if (outcome.state() != JobState.CANCELLED && restores.running(p.restoreId())) {
             // run() records every failure it sees; a restore still RUNNING here was abandoned by an instance
             // that stopped (the job queue failed it when its lease expired). Say what that means for targets.
@@ -229,6 +248,33 @@ public class RestoreJobHandler implements JobHandler {
         }
         restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED
                 : BackupStatus.FAILED, error, null);
+    }
+
+    /**
+     * Drops any staging database this restore left (its instance was killed before it could) and gives an
+     * empty target moved aside its name back; this runs wherever the failure is recorded, lease reaper included.
+     */
+    List<String> cleanUpStaging(UUID restoreId) {
+        List<String> done = new ArrayList<>();
+        try {
+            RestoreRequest req = mapper.treeToValue(restores.get(restoreId).options(), RestoreRequest.class);
+            if (!"clean".equals(req.restoreMode()) || req.dryRun()) {
+                return done;
+            }
+            for (String name : req.databases()) {
+                SourceRegistry.DatabaseSource src = sources.databases().get(name);
+                if (src == null) {
+                    continue;
+                }
+                PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
+                        src.password().orElse(null));
+                String target = req.target() != null ? req.target() : LibpqParams.fromJdbcUrl(src.jdbcUrl()).dbname();
+                done.addAll(DatabaseRestore.cleanUpStaging(ConnectionFactory.driverManager(), info, target, restoreId));
+            }
+        } catch (Exception e) {
+            LOG.warnf("Could not check for staging databases left by restore %s: %s", restoreId, e.getMessage());
+        }
+        return done;
     }
 
     private String afterInstanceStopped(UUID jobId) {
@@ -245,7 +291,8 @@ public class RestoreJobHandler implements JobHandler {
         }
         return last + "Each database is restored in one transaction that commits at its end, and PostgreSQL rolls"
                 + " back a transaction whose connection ends before it commits: a database whose restore had not"
-                + " committed is as it was";
+                + " committed is as it was (a clean restore into an absent or empty database works in a staging"
+                + " database, which is dropped here)";
     }
 
     private static String describe(Exception e) {

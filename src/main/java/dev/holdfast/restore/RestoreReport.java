@@ -18,6 +18,9 @@ import java.util.List;
  * @param rowsLoaded rows over all tables
  * @param bytesLoaded decompressed COPY bytes over all tables
  * @param duration wall time from pre-flight to commit or rollback
+ * @param path {@code single-transaction} (one transaction on the target) or {@code staging-database} (a fresh
+ *     database loaded over several connections and renamed into place)
+ * @param parallelConnections connections that loaded the data (1 for a single transaction)
  */
 public record RestoreReport(
         String source,
@@ -30,7 +33,15 @@ public record RestoreReport(
         List<String> errors,
         long rowsLoaded,
         long bytesLoaded,
-        Duration duration) {
+        Duration duration,
+        String path,
+        int parallelConnections) {
+
+    /** The restore ran as one transaction on the target. */
+    public static final String SINGLE_TRANSACTION = "single-transaction";
+
+    /** The restore ran in a staging database that was renamed into place. */
+    public static final String STAGING_DATABASE = "staging-database";
 
     public RestoreReport {
         tables = List.copyOf(tables);

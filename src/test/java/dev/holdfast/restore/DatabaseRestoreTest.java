@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -331,24 +332,8 @@ class DatabaseRestoreTest {
                 .findFirst().orElseThrow();
         Path tampered = Files.createTempFile("holdfast-rtest-rawsha", ".tar");
         try (RestoreTestDb target = mutatedCopy()) {
-            String wrong = (bulk.sha256().charAt(0) == '0' ? "1" : "0") + bulk.sha256().substring(1);
-            byte[][] manifest = new byte[1][];
-            try (var in = Files.newInputStream(archiveFile)) {
-                ArchiveReader.scan(in, (name, size, stored) -> {
-                    if (name.equals("manifest.json")) {
-                        manifest[0] = stored.readAllBytes();
-                    }
-                });
-            }
-            String newManifest = latin1(manifest[0]).replace(bulk.sha256(), wrong);
-            String newManifestSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
-                    .getInstance("SHA-256").digest(newManifest.getBytes(StandardCharsets.ISO_8859_1)));
-            String file = latin1(Files.readAllBytes(archiveFile));
-            assertThat(file.indexOf(bulk.sha256())).isEqualTo(file.lastIndexOf(bulk.sha256()));
-            file = file.replace(bulk.sha256(), wrong).replace(archive.manifestSha256(), newManifestSha);
-            Files.write(tampered, file.getBytes(StandardCharsets.ISO_8859_1));
-            ArchiveReader bad = ArchiveReader.open(tampered);
-            assertThat(bad.manifest().entry(bulk.name()).sha256()).isEqualTo(wrong);
+            String wrong = wrongRawSha(bulk);
+            ArchiveReader bad = tamperedRawSha(bulk, tampered);
             Manifest.DatabaseSection badSection = bad.manifest().databases().get(0);
 
             String before = target.state();
@@ -473,5 +458,214 @@ class DatabaseRestoreTest {
                 st.execute("SELECT 1");
             }
         }
+    }
+
+    static String wrongRawSha(EntryInfo entry) {
+        return (entry.sha256().charAt(0) == '0' ? "1" : "0") + entry.sha256().substring(1);
+    }
+
+    /**
+     * A copy of the archive in {@code tampered} whose manifest gives {@code entry} a wrong raw SHA-256 while its
+     * stored bytes (and their checksum) stay intact: only the load can notice.
+     */
+    static ArchiveReader tamperedRawSha(EntryInfo entry, Path tampered) throws Exception {
+        String wrong = wrongRawSha(entry);
+        byte[][] manifest = new byte[1][];
+        try (var in = Files.newInputStream(archiveFile)) {
+            ArchiveReader.scan(in, (name, size, stored) -> {
+                if (name.equals("manifest.json")) {
+                    manifest[0] = stored.readAllBytes();
+                }
+            });
+        }
+        String newManifest = latin1(manifest[0]).replace(entry.sha256(), wrong);
+        String newManifestSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                .getInstance("SHA-256").digest(newManifest.getBytes(StandardCharsets.ISO_8859_1)));
+        String file = latin1(Files.readAllBytes(archiveFile));
+        assertThat(file.indexOf(entry.sha256())).isEqualTo(file.lastIndexOf(entry.sha256()));
+        file = file.replace(entry.sha256(), wrong).replace(archive.manifestSha256(), newManifestSha);
+        Files.write(tampered, file.getBytes(StandardCharsets.ISO_8859_1));
+        ArchiveReader bad = ArchiveReader.open(tampered);
+        assertThat(bad.manifest().entry(entry.name()).sha256()).isEqualTo(wrong);
+        return bad;
+    }
+
+    // ---------------------------------------------------------------- staged clean restore
+
+    static DatabaseRestore staged(UUID restoreId) {
+        return new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).stagedClean(2, restoreId);
+    }
+
+    /** Staging or retired databases of any restore into {@code target}. */
+    static List<String> leftovers(RestoreTestDb target) {
+        return RestoreTestDb.databasesStartingWith(target.name + "__hf_");
+    }
+
+    static boolean exists(RestoreTestDb db) {
+        return RestoreTestDb.databasesStartingWith(db.name).contains(db.name);
+    }
+
+    @Test
+    void stagedCleanRestoreIntoANewDatabaseLoadsOverTwoConnectionsAndEqualsTheSource() {
+        try (RestoreTestDb target = RestoreTestDb.absent()) {
+            List<RestoreProgress> progress = java.util.Collections.synchronizedList(new ArrayList<>());
+            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), progress::add, () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.committed()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
+            assertThat(report.parallelConnections()).isEqualTo(2);
+            assertLikeTheSource(target);
+            assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
+            assertThat(report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
+                    .rowsLoaded()).isEqualTo(200_000);
+            assertThat(report.validation()).extracting(RestoreReport.Check::kind)
+                    .contains("row-count", "foreign-key", "sequence");
+            assertThat(report.validation()).allMatch(RestoreReport.Check::passed);
+            RestoreProgress last = progress.get(progress.size() - 1);
+            assertThat(last.bytesDone()).isEqualTo(last.bytesTotal()).isEqualTo(report.bytesLoaded());
+            assertThat(last.rowsDone()).isEqualTo(last.rowsTotal());
+            assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() {
+        try (RestoreTestDb target = RestoreTestDb.create()) {
+            String owner = target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
+            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
+            assertLikeTheSource(target);
+            assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
+            assertThat(target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"))
+                    .isEqualTo(owner);
+            // the empty database it replaced is gone, and so is the staging name
+            assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void aTargetWithObjectsOrAnotherSessionKeepsTheSingleTransaction() throws Exception {
+        try (RestoreTestDb target = mutatedCopy()) {
+            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
+            assertThat(report.parallelConnections()).isEqualTo(1);
+            assertLikeTheSource(target);
+            assertThat(leftovers(target)).isEmpty();
+        }
+        try (RestoreTestDb target = RestoreTestDb.create(); Connection someoneElse = target.connect()) {
+            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
+            assertLikeTheSource(target);
+            try (Statement st = someoneElse.createStatement()) {
+                st.execute("SELECT 1");
+            }
+        }
+        // a dry run never stages either
+        try (RestoreTestDb target = RestoreTestDb.create()) {
+            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll().withDryRun(true), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
+            assertThat(report.committed()).isFalse();
+            assertThat(target.tableHashes()).isEmpty();
+        }
+    }
+
+    @Test
+    void aStagedRestoreThatFailsWhileLoadingLeavesNoStagingDatabaseAndTheTargetAsItWas() throws Exception {
+        EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
+                .findFirst().orElseThrow();
+        Path tampered = Files.createTempFile("holdfast-rtest-staged", ".tar");
+        try {
+            ArchiveReader bad = tamperedRawSha(bulk, tampered);
+            Manifest.DatabaseSection badSection = bad.manifest().databases().get(0);
+            try (RestoreTestDb target = RestoreTestDb.absent()) {
+                List<RestoreProgress> progress = java.util.Collections.synchronizedList(new ArrayList<>());
+                assertThatThrownBy(() -> staged(UUID.randomUUID()).run(bad, badSection, target.info,
+                        RestoreOptions.cleanAll(), progress::add, () -> {}))
+                        .isInstanceOf(RestoreException.class)
+                        .hasMessageContaining(bulk.name())
+                        .hasMessageContaining(wrongRawSha(bulk));
+                assertThat(progress).anyMatch(p -> "public.bulk".equals(p.table()) && p.tableBytesDone() > 0);
+                assertThat(exists(target)).isFalse();
+                assertThat(leftovers(target)).isEmpty();
+            }
+            try (RestoreTestDb target = RestoreTestDb.create()) {
+                String schema = target.schemaDump();
+                assertThatThrownBy(() -> staged(UUID.randomUUID()).run(bad, badSection, target.info,
+                        RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {}))
+                        .isInstanceOf(RestoreException.class)
+                        .hasMessageContaining(wrongRawSha(bulk));
+                assertThat(exists(target)).isTrue();
+                assertThat(target.tableHashes()).isEmpty();
+                assertThat(target.schemaDump()).isEqualTo(schema);
+                assertThat(leftovers(target)).isEmpty();
+            }
+        } finally {
+            Files.deleteIfExists(tampered);
+        }
+    }
+
+    @Test
+    void aStagedRestoreCancelledDuringTheLoadRethrowsTheCancellationAndDropsTheStagingDatabase() {
+        try (RestoreTestDb target = RestoreTestDb.absent()) {
+            AtomicBoolean loading = new AtomicBoolean();
+            AtomicInteger calls = new AtomicInteger();
+            JobCancelledException cancel = new JobCancelledException("Cancelled by request", true);
+            Runnable checkpoint = () -> {
+                if (loading.get() && calls.incrementAndGet() > 20) {
+                    throw cancel;
+                }
+            };
+            assertThatThrownBy(() -> staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), p -> {
+                        if ("load".equals(p.phase()) && p.tableBytesDone() > 0) {
+                            loading.set(true);
+                        }
+                    }, checkpoint))
+                    .isSameAs(cancel);
+            assertThat(exists(target)).isFalse();
+            assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void cleanUpStagingDropsALeftStagingDatabaseAndGivesAMovedTargetItsNameBack() throws Exception {
+        UUID id = UUID.randomUUID();
+        try (RestoreTestDb target = RestoreTestDb.create()) {
+            String staging = DatabaseRestore.stagingName(target.name, id);
+            RestoreTestDb.admin("CREATE DATABASE " + staging);
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                    .containsExactly("dropped the staging database " + staging);
+            assertThat(leftovers(target)).isEmpty();
+            assertThat(exists(target)).isTrue();
+
+            // killed between the two renames: the empty target is under its retired name, the staging copy aside
+            String retired = DatabaseRestore.retiredName(target.name, id);
+            RestoreTestDb.admin("CREATE DATABASE " + staging);
+            RestoreTestDb.admin("ALTER DATABASE " + target.name + " RENAME TO " + retired);
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                    .containsExactly("dropped the staging database " + staging,
+                            "renamed " + retired + " back to " + target.name);
+            assertThat(exists(target)).isTrue();
+            assertThat(leftovers(target)).isEmpty();
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id)).isEmpty();
+        }
+    }
+
+    @Test
+    void stagingNamesStayWithinPostgresIdentifierLimit() {
+        UUID id = UUID.fromString("0123abcd-0000-0000-0000-000000000000");
+        assertThat(DatabaseRestore.stagingName("shop", id)).isEqualTo("shop__hf_0123abcd");
+        assertThat(DatabaseRestore.retiredName("shop", id)).isEqualTo("shop__hf_old_0123abcd");
+        String longName = "ä".repeat(40); // 80 bytes in UTF-8
+        assertThat(DatabaseRestore.stagingName(longName, id).getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
+        assertThat(DatabaseRestore.retiredName(longName, id).getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
+        assertThat(DatabaseRestore.retiredName(longName, id)).endsWith("__hf_old_0123abcd").startsWith("ääää");
     }
 }

@@ -7,11 +7,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.backup.BackupApiTest;
+import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobState;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestDatabase;
 import dev.holdfast.support.TestResources;
 import dev.holdfast.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.Map;
@@ -125,6 +128,50 @@ public class RestoreApiTest {
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             assertThat(r.get("report").get("pre_backup").asText()).startsWith("skipped");
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
+            // a new target is built in a staging database over several connections and renamed into place
+            JsonNode db = r.get("report").get("databases").get(0);
+            assertThat(db.get("path").asText()).isEqualTo("staging-database");
+            assertThat(db.get("parallel_connections").asInt()).isGreaterThanOrEqualTo(2);
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
+        } finally {
+            TestDatabase.dropDatabase(target);
+        }
+    }
+
+    @Inject
+    RestoreJobHandler handler;
+
+    static boolean databaseExists(String name) throws Exception {
+        try (var c = TestDatabase.connect("postgres");
+                var ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, name);
+            try (var rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    @Test
+    void onFailureDropsTheStagingDatabaseAKilledInstanceLeftAndRestoresAMovedTargetsName() throws Exception {
+        UUID backup = backup();
+        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
+                    + "\",\"create_target\":true}");
+            JsonNode r = awaitRestore(id);
+            assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+            Map<String, String> restored = AppDatabase.tableHashes(target);
+            // What a service killed between the two renames leaves: the staging copy and the target moved aside.
+            String staging = DatabaseRestore.stagingName(target, id);
+            String retired = DatabaseRestore.retiredName(target, id);
+            AppDatabase.exec("postgres", "CREATE DATABASE " + staging,
+                    "ALTER DATABASE " + target + " RENAME TO " + retired);
+            handler.onFailure(new JobHandler.JobOutcome(UUID.fromString(r.get("job_id").asText()),
+                    RestoreService.RESTORE_JOB, JSON.createObjectNode().put("restore_id", id.toString()),
+                    JobState.FAILED, "lease expired"));
+            assertThat(databaseExists(staging)).isFalse();
+            assertThat(databaseExists(retired)).isFalse();
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(restored);
         } finally {
             TestDatabase.dropDatabase(target);
         }

@@ -59,6 +59,30 @@ final class RestoreTestDb implements AutoCloseable {
         return new RestoreTestDb(name);
     }
 
+    /** A name for a database that does not exist yet, for a restore to create; closing drops it if it was. */
+    static RestoreTestDb absent() {
+        return new RestoreTestDb("holdfast_rtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+    }
+
+    /** Databases on the server whose name starts with {@code prefix} (taken literally). */
+    static List<String> databasesStartingWith(String prefix) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, "");
+                java.sql.PreparedStatement ps = c.prepareStatement(
+                        "SELECT datname FROM pg_database WHERE left(datname, length(?)) = ? ORDER BY datname")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            List<String> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     Connection connect() throws SQLException {
         return info.open(FACTORY);
     }
