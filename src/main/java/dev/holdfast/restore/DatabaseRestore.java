@@ -1129,6 +1129,7 @@ public final class DatabaseRestore {
                     return;
                 }
                 String retired = retiredName(staging.database(), stagingId);
+                lap("rename-wait");
                 try {
                     st.execute("ALTER DATABASE " + target + " RENAME TO " + PgNames.quoteIdent(retired));
                 } catch (SQLException e) {
@@ -1144,6 +1145,7 @@ public final class DatabaseRestore {
                             + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
                             + " unchanged", e);
                 }
+                lap("rename");
                 try {
                     st.execute("DROP DATABASE " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
                 } catch (SQLException e) {
@@ -1195,38 +1197,141 @@ public final class DatabaseRestore {
         }
 
         /**
-         * Builds each table's keys and indexes in parallel (one table's at a time per connection), then runs the
-         * rest of post-data (index attachments, foreign keys, triggers, comments...) in script order.
+         * Builds keys and indexes and adds foreign keys on {@code n} connections (see {@link #schedule}), with
+         * what must precede the foreign keys (index attachments...) in between when the script has any, then the
+         * rest of post-data (triggers, comments...) in script order on {@code c}.
          */
         private void postDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
                 throws SQLException, IOException {
             PostDataScript split = PostDataScript.split(post.sql());
-            if (split != null && !split.groups().isEmpty()) {
-                ConcurrentLinkedQueue<List<String>> groups = new ConcurrentLinkedQueue<>(split.groups().values());
-                onConnections(into, n, "holdfast-restore-index", w -> {
-                    w.setAutoCommit(true);
-                    try (Statement st = w.createStatement()) {
-                        st.execute(split.preamble());
-                        raiseSessionMaintenanceMemory(w);
-                        List<String> group;
-                        while ((group = groups.poll()) != null) {
-                            for (String sql : group) {
+            if (split == null) {
+                try (Statement st = c.createStatement()) {
+                    raiseSessionMaintenanceMemory(c);
+                    st.execute(post.sql());
+                    st.execute("SET search_path = ''");
+                }
+                c.commit();
+                checkpoint();
+                return;
+            }
+            if (split.before().isEmpty()) {
+                schedule(into, n, split.preamble(), split.groups(), split.foreignKeys());
+                lap("keys-and-foreign-keys");
+            } else {
+                schedule(into, n, split.preamble(), split.groups(), List.of());
+                lap("indexes");
+                try (Statement st = c.createStatement()) {
+                    st.execute(split.preamble() + String.join("\n", split.before()));
+                    st.execute("SET search_path = ''");
+                }
+                c.commit();
+                checkpoint();
+                schedule(into, n, split.preamble(), Map.of(), split.foreignKeys());
+                lap("foreign-keys");
+            }
+            if (!split.after().isEmpty()) {
+                try (Statement st = c.createStatement()) {
+                    st.execute(split.preamble() + String.join("\n", split.after()));
+                    st.execute("SET search_path = ''");
+                }
+                c.commit();
+                checkpoint();
+            }
+        }
+
+        /** Key and index statements of one table, or one foreign key, with the tables it locks. */
+        private record PostTask(List<String> sql, Set<String> tables, String group) {}
+
+        /**
+         * Runs each table's key and index statements (one group per table) and the foreign keys on {@code n}
+         * connections, as pg_restore -j schedules them: a task starts only when no running task holds any of
+         * its tables, so none waits on another's locks, and a foreign key only once every key and index of
+         * its two tables is built. Ready foreign keys go first, so their validation overlaps with the index
+         * builds of other tables.
+         */
+        private void schedule(PgConnectionInfo into, int n, String preamble, Map<String, List<String>> groups,
+                List<PostDataScript.ForeignKey> foreignKeys) throws SQLException, IOException {
+            List<PostTask> pending = new ArrayList<>();
+            Map<String, Boolean> built = new HashMap<>();
+            foreignKeys.forEach(fk -> pending.add(new PostTask(List.of(fk.sql()), fk.tables(), null)));
+            groups.forEach((table, sql) -> {
+                pending.add(new PostTask(sql, Set.of(table), table));
+                built.put(table, false);
+            });
+            if (pending.isEmpty()) {
+                return;
+            }
+            Set<String> busy = new java.util.HashSet<>();
+            onConnections(into, n, "holdfast-restore-post", w -> {
+                w.setAutoCommit(true);
+                try (Statement st = w.createStatement()) {
+                    st.execute(preamble);
+                    raiseSessionMaintenanceMemory(w);
+                    while (true) {
+                        PostTask next = null;
+                        synchronized (pending) {
+                            while (!pending.isEmpty() && next == null) {
+                                for (PostTask t : pending) {
+                                    if (java.util.Collections.disjoint(t.tables(), busy) && (t.group() != null
+                                            || t.tables().stream().allMatch(x -> built.getOrDefault(x, true)))) {
+                                        next = t;
+                                        break;
+                                    }
+                                }
+                                if (next == null) {
+                                    if (stop) {
+                                        throw new Stopped();
+                                    }
+                                    try {
+                                        pending.wait(100);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        throw new Stopped();
+                                    }
+                                }
+                            }
+                            if (next == null) {
+                                return;
+                            }
+                            pending.remove(next);
+                            busy.addAll(next.tables());
+                        }
+                        boolean done = false;
+                        try {
+                            for (String sql : next.sql()) {
                                 checkpoint();
-                                st.execute(sql);
+                                executeRetryingDeadlock(st, sql);
+                            }
+                            done = true;
+                        } finally {
+                            synchronized (pending) {
+                                busy.removeAll(next.tables());
+                                if (done && next.group() != null) {
+                                    built.put(next.group(), true);
+                                }
+                                pending.notifyAll();
                             }
                         }
                     }
-                });
-                lap("indexes");
+                }
+            });
+        }
+
+        /**
+         * Runs one statement, again if PostgreSQL chose it as a deadlock victim: each runs in a transaction of
+         * its own on a database nobody else uses, so a retry meets the same state minus the other party's lock.
+         */
+        private void executeRetryingDeadlock(Statement st, String sql) throws SQLException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    st.execute(sql);
+                    return;
+                } catch (SQLException e) {
+                    if (!"40P01".equals(e.getSQLState()) || attempt >= 3) {
+                        throw e;
+                    }
+                }
             }
-            String rest = split == null ? post.sql() : split.preamble() + String.join("\n", split.rest());
-            try (Statement st = c.createStatement()) {
-                raiseSessionMaintenanceMemory(c);
-                st.execute(rest);
-                st.execute("SET search_path = ''");
-            }
-            c.commit();
-            checkpoint();
         }
 
         private void raiseSessionMaintenanceMemory(Connection c) throws SQLException {

@@ -547,6 +547,46 @@ class DatabaseRestoreTest {
     }
 
     @Test
+    void stagedCleanRestoreOverlapsForeignKeysWithIndexBuildsAndEqualsTheSource() throws Exception {
+        // No partitions, so keys, indexes and foreign keys run as one schedule (the fixture's partitions need
+        // their index attachments between the two).
+        Path file = Files.createTempFile("holdfast-rtest-fk", ".tar");
+        try (RestoreTestDb src = RestoreTestDb.create(); RestoreTestDb target = RestoreTestDb.absent()) {
+            src.exec("CREATE TABLE public.owner (id bigint PRIMARY KEY, email text UNIQUE)",
+                    "CREATE TABLE public.doc (id bigint PRIMARY KEY, owner bigint NOT NULL REFERENCES public.owner,"
+                            + " parent bigint REFERENCES public.doc, title text)",
+                    "CREATE TABLE public.note (id bigserial PRIMARY KEY, doc bigint REFERENCES public.doc,"
+                            + " author bigint REFERENCES public.owner, body text)",
+                    "CREATE INDEX note_body_idx ON public.note (body)",
+                    "COMMENT ON CONSTRAINT note_doc_fkey ON public.note IS 'every note belongs to a document'",
+                    "CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+                    "CREATE TRIGGER note_touch BEFORE UPDATE ON public.note FOR EACH ROW EXECUTE FUNCTION public.touch()",
+                    "INSERT INTO public.owner SELECT g, 'u' || g || '@example.com' FROM generate_series(1, 2000) g",
+                    "INSERT INTO public.doc SELECT g, 1 + g % 2000, CASE WHEN g > 1 THEN g - 1 END, 'd' || g"
+                            + " FROM generate_series(1, 20000) g",
+                    "INSERT INTO public.note (doc, author, body) SELECT 1 + g % 20000, 1 + g % 2000, md5(g::text)"
+                            + " FROM generate_series(1, 50000) g");
+            Map<String, String> tables = src.tableHashes();
+            Map<String, String> sequences = src.sequences();
+            ArchiveReader fkArchive = src.backup(file);
+            RestoreReport report = staged(UUID.randomUUID()).run(fkArchive, fkArchive.manifest().databases().get(0),
+                    target.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
+            assertThat(target.tableHashes()).isEqualTo(tables);
+            assertThat(target.sequences()).isEqualTo(sequences);
+            assertThat(target.schemaDump()).isEqualTo(src.schemaDump());
+            assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"))
+                    .isEqualTo("4");
+            assertThat(report.validation()).filteredOn(ch -> ch.kind().equals("foreign-key")).hasSize(4)
+                    .allMatch(RestoreReport.Check::passed);
+            assertThat(leftovers(target)).isEmpty();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void aTargetWithObjectsOrAnotherSessionKeepsTheSingleTransaction() throws Exception {
         try (RestoreTestDb target = mutatedCopy()) {
             RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
