@@ -951,7 +951,16 @@ public final class DatabaseRestore {
             String db = LibpqParams.fromJdbcUrl(target.jdbcUrl()).dbname();
             PgConnectionInfo maintenance = target.withDatabase(MAINTENANCE_DB);
             String owner;
-            try (Connection m = maintenance.open(connections)) {
+            Connection opened;
+            try {
+                opened = maintenance.open(connections);
+            } catch (SQLException e) {
+                // Creating, renaming and dropping databases happens from there; without it, stay in one transaction.
+                LOG.warnf("Clean restore of %s stays one transaction: the maintenance database %s cannot be reached"
+                        + " (%s)", section.source(), MAINTENANCE_DB, e.getMessage());
+                return null;
+            }
+            try (Connection m = opened) {
                 if (!queryBoolean(m, "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
                     return null;
                 }

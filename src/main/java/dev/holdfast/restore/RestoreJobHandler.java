@@ -223,12 +223,20 @@ public class RestoreJobHandler implements JobHandler {
                 throw new IllegalStateException("Target database " + name + " does not exist; set create_target "
                         + "to create it");
             }
-            if (deferCreation) {
+            if (deferCreation && reachable(source.withDatabase(DatabaseRestore.MAINTENANCE_DB))) {
                 return;
             }
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + PgNames.quoteIdent(name));
             }
+        }
+    }
+
+    private static boolean reachable(PgConnectionInfo db) {
+        try (Connection c = db.open(ConnectionFactory.driverManager())) {
+            return true;
+        } catch (java.sql.SQLException e) {
+            return false;
         }
     }
 
