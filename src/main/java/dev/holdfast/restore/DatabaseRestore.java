@@ -74,6 +74,19 @@ public final class DatabaseRestore {
     /** Where databases are created, renamed and dropped: never the target, which must be free for a rename. */
     static final String MAINTENANCE_DB = "postgres";
     private static final String STAGING_INFIX = "__hf_";
+    /** True in a database with nothing a restore could destroy: no user relations, functions, types, extensions or large objects. */
+    private static final String HOLDS_NOTHING = """
+                        SELECT NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                                             AND n.nspname !~ '^pg_(toast|temp_)')
+                           AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+                           AND NOT EXISTS (SELECT 1 FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace
+                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                                             AND n.nspname !~ '^pg_(toast|temp_)')
+                           AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
+                           AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
+                        """;
     private static final String RETIRED_INFIX = "__hf_old_";
     private static final int MAX_IDENTIFIER_BYTES = 63;
     private static final long SESSION_WAIT_NANOS = 1_000_000_000L;
@@ -990,18 +1003,7 @@ public final class DatabaseRestore {
             long ownPid;
             try (Connection t = target.open(connections)) {
                 ownPid = queryLong(t, "SELECT pg_backend_pid()");
-                if (!queryBoolean(t, """
-                        SELECT NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-                                             AND n.nspname !~ '^pg_(toast|temp_)')
-                           AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
-                           AND NOT EXISTS (SELECT 1 FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace
-                                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-                                             AND n.nspname !~ '^pg_(toast|temp_)')
-                           AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
-                           AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
-                        """)) {
+                if (!queryBoolean(t, HOLDS_NOTHING)) {
                     return null;
                 }
             }
@@ -1146,6 +1148,18 @@ public final class DatabaseRestore {
                             + " renamed to make way for the restored one (" + e.getMessage() + "; is someone"
                             + " connected to it?); the restored copy was dropped and the target is unchanged", e);
                 }
+                // Checked again now that nobody can be connected to it (a rename needs that) or reach it by its
+                // name: someone may have created objects since the check at the start, and those must not be
+                // dropped with it.
+                boolean stillEmpty;
+                try (Connection r = maintenance.withDatabase(retired).open(connections)) {
+                    stillEmpty = queryBoolean(r, HOLDS_NOTHING);
+                }
+                if (!stillEmpty) {
+                    renameBack(st, retired, target);
+                    throw new RestoreException("The target database " + staging.database() + " gained objects while"
+                            + " the restore ran; it was left as it is and the restored copy was dropped");
+                }
                 try {
                     st.execute("ALTER DATABASE " + PgNames.quoteIdent(stagingDb) + " RENAME TO " + target);
                 } catch (SQLException e) {
@@ -1161,6 +1175,29 @@ public final class DatabaseRestore {
                     // The restore is in place; the empty former target is clutter, not a failure.
                     LOG.warnf("Could not drop %s, the empty database the restore replaced: %s", retired,
                             e.getMessage());
+                }
+            }
+        }
+
+        /**
+         * Gives the moved-aside target its name back. The session that just checked it may take a moment to
+         * leave, and a rename needs it gone; if it never goes, the job's failure handling renames it back.
+         */
+        private void renameBack(Statement st, String retired, String quotedTarget) throws SQLException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO " + quotedTarget);
+                    return;
+                } catch (SQLException e) {
+                    if (attempt >= 20) {
+                        throw e;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
                 }
             }
         }

@@ -547,6 +547,30 @@ class DatabaseRestoreTest {
     }
 
     @Test
+    void anEmptyTargetThatGainsATableDuringAStagedRestoreIsLeftAsItIs() {
+        try (RestoreTestDb target = RestoreTestDb.create()) {
+            java.util.concurrent.atomic.AtomicBoolean created = new java.util.concurrent.atomic.AtomicBoolean();
+            // While the restore loads into its staging database, someone creates a table in the (empty) target.
+            RestoreProgress.Listener listener = p -> {
+                if ("load".equals(p.phase()) && !created.getAndSet(true)) {
+                    target.exec("CREATE TABLE public.arrived_meanwhile (id int)",
+                            "INSERT INTO public.arrived_meanwhile VALUES (42)");
+                }
+            };
+            assertThatThrownBy(() -> staged(UUID.randomUUID()).run(archive, section, target.info,
+                    RestoreOptions.cleanAll(), listener, () -> {}))
+                    .isInstanceOf(RestoreException.class)
+                    .hasMessageContaining("gained objects while the restore ran");
+            assertThat(created).isTrue();
+            // Nothing was dropped or replaced: the table and its row are still there, and only there.
+            assertThat(target.query("SELECT string_agg(id::text, ',') FROM public.arrived_meanwhile")).isEqualTo("42");
+            assertThat(target.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname = 'public' AND c.relkind = 'r'")).isEqualTo("1");
+            assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
     void stagedCleanRestoreOverlapsForeignKeysWithIndexBuildsAndEqualsTheSource() throws Exception {
         // No partitions, so keys, indexes and foreign keys run as one schedule (the fixture's partitions need
         // their index attachments between the two).
