@@ -18,18 +18,6 @@ import java.util.UUID;
  */
 public record BackupFinished(UUID backupId, String name, BackupType type, BackupStatus status,
         List<String> databases, List<String> media, String trigger, UUID scheduleId, String scheduleName,
-        Long sizeBytes, Instant startedAt, Instant finishedAt, String error, long rows, long rawBytes) {
-
-    /** Every source the backup covered: databases then media roots. */
-    public List<String> sources() {
-        java.util.ArrayList<String> all = new java.util.ArrayList<>(databases);
-        all.addAll(media);
-        return all;
-    }
-
-    /** Wall time from start to end, in seconds (0 when it never started). */
-    public double durationSeconds() {
-        return startedAt == null || finishedAt == null ? 0
-                : java.time.Duration.between(startedAt, finishedAt).toMillis() / 1000.0;
-    }
+        Long sizeBytes, Instant startedAt, Instant finishedAt, String error, long rows, long rawBytes)
+        implements FinishedWork {
 }

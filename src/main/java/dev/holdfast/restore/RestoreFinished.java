@@ -15,18 +15,5 @@ import java.util.UUID;
  */
 public record RestoreFinished(UUID restoreId, UUID backupId, String mode, boolean dryRun, UUID rollbackOf,
         BackupStatus status, List<String> databases, List<String> media, Instant startedAt, Instant finishedAt,
-        String error, long rows, String createdBy) {
-
-    /** Every source restored: databases then media roots. */
-    public List<String> sources() {
-        java.util.ArrayList<String> all = new java.util.ArrayList<>(databases);
-        all.addAll(media);
-        return all;
-    }
-
-    /** Wall time from start to end, in seconds (0 when it never started). */
-    public double durationSeconds() {
-        return startedAt == null || finishedAt == null ? 0
-                : java.time.Duration.between(startedAt, finishedAt).toMillis() / 1000.0;
-    }
+        String error, long rows, String createdBy) implements dev.holdfast.backup.FinishedWork {
 }
