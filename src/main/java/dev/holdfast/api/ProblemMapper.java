@@ -61,7 +61,7 @@ public class ProblemMapper {
         String message;
         if (target != null && target.isEnum()) {
             message = "'" + e.getValue() + "' is not one of " + Arrays.stream(target.getEnumConstants())
-                    .map(c -> jsonName(c))
+                    .map(c -> QueryParamConverters.jsonName((Enum<?>) c))
                     .collect(Collectors.joining(", ", "[", "]"));
         } else {
             message = "'" + e.getValue() + "' is not a valid " + typeName(target);
@@ -95,6 +95,15 @@ public class ProblemMapper {
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
         return problem(400, "Malformed JSON", "The request body is not valid JSON" + where + ": "
                 + e.getOriginalMessage(), uri, List.of());
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response invalidParameter(QueryParamConverters.InvalidParameter e, UriInfo uri) {
+        if (e.parameter() == null) {
+            return problem(400, "Invalid request", e.getMessage(), uri, List.of());
+        }
+        return problem(400, "Invalid request", e.parameter() + ": " + e.getMessage(), uri,
+                List.of(new ApiException.Violation(e.parameter(), e.getMessage())));
     }
 
     @ServerExceptionMapper
@@ -198,19 +207,6 @@ public class ProblemMapper {
             }
         }
         return sb.toString();
-    }
-
-    private static String jsonName(Object enumConstant) {
-        try {
-            var f = enumConstant.getClass().getField(((Enum<?>) enumConstant).name());
-            var p = f.getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
-            if (p != null) {
-                return p.value();
-            }
-        } catch (NoSuchFieldException ignored) {
-            // fall through to the constant's name
-        }
-        return ((Enum<?>) enumConstant).name();
     }
 
     private static String typeName(Class<?> t) {

@@ -9,7 +9,6 @@ import java.lang.reflect.Type;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -24,20 +23,60 @@ public class QueryParamConverters implements ParamConverterProvider {
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T> ParamConverter<T> getConverter(Class<T> raw, Type generic, Annotation[] annotations) {
+        String name = parameterName(annotations);
         if (raw.isEnum()) {
-            return (ParamConverter<T>) new EnumConverter(raw);
+            return (ParamConverter<T>) new EnumConverter(raw, name);
         }
         if (raw == UUID.class) {
-            return (ParamConverter<T>) new Simple<>(s -> UUID.fromString(s), "a UUID");
+            return (ParamConverter<T>) new Simple<>(s -> UUID.fromString(s), "a UUID", name);
         }
         if (raw == OffsetDateTime.class) {
             return (ParamConverter<T>) new Simple<>(OffsetDateTime::parse,
-                    "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z");
+                    "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z", name);
         }
         return null;
     }
 
-    private record Simple<T>(java.util.function.Function<String, T> parse, String what) implements ParamConverter<T> {
+    /** A parameter value that does not convert; the problem names the parameter as a violation. */
+    public static final class InvalidParameter extends BadRequestException {
+        private final String parameter;
+
+        InvalidParameter(String parameter, String message) {
+            super(message);
+            this.parameter = parameter;
+        }
+
+        /** The query or path parameter's name, or null when unknown. */
+        public String parameter() {
+            return parameter;
+        }
+    }
+
+    private static String parameterName(Annotation[] annotations) {
+        for (Annotation a : annotations == null ? new Annotation[0] : annotations) {
+            if (a instanceof jakarta.ws.rs.QueryParam q) {
+                return q.value();
+            }
+            if (a instanceof jakarta.ws.rs.PathParam p) {
+                return p.value();
+            }
+        }
+        return null;
+    }
+
+    /** An enum constant's JSON name: its {@code @JsonProperty} value, else the constant's name. */
+    static String jsonName(Enum<?> c) {
+        try {
+            var p = c.getDeclaringClass().getField(c.name())
+                    .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+            return p != null ? p.value() : c.name();
+        } catch (NoSuchFieldException e) {
+            return c.name();
+        }
+    }
+
+    private record Simple<T>(java.util.function.Function<String, T> parse, String what, String name)
+            implements ParamConverter<T> {
         @Override
         public T fromString(String value) {
             if (value == null) {
@@ -46,7 +85,7 @@ public class QueryParamConverters implements ParamConverterProvider {
             try {
                 return parse.apply(value.strip());
             } catch (IllegalArgumentException | DateTimeParseException e) {
-                throw new BadRequestException("'" + value + "' is not " + what);
+                throw new InvalidParameter(name, "'" + value + "' is not " + what);
             }
         }
 
@@ -56,7 +95,7 @@ public class QueryParamConverters implements ParamConverterProvider {
         }
     }
 
-    private record EnumConverter<E extends Enum<E>>(Class<E> type) implements ParamConverter<E> {
+    private record EnumConverter<E extends Enum<E>>(Class<E> type, String name) implements ParamConverter<E> {
         @Override
         public E fromString(String value) {
             if (value == null) {
@@ -67,23 +106,13 @@ public class QueryParamConverters implements ParamConverterProvider {
                     return c;
                 }
             }
-            throw new BadRequestException("'" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
-                    .map(EnumConverter::jsonName).collect(Collectors.joining(", ", "[", "]")));
+            throw new InvalidParameter(name, "'" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
+                    .map(QueryParamConverters::jsonName).collect(Collectors.joining(", ", "[", "]")));
         }
 
         @Override
         public String toString(E value) {
             return value == null ? null : jsonName(value);
-        }
-
-        private static String jsonName(Enum<?> c) {
-            try {
-                var p = c.getDeclaringClass().getField(c.name())
-                        .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
-                return p != null ? p.value() : c.name();
-            } catch (NoSuchFieldException e) {
-                return c.name().toLowerCase(Locale.ROOT);
-            }
         }
     }
 }

@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 helpers and counting, digesting stream wrappers shared by the writer and the reader. */
-final class Digests {
+public final class Digests {
     private Digests() {
     }
 
@@ -24,6 +24,18 @@ final class Digests {
 
     static String hex(byte[] digest) {
         return HexFormat.of().formatHex(digest);
+    }
+
+    /** SHA-256 (hex) of everything {@code in} holds; closes it. */
+    public static String sha256Hex(InputStream in) throws IOException {
+        try (in) {
+            MessageDigest md = sha256();
+            byte[] buf = new byte[256 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return hex(md.digest());
+        }
     }
 
     static String sha256Hex(byte[] data) {

@@ -187,7 +187,7 @@ public class BackupJobHandler implements JobHandler {
                 java.util.concurrent.CompletableFuture<Object> archiveSha = null;
                 if (summary.archiveSha256() == null) {
                     java.io.InputStream again = out.readBack().orElseThrow();
-                    archiveSha = background("archive-sha256", () -> sha256(again));
+                    archiveSha = background("archive-sha256", () -> dev.holdfast.archive.Digests.sha256Hex(again));
                 }
                 try {
                     verified = postWriteCheck(readBack.get(), summary, mode);
@@ -212,7 +212,7 @@ public class BackupJobHandler implements JobHandler {
                 // A backend that cannot read uncommitted data is checked after publishing (a failure deletes it).
                 verified = postWriteCheck(storage.open(b.storageKey), summary, mode);
                 if (summary.archiveSha256() == null) {
-                    summary = summary.withArchiveSha256(sha256(storage.open(b.storageKey)));
+                    summary = summary.withArchiveSha256(dev.holdfast.archive.Digests.sha256Hex(storage.open(b.storageKey)));
                 }
             }
         }
@@ -294,21 +294,6 @@ public class BackupJobHandler implements JobHandler {
                 throw io;
             }
             throw new java.io.IOException("Checking the written archive failed: " + e.getCause(), e.getCause());
-        }
-    }
-
-    /** SHA-256 (hex) of everything {@code in} holds; closes it. */
-    private static String sha256(java.io.InputStream in) throws java.io.IOException {
-        try (in) {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[256 * 1024];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -114,7 +114,7 @@ public class BackupResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<BackupView> list(
             @QueryParam("status") @Parameter(description = "Only backups in this status") BackupStatus status,
-            @QueryParam("type") @Parameter(description = "full, database or media") String type,
+            @QueryParam("type") @Parameter(description = "full, database or media") BackupType type,
             @QueryParam("source") @Parameter(description = "Only backups covering this source") String source,
             @QueryParam("created_from") @Parameter(description = "Created at or after (ISO-8601)")
                     OffsetDateTime from,
@@ -127,15 +127,7 @@ public class BackupResource {
         if (trigger != null && !trigger.isBlank() && !List.of("api", "schedule", "pre-restore", "cli").contains(trigger)) {
             throw ApiException.BadRequest.field("trigger", "'" + trigger + "' is not one of [api, schedule, pre-restore, cli]");
         }
-        BackupType t = null;
-        if (type != null && !type.isBlank()) {
-            try {
-                t = BackupType.fromJson(type);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.BadRequest.field("type", "'" + type + "' is not one of [full, database, media]");
-            }
-        }
-        return backups.list(new BackupService.Filter(status, t, source, from, to, q, scheduleId,
+        return backups.list(new BackupService.Filter(status, type, source, from, to, q, scheduleId,
                 trigger == null || trigger.isBlank() ? null : trigger), page);
     }
 

@@ -259,8 +259,15 @@ public class OperationsMetrics {
                     o -> o.lastSuccess() == null ? 0 : epoch(o.lastSuccess())), true);
             scheduleLastFailure.register(rows(schedules, o -> true, st,
                     o -> o.lastFailure() == null ? 0 : epoch(o.lastFailure())), true);
-            scheduleAlertAfter.register(rows(schedules, o -> thresholds.alertAfter(o) != null, st,
-                    o -> thresholds.alertAfter(o).toSeconds()), true);
+            java.util.Map<String, Duration> alertAfter = new java.util.HashMap<>();
+            for (CatalogStats.ScheduleOutcome o : schedules) {
+                Duration d = thresholds.alertAfter(o);
+                if (d != null) {
+                    alertAfter.put(o.name(), d);
+                }
+            }
+            scheduleAlertAfter.register(rows(schedules, o -> alertAfter.containsKey(o.name()), st,
+                    o -> alertAfter.get(o.name()).toSeconds()), true);
             scheduleCreated.register(rows(schedules, o -> true, st, o -> epoch(o.createdAt())), true);
             scheduleEnabled.register(rows(schedules, o -> true, st, o -> o.enabled() ? 1 : 0), true);
             for (CatalogStats.ScheduleOutcome s : schedules) {

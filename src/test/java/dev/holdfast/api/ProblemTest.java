@@ -96,7 +96,11 @@ class ProblemTest {
         given().auth().oauth2(Tokens.viewer()).queryParam("size", "5000").get("/api/backups").then()
                 .statusCode(400).contentType("application/problem+json");
         given().auth().oauth2(Tokens.viewer()).queryParam("state", "SLEEPING").get("/api/jobs").then()
-                .statusCode(org.hamcrest.Matchers.oneOf(400, 404)).contentType("application/problem+json");
+                .statusCode(400).contentType("application/problem+json")
+                .body("violations[0].field", equalTo("state"))
+                .body("violations[0].message", containsString("'SLEEPING' is not one of"));
+        given().auth().oauth2(Tokens.viewer()).queryParam("created_from", "yesterday").get("/api/backups").then()
+                .statusCode(400).body("violations[0].field", equalTo("created_from"));
         given().auth().oauth2(Tokens.viewer()).queryParam("type", "weekly").get("/api/backups").then()
                 .statusCode(400).body("violations[0].field", equalTo("type"));
     }
