@@ -106,7 +106,9 @@ public record Manifest(
      * @param pgDumpVersion the pg_dump version that wrote the schema
      * @param snapshotId the exported snapshot every reader shared
      * @param snapshotTime when the snapshot was taken
-     * @param copyFormat {@code text} or {@code binary} COPY format of the table data
+     * @param copyFormat {@code text} or {@code binary}: COPY format of the tables that do not name their own
+     *     ({@code binary} when any table is binary, so that a reader that ignores the tables' own field
+     *     fails on the first text table instead of misreading it)
      * @param schemaEntry the entry holding the schema dump
      * @param tables tables in restore order
      * @param fkEdges foreign keys, child to parent
@@ -139,14 +141,23 @@ public record Manifest(
      * @param columns the columns COPY wrote, in order (generated columns excluded)
      * @param rowCount rows written
      * @param entry the entry holding the COPY output
+     * @param copyFormat {@code text} or {@code binary} COPY format of this entry; absent: the section's
      * @param extensions open extension fields
      */
-    @JsonPropertyOrder({ "schema", "name", "columns", "row_count", "entry", "extensions" })
+    @JsonPropertyOrder({ "schema", "name", "columns", "row_count", "entry", "copy_format", "extensions" })
     public record TableEntry(String schema, String name, List<String> columns, long rowCount, String entry,
-            Map<String, JsonNode> extensions) {
+            String copyFormat, Map<String, JsonNode> extensions) {
         public TableEntry {
             columns = columns == null ? List.of() : List.copyOf(columns);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        }
+
+        /** This entry's COPY format: its own, else {@code section}'s, else {@code text}. */
+        public String copyFormatIn(DatabaseSection section) {
+            if (copyFormat != null) {
+                return copyFormat;
+            }
+            return section.copyFormat() == null ? "text" : section.copyFormat();
         }
     }
 

@@ -94,7 +94,7 @@ public class BackupJobHandler implements JobHandler {
         PgTools tools = PgTools.locate(config.pg().binDir());
         int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
         DatabaseBackup engine = new DatabaseBackup(ConnectionFactory.driverManager(), tools, parallelism,
-                config.copy().lockTimeout());
+                config.copy().lockTimeout()).copyFormat(config.copy().format());
         long started = System.nanoTime();
         long tCopied;
         long tChecked;

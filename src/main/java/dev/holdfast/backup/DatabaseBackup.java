@@ -56,12 +56,33 @@ public class DatabaseBackup {
     private final int parallelism;
     private final Duration lockTimeout;
     private final CopyStreamer copy = new CopyStreamer();
+    private CopyStreamer.Format preferredFormat = CopyStreamer.Format.BINARY;
 
     public DatabaseBackup(ConnectionFactory connections, PgTools tools, int parallelism, Duration lockTimeout) {
         this.connections = connections;
         this.tools = tools;
         this.parallelism = Math.max(1, parallelism);
         this.lockTimeout = lockTimeout;
+    }
+
+    /**
+     * Sets the COPY format of table data: {@code BINARY} (the default) for every table whose columns it carries
+     * portably ({@link PgCatalog.Table#binaryCopy}), text for the others; {@code TEXT} for all.
+     *
+     * @return this engine
+     */
+    public DatabaseBackup copyFormat(CopyStreamer.Format format) {
+        this.preferredFormat = format;
+        return this;
+    }
+
+    private CopyStreamer.Format formatOf(PgCatalog.Table t) {
+        return preferredFormat == CopyStreamer.Format.BINARY && t.binaryCopy()
+                ? CopyStreamer.Format.BINARY : CopyStreamer.Format.TEXT;
+    }
+
+    private static String formatName(CopyStreamer.Format format) {
+        return format == CopyStreamer.Format.BINARY ? "binary" : "text";
     }
 
     /** Dumps the source into {@code writer} and returns its manifest section. */
@@ -120,7 +141,7 @@ public class DatabaseBackup {
                                     t.ref().dotted());
                             try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
                                 CopyStreamer.CopyResult r = copy.copyOut(worker, t.ref(), t.copyColumns(),
-                                        CopyStreamer.Format.TEXT, new Checkpointing(b, ctx, bytesDone));
+                                        formatOf(t), new Checkpointing(b, ctx, bytesDone));
                                 b.commit();
                                 rows.put(t.ref(), r.rows());
                                 entries.put(t.ref(), name);
@@ -155,7 +176,7 @@ public class DatabaseBackup {
         }
     }
 
-    private static Manifest.DatabaseSection section(String source, String serverVersion, PgTools.ToolVersion pgDump,
+    private Manifest.DatabaseSection section(String source, String serverVersion, PgTools.ToolVersion pgDump,
             String snapshotId, Instant snapshotTime, PgCatalog catalog, Selection.Result selected,
             Map<TableRef, Long> rows, Map<TableRef, String> entries) {
         FkGraph graph = FkGraph.of(catalog, selected.tableRefs());
@@ -169,7 +190,7 @@ public class DatabaseBackup {
             }
             PgCatalog.Table t = byRef.get(ref);
             tables.add(new Manifest.TableEntry(ref.schema(), ref.name(), t.copyColumns(), rows.get(ref), entry,
-                    Map.of()));
+                    formatName(formatOf(t)), Map.of()));
         }
         Map<String, Boolean> deferrable = catalog.foreignKeys().stream()
                 .collect(Collectors.toMap(fk -> fk.from().dotted() + "/" + fk.name(),
@@ -200,7 +221,8 @@ public class DatabaseBackup {
         var schemaOnly = f.arrayNode();
         selected.schemaOnly().forEach(t -> schemaOnly.add(t.ref().dotted()));
         ext.put("schema_only_tables", schemaOnly);
-        return new Manifest.DatabaseSection(source, serverVersion, pgDump.text(), snapshotId, snapshotTime, "text",
+        return new Manifest.DatabaseSection(source, serverVersion, pgDump.text(), snapshotId, snapshotTime,
+                tables.stream().anyMatch(t -> "binary".equals(t.copyFormat())) ? "binary" : "text",
                 EntryNames.schema(source), tables, edges, cycles, sequences, Collections.unmodifiableList(warnings),
                 ext);
     }

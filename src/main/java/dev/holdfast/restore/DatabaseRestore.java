@@ -304,7 +304,11 @@ public final class DatabaseRestore {
         private final RestoreProgress.Listener listener;
         private final Runnable checkpoint;
         private final long started = System.nanoTime();
-        private final String copyFormat;
+        /**
+         * Binary tables of a replace restore whose target has a column of another type than the archive: their
+         * rows go through a temporary table of the archive's types (column name to archive type).
+         */
+        private final Map<TableRef, Map<String, String>> converted = new HashMap<>();
 
         private volatile RuntimeException cancellation;
         /** Set when one of several connections failed or was cancelled: the others stop at their next buffer. */
@@ -335,12 +339,13 @@ public final class DatabaseRestore {
             this.options = options;
             this.listener = listener == null ? RestoreProgress.Listener.none() : listener;
             this.checkpoint = checkpoint == null ? () -> {} : checkpoint;
-            String format = section.copyFormat() == null ? "text" : section.copyFormat();
-            if (!format.equals("text") && !format.equals("binary")) {
-                throw new RestoreException("Unknown copy_format '" + format + "' in the archive's section "
-                        + section.source());
+            for (Manifest.TableEntry te : section.tables()) {
+                String format = te.copyFormatIn(section);
+                if (!format.equals("text") && !format.equals("binary")) {
+                    throw new RestoreException("Unknown copy_format '" + format + "' of table " + te.schema() + "."
+                            + te.name() + " in the archive's section " + section.source());
+                }
             }
-            this.copyFormat = format;
         }
 
         private void checkpoint() {
@@ -568,6 +573,11 @@ public final class DatabaseRestore {
                             problems.add("column \"" + name + "\" of table " + r.dotted() + " is " + source
                                     + " in the archive but " + col.type() + " in the target, which cannot take its"
                                     + " values");
+                        } else if (source != null && "binary".equals(te.copyFormatIn(section))
+                                && !sameType(c, source, col.type())) {
+                            // Binary values only load into their own type; the text route converts them as a
+                            // text archive would have been.
+                            converted.computeIfAbsent(r, k -> new LinkedHashMap<>()).put(name, source);
                         }
                     }
                 }
@@ -646,6 +656,18 @@ public final class DatabaseRestore {
             if (!problems.isEmpty()) {
                 throw new RestoreException("Restore of " + section.source() + " refused, nothing was changed: "
                         + String.join("; ", problems));
+            }
+        }
+
+        /** Whether two type names (typmods aside) denote the same type in the target database. */
+        private boolean sameType(Connection c, String source, String target) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) = to_regtype(?)")) {
+                ps.setString(1, source);
+                ps.setString(2, target);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
             }
         }
 
@@ -1509,8 +1531,61 @@ public final class DatabaseRestore {
         private void copy(Connection c, Manifest.TableEntry te, boolean freeze, long size, long[] result)
                 throws SQLException, IOException {
             TableRef r = ref(te);
+            String format = te.copyFormatIn(section);
+            Map<String, String> conversions = converted.get(r);
+            if (conversions != null) {
+                copyConverting(c, te, conversions, size, result);
+                return;
+            }
             String sql = "COPY " + r.sql() + " " + PgNames.columnList(te.columns()) + " FROM STDIN WITH (FORMAT "
-                    + copyFormat + (freeze ? ", FREEZE" : "") + ")";
+                    + format + (freeze ? ", FREEZE" : "") + ")";
+            stream(c, sql, te, size, result);
+        }
+
+        /**
+         * Loads a binary entry whose target columns differ in type from the archive's: COPY into a temporary
+         * table of the archive's types, then insert with each converted value going through its text form
+         * (output of the archive's type, input of the target's, the target's modifiers applied as in an
+         * assignment), exactly what loading a text archive does.
+         */
+        private void copyConverting(Connection c, Manifest.TableEntry te, Map<String, String> conversions, long size,
+                long[] result) throws SQLException, IOException {
+            TableRef r = ref(te);
+            PgCatalog.Table table = PgCatalog.read(c).table(r).orElseThrow();
+            Map<String, String> targetTypes = new HashMap<>();
+            for (PgCatalog.Column col : table.columns()) {
+                targetTypes.put(col.name(), col.type());
+            }
+            List<String> defs = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            for (String col : te.columns()) {
+                String q = PgNames.quoteIdent(col);
+                String source = conversions.get(col);
+                if (source == null) {
+                    defs.add(q + " " + targetTypes.get(col));
+                    values.add(q);
+                } else {
+                    defs.add(q + " " + source);
+                    values.add(q + "::text::" + queryString(c, "SELECT format_type(to_regtype("
+                            + PgNames.quoteLiteral(targetTypes.get(col)) + "), NULL)"));
+                }
+            }
+            String temp = "pg_temp." + PgNames.quoteIdent("holdfast_convert");
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TEMPORARY TABLE " + temp + " (" + String.join(", ", defs) + ") ON COMMIT DROP");
+            }
+            long[] staged = new long[2];
+            stream(c, "COPY " + temp + " FROM STDIN WITH (FORMAT binary)", te, size, staged);
+            result[1] = staged[1];
+            try (Statement st = c.createStatement()) {
+                result[0] = st.executeUpdate("INSERT INTO " + r.sql() + " " + PgNames.columnList(te.columns())
+                        + " SELECT " + String.join(", ", values) + " FROM " + temp);
+                st.execute("DROP TABLE " + temp);
+            }
+        }
+
+        private void stream(Connection c, String sql, Manifest.TableEntry te, long size, long[] result)
+                throws SQLException, IOException {
             CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
             // Decompressed and checksummed on the way: the entry's raw SHA-256 is checked when it ends.
             try (InputStream in = archive.openEntry(te.entry())) {
@@ -1692,6 +1767,13 @@ public final class DatabaseRestore {
 
     private static TableRef ref(Manifest.TableRef t) {
         return new TableRef(t.schema(), t.name());
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private static long queryLong(Connection c, String sql) throws SQLException {

@@ -26,7 +26,7 @@ class ManifestCodecTest {
         DatabaseSection db = new DatabaseSection("main", "15.8", "15.8", "00000003-0000001B-1",
                 Instant.parse("2024-05-01T00:00:01Z"), "text", "databases/main/schema.dump",
                 List.of(new TableEntry("public", "customers", List.of("id", "name"), 2,
-                        "databases/main/data/public.customers.copy.zst", Map.of())),
+                        "databases/main/data/public.customers.copy.zst", "binary", Map.of())),
                 List.of(new FkEdge("orders_customer_fk", orders, customers, false)), List.of(List.of(orders)),
                 List.of(new SequenceEntry("public", "orders_id_seq", 42, true, "public.orders.id")), List.of("w"),
                 Map.of("identity_columns", new TextNode("none")));

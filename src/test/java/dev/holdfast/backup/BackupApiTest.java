@@ -130,7 +130,8 @@ public class BackupApiTest {
                 String cols = t.columns().stream().map(BackupApiTest::quote).collect(Collectors.joining(", "));
                 run(work, "bash", "-c", "zstd -dc '" + t.entry().replace("'", "'\\''") + "' | psql -v ON_ERROR_STOP=1 "
                         + "-q '" + url + "' -c " + shellQuote("\\copy " + quote(t.schema()) + "." + quote(t.name())
-                                + " (" + cols + ") FROM STDIN"));
+                                + " (" + cols + ") FROM STDIN"
+                                + ("binary".equals(t.copyFormatIn(section)) ? " WITH (FORMAT binary)" : "")));
             }
             run(work, "pg_restore", "--section=post-data", "--exit-on-error", "-d", url, section.schemaEntry());
             for (Manifest.SequenceEntry s : section.sequences()) {

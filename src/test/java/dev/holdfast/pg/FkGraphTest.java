@@ -126,6 +126,6 @@ class FkGraphTest {
 
     private static PgCatalog.Table table(String name, long size) {
         return new PgCatalog.Table(
-                t(name), 1, false, Optional.empty(), Optional.empty(), List.of(), List.of(), 0, size);
+                t(name), 1, false, Optional.empty(), Optional.empty(), List.of(), List.of(), 0, size, true);
     }
 }

@@ -173,4 +173,38 @@ class PgCatalogTest {
             assertThat(withoutSales.foreignKeys()).extracting(PgCatalog.ForeignKey::name).contains("order_customer_fk");
         }
     }
+
+    @Test
+    void binaryCopyOnlyForTablesWhoseEveryColumnTypeHasAPortableBinaryForm() throws Exception {
+        // The fixture: everything has mood[] (an array of a type created in the database: its binary form
+        // embeds the enum's OID), the rest only built-in types, enums and domains over built-ins.
+        assertThat(table("public", "everything").binaryCopy()).isFalse();
+        assertThat(table("public", "employee").binaryCopy()).isTrue();
+        assertThat(table("sales", "customer").binaryCopy()).isTrue();
+        try (Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("""
+                    CREATE SCHEMA bin;
+                    CREATE TYPE bin.pair AS (a int, b text);
+                    CREATE DOMAIN bin.small AS int CHECK (VALUE < 100);
+                    CREATE TABLE bin.plain (i int, t text[], j jsonb, n numeric, ts timestamptz[], r int4range);
+                    CREATE TABLE bin.with_enum_and_domain (m public.mood, q bin.small);
+                    CREATE TABLE bin.with_composite (p bin.pair);
+                    CREATE TABLE bin.with_domain_array (q bin.small[]);
+                    CREATE TABLE bin.with_aclitem (acl aclitem[]);
+                    """);
+            try {
+                PgCatalog fresh = PgCatalog.read(c);
+                Map<String, Boolean> binary = fresh.tables().stream().filter(t -> t.ref().schema().equals("bin"))
+                        .collect(Collectors.toMap(t -> t.ref().name(), PgCatalog.Table::binaryCopy));
+                assertThat(binary).containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "plain", true,
+                        "with_enum_and_domain", true,
+                        "with_composite", false,
+                        "with_domain_array", false,
+                        "with_aclitem", false));
+            } finally {
+                st.execute("DROP SCHEMA bin CASCADE");
+            }
+        }
+    }
 }
