@@ -242,6 +242,42 @@ def holdfast_restore(svc, tok, backup_id, body):
     return elapsed
 
 
+def replace_floor_script(svc, backup_id, tmp):
+    """A psql script doing a replace restore's SQL (drop keys, truncate, COPY FREEZE, rebuild keys and
+    foreign keys, one transaction) from the backup's entries, decompressed to files outside the timing."""
+    import tarfile
+    archive = next(os.path.join(d, f) for d, _, fs in os.walk(svc.storage) for f in fs
+                   if backup_id in f and f.endswith(".tar"))
+    out = os.path.join(tmp, "floor")
+    os.makedirs(out, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        section = manifest["databases"][0]
+        lines = ["BEGIN;", "SET LOCAL maintenance_work_mem = '256MB';"]
+        cons = psql(DB, "SELECT conrelid::regclass::text || '|' || quote_ident(conname) || '|' || contype::text || '|' || "
+                        "pg_get_constraintdef(oid) FROM pg_constraint WHERE contype IN ('f', 'p') AND "
+                        "connamespace = 'public'::regnamespace ORDER BY contype, conname").splitlines()
+        cons = [c.split("|", 3) for c in cons]
+        for rel, name, _, _ in cons:  # foreign keys first, then primary keys
+            lines.append(f"ALTER TABLE {rel} DROP CONSTRAINT {name};")
+        lines.append("TRUNCATE " + ", ".join(f"{t['schema']}.{t['name']}" for t in section["tables"]) + ";")
+        for t in section["tables"]:
+            raw = os.path.join(out, t["name"] + ".copy")
+            with tar.extractfile(t["entry"]) as src, open(raw + ".zst", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            sh(["zstd", "-qdf", "--rm", raw + ".zst", "-o", raw])
+            fmt = t.get("copy_format") or section.get("copy_format") or "text"
+            cols = ", ".join('"' + c + '"' for c in t["columns"])
+            lines.append(f"\\copy {t['schema']}.{t['name']} ({cols}) FROM '{raw}' WITH (FORMAT {fmt}, FREEZE)")
+        for rel, name, _, definition in reversed(cons):  # primary keys, then foreign keys
+            lines.append(f"ALTER TABLE {rel} ADD CONSTRAINT {name} {definition};")
+        lines.append("COMMIT;")
+    script = os.path.join(out, "replace.sql")
+    with open(script, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return script
+
+
 def report(title, results, sizes, base, extra, name):
     med = {k: statistics.median(v) for k, v in results.items()}
     lines = [title, "", f"{'contender':<34}{'median s':>10}{'size MB':>10}   runs"]
@@ -314,7 +350,8 @@ def main():
             # (all or nothing, as every Holdfast restore is).
             results = {"holdfast clean into empty db": [], f"pg_restore -j {CORES} into empty db": [],
                        "pg_restore --single-transaction": [],
-                       "holdfast replace": [], "TRUNCATE + pg_restore --data-only": []}
+                       "holdfast replace": [], "TRUNCATE + pg_restore --data-only": [],
+                       "replace floor (same SQL via psql)": []}
             data_tables = ", ".join(tables)
 
             def fresh(name):
@@ -347,8 +384,17 @@ def main():
                     "--disable-triggers", "-d", DB, dump], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 return time.monotonic() - t0
 
+            floor_script = replace_floor_script(svc, bid, tmp)
+
+            def floor_replace():
+                # What Holdfast's replace does, as one psql script on entries decompressed beforehand: the
+                # server's share of the work, i.e. how much Holdfast itself adds.
+                return timed(["psql", "-h", HOST, "-p", PORT, "-U", "postgres", "-d", DB, "-v", "ON_ERROR_STOP=1",
+                              "-q", "-f", floor_script])
+
             for i in range(a.runs):
-                for name, fn in zip(results, (hf_clean, pg_clean, pg_clean_atomic, hf_replace, pg_replace)):
+                for name, fn in zip(results, (hf_clean, pg_clean, pg_clean_atomic, hf_replace, pg_replace,
+                                              floor_replace)):
                     t = fn()
                     results[name].append(t)
                     print(f"  run {i + 1} {name:<34} {t:7.2f} s", flush=True)
@@ -356,7 +402,8 @@ def main():
                    f"each in alternation", results, {},
                    [("holdfast clean into empty db", [f"pg_restore -j {CORES} into empty db",
                                                       "pg_restore --single-transaction"]),
-                    ("holdfast replace", ["TRUNCATE + pg_restore --data-only"])],
+                    ("holdfast replace", ["TRUNCATE + pg_restore --data-only",
+                                          "replace floor (same SQL via psql)"])],
                    [f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-restore.txt")
             psql("postgres", f"DROP DATABASE IF EXISTS {CLEAN_DB} WITH (FORCE)")
             psql("postgres", f"DROP DATABASE IF EXISTS {PGR_DB} WITH (FORCE)")

@@ -3,6 +3,7 @@ package dev.holdfast.restore;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.ReadAheadInputStream;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.FkGraph;
@@ -67,6 +68,9 @@ public final class DatabaseRestore {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DatabaseRestore.class);
     private static final int PROGRESS_EVERY = 4 << 20;
+    /** 256 KiB CopyData messages, read up to 4 ahead: 1.5 MiB per loading connection. */
+    private static final int READ_AHEAD_CHUNK = 256 * 1024;
+    private static final int READ_AHEAD_DEPTH = 4;
 
     /** 256 MiB for the restore's own transaction only; the server default (64 MiB) starves index builds. */
     static final long MAINTENANCE_WORK_MEM_KB = 256 * 1024;
@@ -1587,9 +1591,11 @@ public final class DatabaseRestore {
         private void stream(Connection c, String sql, Manifest.TableEntry te, long size, long[] result)
                 throws SQLException, IOException {
             CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-            // Decompressed and checksummed on the way: the entry's raw SHA-256 is checked when it ends.
-            try (InputStream in = archive.openEntry(te.entry())) {
-                byte[] buf = new byte[CopyStreamer.DEFAULT_BUFFER_SIZE];
+            // Decompressed and checksummed on the way, on a thread of its own so that the server never waits for
+            // it: the entry's raw SHA-256 is checked when it ends.
+            try (InputStream in = new ReadAheadInputStream(archive.openEntry(te.entry()), READ_AHEAD_CHUNK,
+                    READ_AHEAD_DEPTH, "holdfast-restore-read")) {
+                byte[] buf = new byte[READ_AHEAD_CHUNK];
                 long sinceProgress = 0;
                 int n;
                 while ((n = in.read(buf)) >= 0) {
