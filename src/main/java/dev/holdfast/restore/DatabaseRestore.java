@@ -61,7 +61,9 @@ import org.postgresql.copy.CopyIn;
  * price of all-or-nothing; see {@code docs/restore.md} for the measured cost. The exception, when enabled with
  * {@link #stagedClean}: a clean restore into a database that is absent, or empty with nobody connected, has
  * nothing to protect, so it is built in a fresh staging database over several connections and renamed into
- * place only once validated; any failure drops the staging database and leaves the target as it was.
+ * place only once validated; any failure drops the staging database and leaves the target as it was. An empty
+ * target it replaces is moved aside to {@link #retiredName} and left to the caller to drop ({@link #dropRetired}),
+ * since dropping a database forces a checkpoint that the restore itself need not wait for.
  */
 public final class DatabaseRestore {
 
@@ -88,6 +90,8 @@ public final class DatabaseRestore {
                            AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
                         """;
     private static final String RETIRED_INFIX = "__hf_old_";
+    private static final java.util.regex.Pattern RETIRED_NAME =
+            java.util.regex.Pattern.compile("(?s).+" + RETIRED_INFIX + "([0-9a-f]{8})");
     private static final int MAX_IDENTIFIER_BYTES = 63;
     private static final long SESSION_WAIT_NANOS = 1_000_000_000L;
 
@@ -105,7 +109,9 @@ public final class DatabaseRestore {
      * Lets a clean restore (whole archive, not a dry run) whose target database is absent, or exists empty (no
      * relations, functions, types or extensions of its own, default privileges and settings) with no other
      * session, run in a staging database named after the target and {@code restoreId}, loaded over
-     * {@code connections} connections (at least 2, otherwise every restore stays one transaction).
+     * {@code connections} connections (at least 2, otherwise every restore stays one transaction). An empty target
+     * is moved aside to {@link #retiredName} and left there: drop it with {@link #dropRetired} once the restore is
+     * recorded.
      *
      * @return this engine
      */
@@ -159,9 +165,12 @@ public final class DatabaseRestore {
             }
             if (databaseExists(c, retired)) {
                 if (databaseExists(c, target)) {
-                    // Both renames happened: the target holds the restored data, the retired one was empty.
-                    st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
-                    done.add("dropped the empty former target " + retired);
+                    // Both renames happened: the target holds the restored data, the retired one was empty
+                    // (and is dropped only if it still is).
+                    Retired outcome = dropRetired(factory, server, retired);
+                    if (outcome != Retired.ABSENT) {
+                        done.add(outcome.describe(retired));
+                    }
                 } else {
                     st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO "
                             + PgNames.quoteIdent(target));
@@ -170,6 +179,102 @@ public final class DatabaseRestore {
             }
         }
         return done;
+    }
+
+    /** What {@link #dropRetired} did with a database that a staged clean restore moved aside. */
+    public enum Retired {
+        DROPPED("dropped the empty former target %s"),
+        ABSENT("%s is gone already"),
+        HOLDS_OBJECTS("left %s as it is: it holds objects, which are not dropped"),
+        IN_USE("left %s for later: someone is connected to it or another instance is dropping it");
+
+        private final String description;
+
+        Retired(String description) {
+            this.description = description;
+        }
+
+        /** A sentence for logs and restore errors. */
+        public String describe(String database) {
+            return String.format(description, database);
+        }
+    }
+
+    /**
+     * Whether {@code database} is named like the empty target a staged clean restore moved aside
+     * ({@code <target>__hf_old_<8 hex>}); returns those 8 hex digits (the start of the restore's id), or null.
+     */
+    public static String retiredRestorePrefix(String database) {
+        java.util.regex.Matcher m = RETIRED_NAME.matcher(database);
+        return m.matches() ? m.group(1) : null;
+    }
+
+    /**
+     * Drops {@code database} on {@code server}'s server if it still holds nothing (the check the staged restore
+     * made before it moved it aside) and nobody is connected to it. It is closed to new connections first and
+     * checked from a session of its own, so anything created before is seen and nothing can be created after;
+     * the drop then goes without {@code FORCE}, which PostgreSQL refuses while anyone is connected. A database
+     * that gained objects is left as it is, open again, as is one in use (for a later attempt). One attempt per
+     * database at a time across instances (an advisory lock on the maintenance database).
+     */
+    public static Retired dropRetired(ConnectionFactory factory, PgConnectionInfo server, String database)
+            throws SQLException {
+        String q = PgNames.quoteIdent(database);
+        try (Connection m = server.withDatabase(MAINTENANCE_DB).open(factory); Statement st = m.createStatement()) {
+            long lockKey = queryLong(m, "SELECT hashtextextended(" + PgNames.quoteLiteral("holdfast-retired:"
+                    + database) + ", 0)");
+            if (!queryBoolean(m, "SELECT pg_try_advisory_lock(" + lockKey + ")")) {
+                return Retired.IN_USE;
+            }
+            try {
+                Boolean allowed = null;
+                try (PreparedStatement ps = m.prepareStatement("SELECT datallowconn FROM pg_database WHERE datname = ?")) {
+                    ps.setString(1, database);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            allowed = rs.getBoolean(1);
+                        }
+                    }
+                }
+                if (allowed == null) {
+                    return Retired.ABSENT;
+                }
+                if (!allowed) {
+                    // An attempt that stopped half-way closed it; under the lock nobody else is at it now.
+                    st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                }
+                try (Connection r = server.withDatabase(database).open(factory)) {
+                    st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS false");
+                    Retired refused = null;
+                    if (queryLong(r, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND pid <> pg_backend_pid()") > 0) {
+                        refused = Retired.IN_USE;
+                    } else if (!queryBoolean(r, HOLDS_NOTHING)) {
+                        refused = Retired.HOLDS_OBJECTS;
+                    }
+                    if (refused != null) {
+                        st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                        return refused;
+                    }
+                }
+                try {
+                    // No FORCE: it waits a few seconds for the check's own session to end, and refuses if anyone
+                    // else is connected, which nobody new can be.
+                    st.execute("DROP DATABASE " + q);
+                } catch (SQLException e) {
+                    if (databaseExists(m, database)) {
+                        st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                    }
+                    if ("55006".equals(e.getSQLState())) { // object_in_use
+                        return Retired.IN_USE;
+                    }
+                    throw e;
+                }
+                return Retired.DROPPED;
+            } finally {
+                queryBoolean(m, "SELECT pg_advisory_unlock(" + lockKey + ")");
+            }
+        }
     }
 
     private static boolean databaseExists(Connection c, String name) throws SQLException {
@@ -1125,7 +1230,10 @@ public final class DatabaseRestore {
             }
         }
 
-        /** Renames the validated staging database to the target's name (moving an empty target aside first). */
+        /**
+         * Renames the validated staging database to the target's name, moving an empty target aside first to
+         * {@link #retiredName}, where it stays for the caller to drop ({@link #dropRetired}).
+         */
         private void swap(PgConnectionInfo maintenance, Staging staging, String stagingDb) throws SQLException {
             String target = PgNames.quoteIdent(staging.database());
             try (Connection m = maintenance.open(connections); Statement st = m.createStatement()) {
@@ -1168,14 +1276,9 @@ public final class DatabaseRestore {
                             + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
                             + " unchanged", e);
                 }
-                lap("rename");
-                try {
-                    st.execute("DROP DATABASE " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
-                } catch (SQLException e) {
-                    // The restore is in place; the empty former target is clutter, not a failure.
-                    LOG.warnf("Could not drop %s, the empty database the restore replaced: %s", retired,
-                            e.getMessage());
-                }
+                // Not dropped here: DROP DATABASE forces a checkpoint that writes out everything just loaded,
+                // which the restore need not wait for. The caller drops it once the restore is recorded
+                // (dropRetired; RetiredDatabases in the service, whose sweep also finds any left by a stop).
             }
         }
 

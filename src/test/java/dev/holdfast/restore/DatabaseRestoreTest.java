@@ -530,10 +530,11 @@ class DatabaseRestoreTest {
     }
 
     @Test
-    void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() {
+    void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() throws Exception {
         try (RestoreTestDb target = RestoreTestDb.create()) {
             String owner = target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+            UUID id = UUID.randomUUID();
+            RestoreReport report = staged(id).run(archive, section, target.info,
                     RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
@@ -541,8 +542,42 @@ class DatabaseRestoreTest {
             assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
             assertThat(target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"))
                     .isEqualTo(owner);
-            // the empty database it replaced is gone, and so is the staging name
+            // the staging name is gone; the empty database it replaced waits under its retired name for the caller
+            String retired = DatabaseRestore.retiredName(target.name, id);
+            assertThat(leftovers(target)).containsExactly(retired);
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, target.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.DROPPED);
             assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void dropRetiredDropsOnlyADatabaseThatHoldsNothingAndNobodyUses() throws Exception {
+        String retired = DatabaseRestore.retiredName("holdfast_rtest_" + UUID.randomUUID().toString().substring(0, 8),
+                UUID.randomUUID());
+        RestoreTestDb.admin("CREATE DATABASE " + retired);
+        try (RestoreTestDb db = RestoreTestDb.named(retired)) {
+            db.exec("CREATE TABLE public.kept (id int)", "INSERT INTO public.kept VALUES (7)");
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.HOLDS_OBJECTS);
+            // still there, with its row, and open to connections again
+            assertThat(db.query("SELECT string_agg(id::text, ',') FROM public.kept")).isEqualTo("7");
+            db.exec("DROP TABLE public.kept");
+
+            try (Connection someone = db.connect()) {
+                assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                        .isEqualTo(DatabaseRestore.Retired.IN_USE);
+                try (Statement st = someone.createStatement()) {
+                    st.execute("SELECT 1");
+                }
+            }
+            // an attempt that stopped after closing it to connections
+            RestoreTestDb.admin("ALTER DATABASE " + retired + " ALLOW_CONNECTIONS false");
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.DROPPED);
+            assertThat(RestoreTestDb.databasesStartingWith(retired)).isEmpty();
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.ABSENT);
         }
     }
 
@@ -719,6 +754,18 @@ class DatabaseRestoreTest {
             assertThat(exists(target)).isTrue();
             assertThat(leftovers(target)).isEmpty();
             assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id)).isEmpty();
+
+            // killed after both renames: the retired database goes, unless it gained objects meanwhile
+            RestoreTestDb.admin("CREATE DATABASE " + retired);
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                    .containsExactly("dropped the empty former target " + retired);
+            RestoreTestDb.admin("CREATE DATABASE " + retired);
+            try (RestoreTestDb gained = RestoreTestDb.named(retired)) {
+                gained.exec("CREATE TABLE public.t (id int)");
+                assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                        .containsExactly(DatabaseRestore.Retired.HOLDS_OBJECTS.describe(retired));
+                assertThat(leftovers(target)).containsExactly(retired);
+            }
         }
     }
 
