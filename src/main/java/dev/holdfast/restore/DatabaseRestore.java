@@ -99,6 +99,8 @@ public final class DatabaseRestore {
     private final PgTools tools;
     private int stagingConnections;
     private UUID stagingId;
+    /** Told of each staged task as it starts ("load t", "keys t", "foreign-key a,b") and each load's end ("loaded t"). */
+    private volatile java.util.function.Consumer<String> stagedTaskHook;
 
     public DatabaseRestore(ConnectionFactory connections, PgTools tools) {
         this.connections = connections;
@@ -118,6 +120,12 @@ public final class DatabaseRestore {
     public DatabaseRestore stagedClean(int connections, UUID restoreId) {
         this.stagingConnections = connections;
         this.stagingId = restoreId;
+        return this;
+    }
+
+    /** For tests: {@code hook} hears of each task of a staged restore as it starts, on the task's own thread. */
+    DatabaseRestore onStagedTask(java.util.function.Consumer<String> hook) {
+        this.stagedTaskHook = hook;
         return this;
     }
 
@@ -1193,11 +1201,7 @@ public final class DatabaseRestore {
                     c.commit();
                     checkpoint();
                     lap("pre-data");
-                    loadStaged(into, n);
-                    lap("load");
-                    progress("post-data", null, 0, 0);
-                    postDataStaged(c, into, n, post);
-                    lap("post-data");
+                    loadAndPostDataStaged(c, into, n, post);
                     PgCatalog after = PgCatalog.read(c);
                     for (PgCatalog.ForeignKey fk : after.foreignKeys()) {
                         boolean valid = queryBoolean(c, "SELECT convalidated FROM pg_constraint WHERE conname = "
@@ -1314,46 +1318,22 @@ public final class DatabaseRestore {
         }
 
         /**
-         * Loads the tables over {@code n} connections, largest first, each in its own transaction that truncates
-         * the new table first so that {@code COPY FREEZE} is allowed.
+         * Loads the tables and runs post-data over {@code n} connections as one schedule, the way
+         * {@code pg_restore -j} does: a table's keys and indexes start as soon as that table is loaded, while
+         * others still load, and a foreign key as soon as both its tables are loaded and their keys and indexes
+         * built (see {@link StagedSchedule}). What must precede the foreign keys (index attachments of partitions)
+         * runs in order once every key and index is built, the foreign keys after it; the rest of post-data
+         * (triggers, comments...) in script order on {@code c} at the end. If the script changes the session's
+         * tablespace or access method between objects, all tables load first and post-data runs as one script.
          */
-        private void loadStaged(PgConnectionInfo into, int n) throws SQLException, IOException {
-            List<Manifest.TableEntry> order = new ArrayList<>(load);
-            order.sort(Comparator.comparingLong(this::rawSize).reversed());
-            ConcurrentLinkedQueue<Manifest.TableEntry> queue = new ConcurrentLinkedQueue<>(order);
-            onConnections(into, n, "holdfast-restore-load", c -> {
-                c.setAutoCommit(false);
-                Manifest.TableEntry te;
-                while ((te = queue.poll()) != null) {
-                    checkpoint();
-                    TableRef r = ref(te);
-                    long size = rawSize(te);
-                    progress("load", te, 0, size);
-                    long[] result = new long[2];
-                    try (Statement st = c.createStatement()) {
-                        st.execute("TRUNCATE TABLE " + r.sql());
-                    }
-                    copy(c, te, true, size, result);
-                    c.commit();
-                    synchronized (this) {
-                        loaded.put(r, result);
-                        rowsDone += result[0];
-                        tablesDone++;
-                    }
-                    progress("load", te, size, size);
-                }
-            });
-        }
-
-        /**
-         * Builds keys and indexes and adds foreign keys on {@code n} connections (see {@link #schedule}), with
-         * what must precede the foreign keys (index attachments...) in between when the script has any, then the
-         * rest of post-data (triggers, comments...) in script order on {@code c}.
-         */
-        private void postDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
+        private void loadAndPostDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
                 throws SQLException, IOException {
             PostDataScript split = PostDataScript.split(post.sql());
+            if (load.isEmpty()) {
+                progress("post-data", null, 0, 0); // otherwise sent when the last table is loaded
+            }
             if (split == null) {
+                schedule(into, n, null, Map.of(), List.of(), "post-data");
                 try (Statement st = c.createStatement()) {
                     raiseSessionMaintenanceMemory(c);
                     st.execute(post.sql());
@@ -1361,21 +1341,20 @@ public final class DatabaseRestore {
                 }
                 c.commit();
                 checkpoint();
+                lap("post-data");
                 return;
             }
             if (split.before().isEmpty()) {
-                schedule(into, n, split.preamble(), split.groups(), split.foreignKeys());
-                lap("keys-and-foreign-keys");
+                schedule(into, n, split.preamble(), split.groups(), split.foreignKeys(), "keys-and-foreign-keys");
             } else {
-                schedule(into, n, split.preamble(), split.groups(), List.of());
-                lap("indexes");
+                schedule(into, n, split.preamble(), split.groups(), List.of(), "indexes");
                 try (Statement st = c.createStatement()) {
                     st.execute(split.preamble() + String.join("\n", split.before()));
                     st.execute("SET search_path = ''");
                 }
                 c.commit();
                 checkpoint();
-                schedule(into, n, split.preamble(), Map.of(), split.foreignKeys());
+                scheduleForeignKeysOnly(into, n, split);
                 lap("foreign-keys");
             }
             if (!split.after().isEmpty()) {
@@ -1386,84 +1365,304 @@ public final class DatabaseRestore {
                 c.commit();
                 checkpoint();
             }
+            lap("post-data");
         }
 
-        /** Key and index statements of one table, or one foreign key, with the tables it locks. */
-        private record PostTask(List<String> sql, Set<String> tables, String group) {}
+        private void scheduleForeignKeysOnly(PgConnectionInfo into, int n, PostDataScript split)
+                throws SQLException, IOException {
+            StagedSchedule s = new StagedSchedule(List.of(), Map.of(), split.foreignKeys());
+            runSchedule(into, n, split.preamble(), s);
+        }
 
         /**
-         * Runs each table's key and index statements (one group per table) and the foreign keys on {@code n}
-         * connections, as pg_restore -j schedules them: a task starts only when no running task holds any of
-         * its tables, so none waits on another's locks, and a foreign key only once every key and index of
-         * its two tables is built. Ready foreign keys go first, so their validation overlaps with the index
-         * builds of other tables.
+         * Runs the loads of every table of this restore plus {@code groups} (key and index statements by table,
+         * as written) and {@code foreignKeys} as one {@link StagedSchedule}; charges the time until the last
+         * table was loaded to {@code load} and the rest to {@code tail}.
          */
         private void schedule(PgConnectionInfo into, int n, String preamble, Map<String, List<String>> groups,
-                List<PostDataScript.ForeignKey> foreignKeys) throws SQLException, IOException {
-            List<PostTask> pending = new ArrayList<>();
-            Map<String, Boolean> built = new HashMap<>();
-            foreignKeys.forEach(fk -> pending.add(new PostTask(List.of(fk.sql()), fk.tables(), null)));
-            groups.forEach((table, sql) -> {
-                pending.add(new PostTask(sql, Set.of(table), table));
-                built.put(table, false);
-            });
-            if (pending.isEmpty()) {
+                List<PostDataScript.ForeignKey> foreignKeys, String tail) throws SQLException, IOException {
+            StagedSchedule s = new StagedSchedule(load, groups, foreignKeys);
+            runSchedule(into, n, preamble, s);
+            long loadEnd = s.lastLoadEnd();
+            if (loadEnd > phaseMark) {
+                phaseNanos.merge("load", loadEnd - phaseMark, Long::sum);
+                phaseMark = loadEnd;
+            } else {
+                lap("load");
+            }
+            lap(tail);
+            if (s.postTasks() > 0) {
+                LOG.infof("Restore of %s: %d of %d key, index and foreign-key tasks started while tables were still"
+                        + " loading", section.source(), s.overlapped(), s.postTasks());
+            }
+        }
+
+        private void runSchedule(PgConnectionInfo into, int n, String preamble, StagedSchedule s)
+                throws SQLException, IOException {
+            if (s.isEmpty()) {
                 return;
             }
-            Set<String> busy = new java.util.HashSet<>();
-            onConnections(into, n, "holdfast-restore-post", w -> {
+            try {
+                runScheduleTasks(into, n, preamble, s);
+            } finally {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debugf("Restore of %s, staged tasks: %s", section.source(), s.timeline());
+                }
+            }
+        }
+
+        private void runScheduleTasks(PgConnectionInfo into, int n, String preamble, StagedSchedule s)
+                throws SQLException, IOException {
+            onConnections(into, n, "holdfast-restore-staged", w -> {
                 w.setAutoCommit(true);
                 try (Statement st = w.createStatement()) {
-                    st.execute(preamble);
+                    // The script's session settings (search_path, check_function_bodies...) for every task;
+                    // loads name their tables in full and COPY reads none of them but xmloption, which
+                    // pg_restore sets for its data too.
+                    if (preamble != null) {
+                        st.execute(preamble);
+                    }
                     raiseSessionMaintenanceMemory(w);
-                    while (true) {
-                        PostTask next = null;
-                        synchronized (pending) {
-                            while (!pending.isEmpty() && next == null) {
-                                for (PostTask t : pending) {
-                                    if (java.util.Collections.disjoint(t.tables(), busy) && (t.group() != null
-                                            || t.tables().stream().allMatch(x -> built.getOrDefault(x, true)))) {
-                                        next = t;
-                                        break;
-                                    }
-                                }
-                                if (next == null) {
-                                    if (stop) {
-                                        throw new Stopped();
-                                    }
-                                    try {
-                                        pending.wait(100);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                        throw new Stopped();
-                                    }
-                                }
-                            }
-                            if (next == null) {
-                                return;
-                            }
-                            pending.remove(next);
-                            busy.addAll(next.tables());
-                        }
+                    StagedTask next;
+                    while ((next = s.take()) != null) {
                         boolean done = false;
                         try {
-                            for (String sql : next.sql()) {
-                                checkpoint();
-                                executeRetryingDeadlock(st, sql);
+                            taskStarting(next);
+                            if (next.entry() != null) {
+                                loadStagedTable(w, next.entry());
+                            } else {
+                                for (String sql : next.sql()) {
+                                    checkpoint();
+                                    executeRetryingDeadlock(st, sql);
+                                }
                             }
                             done = true;
                         } finally {
-                            synchronized (pending) {
-                                busy.removeAll(next.tables());
-                                if (done && next.group() != null) {
-                                    built.put(next.group(), true);
-                                }
-                                pending.notifyAll();
+                            if (s.finished(next, done)) {
+                                progress("post-data", null, 0, 0);
                             }
                         }
                     }
                 }
             });
+        }
+
+        private void taskStarting(StagedTask t) {
+            java.util.function.Consumer<String> hook = stagedTaskHook;
+            if (hook != null) {
+                hook.accept(t.describe());
+            }
+        }
+
+        /**
+         * Loads one table in its own transaction that truncates the new table first so that {@code COPY FREEZE}
+         * is allowed ({@code ONLY}: an inheritance parent must not empty a child loaded before it).
+         */
+        private void loadStagedTable(Connection w, Manifest.TableEntry te) throws SQLException, IOException {
+            checkpoint();
+            TableRef r = ref(te);
+            long size = rawSize(te);
+            progress("load", te, 0, size);
+            long[] result = new long[2];
+            w.setAutoCommit(false);
+            try (Statement st = w.createStatement()) {
+                st.execute("TRUNCATE TABLE ONLY " + r.sql());
+            }
+            copy(w, te, true, size, result);
+            w.commit();
+            w.setAutoCommit(true);
+            synchronized (this) {
+                loaded.put(r, result);
+                rowsDone += result[0];
+                tablesDone++;
+            }
+            progress("load", te, size, size);
+            java.util.function.Consumer<String> hook = stagedTaskHook;
+            if (hook != null) {
+                hook.accept("loaded " + r.dotted());
+            }
+        }
+
+        /** A table's load, the key and index statements of one table, or one foreign key, with the tables it locks. */
+        private record StagedTask(Manifest.TableEntry entry, List<String> sql, Set<TableRef> tables, TableRef group,
+                long size) {
+            String describe() {
+                String names = String.join(",", tables.stream().map(TableRef::dotted).sorted().toList());
+                return (entry != null ? "load " : group != null ? "keys " : "foreign-key ") + names;
+            }
+        }
+
+        /**
+         * The order of a staged restore's loads and post-data tasks on several connections. A task starts only when
+         * no running task holds any of its tables, so none waits on another's locks and they cannot deadlock; a
+         * table's key and index group once that table is loaded; a foreign key once both its tables are loaded
+         * and every key and index on them is built. A table post-data names that this restore does not load (a
+         * partitioned parent, a name the script writes in a way not parsed here) counts as loaded only once every
+         * table is, and as built once every group is. Of the tasks that may start, key and index groups go first
+         * (short, and what foreign keys wait for), then loads, then foreign keys (nothing waits for them), each
+         * larger table first: the largest load starts first, as it ends last, a loaded table's keys are built
+         * while the other connections still load, and a long validation never holds back a load that others
+         * wait for.
+         */
+        private final class StagedSchedule {
+            private final List<StagedTask> pending = new ArrayList<>();
+            private final Set<TableRef> loading;
+            private final Set<TableRef> loadedTables = new java.util.HashSet<>();
+            private final Set<TableRef> busy = new java.util.HashSet<>();
+            private final Map<TableRef, Integer> groupsLeft = new HashMap<>();
+            private int loadsLeft;
+            private int groupsLeftTotal;
+            private int running;
+            private int postTasks;
+            private int overlapped;
+            private long lastLoadEnd;
+            private final long began = System.nanoTime();
+            /** Start and end of each task, for the debug log: where the schedule left a connection idle. */
+            private final List<String> timeline = new ArrayList<>();
+
+            StagedSchedule(List<Manifest.TableEntry> loads, Map<String, List<String>> groups,
+                    List<PostDataScript.ForeignKey> foreignKeys) {
+                loading = new java.util.HashSet<>();
+                Map<TableRef, Long> sizes = new HashMap<>();
+                List<StagedTask> fks = new ArrayList<>();
+                List<StagedTask> keys = new ArrayList<>();
+                List<StagedTask> loadTasks = new ArrayList<>();
+                for (Manifest.TableEntry te : loads) {
+                    TableRef r = ref(te);
+                    loading.add(r);
+                    sizes.put(r, rawSize(te));
+                    loadTasks.add(new StagedTask(te, List.of(), Set.of(r), null, rawSize(te)));
+                }
+                groups.forEach((table, sql) -> {
+                    TableRef r = parseQualified(table);
+                    keys.add(new StagedTask(null, sql, Set.of(r), r, sizes.getOrDefault(r, 0L)));
+                    groupsLeft.merge(r, 1, Integer::sum);
+                });
+                for (PostDataScript.ForeignKey fk : foreignKeys) {
+                    Set<TableRef> tables = new LinkedHashSet<>();
+                    fk.tables().forEach(t -> tables.add(parseQualified(t)));
+                    fks.add(new StagedTask(null, List.of(fk.sql()), Set.copyOf(tables), null,
+                            tables.stream().mapToLong(t -> sizes.getOrDefault(t, 0L)).max().orElse(0)));
+                }
+                Comparator<StagedTask> larger = Comparator.comparingLong(StagedTask::size).reversed();
+                fks.sort(larger);
+                keys.sort(larger);
+                loadTasks.sort(larger);
+                pending.addAll(keys);
+                pending.addAll(loadTasks);
+                pending.addAll(fks);
+                loadsLeft = loadTasks.size();
+                groupsLeftTotal = keys.size();
+                postTasks = fks.size() + keys.size();
+            }
+
+            boolean isEmpty() {
+                return pending.isEmpty();
+            }
+
+            /** The next task that may start, waiting for one; null when none is left. */
+            synchronized StagedTask take() {
+                while (true) {
+                    if (stop) {
+                        throw new Stopped();
+                    }
+                    if (pending.isEmpty()) {
+                        return null;
+                    }
+                    for (java.util.Iterator<StagedTask> it = pending.iterator(); it.hasNext(); ) {
+                        StagedTask t = it.next();
+                        if (ready(t)) {
+                            it.remove();
+                            busy.addAll(t.tables());
+                            running++;
+                            if (t.entry() == null && loadsLeft > 0) {
+                                overlapped++;
+                            }
+                            if (LOG.isDebugEnabled()) {
+                                timeline.add("+" + t.describe() + " " + sinceStart() + " ms ("
+                                        + Thread.currentThread().getId() + ")");
+                            }
+                            return t;
+                        }
+                    }
+                    if (running == 0) {
+                        // Cannot happen by construction: everything waits only on tasks that are left.
+                        throw new IllegalStateException("No staged restore task can start: " + pending.stream()
+                                .map(StagedTask::describe).toList());
+                    }
+                    try {
+                        wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new Stopped();
+                    }
+                }
+            }
+
+            /** Records the end of {@code t}; returns whether it was the last load. */
+            synchronized boolean finished(StagedTask t, boolean done) {
+                running--;
+                busy.removeAll(t.tables());
+                if (!done) {
+                    // Set before the others wake, so that they stop rather than find nothing left to start.
+                    stop = true;
+                }
+                if (LOG.isDebugEnabled()) {
+                    timeline.add("-" + t.describe() + " " + sinceStart() + " ms");
+                }
+                boolean lastLoad = false;
+                if (done && t.entry() != null) {
+                    loadedTables.add(ref(t.entry()));
+                    if (--loadsLeft == 0) {
+                        lastLoadEnd = System.nanoTime();
+                        lastLoad = true;
+                    }
+                } else if (done && t.group() != null) {
+                    groupsLeft.merge(t.group(), -1, Integer::sum);
+                    groupsLeftTotal--;
+                }
+                notifyAll();
+                return lastLoad;
+            }
+
+            private boolean ready(StagedTask t) {
+                if (!java.util.Collections.disjoint(t.tables(), busy)) {
+                    return false;
+                }
+                if (t.entry() != null) {
+                    return true;
+                }
+                for (TableRef table : t.tables()) {
+                    boolean ours = loading.contains(table);
+                    if (ours ? !loadedTables.contains(table) : loadsLeft > 0) {
+                        return false;
+                    }
+                    if (t.group() == null && (ours ? groupsLeft.getOrDefault(table, 0) > 0 : groupsLeftTotal > 0)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            private long sinceStart() {
+                return (System.nanoTime() - began) / 1_000_000;
+            }
+
+            synchronized String timeline() {
+                return String.join(", ", timeline);
+            }
+
+            synchronized long lastLoadEnd() {
+                return lastLoadEnd;
+            }
+
+            synchronized int postTasks() {
+                return postTasks;
+            }
+
+            synchronized int overlapped() {
+                return overlapped;
+            }
         }
 
         /**
@@ -1787,6 +1986,47 @@ public final class DatabaseRestore {
                     table == null ? 0 : table.rowCount(), tableDone, tableSize, tablesDone, load.size(), rowsDone,
                     rowsTotal, bytesDone, bytesTotal));
         }
+    }
+
+    /**
+     * A table name as pg_dump writes it ({@code schema.name}, each part double-quoted where needed); anything else
+     * becomes a name no restored table has, so that it waits for every table (see {@code StagedSchedule}).
+     */
+    static TableRef parseQualified(String written) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        String s = written.strip();
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') {
+                    part.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    part.append(ch);
+                }
+            } else if (ch == '"' && part.isEmpty() && !wasQuoted) {
+                quoted = true;
+                wasQuoted = true;
+            } else if (ch == '.') {
+                parts.add(part.toString());
+                part.setLength(0);
+                wasQuoted = false;
+            } else if (wasQuoted || ch == '"' || Character.isWhitespace(ch) || Character.isUpperCase(ch)) {
+                return new TableRef("", written); // not what pg_dump writes
+            } else {
+                part.append(ch);
+            }
+        }
+        parts.add(part.toString());
+        if (quoted || parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+            return new TableRef("", written);
+        }
+        return new TableRef(parts.get(0), parts.get(1));
     }
 
     private static TableRef ref(Manifest.TableEntry t) {
