@@ -109,6 +109,11 @@ public class RetiredDatabases {
         });
     }
 
+    /** For tests: returns once everything handed to the drop thread so far has run. */
+    void awaitIdle() throws Exception {
+        executor.submit(() -> {}).get(2, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
     /** Checks whether the cluster-wide sweep is due; the sweep itself runs on the drop thread. */
     @Scheduled(identity = "retired-database-sweep", every = "${holdfast.restore.retired-sweep-check-every:1m}",
             delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -264,16 +269,25 @@ public class RetiredDatabases {
         }
     }
 
-    /** The ids of clean, real restores recorded SUCCEEDED whose id starts with {@code prefix}. */
+    /**
+     * The ids of clean, real restores recorded SUCCEEDED whose id starts with {@code prefix}; none while any restore
+     * with that prefix is still queued or running (its own retired database is its own business until it ends).
+     */
     private List<UUID> succeededCleanRestores(String prefix) {
         List<UUID> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT id FROM holdfast.restore_operation WHERE status ="
-                        + " 'SUCCEEDED' AND restore_mode = 'clean' AND NOT dry_run AND id::text LIKE ? ORDER BY id")) {
+                PreparedStatement ps = c.prepareStatement("SELECT id, status, restore_mode = 'clean' AND NOT dry_run"
+                        + " FROM holdfast.restore_operation WHERE id::text LIKE ? ORDER BY id")) {
             ps.setString(1, prefix + "%");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getObject(1, UUID.class));
+                    String status = rs.getString(2);
+                    if (status.equals("QUEUED") || status.equals("RUNNING")) {
+                        return List.of();
+                    }
+                    if (status.equals("SUCCEEDED") && rs.getBoolean(3)) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
                 }
             }
         } catch (SQLException e) {

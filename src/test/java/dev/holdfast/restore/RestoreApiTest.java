@@ -161,6 +161,7 @@ public class RestoreApiTest {
             JsonNode r = awaitRestore(id);
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             Map<String, String> restored = AppDatabase.tableHashes(target);
+            awaitAfterSuccess(r);
             // What a service killed between the two renames leaves: the staging copy and the target moved aside.
             String staging = DatabaseRestore.stagingName(target, id);
             String retired = DatabaseRestore.retiredName(target, id);
@@ -179,6 +180,14 @@ public class RestoreApiTest {
 
     @Inject
     RetiredDatabases retiredDatabases;
+
+    /** Once the restore's job has ended, its drop after success is queued; this waits until that has run too. */
+    void awaitAfterSuccess(JsonNode restore) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> "SUCCEEDED"
+                .equals(given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", restore.get("job_id").asText())
+                        .jsonPath().getString("state")));
+        retiredDatabases.awaitIdle();
+    }
 
     @Test
     void aStagedRestoreIntoAnExistingEmptyDatabaseDropsTheOneItReplacedAfterwards() throws Exception {
@@ -216,6 +225,7 @@ public class RestoreApiTest {
             JsonNode r = awaitRestore(id);
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             Map<String, String> restored = AppDatabase.tableHashes(target);
+            awaitAfterSuccess(r);
             // What a service stopped between the second rename and the drop leaves.
             AppDatabase.exec("postgres", "CREATE DATABASE " + retired, "CREATE DATABASE " + stranger);
             assertThat(retiredDatabases.sweep()).contains("dropped the empty former target " + retired);
