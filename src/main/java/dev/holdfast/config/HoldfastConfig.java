@@ -30,6 +30,9 @@ public interface HoldfastConfig {
     /** How table data is read. */
     Copy copy();
 
+    /** Restore housekeeping. */
+    Restore restore();
+
     /** PostgreSQL client tools. */
     Pg pg();
 
@@ -162,6 +165,24 @@ public interface HoldfastConfig {
          */
         @WithDefault("binary")
         dev.holdfast.pg.CopyStreamer.Format format();
+    }
+
+    /** Restore housekeeping. */
+    interface Restore {
+        /**
+         * How often the whole cluster looks for empty databases that staged clean restores moved aside
+         * ({@code <target>__hf_old_<id>}) and that no instance dropped (it stopped first), once per cluster;
+         * each instance also looks once at startup, and drops its own right after each restore.
+         */
+        @WithDefault("1h")
+        Duration retiredSweepInterval();
+
+        /**
+         * How often each instance checks whether that sweep is due (a Quarkus {@code every} value; {@code off}
+         * disables the periodic sweep on this instance).
+         */
+        @WithDefault("1m")
+        String retiredSweepCheckEvery();
     }
 
     /** PostgreSQL client tools. */

@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,7 +61,9 @@ import org.postgresql.copy.CopyIn;
  * price of all-or-nothing; see {@code docs/restore.md} for the measured cost. The exception, when enabled with
  * {@link #stagedClean}: a clean restore into a database that is absent, or empty with nobody connected, has
  * nothing to protect, so it is built in a fresh staging database over several connections and renamed into
- * place only once validated; any failure drops the staging database and leaves the target as it was.
+ * place only once validated; any failure drops the staging database and leaves the target as it was. An empty
+ * target it replaces is moved aside to {@link #retiredName} and left to the caller to drop ({@link #dropRetired}),
+ * since dropping a database forces a checkpoint that the restore itself need not wait for.
  */
 public final class DatabaseRestore {
 
@@ -92,6 +93,8 @@ public final class DatabaseRestore {
                            AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
                         """;
     private static final String RETIRED_INFIX = "__hf_old_";
+    private static final java.util.regex.Pattern RETIRED_NAME =
+            java.util.regex.Pattern.compile("(?s).+" + RETIRED_INFIX + "([0-9a-f]{8})");
     private static final int MAX_IDENTIFIER_BYTES = 63;
     private static final long SESSION_WAIT_NANOS = 1_000_000_000L;
 
@@ -99,6 +102,8 @@ public final class DatabaseRestore {
     private final PgTools tools;
     private int stagingConnections;
     private UUID stagingId;
+    /** Told of each staged task as it starts ("load t", "keys t", "foreign-key a,b") and each load's end ("loaded t"). */
+    private volatile java.util.function.Consumer<String> stagedTaskHook;
 
     public DatabaseRestore(ConnectionFactory connections, PgTools tools) {
         this.connections = connections;
@@ -109,13 +114,21 @@ public final class DatabaseRestore {
      * Lets a clean restore (whole archive, not a dry run) whose target database is absent, or exists empty (no
      * relations, functions, types or extensions of its own, default privileges and settings) with no other
      * session, run in a staging database named after the target and {@code restoreId}, loaded over
-     * {@code connections} connections (at least 2, otherwise every restore stays one transaction).
+     * {@code connections} connections (at least 2, otherwise every restore stays one transaction). An empty target
+     * is moved aside to {@link #retiredName} and left there: drop it with {@link #dropRetired} once the restore is
+     * recorded.
      *
      * @return this engine
      */
     public DatabaseRestore stagedClean(int connections, UUID restoreId) {
         this.stagingConnections = connections;
         this.stagingId = restoreId;
+        return this;
+    }
+
+    /** For tests: {@code hook} hears of each task of a staged restore as it starts, on the task's own thread. */
+    DatabaseRestore onStagedTask(java.util.function.Consumer<String> hook) {
+        this.stagedTaskHook = hook;
         return this;
     }
 
@@ -163,9 +176,12 @@ public final class DatabaseRestore {
             }
             if (databaseExists(c, retired)) {
                 if (databaseExists(c, target)) {
-                    // Both renames happened: the target holds the restored data, the retired one was empty.
-                    st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
-                    done.add("dropped the empty former target " + retired);
+                    // Both renames happened: the target holds the restored data, the retired one was empty
+                    // (and is dropped only if it still is).
+                    Retired outcome = dropRetired(factory, server, retired);
+                    if (outcome != Retired.ABSENT) {
+                        done.add(outcome.describe(retired));
+                    }
                 } else {
                     st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO "
                             + PgNames.quoteIdent(target));
@@ -174,6 +190,102 @@ public final class DatabaseRestore {
             }
         }
         return done;
+    }
+
+    /** What {@link #dropRetired} did with a database that a staged clean restore moved aside. */
+    public enum Retired {
+        DROPPED("dropped the empty former target %s"),
+        ABSENT("%s is gone already"),
+        HOLDS_OBJECTS("left %s as it is: it holds objects, which are not dropped"),
+        IN_USE("left %s for later: someone is connected to it or another instance is dropping it");
+
+        private final String description;
+
+        Retired(String description) {
+            this.description = description;
+        }
+
+        /** A sentence for logs and restore errors. */
+        public String describe(String database) {
+            return String.format(description, database);
+        }
+    }
+
+    /**
+     * Whether {@code database} is named like the empty target a staged clean restore moved aside
+     * ({@code <target>__hf_old_<8 hex>}); returns those 8 hex digits (the start of the restore's id), or null.
+     */
+    public static String retiredRestorePrefix(String database) {
+        java.util.regex.Matcher m = RETIRED_NAME.matcher(database);
+        return m.matches() ? m.group(1) : null;
+    }
+
+    /**
+     * Drops {@code database} on {@code server}'s server if it still holds nothing (the check the staged restore
+     * made before it moved it aside) and nobody is connected to it. It is closed to new connections first and
+     * checked from a session of its own, so anything created before is seen and nothing can be created after;
+     * the drop then goes without {@code FORCE}, which PostgreSQL refuses while anyone is connected. A database
+     * that gained objects is left as it is, open again, as is one in use (for a later attempt). One attempt per
+     * database at a time across instances (an advisory lock on the maintenance database).
+     */
+    public static Retired dropRetired(ConnectionFactory factory, PgConnectionInfo server, String database)
+            throws SQLException {
+        String q = PgNames.quoteIdent(database);
+        try (Connection m = server.withDatabase(MAINTENANCE_DB).open(factory); Statement st = m.createStatement()) {
+            long lockKey = queryLong(m, "SELECT hashtextextended(" + PgNames.quoteLiteral("holdfast-retired:"
+                    + database) + ", 0)");
+            if (!queryBoolean(m, "SELECT pg_try_advisory_lock(" + lockKey + ")")) {
+                return Retired.IN_USE;
+            }
+            try {
+                Boolean allowed = null;
+                try (PreparedStatement ps = m.prepareStatement("SELECT datallowconn FROM pg_database WHERE datname = ?")) {
+                    ps.setString(1, database);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            allowed = rs.getBoolean(1);
+                        }
+                    }
+                }
+                if (allowed == null) {
+                    return Retired.ABSENT;
+                }
+                if (!allowed) {
+                    // An attempt that stopped half-way closed it; under the lock nobody else is at it now.
+                    st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                }
+                try (Connection r = server.withDatabase(database).open(factory)) {
+                    st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS false");
+                    Retired refused = null;
+                    if (queryLong(r, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND pid <> pg_backend_pid()") > 0) {
+                        refused = Retired.IN_USE;
+                    } else if (!queryBoolean(r, HOLDS_NOTHING)) {
+                        refused = Retired.HOLDS_OBJECTS;
+                    }
+                    if (refused != null) {
+                        st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                        return refused;
+                    }
+                }
+                try {
+                    // No FORCE: it waits a few seconds for the check's own session to end, and refuses if anyone
+                    // else is connected, which nobody new can be.
+                    st.execute("DROP DATABASE " + q);
+                } catch (SQLException e) {
+                    if (databaseExists(m, database)) {
+                        st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS true");
+                    }
+                    if ("55006".equals(e.getSQLState())) { // object_in_use
+                        return Retired.IN_USE;
+                    }
+                    throw e;
+                }
+                return Retired.DROPPED;
+            } finally {
+                queryBoolean(m, "SELECT pg_advisory_unlock(" + lockKey + ")");
+            }
+        }
     }
 
     private static boolean databaseExists(Connection c, String name) throws SQLException {
@@ -1114,11 +1226,7 @@ public final class DatabaseRestore {
                     c.commit();
                     checkpoint();
                     lap("pre-data");
-                    loadStaged(into, n);
-                    lap("load");
-                    progress("post-data", null, 0, 0);
-                    postDataStaged(c, into, n, post);
-                    lap("post-data");
+                    loadAndPostDataStaged(c, into, n, post);
                     PgCatalog after = PgCatalog.read(c);
                     for (PgCatalog.ForeignKey fk : after.foreignKeys()) {
                         boolean valid = queryBoolean(c, "SELECT convalidated FROM pg_constraint WHERE conname = "
@@ -1151,7 +1259,10 @@ public final class DatabaseRestore {
             }
         }
 
-        /** Renames the validated staging database to the target's name (moving an empty target aside first). */
+        /**
+         * Renames the validated staging database to the target's name, moving an empty target aside first to
+         * {@link #retiredName}, where it stays for the caller to drop ({@link #dropRetired}).
+         */
         private void swap(PgConnectionInfo maintenance, Staging staging, String stagingDb) throws SQLException {
             String target = PgNames.quoteIdent(staging.database());
             try (Connection m = maintenance.open(connections); Statement st = m.createStatement()) {
@@ -1194,14 +1305,9 @@ public final class DatabaseRestore {
                             + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
                             + " unchanged", e);
                 }
-                lap("rename");
-                try {
-                    st.execute("DROP DATABASE " + PgNames.quoteIdent(retired) + " WITH (FORCE)");
-                } catch (SQLException e) {
-                    // The restore is in place; the empty former target is clutter, not a failure.
-                    LOG.warnf("Could not drop %s, the empty database the restore replaced: %s", retired,
-                            e.getMessage());
-                }
+                // Not dropped here: DROP DATABASE forces a checkpoint that writes out everything just loaded,
+                // which the restore need not wait for. The caller drops it once the restore is recorded
+                // (dropRetired; RetiredDatabases in the service, whose sweep also finds any left by a stop).
             }
         }
 
@@ -1237,46 +1343,22 @@ public final class DatabaseRestore {
         }
 
         /**
-         * Loads the tables over {@code n} connections, largest first, each in its own transaction that truncates
-         * the new table first so that {@code COPY FREEZE} is allowed.
+         * Loads the tables and runs post-data over {@code n} connections as one schedule, the way
+         * {@code pg_restore -j} does: a table's keys and indexes start as soon as that table is loaded, while
+         * others still load, and a foreign key as soon as both its tables are loaded and their keys and indexes
+         * built (see {@link StagedSchedule}). What must precede the foreign keys (index attachments of partitions)
+         * runs in order once every key and index is built, the foreign keys after it; the rest of post-data
+         * (triggers, comments...) in script order on {@code c} at the end. If the script changes the session's
+         * tablespace or access method between objects, all tables load first and post-data runs as one script.
          */
-        private void loadStaged(PgConnectionInfo into, int n) throws SQLException, IOException {
-            List<Manifest.TableEntry> order = new ArrayList<>(load);
-            order.sort(Comparator.comparingLong(this::rawSize).reversed());
-            ConcurrentLinkedQueue<Manifest.TableEntry> queue = new ConcurrentLinkedQueue<>(order);
-            onConnections(into, n, "holdfast-restore-load", c -> {
-                c.setAutoCommit(false);
-                Manifest.TableEntry te;
-                while ((te = queue.poll()) != null) {
-                    checkpoint();
-                    TableRef r = ref(te);
-                    long size = rawSize(te);
-                    progress("load", te, 0, size);
-                    long[] result = new long[2];
-                    try (Statement st = c.createStatement()) {
-                        st.execute("TRUNCATE TABLE " + r.sql());
-                    }
-                    copy(c, te, true, size, result);
-                    c.commit();
-                    synchronized (this) {
-                        loaded.put(r, result);
-                        rowsDone += result[0];
-                        tablesDone++;
-                    }
-                    progress("load", te, size, size);
-                }
-            });
-        }
-
-        /**
-         * Builds keys and indexes and adds foreign keys on {@code n} connections (see {@link #schedule}), with
-         * what must precede the foreign keys (index attachments...) in between when the script has any, then the
-         * rest of post-data (triggers, comments...) in script order on {@code c}.
-         */
-        private void postDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
+        private void loadAndPostDataStaged(Connection c, PgConnectionInfo into, int n, SchemaScript post)
                 throws SQLException, IOException {
             PostDataScript split = PostDataScript.split(post.sql());
+            if (load.isEmpty()) {
+                progress("post-data", null, 0, 0); // otherwise sent when the last table is loaded
+            }
             if (split == null) {
+                schedule(into, n, null, Map.of(), List.of(), "post-data");
                 try (Statement st = c.createStatement()) {
                     raiseSessionMaintenanceMemory(c);
                     st.execute(post.sql());
@@ -1284,21 +1366,20 @@ public final class DatabaseRestore {
                 }
                 c.commit();
                 checkpoint();
+                lap("post-data");
                 return;
             }
             if (split.before().isEmpty()) {
-                schedule(into, n, split.preamble(), split.groups(), split.foreignKeys());
-                lap("keys-and-foreign-keys");
+                schedule(into, n, split.preamble(), split.groups(), split.foreignKeys(), "keys-and-foreign-keys");
             } else {
-                schedule(into, n, split.preamble(), split.groups(), List.of());
-                lap("indexes");
+                schedule(into, n, split.preamble(), split.groups(), List.of(), "indexes");
                 try (Statement st = c.createStatement()) {
                     st.execute(split.preamble() + String.join("\n", split.before()));
                     st.execute("SET search_path = ''");
                 }
                 c.commit();
                 checkpoint();
-                schedule(into, n, split.preamble(), Map.of(), split.foreignKeys());
+                scheduleForeignKeysOnly(into, n, split);
                 lap("foreign-keys");
             }
             if (!split.after().isEmpty()) {
@@ -1309,84 +1390,304 @@ public final class DatabaseRestore {
                 c.commit();
                 checkpoint();
             }
+            lap("post-data");
         }
 
-        /** Key and index statements of one table, or one foreign key, with the tables it locks. */
-        private record PostTask(List<String> sql, Set<String> tables, String group) {}
+        private void scheduleForeignKeysOnly(PgConnectionInfo into, int n, PostDataScript split)
+                throws SQLException, IOException {
+            StagedSchedule s = new StagedSchedule(List.of(), Map.of(), split.foreignKeys());
+            runSchedule(into, n, split.preamble(), s);
+        }
 
         /**
-         * Runs each table's key and index statements (one group per table) and the foreign keys on {@code n}
-         * connections, as pg_restore -j schedules them: a task starts only when no running task holds any of
-         * its tables, so none waits on another's locks, and a foreign key only once every key and index of
-         * its two tables is built. Ready foreign keys go first, so their validation overlaps with the index
-         * builds of other tables.
+         * Runs the loads of every table of this restore plus {@code groups} (key and index statements by table,
+         * as written) and {@code foreignKeys} as one {@link StagedSchedule}; charges the time until the last
+         * table was loaded to {@code load} and the rest to {@code tail}.
          */
         private void schedule(PgConnectionInfo into, int n, String preamble, Map<String, List<String>> groups,
-                List<PostDataScript.ForeignKey> foreignKeys) throws SQLException, IOException {
-            List<PostTask> pending = new ArrayList<>();
-            Map<String, Boolean> built = new HashMap<>();
-            foreignKeys.forEach(fk -> pending.add(new PostTask(List.of(fk.sql()), fk.tables(), null)));
-            groups.forEach((table, sql) -> {
-                pending.add(new PostTask(sql, Set.of(table), table));
-                built.put(table, false);
-            });
-            if (pending.isEmpty()) {
+                List<PostDataScript.ForeignKey> foreignKeys, String tail) throws SQLException, IOException {
+            StagedSchedule s = new StagedSchedule(load, groups, foreignKeys);
+            runSchedule(into, n, preamble, s);
+            long loadEnd = s.lastLoadEnd();
+            if (loadEnd > phaseMark) {
+                phaseNanos.merge("load", loadEnd - phaseMark, Long::sum);
+                phaseMark = loadEnd;
+            } else {
+                lap("load");
+            }
+            lap(tail);
+            if (s.postTasks() > 0) {
+                LOG.infof("Restore of %s: %d of %d key, index and foreign-key tasks started while tables were still"
+                        + " loading", section.source(), s.overlapped(), s.postTasks());
+            }
+        }
+
+        private void runSchedule(PgConnectionInfo into, int n, String preamble, StagedSchedule s)
+                throws SQLException, IOException {
+            if (s.isEmpty()) {
                 return;
             }
-            Set<String> busy = new java.util.HashSet<>();
-            onConnections(into, n, "holdfast-restore-post", w -> {
+            try {
+                runScheduleTasks(into, n, preamble, s);
+            } finally {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debugf("Restore of %s, staged tasks: %s", section.source(), s.timeline());
+                }
+            }
+        }
+
+        private void runScheduleTasks(PgConnectionInfo into, int n, String preamble, StagedSchedule s)
+                throws SQLException, IOException {
+            onConnections(into, n, "holdfast-restore-staged", w -> {
                 w.setAutoCommit(true);
                 try (Statement st = w.createStatement()) {
-                    st.execute(preamble);
+                    // The script's session settings (search_path, check_function_bodies...) for every task;
+                    // loads name their tables in full and COPY reads none of them but xmloption, which
+                    // pg_restore sets for its data too.
+                    if (preamble != null) {
+                        st.execute(preamble);
+                    }
                     raiseSessionMaintenanceMemory(w);
-                    while (true) {
-                        PostTask next = null;
-                        synchronized (pending) {
-                            while (!pending.isEmpty() && next == null) {
-                                for (PostTask t : pending) {
-                                    if (java.util.Collections.disjoint(t.tables(), busy) && (t.group() != null
-                                            || t.tables().stream().allMatch(x -> built.getOrDefault(x, true)))) {
-                                        next = t;
-                                        break;
-                                    }
-                                }
-                                if (next == null) {
-                                    if (stop) {
-                                        throw new Stopped();
-                                    }
-                                    try {
-                                        pending.wait(100);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                        throw new Stopped();
-                                    }
-                                }
-                            }
-                            if (next == null) {
-                                return;
-                            }
-                            pending.remove(next);
-                            busy.addAll(next.tables());
-                        }
+                    StagedTask next;
+                    while ((next = s.take()) != null) {
                         boolean done = false;
                         try {
-                            for (String sql : next.sql()) {
-                                checkpoint();
-                                executeRetryingDeadlock(st, sql);
+                            taskStarting(next);
+                            if (next.entry() != null) {
+                                loadStagedTable(w, next.entry());
+                            } else {
+                                for (String sql : next.sql()) {
+                                    checkpoint();
+                                    executeRetryingDeadlock(st, sql);
+                                }
                             }
                             done = true;
                         } finally {
-                            synchronized (pending) {
-                                busy.removeAll(next.tables());
-                                if (done && next.group() != null) {
-                                    built.put(next.group(), true);
-                                }
-                                pending.notifyAll();
+                            if (s.finished(next, done)) {
+                                progress("post-data", null, 0, 0);
                             }
                         }
                     }
                 }
             });
+        }
+
+        private void taskStarting(StagedTask t) {
+            java.util.function.Consumer<String> hook = stagedTaskHook;
+            if (hook != null) {
+                hook.accept(t.describe());
+            }
+        }
+
+        /**
+         * Loads one table in its own transaction that truncates the new table first so that {@code COPY FREEZE}
+         * is allowed ({@code ONLY}: an inheritance parent must not empty a child loaded before it).
+         */
+        private void loadStagedTable(Connection w, Manifest.TableEntry te) throws SQLException, IOException {
+            checkpoint();
+            TableRef r = ref(te);
+            long size = rawSize(te);
+            progress("load", te, 0, size);
+            long[] result = new long[2];
+            w.setAutoCommit(false);
+            try (Statement st = w.createStatement()) {
+                st.execute("TRUNCATE TABLE ONLY " + r.sql());
+            }
+            copy(w, te, true, size, result);
+            w.commit();
+            w.setAutoCommit(true);
+            synchronized (this) {
+                loaded.put(r, result);
+                rowsDone += result[0];
+                tablesDone++;
+            }
+            progress("load", te, size, size);
+            java.util.function.Consumer<String> hook = stagedTaskHook;
+            if (hook != null) {
+                hook.accept("loaded " + r.dotted());
+            }
+        }
+
+        /** A table's load, the key and index statements of one table, or one foreign key, with the tables it locks. */
+        private record StagedTask(Manifest.TableEntry entry, List<String> sql, Set<TableRef> tables, TableRef group,
+                long size) {
+            String describe() {
+                String names = String.join(",", tables.stream().map(TableRef::dotted).sorted().toList());
+                return (entry != null ? "load " : group != null ? "keys " : "foreign-key ") + names;
+            }
+        }
+
+        /**
+         * The order of a staged restore's loads and post-data tasks on several connections. A task starts only when
+         * no running task holds any of its tables, so none waits on another's locks and they cannot deadlock; a
+         * table's key and index group once that table is loaded; a foreign key once both its tables are loaded
+         * and every key and index on them is built. A table post-data names that this restore does not load (a
+         * partitioned parent, a name the script writes in a way not parsed here) counts as loaded only once every
+         * table is, and as built once every group is. Of the tasks that may start, key and index groups go first
+         * (short, and what foreign keys wait for), then loads, then foreign keys (nothing waits for them), each
+         * larger table first: the largest load starts first, as it ends last, a loaded table's keys are built
+         * while the other connections still load, and a long validation never holds back a load that others
+         * wait for.
+         */
+        private final class StagedSchedule {
+            private final List<StagedTask> pending = new ArrayList<>();
+            private final Set<TableRef> loading;
+            private final Set<TableRef> loadedTables = new java.util.HashSet<>();
+            private final Set<TableRef> busy = new java.util.HashSet<>();
+            private final Map<TableRef, Integer> groupsLeft = new HashMap<>();
+            private int loadsLeft;
+            private int groupsLeftTotal;
+            private int running;
+            private int postTasks;
+            private int overlapped;
+            private long lastLoadEnd;
+            private final long began = System.nanoTime();
+            /** Start and end of each task, for the debug log: where the schedule left a connection idle. */
+            private final List<String> timeline = new ArrayList<>();
+
+            StagedSchedule(List<Manifest.TableEntry> loads, Map<String, List<String>> groups,
+                    List<PostDataScript.ForeignKey> foreignKeys) {
+                loading = new java.util.HashSet<>();
+                Map<TableRef, Long> sizes = new HashMap<>();
+                List<StagedTask> fks = new ArrayList<>();
+                List<StagedTask> keys = new ArrayList<>();
+                List<StagedTask> loadTasks = new ArrayList<>();
+                for (Manifest.TableEntry te : loads) {
+                    TableRef r = ref(te);
+                    loading.add(r);
+                    sizes.put(r, rawSize(te));
+                    loadTasks.add(new StagedTask(te, List.of(), Set.of(r), null, rawSize(te)));
+                }
+                groups.forEach((table, sql) -> {
+                    TableRef r = parseQualified(table);
+                    keys.add(new StagedTask(null, sql, Set.of(r), r, sizes.getOrDefault(r, 0L)));
+                    groupsLeft.merge(r, 1, Integer::sum);
+                });
+                for (PostDataScript.ForeignKey fk : foreignKeys) {
+                    Set<TableRef> tables = new LinkedHashSet<>();
+                    fk.tables().forEach(t -> tables.add(parseQualified(t)));
+                    fks.add(new StagedTask(null, List.of(fk.sql()), Set.copyOf(tables), null,
+                            tables.stream().mapToLong(t -> sizes.getOrDefault(t, 0L)).max().orElse(0)));
+                }
+                Comparator<StagedTask> larger = Comparator.comparingLong(StagedTask::size).reversed();
+                fks.sort(larger);
+                keys.sort(larger);
+                loadTasks.sort(larger);
+                pending.addAll(keys);
+                pending.addAll(loadTasks);
+                pending.addAll(fks);
+                loadsLeft = loadTasks.size();
+                groupsLeftTotal = keys.size();
+                postTasks = fks.size() + keys.size();
+            }
+
+            boolean isEmpty() {
+                return pending.isEmpty();
+            }
+
+            /** The next task that may start, waiting for one; null when none is left. */
+            synchronized StagedTask take() {
+                while (true) {
+                    if (stop) {
+                        throw new Stopped();
+                    }
+                    if (pending.isEmpty()) {
+                        return null;
+                    }
+                    for (java.util.Iterator<StagedTask> it = pending.iterator(); it.hasNext(); ) {
+                        StagedTask t = it.next();
+                        if (ready(t)) {
+                            it.remove();
+                            busy.addAll(t.tables());
+                            running++;
+                            if (t.entry() == null && loadsLeft > 0) {
+                                overlapped++;
+                            }
+                            if (LOG.isDebugEnabled()) {
+                                timeline.add("+" + t.describe() + " " + sinceStart() + " ms ("
+                                        + Thread.currentThread().getId() + ")");
+                            }
+                            return t;
+                        }
+                    }
+                    if (running == 0) {
+                        // Cannot happen by construction: everything waits only on tasks that are left.
+                        throw new IllegalStateException("No staged restore task can start: " + pending.stream()
+                                .map(StagedTask::describe).toList());
+                    }
+                    try {
+                        wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new Stopped();
+                    }
+                }
+            }
+
+            /** Records the end of {@code t}; returns whether it was the last load. */
+            synchronized boolean finished(StagedTask t, boolean done) {
+                running--;
+                busy.removeAll(t.tables());
+                if (!done) {
+                    // Set before the others wake, so that they stop rather than find nothing left to start.
+                    stop = true;
+                }
+                if (LOG.isDebugEnabled()) {
+                    timeline.add("-" + t.describe() + " " + sinceStart() + " ms");
+                }
+                boolean lastLoad = false;
+                if (done && t.entry() != null) {
+                    loadedTables.add(ref(t.entry()));
+                    if (--loadsLeft == 0) {
+                        lastLoadEnd = System.nanoTime();
+                        lastLoad = true;
+                    }
+                } else if (done && t.group() != null) {
+                    groupsLeft.merge(t.group(), -1, Integer::sum);
+                    groupsLeftTotal--;
+                }
+                notifyAll();
+                return lastLoad;
+            }
+
+            private boolean ready(StagedTask t) {
+                if (!java.util.Collections.disjoint(t.tables(), busy)) {
+                    return false;
+                }
+                if (t.entry() != null) {
+                    return true;
+                }
+                for (TableRef table : t.tables()) {
+                    boolean ours = loading.contains(table);
+                    if (ours ? !loadedTables.contains(table) : loadsLeft > 0) {
+                        return false;
+                    }
+                    if (t.group() == null && (ours ? groupsLeft.getOrDefault(table, 0) > 0 : groupsLeftTotal > 0)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            private long sinceStart() {
+                return (System.nanoTime() - began) / 1_000_000;
+            }
+
+            synchronized String timeline() {
+                return String.join(", ", timeline);
+            }
+
+            synchronized long lastLoadEnd() {
+                return lastLoadEnd;
+            }
+
+            synchronized int postTasks() {
+                return postTasks;
+            }
+
+            synchronized int overlapped() {
+                return overlapped;
+            }
         }
 
         /**
@@ -1765,6 +2066,47 @@ public final class DatabaseRestore {
                     table == null ? 0 : table.rowCount(), tableDone, tableSize, tablesDone, load.size(), rowsDone,
                     rowsTotal, bytesDone, bytesTotal));
         }
+    }
+
+    /**
+     * A table name as pg_dump writes it ({@code schema.name}, each part double-quoted where needed); anything else
+     * becomes a name no restored table has, so that it waits for every table (see {@code StagedSchedule}).
+     */
+    static TableRef parseQualified(String written) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        String s = written.strip();
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') {
+                    part.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    part.append(ch);
+                }
+            } else if (ch == '"' && part.isEmpty() && !wasQuoted) {
+                quoted = true;
+                wasQuoted = true;
+            } else if (ch == '.') {
+                parts.add(part.toString());
+                part.setLength(0);
+                wasQuoted = false;
+            } else if (wasQuoted || ch == '"' || Character.isWhitespace(ch) || Character.isUpperCase(ch)) {
+                return new TableRef("", written); // not what pg_dump writes
+            } else {
+                part.append(ch);
+            }
+        }
+        parts.add(part.toString());
+        if (quoted || parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+            return new TableRef("", written);
+        }
+        return new TableRef(parts.get(0), parts.get(1));
     }
 
     private static TableRef ref(Manifest.TableEntry t) {

@@ -72,6 +72,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     JobService jobs;
 
+    @Inject
+    RetiredDatabases retired;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -179,6 +182,10 @@ public class RestoreJobHandler implements JobHandler {
             throw e;
         }
         restores.succeed(op.id, report);
+        if ("clean".equals(req.restoreMode()) && !req.dryRun()) {
+            // Empty targets a staged restore replaced go now, after the restore has ended, not within it.
+            retired.afterSuccess(op.id);
+        }
         ObjectNode result = mapper.createObjectNode();
         result.put("restore_id", op.id.toString());
         result.put("dry_run", req.dryRun());

@@ -561,10 +561,11 @@ class DatabaseRestoreTest {
     }
 
     @Test
-    void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() {
+    void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() throws Exception {
         try (RestoreTestDb target = RestoreTestDb.create()) {
             String owner = target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
+            UUID id = UUID.randomUUID();
+            RestoreReport report = staged(id).run(archive, section, target.info,
                     RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
@@ -572,8 +573,42 @@ class DatabaseRestoreTest {
             assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
             assertThat(target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"))
                     .isEqualTo(owner);
-            // the empty database it replaced is gone, and so is the staging name
+            // the staging name is gone; the empty database it replaced waits under its retired name for the caller
+            String retired = DatabaseRestore.retiredName(target.name, id);
+            assertThat(leftovers(target)).containsExactly(retired);
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, target.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.DROPPED);
             assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void dropRetiredDropsOnlyADatabaseThatHoldsNothingAndNobodyUses() throws Exception {
+        String retired = DatabaseRestore.retiredName("holdfast_rtest_" + UUID.randomUUID().toString().substring(0, 8),
+                UUID.randomUUID());
+        RestoreTestDb.admin("CREATE DATABASE " + retired);
+        try (RestoreTestDb db = RestoreTestDb.named(retired)) {
+            db.exec("CREATE TABLE public.kept (id int)", "INSERT INTO public.kept VALUES (7)");
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.HOLDS_OBJECTS);
+            // still there, with its row, and open to connections again
+            assertThat(db.query("SELECT string_agg(id::text, ',') FROM public.kept")).isEqualTo("7");
+            db.exec("DROP TABLE public.kept");
+
+            try (Connection someone = db.connect()) {
+                assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                        .isEqualTo(DatabaseRestore.Retired.IN_USE);
+                try (Statement st = someone.createStatement()) {
+                    st.execute("SELECT 1");
+                }
+            }
+            // an attempt that stopped after closing it to connections
+            RestoreTestDb.admin("ALTER DATABASE " + retired + " ALLOW_CONNECTIONS false");
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.DROPPED);
+            assertThat(RestoreTestDb.databasesStartingWith(retired)).isEmpty();
+            assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
+                    .isEqualTo(DatabaseRestore.Retired.ABSENT);
         }
     }
 
@@ -624,9 +659,20 @@ class DatabaseRestoreTest {
             Map<String, String> tables = src.tableHashes();
             Map<String, String> sequences = src.sequences();
             ArchiveReader fkArchive = src.backup(file);
-            RestoreReport report = staged(UUID.randomUUID()).run(fkArchive, fkArchive.manifest().databases().get(0),
+            // The largest table, note, is held at the start of its load until a foreign key has started: the
+            // other connection loads owner and doc meanwhile, builds their keys and adds the keys among them.
+            List<String> tasks = holdLoadUntil("load public.note", "foreign-key ");
+            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add)
+                    .run(fkArchive, fkArchive.manifest().databases().get(0),
                     target.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(firstStarting(tasks, "foreign-key ")).isLessThan(tasks.indexOf("loaded public.note"));
+            assertThat(tasks.indexOf("keys public.doc")).isGreaterThan(tasks.indexOf("loaded public.doc"))
+                    .isLessThan(tasks.indexOf("loaded public.note"));
+            // a foreign key only after both its tables are loaded and their keys built
+            assertThat(tasks.indexOf("foreign-key public.note,public.owner"))
+                    .isGreaterThan(tasks.indexOf("loaded public.note"))
+                    .isGreaterThan(tasks.indexOf("keys public.owner"));
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
             assertThat(target.tableHashes()).isEqualTo(tables);
             assertThat(target.sequences()).isEqualTo(sequences);
@@ -636,6 +682,99 @@ class DatabaseRestoreTest {
             assertThat(report.validation()).filteredOn(ch -> ch.kind().equals("foreign-key")).hasSize(4)
                     .allMatch(RestoreReport.Check::passed);
             assertThat(leftovers(target)).isEmpty();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * A task hook that records every event and holds the task starting as {@code held} until one starting with
+     * {@code awaited} has started (a minute at most, so that a schedule that never starts it fails, not hangs).
+     */
+    static List<String> holdLoadUntil(String held, String awaited) {
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>() {
+            @Override
+            public boolean add(String e) {
+                boolean added = super.add(e);
+                if (e.startsWith(awaited)) {
+                    seen.countDown();
+                }
+                if (e.equals(held)) {
+                    try {
+                        seen.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return added;
+            }
+        };
+        return events;
+    }
+
+    static int firstStarting(List<String> events, String prefix) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    @Test
+    void stagedCleanRestoreBuildsATablesKeysWhileAnotherTableStillLoads() {
+        try (RestoreTestDb target = RestoreTestDb.absent()) {
+            // bulk, the largest table, is held at the start of its load until some other table's keys are being
+            // built; with partitions in the fixture, the foreign keys still wait for the index attachments.
+            List<String> tasks = holdLoadUntil("load public.bulk", "keys ");
+            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add).run(archive, section,
+                    target.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
+            assertThat(firstStarting(tasks, "keys ")).isLessThan(tasks.indexOf("loaded public.bulk"));
+            assertThat(tasks.indexOf("keys public.bulk")).isGreaterThan(tasks.indexOf("loaded public.bulk"));
+            // each table's keys after its own load; every foreign key after the last load and the last key
+            for (String e : tasks) {
+                if (e.startsWith("keys ") && tasks.contains("loaded " + e.substring(5))) {
+                    assertThat(tasks.indexOf(e)).as(e).isGreaterThan(tasks.indexOf("loaded " + e.substring(5)));
+                }
+            }
+            int lastKeys = 0;
+            for (int i = 0; i < tasks.size(); i++) {
+                if (tasks.get(i).startsWith("keys ") || tasks.get(i).startsWith("loaded ")) {
+                    lastKeys = i;
+                }
+            }
+            assertThat(firstStarting(tasks, "foreign-key ")).isGreaterThan(lastKeys);
+            assertLikeTheSource(target);
+            assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
+            assertThat(leftovers(target)).isEmpty();
+        }
+    }
+
+    @Test
+    void anInheritanceChildLoadedBeforeItsParentKeepsItsRows() throws Exception {
+        Path file = Files.createTempFile("holdfast-rtest-inherit", ".tar");
+        try (RestoreTestDb src = RestoreTestDb.create(); RestoreTestDb target = RestoreTestDb.absent()) {
+            // The child is loaded first; the parent's load must not empty it.
+            src.exec("CREATE TABLE public.animal (id int PRIMARY KEY, name text)",
+                    "CREATE TABLE public.cat (lives int) INHERITS (public.animal)",
+                    "INSERT INTO public.animal SELECT g, 'a' || g FROM generate_series(1, 100) g",
+                    "INSERT INTO public.cat SELECT g, md5(g::text), 9 FROM generate_series(1000, 60000) g");
+            Map<String, String> tables = src.tableHashes();
+            ArchiveReader a = src.backup(file);
+            // The parent's load waits until the child's has committed (two connections, so it never blocks it).
+            List<String> tasks = holdLoadUntil("load public.animal", "loaded public.cat");
+            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add).run(a,
+                    a.manifest().databases().get(0), target.info, RestoreOptions.cleanAll(),
+                    RestoreProgress.Listener.none(), () -> {});
+            assertThat(report.ok()).as(report.toString()).isTrue();
+            assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
+            assertThat(tasks.indexOf("loaded public.cat")).isLessThan(tasks.indexOf("loaded public.animal"));
+            assertThat(target.query("SELECT count(*) FROM ONLY public.cat")).isEqualTo("59001");
+            assertThat(target.query("SELECT count(*) FROM ONLY public.animal")).isEqualTo("100");
+            assertThat(target.tableHashes()).isEqualTo(tables);
         } finally {
             Files.deleteIfExists(file);
         }
@@ -750,6 +889,18 @@ class DatabaseRestoreTest {
             assertThat(exists(target)).isTrue();
             assertThat(leftovers(target)).isEmpty();
             assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id)).isEmpty();
+
+            // killed after both renames: the retired database goes, unless it gained objects meanwhile
+            RestoreTestDb.admin("CREATE DATABASE " + retired);
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                    .containsExactly("dropped the empty former target " + retired);
+            RestoreTestDb.admin("CREATE DATABASE " + retired);
+            try (RestoreTestDb gained = RestoreTestDb.named(retired)) {
+                gained.exec("CREATE TABLE public.t (id int)");
+                assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                        .containsExactly(DatabaseRestore.Retired.HOLDS_OBJECTS.describe(retired));
+                assertThat(leftovers(target)).containsExactly(retired);
+            }
         }
     }
 

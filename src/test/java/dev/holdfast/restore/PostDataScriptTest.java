@@ -2,6 +2,7 @@ package dev.holdfast.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.holdfast.pg.TableRef;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -109,5 +110,18 @@ class PostDataScriptTest {
                 "SET default_tablespace = fast;"))).isNull();
         assertThat(PostDataScript.split("SET x = 1;\n")).isEqualTo(new PostDataScript("SET x = 1;\n\n",
                 java.util.Map.of(), List.of(), List.of(), List.of()));
+    }
+
+    @Test
+    void tableNamesAsPgDumpWritesThemParseIntoSchemaAndName() {
+        assertThat(DatabaseRestore.parseQualified("public.bulk")).isEqualTo(new TableRef("public", "bulk"));
+        assertThat(DatabaseRestore.parseQualified("\"Audit\".\"EventLog\"")).isEqualTo(new TableRef("Audit", "EventLog"));
+        assertThat(DatabaseRestore.parseQualified("public.\"select\"")).isEqualTo(new TableRef("public", "select"));
+        assertThat(DatabaseRestore.parseQualified("public.\"a.b \"\"c\"\"\"")).isEqualTo(new TableRef("public", "a.b \"c\""));
+        // anything else is no table of the restore, so its tasks wait for every load
+        assertThat(DatabaseRestore.parseQualified("bulk").schema()).isEmpty();
+        assertThat(DatabaseRestore.parseQualified("public.Bulk").schema()).isEmpty();
+        assertThat(DatabaseRestore.parseQualified("a.b.c").schema()).isEmpty();
+        assertThat(DatabaseRestore.parseQualified("public.\"open").schema()).isEmpty();
     }
 }

@@ -161,6 +161,7 @@ public class RestoreApiTest {
             JsonNode r = awaitRestore(id);
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             Map<String, String> restored = AppDatabase.tableHashes(target);
+            awaitAfterSuccess(r);
             // What a service killed between the two renames leaves: the staging copy and the target moved aside.
             String staging = DatabaseRestore.stagingName(target, id);
             String retired = DatabaseRestore.retiredName(target, id);
@@ -173,6 +174,76 @@ public class RestoreApiTest {
             assertThat(databaseExists(retired)).isFalse();
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(restored);
         } finally {
+            TestDatabase.dropDatabase(target);
+        }
+    }
+
+    @Inject
+    RetiredDatabases retiredDatabases;
+
+    /** Once the restore's job has ended, its drop after success is queued; this waits until that has run too. */
+    void awaitAfterSuccess(JsonNode restore) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> "SUCCEEDED"
+                .equals(given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", restore.get("job_id").asText())
+                        .jsonPath().getString("state")));
+        retiredDatabases.awaitIdle();
+    }
+
+    @Test
+    void aStagedRestoreIntoAnExistingEmptyDatabaseDropsTheOneItReplacedAfterwards() throws Exception {
+        Map<String, String> source = AppDatabase.tableHashes(TestDatabase.APP_DB);
+        UUID backup = backup();
+        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        AppDatabase.exec("postgres", "CREATE DATABASE " + target);
+        try {
+            UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\"}");
+            JsonNode r = awaitRestore(id);
+            assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+            assertThat(r.get("report").get("databases").get(0).get("path").asText()).isEqualTo("staging-database");
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
+            // The empty database it replaced is dropped after the restore ended, on a thread of its own.
+            String retired = DatabaseRestore.retiredName(target, id);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !databaseExists(retired));
+            assertThat(databaseExists(DatabaseRestore.stagingName(target, id))).isFalse();
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
+        } finally {
+            TestDatabase.dropDatabase(target);
+        }
+    }
+
+    @Test
+    void theSweepDropsAnEmptyRetiredDatabaseOfASucceededRestoreAndNeverOneThatHoldsObjects() throws Exception {
+        UUID backup = backup();
+        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
+                + "\",\"create_target\":true}");
+        String retired = DatabaseRestore.retiredName(target, id);
+        // Named like a retired database, but of no restore this catalog knows: never touched.
+        String stranger = DatabaseRestore.retiredName(target, UUID.randomUUID());
+        try {
+            JsonNode r = awaitRestore(id);
+            assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
+            Map<String, String> restored = AppDatabase.tableHashes(target);
+            awaitAfterSuccess(r);
+            // What a service stopped between the second rename and the drop leaves.
+            AppDatabase.exec("postgres", "CREATE DATABASE " + retired, "CREATE DATABASE " + stranger);
+            assertThat(retiredDatabases.sweep()).contains("dropped the empty former target " + retired);
+            assertThat(databaseExists(retired)).isFalse();
+            assertThat(databaseExists(stranger)).isTrue();
+            assertThat(AppDatabase.tableHashes(target)).isEqualTo(restored);
+
+            // One that someone put a table into is kept, table and row included.
+            AppDatabase.exec("postgres", "CREATE DATABASE " + retired);
+            AppDatabase.exec(retired, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (1)");
+            assertThat(retiredDatabases.sweep()).contains(DatabaseRestore.Retired.HOLDS_OBJECTS.describe(retired));
+            assertThat(databaseExists(retired)).isTrue();
+            assertThat(AppDatabase.tableHashes(retired)).containsOnlyKeys(AppDatabase.key("public", "precious"));
+            assertThat(retiredDatabases.sweep()).contains(DatabaseRestore.Retired.HOLDS_OBJECTS.describe(retired));
+            assertThat(databaseExists(retired)).isTrue();
+        } finally {
+            TestDatabase.dropDatabase(retired);
+            TestDatabase.dropDatabase(stranger);
             TestDatabase.dropDatabase(target);
         }
     }

@@ -64,6 +64,11 @@ final class RestoreTestDb implements AutoCloseable {
         return new RestoreTestDb("holdfast_rtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
     }
 
+    /** An existing database by name (closing drops it). */
+    static RestoreTestDb named(String name) {
+        return new RestoreTestDb(name);
+    }
+
     /** Databases on the server whose name starts with {@code prefix} (taken literally). */
     static List<String> databasesStartingWith(String prefix) {
         try (Connection c = FACTORY.open(SERVER + "postgres", USER, "");
