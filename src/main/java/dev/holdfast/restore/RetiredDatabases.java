@@ -155,40 +155,14 @@ public class RetiredDatabases {
      */
     public boolean sweepIfDue() {
         String owner = worker.instanceId() == null ? "unknown" : worker.instanceId();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean claimed = ClusterTasks.claim(c, TASK, time.now(), config.restore().retiredSweepInterval(),
-                        owner);
-                c.commit();
-                if (!claimed) {
-                    return false;
-                }
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            LOG.errorf(e, "Could not claim the sweep of retired databases");
-            return false;
-        }
-        String error = null;
-        try {
-            List<String> done = sweep();
-            if (!done.isEmpty()) {
-                LOG.infof("Sweep of retired databases: %s", String.join("; ", done));
-            }
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Sweep of retired databases failed");
-            error = e.toString();
-        }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(true);
-            ClusterTasks.recordOutcome(c, TASK, error);
-        } catch (SQLException e) {
-            LOG.errorf(e, "Could not record the outcome of the sweep of retired databases");
-        }
-        return true;
+        return ClusterTasks.runIfDue(dataSource, TASK, time.now(), config.restore().retiredSweepInterval(), owner,
+                "the sweep of retired databases", () -> {
+                    List<String> done = sweep();
+                    if (!done.isEmpty()) {
+                        LOG.infof("Sweep of retired databases: %s", String.join("; ", done));
+                    }
+                    return null;
+                });
     }
 
     /**

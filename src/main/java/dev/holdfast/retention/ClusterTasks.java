@@ -14,7 +14,51 @@ import java.time.ZoneOffset;
  * of any number of instances asking at once exactly one gets each run.
  */
 public final class ClusterTasks {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ClusterTasks.class);
+
     private ClusterTasks() {}
+
+    /**
+     * Runs {@code work} on the calling thread if this instance claims {@code task} (see {@link #claim}, in a
+     * transaction of its own), then records its outcome: what {@code work} returns (null: it went well) or the
+     * exception it threw. Database errors are logged, never thrown: a periodic task tries again next time.
+     *
+     * @param what the task in words, for the log
+     * @return whether this instance ran it (false: not due, another instance has it, or the claim failed)
+     */
+    public static boolean runIfDue(javax.sql.DataSource ds, String task, Instant now, Duration interval, String owner,
+            String what, java.util.function.Supplier<String> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean claimed = claim(c, task, now, interval, owner);
+                c.commit();
+                if (!claimed) {
+                    return false;
+                }
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            LOG.errorf(e, "Could not claim %s", what);
+            return false;
+        }
+        String error;
+        try {
+            error = work.get();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s failed", what);
+            error = e.toString();
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            recordOutcome(c, task, error);
+        } catch (SQLException e) {
+            LOG.errorf(e, "Could not record the outcome of %s", what);
+        }
+        return true;
+    }
 
     /**
      * Claims {@code task} when it is due at {@code now}: sets next_run_at to now + interval, last_run_at and

@@ -13,9 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -123,38 +120,11 @@ public class RetentionRunner {
      * @return whether this instance ran it (false: not due, or another instance has it)
      */
     public boolean sweepIfDue() {
-        Instant now = time.now();
         String owner = worker.instanceId() == null ? "unknown" : worker.instanceId();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean claimed = ClusterTasks.claim(c, TASK, now, config.interval(), owner);
-                c.commit();
-                if (!claimed) {
-                    return false;
-                }
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            LOG.errorf(e, "Could not claim the retention sweep");
-            return false;
-        }
-        String error;
-        try {
-            List<String> errors = retention.applyAll(AuditLog.SYSTEM);
-            error = errors.isEmpty() ? null : String.join("\n", errors);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Retention sweep failed");
-            error = e.toString();
-        }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(true);
-            ClusterTasks.recordOutcome(c, TASK, error);
-        } catch (SQLException e) {
-            LOG.errorf(e, "Could not record the outcome of the retention sweep");
-        }
-        return true;
+        return ClusterTasks.runIfDue(dataSource, TASK, time.now(), config.interval(), owner, "the retention sweep",
+                () -> {
+                    List<String> errors = retention.applyAll(AuditLog.SYSTEM);
+                    return errors.isEmpty() ? null : String.join("\n", errors);
+                });
     }
 }
