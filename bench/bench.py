@@ -324,8 +324,16 @@ def main():
             def hf_clean():
                 # Both sides start from an existing empty database, created outside the timing.
                 fresh(CLEAN_DB)
-                return holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": CLEAN_DB,
-                                                        "create_target": True, "create_pre_backup": False})
+                t = holdfast_restore(svc, tok, bid, {"restore_mode": "clean", "target": CLEAN_DB,
+                                                     "create_target": True, "create_pre_backup": False})
+                # The service drops the empty database the restore replaced after the restore has ended; that
+                # drop (and its checkpoint) must not overlap the next contender's timing.
+                for _ in range(600):
+                    if psql("postgres", f"SELECT count(*) FROM pg_database WHERE datname LIKE "
+                            f"'{CLEAN_DB}\\_\\_hf\\_%'") == "0":
+                        break
+                    time.sleep(0.05)
+                return t
 
             def pg_clean():
                 fresh(PGR_DB)

@@ -1497,11 +1497,8 @@ public final class DatabaseRestore {
          * table's key and index group once that table is loaded; a foreign key once both its tables are loaded
          * and every key and index on them is built. A table post-data names that this restore does not load (a
          * partitioned parent, a name the script writes in a way not parsed here) counts as loaded only once every
-         * table is, and as built once every group is. Of the tasks that may start, key and index groups go first
-         * (short, and what foreign keys wait for), then loads, then foreign keys (nothing waits for them), each
-         * larger table first: the largest load starts first, as it ends last, a loaded table's keys are built
-         * while the other connections still load, and a long validation never holds back a load that others
-         * wait for.
+         * table is, and as built once every group is. Which of the tasks that may start goes first: see
+         * {@link #pick()}; loads are ordered largest first, as the largest ends last.
          */
         private final class StagedSchedule {
             private final List<StagedTask> pending = new ArrayList<>();
@@ -1509,6 +1506,9 @@ public final class DatabaseRestore {
             private final Set<TableRef> loadedTables = new java.util.HashSet<>();
             private final Set<TableRef> busy = new java.util.HashSet<>();
             private final Map<TableRef, Integer> groupsLeft = new HashMap<>();
+            /** The other table of each foreign key, both ways: a load that completes a pair goes first. */
+            private final Map<TableRef, Set<TableRef>> partners = new HashMap<>();
+            private final Set<TableRef> loadStarted = new java.util.HashSet<>();
             private int loadsLeft;
             private int groupsLeftTotal;
             private int running;
@@ -1542,6 +1542,13 @@ public final class DatabaseRestore {
                     fk.tables().forEach(t -> tables.add(parseQualified(t)));
                     fks.add(new StagedTask(null, List.of(fk.sql()), Set.copyOf(tables), null,
                             tables.stream().mapToLong(t -> sizes.getOrDefault(t, 0L)).max().orElse(0)));
+                    for (TableRef a : tables) {
+                        for (TableRef b : tables) {
+                            if (!a.equals(b)) {
+                                partners.computeIfAbsent(a, k -> new java.util.HashSet<>()).add(b);
+                            }
+                        }
+                    }
                 }
                 Comparator<StagedTask> larger = Comparator.comparingLong(StagedTask::size).reversed();
                 fks.sort(larger);
@@ -1568,10 +1575,14 @@ public final class DatabaseRestore {
                     if (pending.isEmpty()) {
                         return null;
                     }
-                    for (java.util.Iterator<StagedTask> it = pending.iterator(); it.hasNext(); ) {
+                    StagedTask pick = pick();
+                    for (java.util.Iterator<StagedTask> it = pending.iterator(); pick != null && it.hasNext(); ) {
                         StagedTask t = it.next();
-                        if (ready(t)) {
+                        if (t == pick) {
                             it.remove();
+                            if (t.entry() != null) {
+                                loadStarted.add(ref(t.entry()));
+                            }
                             busy.addAll(t.tables());
                             running++;
                             if (t.entry() == null && loadsLeft > 0) {
@@ -1596,6 +1607,38 @@ public final class DatabaseRestore {
                         throw new Stopped();
                     }
                 }
+            }
+
+            /**
+             * Of the ready tasks: the first key group (short, and what foreign keys wait for); else the largest load
+             * that has a foreign key with a table already loading or loaded, so that the key can be added while
+             * other tables load; else the first foreign key (keys sharing a table run one after the other, so a
+             * chain of them must start early not to be all that is left at the end); else the largest load. Null
+             * if none is ready.
+             */
+            private StagedTask pick() {
+                StagedTask firstLoad = null;
+                StagedTask firstForeignKey = null;
+                for (StagedTask t : pending) {
+                    if (!ready(t)) {
+                        continue;
+                    }
+                    if (t.group() != null) {
+                        return t;
+                    }
+                    if (t.entry() != null) {
+                        if (!java.util.Collections.disjoint(partners.getOrDefault(ref(t.entry()), Set.of()),
+                                loadStarted)) {
+                            return t;
+                        }
+                        if (firstLoad == null) {
+                            firstLoad = t;
+                        }
+                    } else if (firstForeignKey == null) {
+                        firstForeignKey = t;
+                    }
+                }
+                return firstForeignKey != null ? firstForeignKey : firstLoad;
             }
 
             /** Records the end of {@code t}; returns whether it was the last load. */
