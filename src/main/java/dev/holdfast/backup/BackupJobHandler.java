@@ -135,8 +135,7 @@ public class BackupJobHandler implements JobHandler {
                     throw new IllegalStateException("Database source '" + name + "' is no longer configured");
                 }
                 ctx.progress(Progress.phase("snapshot", "Opening a consistent snapshot of " + name));
-                PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
-                        src.password().orElse(null));
+                PgConnectionInfo info = src.connectionInfo();
                 sections.add(engine.run(name, info, options.selection(), codec, writer, ctx, sink));
             }
             List<String> mediaNames = new ArrayList<>();

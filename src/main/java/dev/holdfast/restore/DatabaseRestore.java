@@ -422,9 +422,9 @@ public final class DatabaseRestore {
         private final long started = System.nanoTime();
         /**
          * Binary tables of a replace restore whose target has a column of another type than the archive: their
-         * rows go through a temporary table of the archive's types (column name to archive type).
+         * rows go through a temporary table of the archive's types (see {@link #copyConverting}).
          */
-        private final Map<TableRef, Map<String, String>> converted = new HashMap<>();
+        private final Map<TableRef, Conversion> converted = new HashMap<>();
 
         private volatile RuntimeException cancellation;
         /** Set when one of several connections failed or was cancelled: the others stop at their next buffer. */
@@ -675,6 +675,10 @@ public final class DatabaseRestore {
                 }
                 Map<String, PgCatalog.Column> columns = new HashMap<>();
                 found.get().columns().forEach(col -> columns.put(col.name(), col));
+                boolean binary = "binary".equals(te.copyFormatIn(section));
+                List<String> tempColumns = new ArrayList<>();
+                List<String> values = new ArrayList<>();
+                boolean convert = false;
                 for (String name : te.columns()) {
                     PgCatalog.Column col = columns.get(name);
                     if (col == null) {
@@ -689,13 +693,21 @@ public final class DatabaseRestore {
                             problems.add("column \"" + name + "\" of table " + r.dotted() + " is " + source
                                     + " in the archive but " + col.type() + " in the target, which cannot take its"
                                     + " values");
-                        } else if (source != null && "binary".equals(te.copyFormatIn(section))
-                                && !sameType(c, source, col.type())) {
+                        } else if (binary) {
+                            String q = PgNames.quoteIdent(name);
                             // Binary values only load into their own type; the text route converts them as a
-                            // text archive would have been.
-                            converted.computeIfAbsent(r, k -> new LinkedHashMap<>()).put(name, source);
+                            // text archive would have been (the target type without modifiers, which the
+                            // insert applies as an assignment: too long still fails, as text input would).
+                            String targetBase = source == null || source.equals(col.type()) ? null
+                                    : otherBaseType(c, source, col.type());
+                            tempColumns.add(q + " " + (targetBase == null ? col.type() : source));
+                            values.add(targetBase == null ? q : q + "::text::" + targetBase);
+                            convert |= targetBase != null;
                         }
                     }
+                }
+                if (convert) {
+                    converted.put(r, new Conversion(tempColumns, values));
                 }
             }
             refuseIf(problems);
@@ -775,17 +787,25 @@ public final class DatabaseRestore {
             }
         }
 
-        /** Whether two type names (typmods aside) denote the same type in the target database. */
-        private boolean sameType(Connection c, String source, String target) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) = to_regtype(?)")) {
+        /**
+         * The target type without modifiers when the two type names (typmods aside) denote different types in the
+         * target database, null when they are the same type.
+         */
+        private String otherBaseType(Connection c, String source, String target) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN to_regtype(?) IS DISTINCT FROM"
+                    + " to_regtype(?) THEN format_type(to_regtype(?), NULL) END")) {
                 ps.setString(1, source);
                 ps.setString(2, target);
+                ps.setString(3, target);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return rs.getBoolean(1);
+                    return rs.getString(1);
                 }
             }
         }
+
+        /** A binary table's temporary columns (archive types where they differ) and the values to insert. */
+        private record Conversion(List<String> tempColumns, List<String> values) {}
 
         /**
          * Whether text output of {@code source} loads into {@code target}: same base type (domains unwrapped),
@@ -1909,9 +1929,9 @@ public final class DatabaseRestore {
                 throws SQLException, IOException {
             TableRef r = ref(te);
             String format = te.copyFormatIn(section);
-            Map<String, String> conversions = converted.get(r);
-            if (conversions != null) {
-                copyConverting(c, te, conversions, size, result);
+            Conversion conversion = converted.get(r);
+            if (conversion != null) {
+                copyConverting(c, te, conversion, size, result);
                 return;
             }
             String sql = "COPY " + r.sql() + " " + PgNames.columnList(te.columns()) + " FROM STDIN WITH (FORMAT "
@@ -1925,38 +1945,20 @@ public final class DatabaseRestore {
          * (output of the archive's type, input of the target's, the target's modifiers applied as in an
          * assignment), exactly what loading a text archive does.
          */
-        private void copyConverting(Connection c, Manifest.TableEntry te, Map<String, String> conversions, long size,
+        private void copyConverting(Connection c, Manifest.TableEntry te, Conversion conversion, long size,
                 long[] result) throws SQLException, IOException {
             TableRef r = ref(te);
-            PgCatalog.Table table = PgCatalog.read(c).table(r).orElseThrow();
-            Map<String, String> targetTypes = new HashMap<>();
-            for (PgCatalog.Column col : table.columns()) {
-                targetTypes.put(col.name(), col.type());
-            }
-            List<String> defs = new ArrayList<>();
-            List<String> values = new ArrayList<>();
-            for (String col : te.columns()) {
-                String q = PgNames.quoteIdent(col);
-                String source = conversions.get(col);
-                if (source == null) {
-                    defs.add(q + " " + targetTypes.get(col));
-                    values.add(q);
-                } else {
-                    defs.add(q + " " + source);
-                    values.add(q + "::text::" + queryString(c, "SELECT format_type(to_regtype("
-                            + PgNames.quoteLiteral(targetTypes.get(col)) + "), NULL)"));
-                }
-            }
             String temp = "pg_temp." + PgNames.quoteIdent("holdfast_convert");
             try (Statement st = c.createStatement()) {
-                st.execute("CREATE TEMPORARY TABLE " + temp + " (" + String.join(", ", defs) + ") ON COMMIT DROP");
+                st.execute("CREATE TEMPORARY TABLE " + temp + " (" + String.join(", ", conversion.tempColumns())
+                        + ") ON COMMIT DROP");
             }
             long[] staged = new long[2];
             stream(c, "COPY " + temp + " FROM STDIN WITH (FORMAT binary)", te, size, staged);
             result[1] = staged[1];
             try (Statement st = c.createStatement()) {
                 result[0] = st.executeUpdate("INSERT INTO " + r.sql() + " " + PgNames.columnList(te.columns())
-                        + " SELECT " + String.join(", ", values) + " FROM " + temp);
+                        + " SELECT " + String.join(", ", conversion.values()) + " FROM " + temp);
                 st.execute("DROP TABLE " + temp);
             }
         }
@@ -2187,13 +2189,6 @@ public final class DatabaseRestore {
 
     private static TableRef ref(Manifest.TableRef t) {
         return new TableRef(t.schema(), t.name());
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static long queryLong(Connection c, String sql) throws SQLException {

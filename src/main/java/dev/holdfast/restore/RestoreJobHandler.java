@@ -20,7 +20,6 @@ import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.media.MediaRestore;
 import dev.holdfast.pg.ConnectionFactory;
-import dev.holdfast.pg.LibpqParams;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgNames;
 import dev.holdfast.pg.PgTools;
@@ -122,8 +121,7 @@ public class RestoreJobHandler implements JobHandler {
                     throw new IllegalStateException("Database source '" + name + "' is not configured here, so "
                             + "there is nowhere to restore it");
                 }
-                PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
-                        src.password().orElse(null));
+                PgConnectionInfo info = src.connectionInfo();
                 if (req.target() != null) {
                     ensureDatabase(info, req.target(), req.createTarget(), staged);
                     info = info.withDatabase(req.target());
@@ -281,9 +279,8 @@ public class RestoreJobHandler implements JobHandler {
                 if (src == null) {
                     continue;
                 }
-                PgConnectionInfo info = new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null),
-                        src.password().orElse(null));
-                String target = req.target() != null ? req.target() : LibpqParams.fromJdbcUrl(src.jdbcUrl()).dbname();
+                PgConnectionInfo info = src.connectionInfo();
+                String target = req.target() != null ? req.target() : src.databaseName();
                 done.addAll(DatabaseRestore.cleanUpStaging(ConnectionFactory.driverManager(), info, target, restoreId));
             }
         } catch (Exception e) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.pg.ConnectionFactory;
-import dev.holdfast.pg.LibpqParams;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.retention.ClusterTasks;
 import dev.holdfast.source.SourceRegistry;
@@ -118,20 +117,7 @@ public class RetiredDatabases {
     @Scheduled(identity = "retired-database-sweep", every = "${holdfast.restore.retired-sweep-check-every:1m}",
             delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        if (!sweepPending.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            executor.execute(() -> {
-                try {
-                    sweepIfDue();
-                } finally {
-                    sweepPending.set(false);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            sweepPending.set(false);
-        }
+        ClusterTasks.submitUnlessPending(executor, sweepPending, this::sweepIfDue);
     }
 
     private void submit(Runnable work) {
@@ -177,7 +163,7 @@ public class RetiredDatabases {
         List<String> done = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (SourceRegistry.DatabaseSource src : sources.databases().values()) {
-            PgConnectionInfo info = info(src);
+            PgConnectionInfo info = src.connectionInfo();
             List<String> names;
             try (Connection m = info.withDatabase(DatabaseRestore.MAINTENANCE_DB).open(ConnectionFactory.driverManager());
                     PreparedStatement ps = m.prepareStatement(
@@ -219,7 +205,7 @@ public class RetiredDatabases {
         for (Target t : targets(restoreId)) {
             SourceRegistry.DatabaseSource src = sources.databases().get(t.source());
             String name = DatabaseRestore.retiredName(t.database(), restoreId);
-            String outcome = drop(info(src), name, restoreId);
+            String outcome = drop(src.connectionInfo(), name, restoreId);
             if (outcome != null) {
                 done.add(outcome);
             }
@@ -289,7 +275,7 @@ public class RetiredDatabases {
                     SourceRegistry.DatabaseSource src = sources.databases().get(name);
                     if (src != null) {
                         out.add(new Target(name, req.target() != null ? req.target()
-                                : LibpqParams.fromJdbcUrl(src.jdbcUrl()).dbname()));
+                                : src.databaseName()));
                     }
                 }
             }
@@ -297,10 +283,6 @@ public class RetiredDatabases {
             throw new IllegalStateException("Could not read restore " + restoreId + ": " + e.getMessage(), e);
         }
         return out;
-    }
-
-    private static PgConnectionInfo info(SourceRegistry.DatabaseSource src) {
-        return new PgConnectionInfo(src.jdbcUrl(), src.username().orElse(null), src.password().orElse(null));
     }
 
     /** The server part of a source's URL, so that two sources on one server look at each name once. */

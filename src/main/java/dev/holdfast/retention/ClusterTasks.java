@@ -19,6 +19,28 @@ public final class ClusterTasks {
     private ClusterTasks() {}
 
     /**
+     * Hands {@code sweep} to {@code executor} unless the one handed before is still waiting or running
+     * ({@code pending}), so that a slow sweep never queues up behind itself.
+     */
+    public static void submitUnlessPending(java.util.concurrent.Executor executor,
+            java.util.concurrent.atomic.AtomicBoolean pending, Runnable sweep) {
+        if (!pending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    sweep.run();
+                } finally {
+                    pending.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            pending.set(false);
+        }
+    }
+
+    /**
      * Runs {@code work} on the calling thread if this instance claims {@code task} (see {@link #claim}, in a
      * transaction of its own), then records its outcome: what {@code work} returns (null: it went well) or the
      * exception it threw. Database errors are logged, never thrown: a periodic task tries again next time.

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -95,19 +94,8 @@ public class RetentionRunner {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         try {
-            if (!config.enabled() || !sweepPending.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                executor.execute(() -> {
-                    try {
-                        sweepIfDue();
-                    } finally {
-                        sweepPending.set(false);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                sweepPending.set(false);
+            if (config.enabled()) {
+                ClusterTasks.submitUnlessPending(executor, sweepPending, this::sweepIfDue);
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "Retention sweep check failed");

@@ -34,6 +34,16 @@ public class SourceRegistry {
 
     /** Connection details of a database source. The password never leaves this record's users. */
     public record DatabaseSource(String name, String jdbcUrl, Optional<String> username, Optional<String> password) {
+        /** How the engine connects to this source. */
+        public dev.holdfast.pg.PgConnectionInfo connectionInfo() {
+            return new dev.holdfast.pg.PgConnectionInfo(jdbcUrl, username.orElse(null), password.orElse(null));
+        }
+
+        /** The database name in {@link #jdbcUrl}. */
+        public String databaseName() {
+            return dev.holdfast.pg.LibpqParams.fromJdbcUrl(jdbcUrl).dbname();
+        }
+
         @Override
         public String toString() {
             return "DatabaseSource[" + name + ", " + redact(jdbcUrl) + "]";

@@ -97,7 +97,6 @@ class ReadAheadInputStreamTest {
         assertThat(in.read(new byte[10])).isEqualTo(10);
         in.close();
         assertThat(closed).isTrue();
-        Thread.sleep(200);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-read-ahead-endless"));
     }
 }
