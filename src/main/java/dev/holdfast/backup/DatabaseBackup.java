@@ -12,6 +12,7 @@ import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.FkGraph;
 import dev.holdfast.pg.PgCatalog;
 import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgEngineException;
 import dev.holdfast.pg.PgTools;
 import dev.holdfast.pg.Selection;
 import dev.holdfast.pg.SnapshotSession;
@@ -30,11 +31,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -55,6 +60,7 @@ public class DatabaseBackup {
     private final PgTools tools;
     private final int parallelism;
     private final Duration lockTimeout;
+    private Duration coordinatorCheck = Duration.ofSeconds(1);
     private final CopyStreamer copy = new CopyStreamer();
     private CopyStreamer.Format preferredFormat = CopyStreamer.Format.BINARY;
 
@@ -73,6 +79,17 @@ public class DatabaseBackup {
      */
     public DatabaseBackup copyFormat(CopyStreamer.Format format) {
         this.preferredFormat = format;
+        return this;
+    }
+
+    /**
+     * Sets how often the snapshot session is checked while tables are copied (default 1 s): the longest a
+     * backup goes on copying after its locks were lost, before it stops.
+     *
+     * @return this engine
+     */
+    public DatabaseBackup coordinatorCheck(Duration interval) {
+        this.coordinatorCheck = interval;
         return this;
     }
 
@@ -98,6 +115,8 @@ public class DatabaseBackup {
             PgTools.requireCompatible(pgDump, catalog.serverVersionNum());
             Selection.Result selected = selection.apply(catalog);
             session.lockTables(selected.tableRefs());
+            Map<TableRef, Long> rows = new ConcurrentHashMap<>();
+            Map<TableRef, String> entries = new ConcurrentHashMap<>();
             ctx.checkpoint();
             LOG.infof("Database %s: snapshot %s, catalog read and %d tables locked in %d ms", source,
                     session.snapshotId(), selected.tables().size(), (System.nanoTime() - t0) / 1_000_000);
@@ -106,73 +125,105 @@ public class DatabaseBackup {
             long bytesTotal = data.stream().mapToLong(PgCatalog.Table::sizeBytes).sum();
             int workers = Math.max(1, Math.min(parallelism, data.size()));
             List<Connection> conns = session.openWorkers(workers);
-
-            AtomicLong bytesDone = new AtomicLong();
-            Map<TableRef, Long> rows = new ConcurrentHashMap<>();
-            Map<TableRef, String> entries = new ConcurrentHashMap<>();
-            Set<TableRef> finished = ConcurrentHashMap.newKeySet();
-            ConcurrentLinkedQueue<PgCatalog.Table> queue = new ConcurrentLinkedQueue<>(data);
-            progress.update(source, 0, bytesTotal, 0, data.size(), null);
-
-            ExecutorService pool = Executors.newFixedThreadPool(workers + 1, r -> {
-                Thread t = new Thread(r, "holdfast-dump-" + source);
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                String schemaEntry = EntryNames.schema(source);
-                futures.add(pool.submit(() -> {
-                    // pg_dump's custom format is compressed already: stored as is.
-                    try (EntryBuilder b = writer.openEntry(schemaEntry, EntryInfo.KIND_SCHEMA, Codec.NONE)) {
-                        tools.dumpSchema(db, session.snapshotId(), PgTools.DumpFilter.of(selected), lockTimeout,
-                                new Checkpointing(b, ctx, null));
-                        b.commit();
-                    }
-                    return null;
-                }));
-                for (Connection worker : conns) {
-                    futures.add(pool.submit(() -> {
-                        PgCatalog.Table t;
-                        while ((t = queue.poll()) != null) {
-                            ctx.checkpoint();
-                            String name = EntryNames.tableData(source, t.ref().schema(), t.ref().name(), codec);
-                            progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
-                                    t.ref().dotted());
-                            try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
-                                CopyStreamer.CopyResult r = copy.copyOut(worker, t.ref(), t.copyColumns(),
-                                        formatOf(t), new Checkpointing(b, ctx, bytesDone));
-                                b.commit();
-                                rows.put(t.ref(), r.rows());
-                                entries.put(t.ref(), name);
-                            }
-                            finished.add(t.ref());
-                            progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
-                                    t.ref().dotted());
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        queue.clear();
-                        futures.forEach(x -> x.cancel(true));
-                        Throwable cause = e.getCause();
-                        if (cause instanceof Exception ex) {
-                            throw ex;
-                        }
-                        throw e;
-                    }
-                }
-            } finally {
-                pool.shutdownNow();
+            // From here on the coordinator only holds the locks; losing it must stop the copy at once, and a
+            // cancel must reach threads blocked on a socket, which no checkpoint can.
+            session.watchCoordinator(coordinatorCheck, coordinatorCheck.multipliedBy(10).plusSeconds(5));
+            try (JobContext.Registration stop = ctx.onStop(session::abort)) {
+                copyAll(source, db, selected, codec, writer, ctx, progress, session, conns, data, bytesTotal,
+                        rows, entries);
             }
+            // SUCCEEDED must mean every table was read under the locks: the coordinator's transaction is
+            // proved alive after the last COPY (and pg_dump) ended.
+            session.ensureHeld();
             LOG.infof("Database %s: %d tables copied in %d ms", source, data.size(),
                     (System.nanoTime() - t0) / 1_000_000);
             return section(source, serverVersion, pgDump, session.snapshotId(), snapshotTime, catalog, selected,
                     rows, entries);
+        }
+    }
+
+    /**
+     * Runs pg_dump's schema dump and one COPY worker per connection until the queue is empty. The first failure
+     * anywhere aborts the session (so threads blocked on any of its sockets fail too), and the cause reported is
+     * the first one: a cancellation, the coordinator's loss, or the failing table.
+     */
+    private void copyAll(String source, PgConnectionInfo db, Selection.Result selected, Codec codec,
+            ArchiveWriter writer, JobContext ctx, ProgressSink progress, SnapshotSession session,
+            List<Connection> conns, List<PgCatalog.Table> data, long bytesTotal, Map<TableRef, Long> rows,
+            Map<TableRef, String> entries) throws Exception {
+        AtomicLong bytesDone = new AtomicLong();
+        Set<TableRef> finished = ConcurrentHashMap.newKeySet();
+        ConcurrentLinkedQueue<PgCatalog.Table> queue = new ConcurrentLinkedQueue<>(data);
+        progress.update(source, 0, bytesTotal, 0, data.size(), null);
+        ExecutorService pool = Executors.newFixedThreadPool(conns.size() + 1, r -> {
+            Thread t = new Thread(r, "holdfast-dump-" + source);
+            t.setDaemon(true);
+            return t;
+        });
+        CompletionService<Void> done = new ExecutorCompletionService<>(pool);
+        int tasks = 0;
+        Exception failure = null;
+        try {
+            String schemaEntry = EntryNames.schema(source);
+            done.submit(() -> {
+                // pg_dump's custom format is compressed already: stored as is.
+                try (EntryBuilder b = writer.openEntry(schemaEntry, EntryInfo.KIND_SCHEMA, Codec.NONE)) {
+                    tools.dumpSchema(db, session.snapshotId(), PgTools.DumpFilter.of(selected), lockTimeout,
+                            new Checkpointing(b, ctx, null));
+                    b.commit();
+                }
+                return null;
+            });
+            tasks++;
+            for (Connection worker : conns) {
+                done.submit(() -> {
+                    PgCatalog.Table t;
+                    while ((t = queue.poll()) != null) {
+                        ctx.checkpoint();
+                        String name = EntryNames.tableData(source, t.ref().schema(), t.ref().name(), codec);
+                        progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                                t.ref().dotted());
+                        try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
+                            CopyStreamer.CopyResult r = copy.copyOut(worker, t.ref(), t.copyColumns(), formatOf(t),
+                                    new Checkpointing(b, ctx, bytesDone));
+                            b.commit();
+                            rows.put(t.ref(), r.rows());
+                            entries.put(t.ref(), name);
+                        }
+                        finished.add(t.ref());
+                        progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                                t.ref().dotted());
+                    }
+                    return null;
+                });
+                tasks++;
+            }
+            // In completion order, so that the first failure is seen at once, whichever task it is.
+            for (int i = 0; i < tasks && failure == null; i++) {
+                try {
+                    done.take().get();
+                } catch (ExecutionException e) {
+                    failure = e.getCause() instanceof Exception ex ? ex : e;
+                    queue.clear();
+                    session.abort();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            // Aborted connections fail their COPY at once and pg_dump is killed by its runner when its output
+            // fails; this wait is only a bound, not a step that can hang.
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warnf("Database %s: copy threads still running 30 s after the backup stopped", source);
+            }
+        }
+        if (failure != null) {
+            ctx.checkpoint(); // a cancellation (or shutdown) is the reason, not the aborted socket it caused
+            Optional<PgEngineException> lost = session.lostCoordinator();
+            if (lost.isPresent()) {
+                lost.get().addSuppressed(failure);
+                throw lost.get();
+            }
+            throw failure;
         }
     }
 

@@ -32,4 +32,20 @@ public interface JobContext {
 
     /** Whether {@link #checkpoint()} would throw. */
     boolean stopRequested();
+
+    /**
+     * Registers an action that runs once when this job is asked to stop (cancel, shutdown, lost lease, no
+     * progress), on the thread that asks, or at once when a stop was already asked. It must be quick and never
+     * block: it exists to end waits that {@link #checkpoint()} cannot reach, e.g. by aborting a connection whose
+     * socket the job's thread is reading or killing a child process.
+     *
+     * @return unregisters the action when closed (call it when the resource is no longer in use)
+     */
+    Registration onStop(Runnable action);
+
+    /** A registered stop action; closing it unregisters it. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

@@ -30,14 +30,19 @@ public final class SnapshotSession implements AutoCloseable {
     private final Connection coordinator;
     private final String snapshotId;
     private final Duration lockTimeout;
+    private final int coordinatorPid;
     private final List<Connection> workers = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private volatile boolean aborted;
+    private volatile PgEngineException lost;
+    private volatile Thread watcher;
 
-    private SnapshotSession(
-            ConnectionFactory factory, PgConnectionInfo db, Connection coordinator, String snapshotId, Duration lockTimeout) {
+    private SnapshotSession(ConnectionFactory factory, PgConnectionInfo db, Connection coordinator, int coordinatorPid,
+            String snapshotId, Duration lockTimeout) {
         this.factory = factory;
         this.db = db;
         this.coordinator = coordinator;
+        this.coordinatorPid = coordinatorPid;
         this.snapshotId = snapshotId;
         this.lockTimeout = lockTimeout;
     }
@@ -56,15 +61,17 @@ public final class SnapshotSession implements AutoCloseable {
                 st.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
                 configure(st, lockTimeout);
                 String id;
-                try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                int pid;
+                try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), pg_backend_pid()")) {
                     rs.next();
                     id = rs.getString(1);
+                    pid = rs.getInt(2);
                 }
                 // the id is pasted into SET TRANSACTION SNAPSHOT and a pg_dump argument; accept only its known shape
                 if (!SNAPSHOT_ID.matcher(id).matches()) {
                     throw new SQLException("unexpected snapshot id " + id);
                 }
-                return new SnapshotSession(factory, db, c, id, lockTimeout);
+                return new SnapshotSession(factory, db, c, pid, id, lockTimeout);
             }
         } catch (SQLException e) {
             closeQuietly(c);
@@ -160,18 +167,142 @@ public final class SnapshotSession implements AutoCloseable {
         return List.copyOf(workers);
     }
 
-    /** Ends every worker transaction and then the coordinator's, releasing the locks and the snapshot. */
+    /** The server process id of the coordinator, the session that holds the locks and exported the snapshot. */
+    public int coordinatorPid() {
+        return coordinatorPid;
+    }
+
+    /**
+     * Watches the coordinator from a thread of its own: every {@code interval} it asks the server for a round
+     * trip (bounded by {@code timeout}). The locks that keep the tables unchanged live only as long as the
+     * coordinator's transaction; once it is gone (terminated, connection dropped, server restarted) a table not
+     * yet copied may be truncated or altered under the workers, so the loss is recorded, the session is aborted
+     * (every blocked COPY fails at once), and {@link #ensureHeld} reports it. Call after {@link #lockTables}: from then on
+     * nothing else uses the coordinator until {@link #ensureHeld}.
+     */
+    public void watchCoordinator(Duration interval, Duration timeout) {
+        ensureOpen();
+        try {
+            coordinator.setNetworkTimeout(Runnable::run, (int) Math.max(1, timeout.toMillis()));
+        } catch (SQLException e) {
+            throw new PgEngineException("Could not bound the snapshot session's waits: " + e.getMessage(), e);
+        }
+        Thread t = new Thread(() -> {
+            while (!closed && !aborted) {
+                try {
+                    Thread.sleep(Math.max(1, interval.toMillis()));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (closed || aborted) {
+                    return;
+                }
+                try {
+                    roundTrip();
+                } catch (PgEngineException e) {
+                    if (closed) {
+                        return;
+                    }
+                    lost = e;
+                    abort();
+                    return;
+                }
+            }
+        }, "holdfast-snapshot-watch-" + coordinatorPid);
+        t.setDaemon(true);
+        watcher = t;
+        t.start();
+    }
+
+    /**
+     * Proves that the coordinator's transaction is still the one that took the locks: the connection answers
+     * and is still inside a transaction (a connection is never silently reconnected, so this is the same
+     * server session, which held its locks without a break). A backup calls it after every worker and pg_dump
+     * finished and before it claims success.
+     *
+     * @throws PgEngineException when the coordinator was lost at any time, naming when it was noticed
+     */
+    public void ensureHeld() {
+        if (lost != null) {
+            throw lost;
+        }
+        if (aborted) {
+            throw new PgEngineException("The snapshot session was aborted");
+        }
+        roundTrip();
+    }
+
+    /** The loss of the coordinator noticed by {@link #watchCoordinator}, if any. */
+    public java.util.Optional<PgEngineException> lostCoordinator() {
+        return java.util.Optional.ofNullable(lost);
+    }
+
+    private void roundTrip() {
+        try {
+            synchronized (coordinator) {
+                try (Statement st = coordinator.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT 1")) {
+                    rs.next();
+                }
+                org.postgresql.core.TransactionState ts =
+                        coordinator.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState();
+                if (ts != org.postgresql.core.TransactionState.OPEN) {
+                    throw new SQLException("the snapshot transaction is " + ts);
+                }
+            }
+        } catch (SQLException e) {
+            throw new PgEngineException("The backup's snapshot session (server process " + coordinatorPid
+                    + ") was lost while tables were being copied (" + e.getMessage() + "): the locks that kept"
+                    + " the tables from being truncated or altered were released, so the copy can no longer be"
+                    + " trusted to match one snapshot. The backup was stopped; run it again.", e.getSQLState(), e);
+        }
+    }
+
+    /**
+     * Aborts every connection of the session at once, from any thread: sockets are closed without waiting for
+     * the driver (a worker whose COPY failed can leave its connection locked, and a ROLLBACK would wait on that
+     * forever), so every thread blocked on one of them fails promptly. The server rolls the transactions back.
+     */
+    public void abort() {
+        aborted = true;
+        for (Connection w : workers) {
+            abortQuietly(w);
+        }
+        abortQuietly(coordinator);
+    }
+
+    /** Whether {@link #abort} was called (by a failure, a cancellation or a lost coordinator). */
+    public boolean aborted() {
+        return aborted;
+    }
+
+    /**
+     * Ends every worker transaction and then the coordinator's, releasing the locks and the snapshot; after an
+     * {@link #abort} only closes what is left.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        for (Connection w : workers) {
-            endAndClose(w);
+        Thread w = watcher;
+        if (w != null) {
+            w.interrupt();
+        }
+        for (Connection c : workers) {
+            if (aborted) {
+                abortQuietly(c);
+            } else {
+                endAndClose(c);
+            }
         }
         workers.clear();
-        endAndClose(coordinator);
+        if (aborted) {
+            abortQuietly(coordinator);
+        } else {
+            endAndClose(coordinator);
+        }
     }
 
     static PgEngineException lockFailure(TableRef table, SQLException cause) {
@@ -203,12 +334,22 @@ public final class SnapshotSession implements AutoCloseable {
         }
     }
 
+    private static void abortQuietly(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // already closed or broken: either way it holds nothing any more
+        }
+    }
+
     private static void endAndClose(Connection c) {
         if (c == null) {
             return;
         }
         try {
             if (!c.isClosed()) {
+                // bounded: a connection whose peer vanished must not hold the backup forever
+                c.setNetworkTimeout(Runnable::run, 30_000);
                 try (Statement st = c.createStatement()) {
                     st.execute("ROLLBACK"); // read only: nothing to commit, and never wrongly commit
                 }

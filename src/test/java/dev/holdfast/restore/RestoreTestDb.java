@@ -254,5 +254,10 @@ final class RestoreTestDb implements AutoCloseable {
         public boolean stopRequested() {
             return false;
         }
+
+        @Override
+        public Registration onStop(Runnable action) {
+            return () -> {}; // never stopped, so the action never runs
+        }
     }
 }
