@@ -74,6 +74,23 @@ public interface HoldfastConfig {
         Duration progressInterval();
 
         /**
+         * A running job that goes this long without reaching a checkpoint or reporting progress is stopped as
+         * stuck ({@code off}: never). Engines check in for every buffer of data they move, so only a single
+         * server statement running longer than this (an index build on a huge table during a restore) comes
+         * near it; raise it for such databases.
+         */
+        @WithDefault("2h")
+        String stallTimeout();
+
+        /**
+         * How long a job asked to stop (cancelled, stuck, instance shutting down, lease lost) may take to end.
+         * Past it this instance no longer renews the job's lease, so the queue fails the job and its backup or
+         * restore row within one lease, and logs where the job's thread is stuck.
+         */
+        @WithDefault("1m")
+        Duration stopGrace();
+
+        /**
          * Identifier of this instance, recorded as the owner of the jobs it claims. Defaults to
          * host name plus a random suffix so two instances on one host never collide.
          */

@@ -36,6 +36,14 @@ public interface JobHandler {
      */
     default void onFailure(JobOutcome outcome) {}
 
+    /**
+     * Brings to a terminal state every domain row of this type whose job has ended while the row still says
+     * queued or running, whichever path ended the job (a queued job cancelled, a reaped lease, a hook that
+     * failed during a shutdown). Runs at start-up and after every reap, on every instance, so it must be cheap
+     * when there is nothing to do and safe to run concurrently. Must not throw.
+     */
+    default void reconcile() {}
+
     /** How a failed or cancelled job ended. */
     record JobOutcome(java.util.UUID jobId, String type, JsonNode payload, JobState state, String error) {}
 }

@@ -113,7 +113,13 @@ public class JobService {
         if (state.terminal() && state != JobState.CANCELLED) {
             throw new ApiException.Conflict("Job " + id + " already ended " + state);
         }
-        return get(id);
+        JobView view = get(id);
+        if (state == JobState.CANCELLED) {
+            // A queued job ends here, without ever reaching a worker: end its backup or restore row now too
+            // (the hook is idempotent, so a repeated cancel changes nothing).
+            worker.endedWithoutRunning(new JobHandler.JobOutcome(id, view.type(), view.payload(), state, view.error()));
+        }
+        return view;
     }
 
     /** Count of jobs in a state across all instances. */

@@ -75,8 +75,11 @@ public class JobWorker {
                 .cleared(ThreadContext.ALL_REMAINING)
                 .build();
         store = new JobStore(dataSource, instanceId, mapper);
+        String stall = config.jobs().stallTimeout().trim();
         pool = new WorkerPool(store, handlers, executor, concurrency, config.jobs().lease(),
-                config.jobs().progressInterval(), mapper, this::record);
+                config.jobs().progressInterval(), mapper, this::record,
+                "off".equalsIgnoreCase(stall) ? null : dev.holdfast.time.Durations.parse(stall),
+                config.jobs().stopGrace());
         // Claims triggered by NOTIFY run on their own thread: the job executor's slots are for jobs only.
         waker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "holdfast-job-waker");
@@ -93,6 +96,8 @@ public class JobWorker {
                 pool.cancelLocal(e.jobId());
             }
         });
+        // Rows left queued or running by jobs that ended while this or another instance was down.
+        pool.reconcile();
         LOG.infof("Job worker %s started: %d slots, job types %s", instanceId, concurrency, handlers.keySet());
     }
 
@@ -124,6 +129,13 @@ public class JobWorker {
     /** The id this instance writes as owner of the jobs it runs. */
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Runs the failure hook of a job that ended without running (a queued job cancelled). */
+    void endedWithoutRunning(JobHandler.JobOutcome outcome) {
+        if (pool != null) {
+            pool.endedWithoutRunning(outcome);
+        }
     }
 
     /** The job store of this instance (shared by the API for cancellation). */

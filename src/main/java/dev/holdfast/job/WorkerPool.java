@@ -38,6 +38,8 @@ public class WorkerPool {
     private final Duration progressInterval;
     private final ObjectMapper mapper;
     private final Listener listener;
+    private final Duration stallTimeout;
+    private final Duration stopGrace;
     private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
     private final AtomicInteger slotsInUse = new AtomicInteger();
     private final ReentrantLock pollLock = new ReentrantLock();
@@ -45,6 +47,21 @@ public class WorkerPool {
 
     public WorkerPool(JobStore store, Map<String, JobHandler> handlers, ExecutorService executor, int concurrency,
             Duration lease, Duration progressInterval, ObjectMapper mapper, Listener listener) {
+        this(store, handlers, executor, concurrency, lease, progressInterval, mapper, listener, null,
+                Duration.ofMinutes(1));
+    }
+
+    /**
+     * @param stallTimeout a job that neither checks in nor reports progress for this long is asked to stop
+     *     ({@code null}: never)
+     * @param stopGrace how long a job asked to stop may take to end before this instance gives it up: its lease
+     *     is no longer renewed, so the queue fails it (and its handler's rows) while its thread is left behind
+     */
+    public WorkerPool(JobStore store, Map<String, JobHandler> handlers, ExecutorService executor, int concurrency,
+            Duration lease, Duration progressInterval, ObjectMapper mapper, Listener listener, Duration stallTimeout,
+            Duration stopGrace) {
+        this.stallTimeout = stallTimeout;
+        this.stopGrace = stopGrace;
         this.store = store;
         this.handlers = Map.copyOf(handlers);
         this.executor = executor;
@@ -103,6 +120,7 @@ public class WorkerPool {
     private void execute(RunningJob job) {
         JobStore.Claimed c = job.claimed;
         JobHandler handler = handlers.get(c.type());
+        job.thread = Thread.currentThread();
         MDC.put("job_id", "job=" + c.id() + " ");
         MDC.put("job_type", "type=" + c.type() + " ");
         long started = System.nanoTime();
@@ -123,9 +141,16 @@ public class WorkerPool {
                 finish(job, outcome, null, error);
             }
         } catch (Throwable e) {
-            outcome = JobState.FAILED;
+            outcome = job.stopReason != null && job.stopByUser ? JobState.CANCELLED : JobState.FAILED;
             error = describe(e);
-            LOG.errorf(e, "Job %s failed: %s", c.id(), error);
+            if (job.stopReason != null) {
+                // Asked to stop, the job's own stop actions broke what it was waiting on (an aborted connection):
+                // the reason is the stop, not the error that it caused.
+                LOG.infof("Job %s stopped (%s) with: %s", c.id(), job.stopReason, error);
+                error = job.stopReason;
+            } else {
+                LOG.errorf(e, "Job %s failed: %s", c.id(), error);
+            }
             if (job.leaseLost) {
                 outcome = null;
             } else {
@@ -169,14 +194,44 @@ public class WorkerPool {
         }
     }
 
-    /** Renews leases of running jobs and delivers pending cancellations. */
+    /**
+     * Renews the leases of running jobs that still make progress, and delivers pending cancellations. A job that
+     * went {@code stallTimeout} without a checkpoint or progress report is asked to stop; one that was asked to
+     * stop and is still running {@code stopGrace} later is given up: its lease is no longer renewed, so that the
+     * queue ends it and its rows honestly (here or on another instance) instead of renewing a hung job forever.
+     */
     public void heartbeat() {
         if (running.isEmpty()) {
             return;
         }
+        long now = System.nanoTime();
+        java.util.Set<UUID> renew = new java.util.HashSet<>();
+        for (RunningJob job : running.values()) {
+            if (stallTimeout != null && job.stopReason == null && now - job.lastActivityNanos > stallTimeout.toNanos()) {
+                LOG.warnf("Job %s made no progress for %s; stopping it", job.claimed.id(), stallTimeout);
+                job.stop("The job made no progress for " + dev.holdfast.time.Durations.format(stallTimeout)
+                        + " (holdfast.jobs.stall-timeout) and was stopped", false);
+            }
+            if (job.stopReason != null && now - job.stopRequestedNanos > stopGrace.toNanos()) {
+                if (!job.abandoned) {
+                    job.abandoned = true;
+                    LOG.errorf("Job %s did not stop within %s of being asked (%s); its lease is no longer renewed so"
+                            + " that the queue fails it. Its thread is stuck in:%s", job.claimed.id(), stopGrace,
+                            job.stopReason, stackOf(job.thread));
+                }
+                continue;
+            }
+            renew.add(job.claimed.id());
+        }
+        if (renew.isEmpty()) {
+            return;
+        }
         try {
-            Map<UUID, Boolean> owned = store.heartbeat(running.keySet(), lease);
+            Map<UUID, Boolean> owned = store.heartbeat(renew, lease);
             for (RunningJob job : running.values()) {
+                if (!renew.contains(job.claimed.id())) {
+                    continue;
+                }
                 Boolean cancel = owned.get(job.claimed.id());
                 if (cancel == null) {
                     if (running.containsKey(job.claimed.id())) {
@@ -206,6 +261,26 @@ public class WorkerPool {
         } catch (Exception e) {
             LOG.warnf("Reaping expired jobs failed: %s", e.getMessage());
         }
+        reconcile();
+    }
+
+    /** Lets every handler end the rows of jobs that ended without them ({@link JobHandler#reconcile}). */
+    public void reconcile() {
+        for (JobHandler h : handlers.values()) {
+            try {
+                h.reconcile();
+            } catch (Exception e) {
+                LOG.warnf("Reconciling %s rows failed: %s", h.type(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Calls the failure hook for a job that ended without running (a queued job cancelled), so its domain rows
+     * end at once rather than at the next reconcile.
+     */
+    public void endedWithoutRunning(JobHandler.JobOutcome outcome) {
+        notifyFailure(handlers.get(outcome.type()), outcome);
     }
 
     /** Delivers a cancellation seen on the event bus to a job running here. */
@@ -244,6 +319,17 @@ public class WorkerPool {
         }
     }
 
+    private static String stackOf(Thread t) {
+        if (t == null) {
+            return " (unknown)";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (StackTraceElement e : t.getStackTrace()) {
+            sb.append("\n\tat ").append(e);
+        }
+        return sb.toString();
+    }
+
     static String describe(Throwable e) {
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) {
@@ -264,18 +350,55 @@ public class WorkerPool {
         volatile boolean stopByUser;
         volatile boolean leaseLost;
         volatile Progress lastProgress;
+        volatile long lastActivityNanos = System.nanoTime();
+        volatile long stopRequestedNanos;
+        volatile boolean abandoned;
+        volatile Thread thread;
         long lastSavedNanos;
         String lastPhase;
+        private final java.util.List<Runnable> stopActions = new java.util.ArrayList<>();
 
         RunningJob(JobStore.Claimed claimed) {
             this.claimed = claimed;
         }
 
         void stop(String reason, boolean byUser) {
-            if (stopReason == null) {
+            java.util.List<Runnable> actions;
+            synchronized (stopActions) {
+                if (stopReason != null) {
+                    return;
+                }
                 stopByUser = byUser;
+                stopRequestedNanos = System.nanoTime();
                 stopReason = reason;
+                actions = java.util.List.copyOf(stopActions);
+                stopActions.clear();
             }
+            actions.forEach(RunningJob::runQuietly);
+        }
+
+        private static void runQuietly(Runnable action) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.warnf("A job's stop action failed: %s", e.getMessage());
+            }
+        }
+
+        @Override
+        public Registration onStop(Runnable action) {
+            synchronized (stopActions) {
+                if (stopReason == null) {
+                    stopActions.add(action);
+                    return () -> {
+                        synchronized (stopActions) {
+                            stopActions.remove(action);
+                        }
+                    };
+                }
+            }
+            runQuietly(action);
+            return () -> {};
         }
 
         @Override
@@ -305,6 +428,7 @@ public class WorkerPool {
         @Override
         public synchronized void progress(Progress progress) {
             long now = System.nanoTime();
+            lastActivityNanos = now;
             Progress p = progress.complete((now - startedNanos) / 1_000_000);
             lastProgress = p;
             boolean phaseChanged = p.phase() != null && !p.phase().equals(lastPhase);
@@ -328,6 +452,7 @@ public class WorkerPool {
 
         @Override
         public void checkpoint() {
+            lastActivityNanos = System.nanoTime();
             if (stopReason != null) {
                 throw new JobCancelledException(stopReason, stopByUser);
             }
