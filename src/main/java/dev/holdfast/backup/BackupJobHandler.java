@@ -251,6 +251,18 @@ public class BackupJobHandler implements JobHandler {
                 outcome.error());
     }
 
+    @Override
+    public void reconcile() {
+        for (BackupService.Orphan o : backups.orphans()) {
+            boolean cancelled = JobState.CANCELLED.name().equals(o.jobState());
+            String why = "Its job ended " + o.jobState() + (o.jobError() == null ? "" : ": " + o.jobError())
+                    + (JobState.SUCCEEDED.name().equals(o.jobState()) ? " without recording the backup" : "");
+            LOG.warnf("Backup %s was still open after its job ended; recorded %s (%s)", o.backupId(),
+                    cancelled ? "CANCELLED" : "FAILED", why);
+            backups.fail(o.backupId(), cancelled ? BackupStatus.CANCELLED : BackupStatus.FAILED, why);
+        }
+    }
+
     /**
      * Re-reads the written archive: tar structure, every entry's stored SHA-256 and the manifest checksum
      * ({@code FULL} also decodes every entry and checks the whole-archive SHA-256). Returns whether that was a

@@ -348,20 +348,47 @@ public class BackupService {
 
     // --- run bookkeeping: each a short transaction ---------------------------------------------
 
-    /** Marks the backup RUNNING and returns it. */
+    /**
+     * Marks the backup RUNNING and returns it.
+     *
+     * @throws IllegalStateException when the backup is no longer queued (cancelled, or failed by a reconcile,
+     *     before its job reached a worker): it must not run then
+     */
     @Transactional
     Backup start(UUID id) {
-        Backup b = find(id);
+        Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (b == null) {
+            throw new ApiException.NotFound("Backup", id);
+        }
+        if (b.status != BackupStatus.QUEUED) {
+            throw new IllegalStateException("Backup " + id + " is " + b.status + ", not queued; it was not started");
+        }
         b.status = BackupStatus.RUNNING;
         b.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
         b.error = null;
         return b;
     }
 
-    /** Records a stored, verified archive. */
+    /**
+     * Records a stored, verified archive.
+     *
+     * @throws IllegalStateException when the row is no longer RUNNING (its job was given up and the queue failed
+     *     it meanwhile): the archive is removed, since the catalog already told everyone the backup failed
+     */
     @Transactional
     void succeed(UUID id, ArchiveSummary archive, JsonNode summary, boolean verified) {
-        Backup b = find(id);
+        Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (b == null || b.status != BackupStatus.RUNNING) {
+            if (b != null && b.storageKey != null) {
+                try {
+                    storage.delete(b.storageKey);
+                } catch (IOException e) {
+                    LOG.warnf("Could not remove the archive of backup %s: %s", id, e.getMessage());
+                }
+            }
+            throw new IllegalStateException("Backup " + id + " was recorded " + (b == null ? "deleted" : b.status)
+                    + " while it ran; its archive was not kept");
+        }
         b.status = BackupStatus.SUCCEEDED;
         b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
         b.sizeBytes = archive.archiveBytes();
@@ -406,8 +433,9 @@ public class BackupService {
     /** Records a failed or cancelled run, and removes whatever part of its archive exists. */
     @Transactional
     void fail(UUID id, BackupStatus status, String error) {
-        Backup b = Backup.findById(id);
-        if (b == null || b.status == BackupStatus.SUCCEEDED) {
+        // Locked and checked: the job's own hook and a reconcile on another instance may both get here.
+        Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (b == null || b.status.terminal()) {
             return;
         }
         b.status = status;
@@ -423,6 +451,20 @@ public class BackupService {
             }
         }
     }
+
+    /** Backups whose own job has ended while they still say QUEUED or RUNNING, with how the job ended. */
+    @Transactional
+    public List<Orphan> orphans() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = Backup.getEntityManager().createNativeQuery("""
+                SELECT b.id, j.state, j.error FROM holdfast.backup b JOIN holdfast.job j ON j.id = b.job_id
+                 WHERE b.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                """).getResultList();
+        return rows.stream().map(r -> new Orphan((UUID) r[0], (String) r[1], (String) r[2])).toList();
+    }
+
+    /** A backup row left behind by its job; {@code jobState} and {@code jobError} say how the job ended. */
+    public record Orphan(UUID backupId, String jobState, String jobError) {}
 
     /** Records the failure of a backup that another job ran ({@link #recordForRestore}). */
     public void failRecorded(UUID id, Exception e) {

@@ -9,5 +9,10 @@ public enum BackupStatus {
     RUNNING,
     SUCCEEDED,
     FAILED,
-    CANCELLED
+    CANCELLED;
+
+    /** Whether nothing will change this status any more. */
+    public boolean terminal() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    }
 }

@@ -19,6 +19,7 @@ import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.media.MediaRestore;
+import dev.holdfast.pg.AbortableConnections;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgNames;
@@ -87,6 +88,7 @@ public class RestoreJobHandler implements JobHandler {
         ObjectNode report = mapper.createObjectNode();
         ArrayNode dbReports = report.putArray("databases");
         ArrayNode mediaReports = report.putArray("media");
+        JobContext.Registration stopRegistration = null;
         try {
             ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)));
             Manifest manifest = reader.manifest();
@@ -103,7 +105,11 @@ public class RestoreJobHandler implements JobHandler {
 
             PgTools tools = PgTools.locate(config.pg().binDir());
             int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
-            DatabaseRestore engine = new DatabaseRestore(ConnectionFactory.driverManager(), tools)
+            // Every connection of the restore closes at once when the job is asked to stop, so that a cancel
+            // also ends a statement waiting on the server (a lock, an index build).
+            AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
+            stopRegistration = ctx.onStop(connections::abortAll);
+            DatabaseRestore engine = new DatabaseRestore(connections, tools)
                     .stagedClean(parallelism, op.id);
             RestoreOptions options = new RestoreOptions(
                     "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,
@@ -178,6 +184,10 @@ public class RestoreJobHandler implements JobHandler {
             // Keep what was learnt (e.g. a dry run's or a failed validation's report) with the failure.
             restores.fail(op.id, BackupStatus.FAILED, describe(e), report);
             throw e;
+        } finally {
+            if (stopRegistration != null) {
+                stopRegistration.close();
+            }
         }
         restores.succeed(op.id, report);
         if ("clean".equals(req.restoreMode()) && !req.dryRun()) {
@@ -261,6 +271,21 @@ public class RestoreJobHandler implements JobHandler {
         }
         restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED
                 : BackupStatus.FAILED, error, null);
+    }
+
+    @Override
+    public void reconcile() {
+        for (RestoreService.Orphan o : restores.orphans()) {
+            LOG.warnf("Restore %s was still open after its job ended %s; recording it", o.restoreId(), o.jobState());
+            String why = "Its job ended " + o.jobState() + (o.jobError() == null ? "" : ": " + o.jobError())
+                    + (JobState.SUCCEEDED.name().equals(o.jobState()) ? " without recording the restore" : "");
+            JobState state = JobState.CANCELLED.name().equals(o.jobState()) ? JobState.CANCELLED : JobState.FAILED;
+            onFailure(new JobOutcome(o.jobId(), type(), mapper.valueToTree(
+                    new RestoreService.RestoreJobPayload(o.restoreId())), state, why));
+        }
+        for (java.util.UUID pre : restores.orphanedPreBackups()) {
+            backups.failRecorded(pre, new IllegalStateException("The restore that took it ended first"));
+        }
     }
 
     /**

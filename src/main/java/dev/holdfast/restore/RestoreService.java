@@ -184,7 +184,14 @@ public class RestoreService {
 
     @Transactional
     RestoreOperation start(UUID id) {
-        RestoreOperation op = find(id);
+        RestoreOperation op = RestoreOperation.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (op == null) {
+            throw new ApiException.NotFound("Restore", id);
+        }
+        if (op.status != BackupStatus.QUEUED) {
+            // cancelled (or failed by a reconcile) before its job reached a worker: it must not run
+            throw new IllegalStateException("Restore " + id + " is " + op.status + ", not queued; it was not started");
+        }
         op.status = BackupStatus.RUNNING;
         op.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
         return op;
@@ -197,7 +204,11 @@ public class RestoreService {
 
     @Transactional
     void succeed(UUID id, JsonNode report) {
-        RestoreOperation op = find(id);
+        RestoreOperation op = RestoreOperation.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (op == null || op.status != BackupStatus.RUNNING) {
+            throw new IllegalStateException("Restore " + id + " was recorded " + (op == null ? "deleted" : op.status)
+                    + " while it ran");
+        }
         op.status = BackupStatus.SUCCEEDED;
         op.report = report;
         op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -247,6 +258,32 @@ public class RestoreService {
         }
         op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
         fireFinished(op);
+    }
+
+    /** Restores whose job has ended while they still say QUEUED or RUNNING, with that job. */
+    @Transactional
+    List<Orphan> orphans() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = RestoreOperation.getEntityManager().createNativeQuery("""
+                SELECT r.id, j.id, j.state, j.error FROM holdfast.restore_operation r
+                  JOIN holdfast.job j ON j.id = r.job_id
+                 WHERE r.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                """).getResultList();
+        return rows.stream().map(r -> new Orphan((UUID) r[0], (UUID) r[1], (String) r[2], (String) r[3])).toList();
+    }
+
+    /** A restore row left behind by its job. */
+    record Orphan(UUID restoreId, UUID jobId, String jobState, String jobError) {}
+
+    /** Pre-restore backups still QUEUED or RUNNING although the restore that runs them has ended. */
+    @Transactional
+    List<UUID> orphanedPreBackups() {
+        @SuppressWarnings("unchecked")
+        List<UUID> ids = RestoreOperation.getEntityManager().createNativeQuery("""
+                SELECT b.id FROM holdfast.restore_operation r JOIN holdfast.backup b ON b.id = r.pre_backup_id
+                 WHERE r.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND b.status IN ('QUEUED', 'RUNNING')
+                """).getResultList();
+        return ids;
     }
 
     private static List<String> names(JsonNode arr) {
