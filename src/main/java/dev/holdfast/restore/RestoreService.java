@@ -49,6 +49,16 @@ public class RestoreService {
     @Inject
     HoldfastConfig config;
 
+    @Inject
+    RestoreTargets targets;
+
+    /** Why a restore into a target that holds data and is no configured source is refused. */
+    static String uncovered(String target) {
+        return "The target " + target + " holds data and is not a configured source, so no pre-restore backup can "
+                + "cover what the restore would change: restore into a new or empty one or a configured source, or "
+                + "set create_pre_backup to false to give up rollback";
+    }
+
     /** Payload of restore jobs. */
     public record RestoreJobPayload(UUID restoreId) {}
 
@@ -87,6 +97,22 @@ public class RestoreService {
         }
         if (dbs.isEmpty() && !media) {
             throw ApiException.BadRequest.field("databases", "nothing to restore");
+        }
+        boolean dryRun = req.dryRun() != null && req.dryRun();
+        boolean preBackup = req.createPreBackup() == null || req.createPreBackup();
+        for (String db : dbs) {
+            RestoreTargets.DatabaseTarget t = targets.database(db, req.target(), mode);
+            if (preBackup && !dryRun && t.needsUncoveredChange()) {
+                throw new ApiException.Conflict(uncovered("database '" + t.database() + "'"));
+            }
+        }
+        if (media) {
+            for (String m : backupMedia) {
+                RestoreTargets.MediaTarget t = targets.media(m, req.mediaTarget());
+                if (preBackup && !dryRun && t.needsUncoveredChange()) {
+                    throw new ApiException.Conflict(uncovered("media directory " + t.path()));
+                }
+            }
         }
         RestoreRequest normalised = new RestoreRequest(mode,
                 req.createPreBackup() == null || req.createPreBackup(),
