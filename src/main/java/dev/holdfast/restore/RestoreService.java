@@ -59,6 +59,10 @@ public class RestoreService {
                 + "set create_pre_backup to false to give up rollback";
     }
 
+    private static boolean isEmpty(List<?> l) {
+        return l == null || l.isEmpty();
+    }
+
     /** Payload of restore jobs. */
     public record RestoreJobPayload(UUID restoreId) {}
 
@@ -72,14 +76,21 @@ public class RestoreService {
         }
         List<String> backupDbs = names(b.databases());
         List<String> backupMedia = names(b.media());
-        List<String> dbs = req.databases() == null || req.databases().isEmpty() ? backupDbs : req.databases();
+        // A request that selects only databases (tables, databases, target) leaves media alone, and one that
+        // selects only media (paths, globs, media_target) leaves databases alone: a selective restore never
+        // touches what it did not select. Naming neither restores everything; include_media decides media.
+        boolean dbSelected = !isEmpty(req.tables()) || !isEmpty(req.databases()) || req.target() != null;
+        boolean mediaSelected = !isEmpty(req.mediaPaths()) || !isEmpty(req.mediaGlobs()) || req.mediaTarget() != null;
+        List<String> dbs = !isEmpty(req.databases()) ? req.databases()
+                : mediaSelected && !dbSelected ? List.of() : backupDbs;
         for (int i = 0; i < dbs.size(); i++) {
             if (!backupDbs.contains(dbs.get(i))) {
                 throw ApiException.BadRequest.field("databases[" + i + "]", "backup " + backupId + " holds no "
                         + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
             }
         }
-        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() : req.includeMedia();
+        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() && (mediaSelected || !dbSelected)
+                : req.includeMedia();
         if (media && backupMedia.isEmpty()) {
             throw ApiException.BadRequest.field("include_media", "backup " + backupId + " holds no media");
         }
