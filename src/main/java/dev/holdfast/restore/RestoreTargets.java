@@ -101,8 +101,8 @@ public class RestoreTargets {
             throw ApiException.BadRequest.field(field, "'" + name + "' is a template or the maintenance database, "
                     + "never a restore target");
         }
-        LibpqParams catalog = LibpqParams.fromJdbcUrl(catalogUrl);
-        if (server.equals(server(catalogUrl)) && name.equals(catalog.dbname())) {
+        // By name on any server: two spellings of one host (name, address) must not let the catalog through.
+        if (name.equals(LibpqParams.fromJdbcUrl(catalogUrl).dbname())) {
             if (asSource == null) {
                 throw ApiException.BadRequest.field(field, "'" + name + "' is Holdfast's own catalog database, "
                         + "never a restore target unless it is a configured source");
