@@ -170,18 +170,26 @@ class MediaRestoreTest {
         }
     }
 
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> perms(String s) {
+        return java.nio.file.attribute.PosixFilePermissions.fromString(s);
+    }
+
+    static void chmod(Path p, java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) throws Exception {
+        Files.setPosixFilePermissions(p, perms);
+    }
+
     @Test
     void replaceKeepsExcludedPathsWhereTheyAreEvenUnderReadOnlyDirectoriesOfTheBackup() throws Exception {
         // The backup has docs/ read-only; the live tree keeps excluded files in it and in a directory of its own.
         Path root = tmp.resolve("src");
-        Files.setPosixFilePermissions(root.resolve("docs"), java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        chmod(root.resolve("docs"), perms("r-xr-xr-x"));
         backup(MediaBackup.of("u", root).exclude(List.of("**.tmp", "cache/**")), archive);
         Files.writeString(live.resolve("docs/draft.tmp"), "excluded draft");
         Files.createDirectories(live.resolve("only-here/cache/deep"));
         Files.writeString(live.resolve("only-here/cache/deep/x.bin"), "excluded below a directory the backup lacks");
         Files.createDirectories(live.resolve("cache"));
         Files.writeString(live.resolve("cache/y.bin"), "excluded cache");
-        Files.setPosixFilePermissions(live.resolve("cache"), java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+        chmod(live.resolve("cache"), perms("r-x------"));
         try {
             MediaRestore.Plan dry = restore().keepExcluded(List.of(), List.of("**.tmp", "cache/**")).dryRun();
             assertThat(dry.kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
@@ -194,15 +202,16 @@ class MediaRestoreTest {
             // '**.tmp' and 'cache/**' do not reach only-here/cache/..., which the backup lacks: removed, as before.
             assertThat(live.resolve("only-here")).doesNotExist();
             assertThat(r.plan().kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
-            assertThat(r.plan().removed()).contains("new-since.txt", "only-here").doesNotContain("cache", "docs/draft.tmp");
+            assertThat(r.plan().removed()).contains("new-since.txt", "only-here")
+                    .doesNotContain("cache", "docs/draft.tmp");
             assertThat(Files.getPosixFilePermissions(live.resolve("docs")))
-                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+                    .isEqualTo(perms("r-xr-xr-x"));
             assertThat(leftovers(tmp)).isEmpty();
         } finally {
-            Files.setPosixFilePermissions(live.resolve("docs"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            Files.setPosixFilePermissions(root.resolve("docs"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            chmod(live.resolve("docs"), perms("rwx------"));
+            chmod(root.resolve("docs"), perms("rwx------"));
             if (Files.exists(live.resolve("cache"))) {
-                Files.setPosixFilePermissions(live.resolve("cache"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                chmod(live.resolve("cache"), perms("rwx------"));
             }
         }
     }

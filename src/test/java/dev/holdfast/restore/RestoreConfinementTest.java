@@ -211,15 +211,18 @@ public class RestoreConfinementTest {
         String template = "holdfast_target_tpl_" + UUID.randomUUID().toString().substring(0, 8);
         AppDatabase.exec("postgres", "CREATE DATABASE " + stranger, "CREATE DATABASE " + template);
         try {
-            AppDatabase.exec(stranger, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (1), (2)");
-            AppDatabase.exec(template, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (3)");
+            AppDatabase.exec(stranger, "CREATE TABLE public.precious (id int)",
+                    "INSERT INTO public.precious VALUES (1), (2)");
+            AppDatabase.exec(template, "CREATE TABLE public.precious (id int)",
+                    "INSERT INTO public.precious VALUES (3)");
             AppDatabase.exec("postgres", "ALTER DATABASE " + template + " IS_TEMPLATE true");
             Map<String, String> strangerData = AppDatabase.tableHashes(stranger);
             Map<String, String> templateData = AppDatabase.tableHashes(template);
             long catalogRestores = count(TestDatabase.CATALOG_DB, "holdfast.restore_operation");
             for (String mode : List.of("replace", "clean")) {
                 for (String dry : List.of("true", "false")) {
-                    String head = "{\"restore_mode\":\"" + mode + "\",\"dry_run\":" + dry + ",\"create_pre_backup\":false,";
+                    String head = "{\"restore_mode\":\"" + mode + "\",\"dry_run\":" + dry
+                            + ",\"create_pre_backup\":false,";
                     for (String never : List.of("postgres", "template0", "template1")) {
                         assertRefused(backup, head + "\"target\":\"" + never + "\"}", 400, "target",
                                 "is a template or the maintenance database");
