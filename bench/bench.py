@@ -98,6 +98,9 @@ class Service:
         env["HOLDFAST_DATABASES_BENCH_JDBC_URL"] = f"jdbc:postgresql://{PG}/{DB}"
         env["HOLDFAST_DATABASES_BENCH_USERNAME"] = "postgres"
         env["HOLDFAST_MEDIA_BENCH_PATH"] = os.path.join(tmp, "tree")
+        # Restores write only into sources and configured targets: the clean database and a media directory.
+        env["HOLDFAST_RESTORE_DATABASE_TARGETS"] = CLEAN_DB
+        env["HOLDFAST_RESTORE_MEDIA_TARGETS"] = os.path.realpath(tmp)
         env.update(extra_env or {})
         self.log = open(os.path.join(OUT, "service.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
@@ -420,7 +423,7 @@ def main():
                        "holdfast media restore": [], "tar --zstd -xf": [], "tar xzf": []}
             sizes = {}
             out_zst, out_gz = os.path.join(tmp, "t.tar.zst"), os.path.join(tmp, "t.tar.gz")
-            restored = os.path.join(tmp, "restored")
+            restored = os.path.join(os.path.realpath(tmp), "restored")  # media_target: a real path
             last = {}
 
             def hf_backup():

@@ -30,7 +30,7 @@ public interface HoldfastConfig {
     /** How table data is read. */
     Copy copy();
 
-    /** Restore housekeeping. */
+    /** Restore targets and housekeeping. */
     Restore restore();
 
     /** PostgreSQL client tools. */
@@ -184,7 +184,7 @@ public interface HoldfastConfig {
         dev.holdfast.pg.CopyStreamer.Format format();
     }
 
-    /** Restore housekeeping. */
+    /** Where restores may write, and their housekeeping. */
     interface Restore {
         /**
          * How often the whole cluster looks for empty databases that staged clean restores moved aside
@@ -200,6 +200,23 @@ public interface HoldfastConfig {
          */
         @WithDefault("1m")
         String retiredSweepCheckEvery();
+
+        /**
+         * Directories under which a restore's {@code media_target} may name a directory (strictly below one
+         * of them, written as its real path: absolute, no {@code ..}, no symbolic link on the way). Besides
+         * these, a media restore only ever writes into a configured media root ({@code holdfast.media.*}).
+         * Default none: media are restored into their own roots only.
+         */
+        Optional<List<String>> mediaTargets();
+
+        /**
+         * Patterns of database names a restore's {@code target} may name besides the configured sources'
+         * databases on the same server: {@code *} matches any run of characters, {@code ?} one (e.g.
+         * {@code restore_*}, {@code *_scratch}). Never allowed whatever the patterns say: {@code postgres},
+         * {@code template0}, {@code template1}, any database with {@code datistemplate}, and Holdfast's own
+         * catalog database unless it is a configured source (and then never in clean mode). Default none.
+         */
+        Optional<List<String>> databaseTargets();
     }
 
     /** PostgreSQL client tools. */

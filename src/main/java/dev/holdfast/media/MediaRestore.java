@@ -71,6 +71,7 @@ public final class MediaRestore {
     private boolean keepPrevious;
     private boolean allowExternalLinks;
     private boolean fsync = true;
+    private final List<Filter> keep = new ArrayList<>();
     private MediaProgress.Listener progress = p -> {
     };
     private Runnable checkpoint = () -> {
@@ -106,6 +107,41 @@ public final class MediaRestore {
     public MediaRestore selectGlobs(List<String> patterns) {
         this.globs = List.copyOf(patterns);
         return this;
+    }
+
+    /**
+     * Puts the paths that a media root's backup filters leave out ({@code include} globs: files and links
+     * that match none; {@code exclude} globs: matching paths with everything below them, as
+     * {@link MediaBackup} applies them) out of this restore's reach: they are never removed, never
+     * overwritten, and survive a {@link Mode#REPLACE} restore where they are. Each call adds one set of filters.
+     */
+    public MediaRestore keepExcluded(List<String> include, List<String> exclude) {
+        keep.add(new Filter(MediaPaths.globs(target.getFileSystem(), include),
+                MediaPaths.globs(target.getFileSystem(), exclude)));
+        return this;
+    }
+
+    private record Filter(List<PathMatcher> include, List<PathMatcher> exclude) {
+    }
+
+    /** Whether a relative path is left out by one of the kept filters, so out of reach. */
+    private boolean excluded(String path, boolean dir) {
+        if (keep.isEmpty() || path.equals(".") || MediaPaths.unsafeReason(path) != null) {
+            // An unsafe path stays selected, so that validation names it.
+            return false;
+        }
+        for (Filter f : keep) {
+            for (String a = path; a != null; a = MediaPaths.parent(a)) {
+                if (MediaPaths.anyMatch(f.exclude(), target.getFileSystem().getPath(a))) {
+                    return true;
+                }
+            }
+            if (!dir && !f.include().isEmpty()
+                    && !MediaPaths.anyMatch(f.include(), target.getFileSystem().getPath(path))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Keeps the replaced tree (or overwritten files) in {@code <target>.holdfast-previous-<id>} for rollback. */
@@ -155,8 +191,11 @@ public final class MediaRestore {
      * @param removed paths that a {@link Mode#REPLACE} restore removes (always empty for {@link Mode#MERGE})
      * @param files regular files restored
      * @param bytes bytes of file content restored
+     * @param kept paths in the target that a {@link Mode#REPLACE} restore keeps where they are because the
+     *     kept filters exclude them (the top of each such subtree; a merge leaves everything it does not restore)
      */
-    public record Plan(List<String> added, List<String> changed, List<String> removed, long files, long bytes) {
+    public record Plan(List<String> added, List<String> changed, List<String> removed, long files, long bytes,
+            List<String> kept) {
     }
 
     /**
@@ -192,6 +231,15 @@ public final class MediaRestore {
         TreeMap<String, Item> items = select();
         validate(items);
         Plan plan = plan(items);
+        // Directories of the target that hold a kept path but are not in the restored tree: recreated in it.
+        TreeMap<String, Map<String, Object>> keptParents = new TreeMap<>(MediaPaths.BYTE_ORDER);
+        for (String k : plan.kept()) {
+            for (String a = MediaPaths.parent(k); a != null; a = MediaPaths.parent(a)) {
+                if (!items.containsKey(a)) {
+                    keptParents.put(a, MediaPaths.stat(target.resolve(a)));
+                }
+            }
+        }
         Path parent = target.getParent();
         Files.createDirectories(parent);
         checkSpace(items, parent);
@@ -201,10 +249,10 @@ public final class MediaRestore {
         Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean swapped = false;
         try {
-            extract(items, staging, start);
+            extract(items, staging, start, keptParents);
             List<String> warnings = new ArrayList<>();
-            Path kept = mode == Mode.REPLACE ? swapReplace(staging, previous, warnings) : swapMerge(items, staging,
-                    previous, warnings);
+            Path kept = mode == Mode.REPLACE ? swapReplace(items, staging, previous, plan.kept(), keptParents, warnings)
+                    : swapMerge(items, staging, previous, warnings);
             swapped = true;
             return new Result(plan, kept, List.copyOf(warnings));
         } finally {
@@ -223,12 +271,12 @@ public final class MediaRestore {
         List<PathMatcher> matchers = MediaPaths.globs(target.getFileSystem(), globs);
         TreeMap<String, Item> items = new TreeMap<>(MediaPaths.BYTE_ORDER);
         for (MediaFile f : section.files()) {
-            if (selected(f.path(), matchers)) {
+            if (selected(f.path(), matchers) && !excluded(f.path(), false)) {
                 put(items, new Item(f.path(), Kind.FILE, f, null, null));
             }
         }
         for (MediaSymlink l : section.symlinks()) {
-            if (selected(l.path(), matchers)) {
+            if (selected(l.path(), matchers) && !excluded(l.path(), false)) {
                 put(items, new Item(l.path(), Kind.LINK, null, null, l));
             }
         }
@@ -248,7 +296,8 @@ public final class MediaRestore {
             }
         }
         for (MediaDirectory d : section.directories()) {
-            if (d.path().equals(".") ? mode == Mode.REPLACE : selected(d.path(), matchers) || needed.contains(d.path())) {
+            if (d.path().equals(".") ? mode == Mode.REPLACE : (selected(d.path(), matchers)
+                    || needed.contains(d.path())) && !excluded(d.path(), true)) {
                 put(items, new Item(d.path(), Kind.DIR, null, d, null));
             }
         }
@@ -494,17 +543,27 @@ public final class MediaRestore {
                 changed.add(item.path());
             }
         }
+        List<String> kept = new ArrayList<>();
         if (exists && mode == Mode.REPLACE) {
             Files.walkFileTree(target, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    String rel = target.relativize(dir).toString();
+                    if (!rel.isEmpty() && excluded(rel, true)) {
+                        kept.add(rel);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
                     note(dir);
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    note(file);
+                    if (excluded(target.relativize(file).toString(), attrs.isDirectory())) {
+                        kept.add(target.relativize(file).toString());
+                    } else {
+                        note(file);
+                    }
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -516,8 +575,29 @@ public final class MediaRestore {
                 }
             });
         }
+        // A directory that holds a kept path stays, and the restored tree must have room for each kept path.
+        Set<String> holders = new HashSet<>();
+        for (String k : kept) {
+            Item at = items.get(k);
+            if (at != null) {
+                throw new MediaRestoreException("the backup has a " + at.kind().name().toLowerCase() + " at '" + k
+                        + "', which the target keeps as a path its backups exclude; nothing was restored");
+            }
+            for (String a = MediaPaths.parent(k); a != null; a = MediaPaths.parent(a)) {
+                holders.add(a);
+                Item i = items.get(a);
+                if (i != null && i.kind() != Kind.DIR) {
+                    throw new MediaRestoreException("the backup has a " + i.kind().name().toLowerCase() + " at '" + a
+                            + "', where the target keeps '" + k + "', a path its backups exclude; nothing was "
+                            + "restored");
+                }
+            }
+        }
+        removed.removeIf(holders::contains);
         removed.sort(MediaPaths.BYTE_ORDER);
-        return new Plan(List.copyOf(added), List.copyOf(changed), List.copyOf(removed), files, bytes);
+        kept.sort(MediaPaths.BYTE_ORDER);
+        return new Plan(List.copyOf(added), List.copyOf(changed), List.copyOf(removed), files, bytes,
+                List.copyOf(kept));
     }
 
     private boolean differs(Item item, Path p) throws IOException {
@@ -560,7 +640,8 @@ public final class MediaRestore {
 
     // ---- extraction ----
 
-    private void extract(TreeMap<String, Item> items, Path staging, long start) throws IOException {
+    private void extract(TreeMap<String, Item> items, Path staging, long start,
+            TreeMap<String, Map<String, Object>> keptParents) throws IOException {
         long filesTotal = 0;
         long bytesTotal = 0;
         for (Item i : items.values()) {
@@ -578,6 +659,9 @@ public final class MediaRestore {
                 if (i.kind() == Kind.DIR && !i.path().equals(".")) {
                     Files.createDirectories(staging.resolve(i.path()));
                 }
+            }
+            for (String d : keptParents.keySet()) {
+                Files.createDirectories(staging.resolve(d));
             }
         }
         for (Item i : items.values()) {
@@ -626,6 +710,9 @@ public final class MediaRestore {
         }
         if (mode == Mode.REPLACE) {
             // Deepest first: creating children moves a directory's mtime, and a read-only one refuses them.
+            for (Map.Entry<String, Map<String, Object>> d : keptParents.descendingMap().entrySet()) {
+                MediaPaths.setMode(staging.resolve(d.getKey()), (Integer) d.getValue().get("mode") & 01777);
+            }
             for (Item i : items.descendingMap().values()) {
                 if (i.kind() == Kind.DIR && i.dir() != null) {
                     Path d = i.path().equals(".") ? staging : staging.resolve(i.path());
@@ -650,7 +737,8 @@ public final class MediaRestore {
 
     // ---- swapping in ----
 
-    private Path swapReplace(Path staging, Path previous, List<String> warnings) throws IOException {
+    private Path swapReplace(TreeMap<String, Item> items, Path staging, Path previous, List<String> kept,
+            TreeMap<String, Map<String, Object>> keptParents, List<String> warnings) throws IOException {
         checkpoint.run();
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (existed) {
@@ -664,6 +752,9 @@ public final class MediaRestore {
             }
             throw new MediaRestoreException("swapping the restored tree into " + target + " failed; the target was "
                     + "put back: " + e.getMessage(), e);
+        }
+        if (existed) {
+            carryKept(items, staging, previous, kept, keptParents);
         }
         if (fsync) {
             syncDir(target.getParent());
@@ -680,6 +771,75 @@ public final class MediaRestore {
         } catch (IOException e) {
             warnings.add("the previous tree " + previous + " could not be removed: " + e.getMessage());
             return previous;
+        }
+    }
+
+    /**
+     * Moves the kept paths from the replaced tree into the restored one, each with one rename, so that what the
+     * backups exclude stays where it was; if one cannot be moved, everything is put back as it was before the swap.
+     */
+    private void carryKept(TreeMap<String, Item> items, Path staging, Path previous, List<String> kept,
+            TreeMap<String, Map<String, Object>> keptParents) throws IOException {
+        List<String> carried = new ArrayList<>();
+        try {
+            // No checkpoint here: once the swap happened, the kept paths must follow it, cancelled or not.
+            for (String k : kept) {
+                renameKeepingModes(previous.resolve(k), target.resolve(k));
+                carried.add(k);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = carried.size() - 1; i >= 0; i--) {
+                renameKeepingModes(target.resolve(carried.get(i)), previous.resolve(carried.get(i)));
+            }
+            Files.move(target, staging, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
+            throw new MediaRestoreException("moving the excluded path '" + (carried.size() < kept.size()
+                    ? kept.get(carried.size()) : "?") + "' into the restored tree failed; the target was put back: "
+                    + e.getMessage(), e);
+        }
+        // The renames moved their directories' mtimes: give them back the restored (or kept) ones.
+        Set<String> parents = new HashSet<>();
+        for (String k : kept) {
+            String p = MediaPaths.parent(k);
+            parents.add(p == null ? "." : p);
+        }
+        for (String p : parents) {
+            Path dir = p.equals(".") ? target : target.resolve(p);
+            Item i = items.get(p);
+            if (i != null && i.dir() != null) {
+                MediaPaths.setMtime(dir, i.dir().mtime());
+            } else if (keptParents.containsKey(p)) {
+                MediaPaths.setMtime(dir, ((FileTime) keptParents.get(p).get("lastModifiedTime")).toInstant());
+            }
+            if (fsync) {
+                syncDir(dir);
+            }
+        }
+    }
+
+    /** Renames with write permission on the directories it needs, which read-only modes from an archive lack. */
+    private static void renameKeepingModes(Path from, Path to) throws IOException {
+        List<Path> dirs = new ArrayList<>(List.of(from.getParent(), to.getParent()));
+        if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+            dirs.add(from); // renaming a directory to another parent rewrites its '..' entry
+        }
+        Map<Path, Integer> modes = new HashMap<>();
+        boolean moved = false;
+        try {
+            for (Path d : dirs) {
+                int m = (Integer) MediaPaths.stat(d).get("mode") & 07777;
+                if ((m & 0200) == 0 && !modes.containsKey(d)) {
+                    modes.put(d, m);
+                    MediaPaths.setMode(d, m | 0200);
+                }
+            }
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } finally {
+            for (Map.Entry<Path, Integer> e : modes.entrySet()) {
+                Path now = moved && e.getKey().equals(from) ? to : e.getKey();
+                MediaPaths.setMode(now, e.getValue());
+            }
         }
     }
 

@@ -75,6 +75,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     RetiredDatabases retired;
 
+    @Inject
+    RestoreTargets targets;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -96,10 +99,20 @@ public class RestoreJobHandler implements JobHandler {
                     ? manifest.media().stream().map(Manifest.MediaSection::source).toList()
                     : List.of();
 
-            if (req.createPreBackup() && !req.dryRun() && req.target() == null && req.mediaTarget() == null) {
-                preBackup(op, req, mediaNames, ctx);
-            } else if (req.createPreBackup() && !req.dryRun()) {
-                report.put("pre_backup", "skipped: the target is not a configured source");
+            // Checked again here, before anything is touched: configuration and targets may have changed since
+            // the request was accepted.
+            List<RestoreTargets.DatabaseTarget> dbTargets = new ArrayList<>();
+            for (String name : req.databases()) {
+                dbTargets.add(targets.database(name, req.target(), req.restoreMode()));
+            }
+            List<RestoreTargets.MediaTarget> mediaTargets = new ArrayList<>();
+            for (String name : mediaNames) {
+                mediaTargets.add(targets.media(name, req.mediaTarget()));
+            }
+            if (!req.dryRun() && !req.createPreBackup()) {
+                report.put("pre_backup", "skipped: create_pre_backup is false");
+            } else if (!req.dryRun()) {
+                preBackupOrRefuse(op, req, dbTargets, mediaTargets, report, ctx);
             }
             ctx.checkpoint();
 
@@ -118,7 +131,8 @@ public class RestoreJobHandler implements JobHandler {
             // place, so that no half-restored database ever carries the target's name.
             boolean staged = options.mode() == RestoreOptions.Mode.CLEAN && !req.dryRun() && req.tables().isEmpty()
                     && parallelism >= 2;
-            for (String name : req.databases()) {
+            for (RestoreTargets.DatabaseTarget dbTarget : dbTargets) {
+                String name = dbTarget.source();
                 Manifest.DatabaseSection section = manifest.databases().stream()
                         .filter(d -> d.source().equals(name)).findFirst()
                         .orElseThrow(() -> new IllegalStateException("The archive has no database " + name));
@@ -127,10 +141,9 @@ public class RestoreJobHandler implements JobHandler {
                     throw new IllegalStateException("Database source '" + name + "' is not configured here, so "
                             + "there is nowhere to restore it");
                 }
-                PgConnectionInfo info = src.connectionInfo();
+                PgConnectionInfo info = dbTarget.info();
                 if (req.target() != null) {
-                    ensureDatabase(info, req.target(), req.createTarget(), staged);
-                    info = info.withDatabase(req.target());
+                    ensureDatabase(src.connectionInfo(), req.target(), req.createTarget(), staged);
                 }
                 String label = name + (req.target() == null ? "" : " into " + req.target());
                 ctx.progress(Progress.phase("verify", "Verifying the entries of " + label));
@@ -147,15 +160,19 @@ public class RestoreJobHandler implements JobHandler {
                     throw new IllegalStateException("Restore of " + label + " failed validation: " + r.errors());
                 }
             }
-            for (String name : mediaNames) {
-                SourceRegistry.MediaSource src = sources.media().get(name);
-                Path target = req.mediaTarget() != null ? Path.of(req.mediaTarget())
-                        : src != null ? src.path() : null;
-                if (target == null) {
-                    throw new IllegalStateException("Media root '" + name + "' is not configured here; give "
-                            + "media_target");
+            for (RestoreTargets.MediaTarget mediaTarget : mediaTargets) {
+                String name = mediaTarget.source();
+                Path target = mediaTarget.path();
+                MediaRestore mr = MediaRestore.of(reader, name, target);
+                // What the backup's root and the target's root leave out of their backups (so out of any
+                // pre-restore backup too) is out of the restore's reach: never removed, never overwritten.
+                for (SourceRegistry.MediaSource filters : new SourceRegistry.MediaSource[] {sources.media().get(name),
+                        mediaTarget.asSource()}) {
+                    if (filters != null) {
+                        mr.keepExcluded(filters.include(), filters.exclude());
+                    }
                 }
-                MediaRestore mr = MediaRestore.of(reader, name, target)
+                mr
                         .mode("merge".equals(req.mediaMode()) ? MediaRestore.Mode.MERGE : MediaRestore.Mode.REPLACE)
                         .selectPrefixes(req.mediaPaths())
                         .selectGlobs(req.mediaGlobs())
@@ -179,6 +196,7 @@ public class RestoreJobHandler implements JobHandler {
                 m.set("added", mapper.valueToTree(plan.added()));
                 m.set("changed", mapper.valueToTree(plan.changed()));
                 m.set("removed", mapper.valueToTree(plan.removed()));
+                m.set("kept", mapper.valueToTree(plan.kept()));
             }
         } catch (Exception e) {
             // Keep what was learnt (e.g. a dry run's or a failed validation's report) with the failure.
@@ -200,9 +218,52 @@ public class RestoreJobHandler implements JobHandler {
         return result;
     }
 
-    private void preBackup(RestoreOperation op, RestoreRequest req, List<String> mediaNames, JobContext ctx)
-            throws Exception {
-        boolean dbs = !req.databases().isEmpty();
+    /**
+     * Backs up every target that is a configured source (by what it is, not by what the request called it) and
+     * refuses, before anything is changed, a target that holds data no pre-restore backup can cover.
+     */
+    private void preBackupOrRefuse(RestoreOperation op, RestoreRequest req, List<RestoreTargets.DatabaseTarget> dbs,
+            List<RestoreTargets.MediaTarget> media, ObjectNode report, JobContext ctx) throws Exception {
+        List<String> preDbs = new ArrayList<>();
+        List<String> preMedia = new ArrayList<>();
+        List<String> empty = new ArrayList<>();
+        for (RestoreTargets.DatabaseTarget t : dbs) {
+            if (t.needsUncoveredChange()) {
+                throw new IllegalStateException(RestoreService.uncovered("database '" + t.database() + "'")
+                        + "; nothing was changed");
+            }
+            if (t.asSource() != null && t.exists()) {
+                if (!preDbs.contains(t.asSource())) {
+                    preDbs.add(t.asSource());
+                }
+            } else {
+                empty.add("database " + t.database());
+            }
+        }
+        for (RestoreTargets.MediaTarget t : media) {
+            if (t.needsUncoveredChange()) {
+                throw new IllegalStateException(RestoreService.uncovered("media directory " + t.path())
+                        + "; nothing was changed");
+            }
+            if (t.asSource() != null && java.nio.file.Files.isDirectory(t.path())) {
+                if (!preMedia.contains(t.asSource().name())) {
+                    preMedia.add(t.asSource().name());
+                }
+            } else {
+                empty.add("media directory " + t.path());
+            }
+        }
+        if (!empty.isEmpty()) {
+            report.put("pre_backup", "skipped for " + String.join(", ", empty) + ": held no data");
+        }
+        if (!preDbs.isEmpty() || !preMedia.isEmpty()) {
+            preBackup(op, req, preDbs, preMedia, ctx);
+        }
+    }
+
+    private void preBackup(RestoreOperation op, RestoreRequest req, List<String> dbNames, List<String> mediaNames,
+            JobContext ctx) throws Exception {
+        boolean dbs = !dbNames.isEmpty();
         BackupType type = dbs && !mediaNames.isEmpty() ? BackupType.FULL : dbs ? BackupType.DATABASE
                 : BackupType.MEDIA;
         // A selective replace only changes those tables; anything wider saves whole databases.
@@ -210,7 +271,7 @@ public class RestoreJobHandler implements JobHandler {
                 : List.of();
         BackupRequest pre = new BackupRequest("pre-restore-" + op.id, type,
                 "Taken by restore " + op.id + " before it changed anything", !mediaNames.isEmpty(), null, null,
-                req.databases(), mediaNames, null, null, tables.isEmpty() ? null : tables, null, null, null, null);
+                dbNames, mediaNames, null, null, tables.isEmpty() ? null : tables, null, null, null, null);
         UUID preId = backups.recordForRestore(pre, op.createdBy);
         restores.preBackup(op.id, preId);
         ctx.progress(Progress.phase("pre-backup", "Backing up what the restore will change"));

@@ -49,6 +49,20 @@ public class RestoreService {
     @Inject
     HoldfastConfig config;
 
+    @Inject
+    RestoreTargets targets;
+
+    /** Why a restore into a target that holds data and is no configured source is refused. */
+    static String uncovered(String target) {
+        return "The target " + target + " holds data and is not a configured source, so no pre-restore backup can "
+                + "cover what the restore would change: restore into a new or empty one or a configured source, or "
+                + "set create_pre_backup to false to give up rollback";
+    }
+
+    private static boolean isEmpty(List<?> l) {
+        return l == null || l.isEmpty();
+    }
+
     /** Payload of restore jobs. */
     public record RestoreJobPayload(UUID restoreId) {}
 
@@ -62,14 +76,21 @@ public class RestoreService {
         }
         List<String> backupDbs = names(b.databases());
         List<String> backupMedia = names(b.media());
-        List<String> dbs = req.databases() == null || req.databases().isEmpty() ? backupDbs : req.databases();
+        // A request that selects only databases (tables, databases, target) leaves media alone, and one that
+        // selects only media (paths, globs, media_target) leaves databases alone: a selective restore never
+        // touches what it did not select. Naming neither restores everything; include_media decides media.
+        boolean dbSelected = !isEmpty(req.tables()) || !isEmpty(req.databases()) || req.target() != null;
+        boolean mediaSelected = !isEmpty(req.mediaPaths()) || !isEmpty(req.mediaGlobs()) || req.mediaTarget() != null;
+        List<String> dbs = !isEmpty(req.databases()) ? req.databases()
+                : mediaSelected && !dbSelected ? List.of() : backupDbs;
         for (int i = 0; i < dbs.size(); i++) {
             if (!backupDbs.contains(dbs.get(i))) {
                 throw ApiException.BadRequest.field("databases[" + i + "]", "backup " + backupId + " holds no "
                         + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
             }
         }
-        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() : req.includeMedia();
+        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() && (mediaSelected || !dbSelected)
+                : req.includeMedia();
         if (media && backupMedia.isEmpty()) {
             throw ApiException.BadRequest.field("include_media", "backup " + backupId + " holds no media");
         }
@@ -87,6 +108,22 @@ public class RestoreService {
         }
         if (dbs.isEmpty() && !media) {
             throw ApiException.BadRequest.field("databases", "nothing to restore");
+        }
+        boolean dryRun = req.dryRun() != null && req.dryRun();
+        boolean preBackup = req.createPreBackup() == null || req.createPreBackup();
+        for (String db : dbs) {
+            RestoreTargets.DatabaseTarget t = targets.database(db, req.target(), mode);
+            if (preBackup && !dryRun && t.needsUncoveredChange()) {
+                throw new ApiException.Conflict(uncovered("database '" + t.database() + "'"));
+            }
+        }
+        if (media) {
+            for (String m : backupMedia) {
+                RestoreTargets.MediaTarget t = targets.media(m, req.mediaTarget());
+                if (preBackup && !dryRun && t.needsUncoveredChange()) {
+                    throw new ApiException.Conflict(uncovered("media directory " + t.path()));
+                }
+            }
         }
         RestoreRequest normalised = new RestoreRequest(mode,
                 req.createPreBackup() == null || req.createPreBackup(),

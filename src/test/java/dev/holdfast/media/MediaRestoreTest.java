@@ -169,4 +169,87 @@ class MediaRestoreTest {
             assertThat(s).isEmpty();
         }
     }
+
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> perms(String s) {
+        return java.nio.file.attribute.PosixFilePermissions.fromString(s);
+    }
+
+    static void chmod(Path p, java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) throws Exception {
+        Files.setPosixFilePermissions(p, perms);
+    }
+
+    @Test
+    void replaceKeepsExcludedPathsWhereTheyAreEvenUnderReadOnlyDirectoriesOfTheBackup() throws Exception {
+        // The backup has docs/ read-only; the live tree keeps excluded files in it and in a directory of its own.
+        Path root = tmp.resolve("src");
+        chmod(root.resolve("docs"), perms("r-xr-xr-x"));
+        backup(MediaBackup.of("u", root).exclude(List.of("**.tmp", "cache/**")), archive);
+        Files.writeString(live.resolve("docs/draft.tmp"), "excluded draft");
+        Files.createDirectories(live.resolve("only-here/cache/deep"));
+        Files.writeString(live.resolve("only-here/cache/deep/x.bin"), "excluded below a directory the backup lacks");
+        Files.createDirectories(live.resolve("cache"));
+        Files.writeString(live.resolve("cache/y.bin"), "excluded cache");
+        chmod(live.resolve("cache"), perms("r-x------"));
+        try {
+            MediaRestore.Plan dry = restore().keepExcluded(List.of(), List.of("**.tmp", "cache/**")).dryRun();
+            assertThat(dry.kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
+            MediaRestore.Result r = restore().keepExcluded(List.of(), List.of("**.tmp", "cache/**")).run();
+
+            assertThat(live.resolve("docs/a.txt")).hasContent("a from backup");
+            assertThat(live.resolve("new-since.txt")).doesNotExist();
+            assertThat(live.resolve("docs/draft.tmp")).hasContent("excluded draft");
+            assertThat(live.resolve("cache/y.bin")).hasContent("excluded cache");
+            // '**.tmp' and 'cache/**' do not reach only-here/cache/..., which the backup lacks: removed, as before.
+            assertThat(live.resolve("only-here")).doesNotExist();
+            assertThat(r.plan().kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
+            assertThat(r.plan().removed()).contains("new-since.txt", "only-here")
+                    .doesNotContain("cache", "docs/draft.tmp");
+            assertThat(Files.getPosixFilePermissions(live.resolve("docs")))
+                    .isEqualTo(perms("r-xr-xr-x"));
+            assertThat(leftovers(tmp)).isEmpty();
+        } finally {
+            chmod(live.resolve("docs"), perms("rwx------"));
+            chmod(root.resolve("docs"), perms("rwx------"));
+            if (Files.exists(live.resolve("cache"))) {
+                chmod(live.resolve("cache"), perms("rwx------"));
+            }
+        }
+    }
+
+    @Test
+    void filesAnIncludeFilterLeavesOutAreKeptAndArchivedOnesThereAreNotRestored() throws Exception {
+        Files.writeString(live.resolve("notes.log"), "never backed up: not included");
+        Files.writeString(live.resolve("c.txt"), "c changed since");
+        MediaRestore.Result r = restore().keepExcluded(List.of("**.txt"), List.of()).run();
+        assertThat(live.resolve("notes.log")).hasContent("never backed up: not included");
+        assertThat(live.resolve("new-since.txt")).doesNotExist();
+        assertThat(live.resolve("c.txt")).hasContent("c from backup");
+
+        // Merge: an archived path the filters exclude is never overwritten.
+        Files.writeString(live.resolve("c.txt"), "c changed again");
+        restore().mode(MediaRestore.Mode.MERGE).keepExcluded(List.of(), List.of("c.txt")).run();
+        assertThat(live.resolve("c.txt")).hasContent("c changed again");
+        assertThat(r.plan().kept()).containsExactly("notes.log");
+    }
+
+    @Test
+    void aBackupWithAFileWhereTheTargetKeepsAnExcludedPathIsRefusedBeforeAnythingChanges() throws Exception {
+        MediaRestore.deleteTree(live.resolve("docs"));
+        Files.createDirectories(live.resolve("c.txt"));
+        Files.writeString(live.resolve("c.txt/inside.tmp"), "excluded, below what the backup has as a file");
+        Map<String, String> before = snapshot(live);
+        for (boolean dry : new boolean[] {true, false}) {
+            assertThatThrownBy(() -> {
+                MediaRestore m = restore().keepExcluded(List.of(), List.of("**.tmp"));
+                if (dry) {
+                    m.dryRun();
+                } else {
+                    m.run();
+                }
+            }).isInstanceOf(MediaRestoreException.class).hasMessageContaining("'c.txt'")
+                    .hasMessageContaining("c.txt/inside.tmp");
+            assertThat(snapshot(live)).isEqualTo(before);
+            assertThat(leftovers(tmp)).isEmpty();
+        }
+    }
 }
