@@ -45,7 +45,7 @@ class SessionFaultSuiteTest {
     static final int BIG_ROWS = 600_000;
     static final Duration BOUND = Duration.ofSeconds(90);
     /** A staged clean restore builds a new database beside an empty or missing target, then swaps it in. */
-    static final String STAGED_TARGET = APP + "_staged";
+    static final String STAGED_TARGET = "holdfast_target_fault" + TestDatabase.SUFFIX; // a configured target pattern
 
     static UUID backupOfBig;
     static Map<String, String> stateAtBackup;
@@ -179,7 +179,8 @@ class SessionFaultSuiteTest {
         }
         assertSourceReleased();
         assertThat(query("postgres", "SELECT coalesce(string_agg(datname, ','), '') FROM pg_database"
-                + " WHERE datname LIKE '" + APP + "%\\_\\_hf\\_%'")).as("staging databases left").isEmpty();
+                + " WHERE (datname LIKE '" + APP + "%' OR datname LIKE '" + STAGED_TARGET + "%')"
+                + " AND datname LIKE '%\\_\\_hf\\_%'")).as("staging databases left").isEmpty();
     }
 
     /** Waits for the phase the fault aims at, then strikes. */
@@ -190,13 +191,13 @@ class SessionFaultSuiteTest {
             return;
         }
         // table data is moving: a COPY of big_events is under way on the server
-        String target = fault.kind == Kind.STAGED ? null : APP;
+        String target = fault.kind == Kind.STAGED ? STAGED_TARGET + "%" : APP;
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> copyUnderWay(target));
         switch (fault.strike) {
             case COORDINATOR -> terminate(APP, "state = 'idle in transaction' AND backend_start = (SELECT"
                     + " min(backend_start) FROM pg_stat_activity WHERE datname = '" + APP + "' AND pid <>"
                     + " pg_backend_pid() AND application_name <> 'pg_dump')");
-            case COPY_SESSIONS -> terminate(fault.kind == Kind.STAGED ? null : APP, "query LIKE 'COPY%'");
+            case COPY_SESSIONS -> terminate(target, "query LIKE 'COPY%'");
             case CATALOG_SESSIONS -> terminate(TestDatabase.CATALOG_DB, "true");
             case CANCEL -> cancel(job);
             default -> throw new IllegalStateException(fault.strike.name());
@@ -227,15 +228,15 @@ class SessionFaultSuiteTest {
         return given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", job).jsonPath().getString("state");
     }
 
-    /** Whether a COPY of big_events runs on {@code database} (any database of the app's when null). */
+    /** Whether a COPY of big_events runs on {@code database} (a LIKE pattern). */
     static boolean copyUnderWay(String database) {
-        String where = database == null ? "datname LIKE '" + APP + "%'" : "datname = '" + database + "'";
+        String where = "datname LIKE '" + database + "'";
         return !"0".equals(query("postgres", "SELECT count(*) FROM pg_stat_activity WHERE " + where
                 + " AND state = 'active' AND query LIKE 'COPY%big_events%'"));
     }
 
     static void terminate(String database, String condition) {
-        String where = database == null ? "datname LIKE '" + APP + "%'" : "datname = '" + database + "'";
+        String where = "datname LIKE '" + database + "'";
         String killed = query("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                 + where + " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND (" + condition + ")");
         assertThat(Integer.parseInt(killed)).as("sessions terminated").isPositive();
@@ -245,8 +246,9 @@ class SessionFaultSuiteTest {
     static void assertSourceReleased() {
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                 assertThat(query("postgres", "SELECT coalesce(string_agg(datname || ':' || state || ':'"
-                        + " || left(query, 40), ', '), '') FROM pg_stat_activity WHERE datname LIKE '" + APP + "%'"
-                        + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"))
+                        + " || left(query, 40), ', '), '') FROM pg_stat_activity WHERE (datname LIKE '" + APP + "%'"
+                        + " OR datname LIKE '" + STAGED_TARGET + "%') AND backend_type = 'client backend'"
+                        + " AND pid <> pg_backend_pid()"))
                         .as("sessions left on the application's databases").isEmpty());
     }
 
