@@ -157,17 +157,23 @@ public class WorkerPool {
                 finish(job, outcome, null, error);
             }
         } finally {
-            running.remove(c.id());
-            slotsInUse.decrementAndGet();
-            if (outcome != null) {
-                listener.finished(c.type(), outcome, Duration.ofNanos(System.nanoTime() - started));
-                if (outcome != JobState.SUCCEEDED) {
-                    notifyFailure(handler, new JobHandler.JobOutcome(c.id(), c.type(), c.payload(), outcome, error));
+            try {
+                if (outcome != null) {
+                    listener.finished(c.type(), outcome, Duration.ofNanos(System.nanoTime() - started));
+                    if (outcome != JobState.SUCCEEDED) {
+                        notifyFailure(handler, new JobHandler.JobOutcome(c.id(), c.type(), c.payload(), outcome,
+                                error));
+                    }
+                    LOG.infof("Job %s ended %s", c.id(), outcome);
                 }
-                LOG.infof("Job %s ended %s", c.id(), outcome);
+            } finally {
+                // Only now is the job gone: a shutdown waits for running jobs, and their failure hooks (which end
+                // the backup or restore row) need the catalog that the shutdown closes next.
+                running.remove(c.id());
+                slotsInUse.decrementAndGet();
+                MDC.remove("job_id");
+                MDC.remove("job_type");
             }
-            MDC.remove("job_id");
-            MDC.remove("job_type");
         }
         poll();
     }

@@ -34,13 +34,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kills the packaged service with SIGKILL while a replace restore is in the middle of a COPY, then shows
+ * Kills the packaged service (SIGKILL, SIGTERM) while a backup or a restore is in the middle of a COPY. SIGTERM: the
+ * instance stops the job and records it FAILED before it exits, the source released. SIGKILL of a backup: the next
+ * instance ends the row and it can be deleted. SIGKILL of a replace restore (the first test) shows
  * that the target database is exactly as it was (every table's content hash, sequences, constraints and
  * indexes) and that a second instance, once the dead one's lease has expired, ends the restore FAILED with
  * an error that says what happened. Nothing in the service gets a chance to clean up: the guarantee comes
  * from the restore being one PostgreSQL transaction, which dies with its connection.
  */
-class ServiceKilledMidRestoreIT {
+class ServiceKilledIT {
     static final String CATALOG = "holdfast_killit" + TestDatabase.SUFFIX;
     static final String TARGET = "holdfast_killit_app" + TestDatabase.SUFFIX;
     static final String ISSUER = "https://holdfast-kill-it.example";
@@ -159,6 +161,102 @@ class ServiceKilledMidRestoreIT {
             assertThat(state()).isEqualTo(before);
         } finally {
             second.stop();
+        }
+    }
+
+    @Test
+    void sigtermMidBackupCopyEndsTheBackupFailedBeforeTheServiceExitsAndReleasesTheSource() throws Exception {
+        Service first = Service.start("term-it-a", "target/term-it-a.log");
+        String backupId;
+        String jobId;
+        try {
+            JsonPath created = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}");
+            backupId = created.getString("backup.id");
+            jobId = created.getString("job_id");
+            awaitCopy("COPY TO");
+            first.stop();
+            assertThat(first.process.isAlive()).isFalse();
+        } finally {
+            first.kill();
+        }
+        // Recorded by the instance itself on its way out: nobody else is running.
+        assertThat(query(CATALOG, "SELECT status || ': ' || error FROM holdfast.backup WHERE id = '" + backupId + "'"))
+                .isEqualTo("FAILED: The service instance is shutting down");
+        assertThat(query(CATALOG, "SELECT state FROM holdfast.job WHERE id = '" + jobId + "'")).isEqualTo("FAILED");
+        assertReleased(backupId);
+    }
+
+    @Test
+    void sigkillMidBackupCopyLeavesARowTheNextInstanceEndsAndThatCanThenBeDeleted() throws Exception {
+        Service first = Service.start("kill-it-c", "target/kill-it-c.log");
+        String backupId;
+        try {
+            backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
+                    .getString("backup.id");
+            awaitCopy("COPY TO");
+        } finally {
+            first.kill();
+        }
+        assertThat(query(CATALOG, "SELECT status FROM holdfast.backup WHERE id = '" + backupId + "'"))
+                .isEqualTo("RUNNING");
+        Service second = Service.start("kill-it-d", "target/kill-it-d.log");
+        try {
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !"RUNNING".equals(second.get("/api/backups/" + backupId).getString("status")));
+            JsonPath b = second.get("/api/backups/" + backupId);
+            assertThat(b.getString("status")).isEqualTo("FAILED");
+            assertThat(b.getString("error")).contains("Instance kill-it-c stopped renewing the lease");
+            assertThat(given().auth().oauth2(token()).delete(second.uri("/api/backups/" + backupId)).statusCode())
+                    .isEqualTo(204);
+        } finally {
+            second.stop();
+        }
+        assertReleased(backupId);
+    }
+
+    @Test
+    void sigtermMidRestoreLoadLeavesTheTargetAsItWasAndTheRestoreFailedBeforeExit() throws Exception {
+        Service first = Service.start("term-it-b", "target/term-it-b.log");
+        String restoreId;
+        String before;
+        try {
+            String backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
+                    .getString("backup.id");
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("QUEUED", "RUNNING").contains(first.get("/api/backups/" + backupId)
+                            .getString("status")));
+            AppDatabase.exec(TARGET, "UPDATE public.big_events SET payload = 'changed by term-it' WHERE id % 999 = 0");
+            before = state();
+            restoreId = first.post("/api/backups/" + backupId + "/restore",
+                    "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}").getString("id");
+            awaitCopy("COPY FROM");
+            first.stop();
+            assertThat(first.process.isAlive()).isFalse();
+        } finally {
+            first.kill();
+        }
+        assertThat(query(CATALOG, "SELECT status FROM holdfast.restore_operation WHERE id = '" + restoreId + "'"))
+                .isEqualTo("FAILED");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(query("postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET + "' AND pid <> pg_backend_pid()")));
+        assertThat(state()).isEqualTo(before);
+    }
+
+    /** Waits until the service's COPY of big_events (TO: a backup, FROM: a restore) is under way. */
+    static void awaitCopy(String command) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> "t".equals(query(TARGET,
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_copy WHERE datname = current_database()"
+                        + " AND command = '" + command + "' AND relid = 'public.big_events'::regclass"
+                        + " AND tuples_processed > 0)")));
+    }
+
+    /** No session is left on the source and no file of the backup in storage. */
+    static void assertReleased(String backupId) throws Exception {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> "0".equals(query(
+                "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET + "'"
+                        + " AND pid <> pg_backend_pid()")));
+        try (Stream<Path> files = Files.walk(storage)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(backupId));
         }
     }
 
