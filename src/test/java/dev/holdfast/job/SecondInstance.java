@@ -27,6 +27,12 @@ public class SecondInstance implements AutoCloseable {
     private final ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor();
 
     public SecondInstance(String id, ObjectMapper mapper, int concurrency, Function<DataSource, JobHandler[]> handlers) {
+        this(id, mapper, concurrency, handlers, null, Duration.ofMinutes(1));
+    }
+
+    /** An instance whose stall timeout ({@code null}: none) and stop grace are the test's. */
+    public SecondInstance(String id, ObjectMapper mapper, int concurrency, Function<DataSource, JobHandler[]> handlers,
+            Duration stallTimeout, Duration stopGrace) {
         this.id = id;
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(TestDatabase.url(TestDatabase.CATALOG_DB) + "?currentSchema=holdfast");
@@ -37,7 +43,7 @@ public class SecondInstance implements AutoCloseable {
         Map<String, JobHandler> byType = Stream.of(handlers.apply(ds))
                 .collect(Collectors.toMap(JobHandler::type, h -> h));
         this.pool = new WorkerPool(store, byType, executor, concurrency, Duration.ofSeconds(6), Duration.ofMillis(100),
-                mapper, WorkerPool.Listener.NONE);
+                mapper, WorkerPool.Listener.NONE, stallTimeout, stopGrace);
     }
 
     /** Starts polling, heart-beating and reaping like a live instance. */
