@@ -77,6 +77,9 @@ public class BackupResource {
     @Inject
     RestoreService restores;
 
+    @Inject
+    TableSelectionCheck tableCheck;
+
     /** A created backup and the job that runs it. */
     public record Created(BackupView backup, UUID jobId) {}
 
@@ -98,6 +101,7 @@ public class BackupResource {
         BackupRequest req = request == null
                 ? new BackupRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
+        tableCheck.check(req);
         BackupView b = backups.create(req, user.subject());
         return Response.accepted(new Created(b, b.jobId()))
                 .location(uri.getBaseUriBuilder().path("api/backups").path(b.id().toString()).build())
