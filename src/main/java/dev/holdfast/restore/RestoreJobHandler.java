@@ -18,6 +18,7 @@ import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
+import dev.holdfast.job.ProgressScale;
 import dev.holdfast.media.MediaRestore;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
@@ -74,6 +75,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     RetiredDatabases retired;
 
+    /** Percent of a restore's progress scale that its pre-restore backup fills. */
+    static final double PRE_BACKUP_SHARE = 30.0;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -94,8 +98,14 @@ public class RestoreJobHandler implements JobHandler {
                     ? manifest.media().stream().map(Manifest.MediaSection::source).toList()
                     : List.of();
 
-            if (req.createPreBackup() && !req.dryRun() && req.target() == null && req.mediaTarget() == null) {
-                preBackup(op, req, mediaNames, ctx);
+            // One percent scale for the job: the pre-restore backup fills its first part, the restore the rest.
+            ProgressScale scale = new ProgressScale(ctx);
+            boolean pre = req.createPreBackup() && !req.dryRun() && req.target() == null && req.mediaTarget() == null;
+            double start = pre ? PRE_BACKUP_SHARE : 0;
+            double share = (100.0 - start) / Math.max(1, req.databases().size() + mediaNames.size());
+            int part = 0;
+            if (pre) {
+                preBackup(op, req, mediaNames, scale.part(0, PRE_BACKUP_SHARE));
             } else if (req.createPreBackup() && !req.dryRun()) {
                 report.put("pre_backup", "skipped: the target is not a configured source");
             }
@@ -127,9 +137,10 @@ public class RestoreJobHandler implements JobHandler {
                     info = info.withDatabase(req.target());
                 }
                 String label = name + (req.target() == null ? "" : " into " + req.target());
-                ctx.progress(Progress.phase("verify", "Verifying the entries of " + label));
+                JobContext pc = scale.part(start + share * part, start + share * ++part);
+                pc.progress(Progress.phase("verify", "Verifying the entries of " + label));
                 RestoreReport r = engine.run(reader, section, info, options,
-                        p -> ctx.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
+                        p -> pc.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
                                 (long) p.tablesDone(), (long) p.tablesTotal(),
                                 p.table() == null ? null : name + ":" + p.table(), null,
                                 "Restoring " + label + " (" + p.rowsDone() + " of " + p.rowsTotal() + " rows)")),
@@ -149,12 +160,13 @@ public class RestoreJobHandler implements JobHandler {
                     throw new IllegalStateException("Media root '" + name + "' is not configured here; give "
                             + "media_target");
                 }
+                JobContext mc = scale.part(start + share * part, start + share * ++part);
                 MediaRestore mr = MediaRestore.of(reader, name, target)
                         .mode("merge".equals(req.mediaMode()) ? MediaRestore.Mode.MERGE : MediaRestore.Mode.REPLACE)
                         .selectPrefixes(req.mediaPaths())
                         .selectGlobs(req.mediaGlobs())
                         .checkpoint(ctx::checkpoint)
-                        .progress(p -> ctx.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
+                        .progress(p -> mc.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
                                 p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
                                         : name + ":" + p.currentFile(), null, "Restoring media root " + name)));
                 MediaRestore.Plan plan;
