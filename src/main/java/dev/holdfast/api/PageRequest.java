@@ -14,10 +14,15 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
  * {@code size} and {@code sort} ({@code field} or {@code field,asc|desc}).
  */
 public class PageRequest {
+    /** The highest page number: with the largest size (1000) its first row is still an int offset. */
+    public static final int MAX_PAGE = Integer.MAX_VALUE / 1000;
+
     @QueryParam("page")
     @DefaultValue("0")
     @Min(0)
-    @Parameter(description = "Page number, starting at 0")
+    // page × size is the first row's offset, an int: at most 1000 × MAX_PAGE keeps it one (not negative).
+    @Max(MAX_PAGE)
+    @Parameter(description = "Page number, starting at 0 (at most 2147483)")
     public int page;
 
     @QueryParam("size")

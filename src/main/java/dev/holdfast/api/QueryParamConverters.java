@@ -13,7 +13,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * Converts enum, UUID and timestamp parameters so that a bad value is a 400 naming the value and what
+ * Converts enum, UUID, integer, boolean and timestamp parameters so that a bad value is a 400 naming the value and what
  * is allowed. Without it JAX-RS answers a query parameter it cannot convert with 404, which reads as
  * "no such resource". Enums accept their JSON names and their constant names in any case.
  */
@@ -30,11 +30,28 @@ public class QueryParamConverters implements ParamConverterProvider {
         if (raw == UUID.class) {
             return (ParamConverter<T>) new Simple<>(s -> UUID.fromString(s), "a UUID", name);
         }
+        if (raw == int.class || raw == Integer.class) {
+            // Built in, a value that is not an int (or too large for one) would be a 404.
+            return (ParamConverter<T>) new Simple<>(s -> Integer.valueOf(s),
+                    "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE, name);
+        }
+        if (raw == Boolean.class || raw == boolean.class) {
+            // Built in, anything but "true" would silently be false.
+            return (ParamConverter<T>) new Simple<>(QueryParamConverters::parseBoolean, "true or false", name);
+        }
         if (raw == OffsetDateTime.class) {
             return (ParamConverter<T>) new Simple<>(OffsetDateTime::parse,
                     "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z", name);
         }
         return null;
+    }
+
+    private static Boolean parseBoolean(String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException(s);
+        };
     }
 
     /** A parameter value that does not convert; the problem names the parameter as a violation. */

@@ -3,6 +3,7 @@ package dev.holdfast.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.api.ApiException;
+import io.quarkus.arc.Arc;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.interceptor.AroundInvoke;
@@ -30,6 +31,9 @@ public class AuditInterceptor {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    AuditedRequest seen;
+
     @AroundInvoke
     Object around(InvocationContext ctx) throws Exception {
         Method m = ctx.getMethod();
@@ -38,6 +42,9 @@ public class AuditInterceptor {
             a = m.getDeclaringClass().getAnnotation(Audited.class);
         }
         String action = a.action().isEmpty() ? m.getName() : a.action();
+        if (Arc.container().requestContext().isActive()) {
+            seen.markRecorded(); // whatever happens next, this method writes the event
+        }
         String target = a.target().isEmpty() ? null : a.target();
         String targetId = null;
         ObjectNode details = mapper.createObjectNode();

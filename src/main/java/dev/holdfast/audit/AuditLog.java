@@ -70,13 +70,36 @@ public class AuditLog {
     void write(String subject, String name, String action, String targetType, String targetId, Outcome outcome,
             Object details) {
         AuditEvent e = new AuditEvent();
-        e.actorSubject = subject;
-        e.actorName = name;
-        e.action = action;
-        e.targetType = targetType;
-        e.targetId = targetId;
+        e.actorSubject = storable(subject);
+        e.actorName = storable(name);
+        e.action = storable(action);
+        e.targetType = storable(targetType);
+        e.targetId = storable(targetId);
         e.outcome = outcome.name();
-        e.details = details == null ? null : details instanceof JsonNode j ? j : mapper.valueToTree(details);
+        e.details = details == null ? null
+                : storable(details instanceof JsonNode j ? j.deepCopy() : mapper.valueToTree(details));
         e.persist();
+    }
+
+    // PostgreSQL stores no NUL character, in text or in jsonb: a request that carried one (and was refused
+    // for it) must still leave its event, so the character is shown as U+FFFD instead.
+    private static String storable(String s) {
+        return s == null ? null : s.replace('\0', '\uFFFD');
+    }
+
+    private static JsonNode storable(JsonNode n) {
+        if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            var fields = new java.util.ArrayList<java.util.Map.Entry<String, JsonNode>>();
+            o.fields().forEachRemaining(fields::add);
+            o.removeAll();
+            fields.forEach(f -> o.set(storable(f.getKey()), storable(f.getValue())));
+        } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, storable(a.get(i)));
+            }
+        } else if (n != null && n.isTextual()) {
+            return com.fasterxml.jackson.databind.node.TextNode.valueOf(storable(n.asText()));
+        }
+        return n;
     }
 }

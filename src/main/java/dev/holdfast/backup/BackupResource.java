@@ -35,7 +35,10 @@ import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -44,6 +47,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -61,6 +65,38 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class BackupResource {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final Logger LOG = Logger.getLogger(BackupResource.class);
+
+    /** The response stream, noting whether a write failed (the client went away) and how much was sent. */
+    private static final class ClientStream extends FilterOutputStream {
+        boolean gone;
+        long written;
+
+        ClientStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+                written += len;
+            } catch (IOException | RuntimeException e) {
+                gone = true;
+                throw e instanceof IOException io ? io : new IOException(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                gone = true;
+                throw e;
+            }
+        }
+    }
 
     @Inject
     BackupService backups;
@@ -76,6 +112,9 @@ public class BackupResource {
 
     @Inject
     RestoreService restores;
+
+    @Inject
+    TableSelectionCheck tableCheck;
 
     /** A created backup and the job that runs it. */
     public record Created(BackupView backup, UUID jobId) {}
@@ -98,6 +137,7 @@ public class BackupResource {
         BackupRequest req = request == null
                 ? new BackupRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
+        tableCheck.check(req);
         BackupView b = backups.create(req, user.subject());
         return Response.accepted(new Created(b, b.jobId()))
                 .location(uri.getBaseUriBuilder().path("api/backups").path(b.id().toString()).build())
@@ -299,8 +339,16 @@ public class BackupResource {
         long from = start;
         long length = end - start + 1;
         StreamingOutput body = out -> {
+            ClientStream client = new ClientStream(out);
             try (InputStream in = storage.open(key, from, length)) {
-                in.transferTo(out);
+                in.transferTo(client);
+            } catch (IOException e) {
+                if (!client.gone) {
+                    throw e; // the archive could not be read: a real failure
+                }
+                // A client that hangs up mid-download is ordinary (a cancelled transfer, a Range probe).
+                LOG.debugf("Download of backup %s ended by the client after %d of %d bytes: %s", id, client.written,
+                        length, e.getMessage());
             }
         };
         String filename = b.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + id + ".tar";

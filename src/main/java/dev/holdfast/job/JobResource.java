@@ -1,6 +1,7 @@
 package dev.holdfast.job;
 
 import dev.holdfast.audit.Audited;
+import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
@@ -54,6 +55,10 @@ public class JobResource {
             @QueryParam("state") @Parameter(description = "Only jobs in this state") JobState state,
             @QueryParam("type") @Parameter(description = "Only jobs of this type") String type,
             @Valid @BeanParam PageRequest page) {
+        // An unknown type would match nothing: say so rather than answer an empty page that reads as "none yet".
+        if (type != null && !type.isBlank() && !jobs.types().contains(type)) {
+            throw ApiException.BadRequest.field("type", "'" + type + "' is not one of " + jobs.types());
+        }
         return jobs.list(state, type, page);
     }
 

@@ -77,6 +77,11 @@ public class JobService {
         return JobView.of(job);
     }
 
+    /** The job types this service runs (one per handler), sorted. */
+    public List<String> types() {
+        return handlers.stream().map(JobHandler::type).sorted().toList();
+    }
+
     /** A page of jobs, optionally filtered by state and type. */
     @Transactional
     public PageRequest.Page<JobView> list(JobState state, String type, PageRequest page) {

@@ -18,6 +18,7 @@ import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
+import dev.holdfast.job.ProgressScale;
 import dev.holdfast.media.MediaRestore;
 import dev.holdfast.pg.AbortableConnections;
 import dev.holdfast.pg.ConnectionFactory;
@@ -78,6 +79,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     RestoreTargets targets;
 
+    /** Percent of a restore's progress scale that its pre-restore backup fills. */
+    static final double PRE_BACKUP_SHARE = 30.0;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -109,11 +113,16 @@ public class RestoreJobHandler implements JobHandler {
             for (String name : mediaNames) {
                 mediaTargets.add(targets.media(name, req.mediaTarget()));
             }
+            // One percent scale for the job: the pre-restore backup fills its first part, the restore the rest.
+            ProgressScale scale = new ProgressScale(ctx);
+            boolean pre = !req.dryRun() && req.createPreBackup()
+                    && preBackupOrRefuse(op, req, dbTargets, mediaTargets, report, scale.part(0, PRE_BACKUP_SHARE));
             if (!req.dryRun() && !req.createPreBackup()) {
                 report.put("pre_backup", "skipped: create_pre_backup is false");
-            } else if (!req.dryRun()) {
-                preBackupOrRefuse(op, req, dbTargets, mediaTargets, report, ctx);
             }
+            double start = pre ? PRE_BACKUP_SHARE : 0;
+            double share = (100.0 - start) / Math.max(1, dbTargets.size() + mediaTargets.size());
+            int part = 0;
             ctx.checkpoint();
 
             PgTools tools = PgTools.locate(config.pg().binDir());
@@ -146,9 +155,10 @@ public class RestoreJobHandler implements JobHandler {
                     ensureDatabase(src.connectionInfo(), req.target(), req.createTarget(), staged);
                 }
                 String label = name + (req.target() == null ? "" : " into " + req.target());
-                ctx.progress(Progress.phase("verify", "Verifying the entries of " + label));
+                JobContext pc = scale.part(start + share * part, start + share * ++part);
+                pc.progress(Progress.phase("verify", "Verifying the entries of " + label));
                 RestoreReport r = engine.run(reader, section, info, options,
-                        p -> ctx.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
+                        p -> pc.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
                                 (long) p.tablesDone(), (long) p.tablesTotal(),
                                 p.table() == null ? null : name + ":" + p.table(), null,
                                 "Restoring " + label + " (" + p.rowsDone() + " of " + p.rowsTotal() + " rows)")),
@@ -163,6 +173,7 @@ public class RestoreJobHandler implements JobHandler {
             for (RestoreTargets.MediaTarget mediaTarget : mediaTargets) {
                 String name = mediaTarget.source();
                 Path target = mediaTarget.path();
+                JobContext mc = scale.part(start + share * part, start + share * ++part);
                 MediaRestore mr = MediaRestore.of(reader, name, target);
                 // What the backup's root and the target's root leave out of their backups (so out of any
                 // pre-restore backup too) is out of the restore's reach: never removed, never overwritten.
@@ -177,7 +188,7 @@ public class RestoreJobHandler implements JobHandler {
                         .selectPrefixes(req.mediaPaths())
                         .selectGlobs(req.mediaGlobs())
                         .checkpoint(ctx::checkpoint)
-                        .progress(p -> ctx.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
+                        .progress(p -> mc.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
                                 p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
                                         : name + ":" + p.currentFile(), null, "Restoring media root " + name)));
                 MediaRestore.Plan plan;
@@ -221,8 +232,10 @@ public class RestoreJobHandler implements JobHandler {
     /**
      * Backs up every target that is a configured source (by what it is, not by what the request called it) and
      * refuses, before anything is changed, a target that holds data no pre-restore backup can cover.
+     *
+     * @return whether a pre-restore backup was taken
      */
-    private void preBackupOrRefuse(RestoreOperation op, RestoreRequest req, List<RestoreTargets.DatabaseTarget> dbs,
+    private boolean preBackupOrRefuse(RestoreOperation op, RestoreRequest req, List<RestoreTargets.DatabaseTarget> dbs,
             List<RestoreTargets.MediaTarget> media, ObjectNode report, JobContext ctx) throws Exception {
         List<String> preDbs = new ArrayList<>();
         List<String> preMedia = new ArrayList<>();
@@ -256,9 +269,11 @@ public class RestoreJobHandler implements JobHandler {
         if (!empty.isEmpty()) {
             report.put("pre_backup", "skipped for " + String.join(", ", empty) + ": held no data");
         }
-        if (!preDbs.isEmpty() || !preMedia.isEmpty()) {
-            preBackup(op, req, preDbs, preMedia, ctx);
+        if (preDbs.isEmpty() && preMedia.isEmpty()) {
+            return false;
         }
+        preBackup(op, req, preDbs, preMedia, ctx);
+        return true;
     }
 
     private void preBackup(RestoreOperation op, RestoreRequest req, List<String> dbNames, List<String> mediaNames,

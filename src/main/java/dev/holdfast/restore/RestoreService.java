@@ -125,6 +125,7 @@ public class RestoreService {
                 }
             }
         }
+        checkTablesInBackup(b, dbs, req.tables());
         RestoreRequest normalised = new RestoreRequest(mode,
                 req.createPreBackup() == null || req.createPreBackup(),
                 req.verifyBeforeRestore() == null || req.verifyBeforeRestore(), req.description(),
@@ -149,6 +150,31 @@ public class RestoreService {
         op.persist();
         op.jobId = jobs.enqueue(RESTORE_JOB, new RestoreJobPayload(op.id), RESOURCE_KEY, user).id;
         return RestoreView.of(op);
+    }
+
+    /**
+     * Refuses, at the request, a table the backup's manifest does not list for the databases restored: it
+     * would otherwise be accepted (202) and fail in the job.
+     */
+    private static void checkTablesInBackup(BackupView b, List<String> dbs, List<String> tables) {
+        if (tables == null || tables.isEmpty() || b.summary() == null) {
+            return;
+        }
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        for (com.fasterxml.jackson.databind.JsonNode d : b.summary().path("databases")) {
+            if (dbs.contains(d.path("source").asText())) {
+                for (com.fasterxml.jackson.databind.JsonNode t : d.path("tables")) {
+                    known.add(t.path("schema").asText() + "." + t.path("name").asText());
+                    known.add(t.path("name").asText());
+                }
+            }
+        }
+        for (int i = 0; i < tables.size(); i++) {
+            if (!known.contains(tables.get(i))) {
+                throw ApiException.BadRequest.field("tables[" + i + "]", "backup " + b.id() + " holds no table '"
+                        + tables.get(i) + "' in " + dbs + " (a partitioned table is named by its partitions)");
+            }
+        }
     }
 
     /**

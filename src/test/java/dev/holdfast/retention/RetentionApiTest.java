@@ -191,7 +191,10 @@ class RetentionApiTest {
         JsonPath trail = given().auth().oauth2(Tokens.admin())
                 .get("/api/audit?action=backup.protect&target_id=" + guarded + "&sort=at,asc").then().statusCode(200)
                 .extract().jsonPath();
-        assertThat(trail.getList("items.outcome", String.class)).containsExactly("SUCCEEDED", "REFUSED", "SUCCEEDED");
+        // The invalid body and the operator's attempt without the role are both refused, and both recorded.
+        assertThat(trail.getList("items.outcome", String.class)).containsExactly("SUCCEEDED", "REFUSED", "REFUSED",
+                "SUCCEEDED");
+        assertThat(trail.getString("items[2].actor_subject")).isEqualTo("sub-otto");
 
         assertThat(apply("{\"policy\":{\"max_age\":\"1s\"}}").getList("deleted.id", String.class))
                 .containsExactly(guarded.toString());

@@ -1,0 +1,74 @@
+package dev.holdfast.job;
+
+/**
+ * One 0-100 scale for a job made of parts (a restore: its pre-restore backup, then each database and media
+ * root): each part's own percent is mapped into its share of the scale, and the job's percent never goes
+ * back, so that a client does not see 100 % (the backup done) followed by 0 % (the restore starting).
+ */
+public final class ProgressScale {
+    private final JobContext ctx;
+    private double floor;
+
+    public ProgressScale(JobContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** A context whose progress, 0 to 100 of its own, is reported as {@code from} to {@code to} of the job. */
+    public JobContext part(double from, double to) {
+        return new JobContext() {
+            @Override
+            public java.util.UUID jobId() {
+                return ctx.jobId();
+            }
+
+            @Override
+            public com.fasterxml.jackson.databind.JsonNode payload() {
+                return ctx.payload();
+            }
+
+            @Override
+            public <T> T payload(Class<T> type) {
+                return ctx.payload(type);
+            }
+
+            @Override
+            public int attempt() {
+                return ctx.attempt();
+            }
+
+            @Override
+            public void progress(Progress p) {
+                ctx.progress(scaled(p, from, to));
+            }
+
+            @Override
+            public void checkpoint() {
+                ctx.checkpoint();
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return ctx.stopRequested();
+            }
+
+            @Override
+            public Registration onStop(Runnable action) {
+                return ctx.onStop(action);
+            }
+        };
+    }
+
+    private synchronized Progress scaled(Progress p, double from, double to) {
+        Double own = p.percent();
+        if (own == null && p.bytesTotal() != null && p.bytesTotal() > 0 && p.bytesDone() != null) {
+            own = 100.0 * p.bytesDone() / p.bytesTotal();
+        } else if (own == null && p.itemsTotal() != null && p.itemsTotal() > 0 && p.itemsDone() != null) {
+            own = 100.0 * p.itemsDone() / p.itemsTotal();
+        }
+        double job = own == null ? from : from + (to - from) * Math.max(0, Math.min(100.0, own)) / 100.0;
+        floor = Math.max(floor, job);
+        // The ETA of a part is not the job's: leave it to be derived from the job's own percent.
+        return new Progress(p.phase(), floor, p.bytesDone(), p.bytesTotal(), p.itemsDone(), p.itemsTotal(),
+                p.currentItem(), null, p.message());
+    }
+}
