@@ -100,7 +100,7 @@ public class WorkerPool {
     }
 
     private void start(JobStore.Claimed claimed) {
-        RunningJob job = new RunningJob(claimed);
+        RunningJob job = new RunningJob(claimed, store, mapper, progressInterval);
         running.put(claimed.id(), job);
         try {
             executor.execute(() -> execute(job));
@@ -346,127 +346,5 @@ public class WorkerPool {
             msg = msg + ": " + cause.getMessage();
         }
         return msg;
-    }
-
-    /** The context a running job sees. */
-    private final class RunningJob implements JobContext {
-        final JobStore.Claimed claimed;
-        final long startedNanos = System.nanoTime();
-        volatile String stopReason;
-        volatile boolean stopByUser;
-        volatile boolean leaseLost;
-        volatile Progress lastProgress;
-        volatile long lastActivityNanos = System.nanoTime();
-        volatile long stopRequestedNanos;
-        volatile boolean abandoned;
-        volatile Thread thread;
-        long lastSavedNanos;
-        String lastPhase;
-        private final java.util.List<Runnable> stopActions = new java.util.ArrayList<>();
-
-        RunningJob(JobStore.Claimed claimed) {
-            this.claimed = claimed;
-        }
-
-        void stop(String reason, boolean byUser) {
-            java.util.List<Runnable> actions;
-            synchronized (stopActions) {
-                if (stopReason != null) {
-                    return;
-                }
-                stopByUser = byUser;
-                stopRequestedNanos = System.nanoTime();
-                stopReason = reason;
-                actions = java.util.List.copyOf(stopActions);
-                stopActions.clear();
-            }
-            actions.forEach(RunningJob::runQuietly);
-        }
-
-        private static void runQuietly(Runnable action) {
-            try {
-                action.run();
-            } catch (RuntimeException e) {
-                LOG.warnf("A job's stop action failed: %s", e.getMessage());
-            }
-        }
-
-        @Override
-        public Registration onStop(Runnable action) {
-            synchronized (stopActions) {
-                if (stopReason == null) {
-                    stopActions.add(action);
-                    return () -> {
-                        synchronized (stopActions) {
-                            stopActions.remove(action);
-                        }
-                    };
-                }
-            }
-            runQuietly(action);
-            return () -> {};
-        }
-
-        @Override
-        public UUID jobId() {
-            return claimed.id();
-        }
-
-        @Override
-        public JsonNode payload() {
-            return claimed.payload();
-        }
-
-        @Override
-        public <T> T payload(Class<T> type) {
-            try {
-                return mapper.treeToValue(claimed.payload(), type);
-            } catch (Exception e) {
-                throw new IllegalArgumentException("Job payload does not match " + type.getSimpleName(), e);
-            }
-        }
-
-        @Override
-        public int attempt() {
-            return claimed.attempt();
-        }
-
-        @Override
-        public synchronized void progress(Progress progress) {
-            long now = System.nanoTime();
-            lastActivityNanos = now;
-            Progress p = progress.complete((now - startedNanos) / 1_000_000);
-            lastProgress = p;
-            boolean phaseChanged = p.phase() != null && !p.phase().equals(lastPhase);
-            if (!phaseChanged && now - lastSavedNanos < progressInterval.toNanos()) {
-                return;
-            }
-            lastSavedNanos = now;
-            lastPhase = p.phase();
-            try {
-                Optional<Boolean> state = store.saveProgress(claimed.id(), p);
-                if (state.isEmpty()) {
-                    leaseLost = true;
-                    stop("This instance lost the job's lease", false);
-                } else if (state.get()) {
-                    stop("Cancelled by request", true);
-                }
-            } catch (Exception e) {
-                LOG.warnf("Job %s: progress not saved: %s", claimed.id(), e.getMessage());
-            }
-        }
-
-        @Override
-        public void checkpoint() {
-            lastActivityNanos = System.nanoTime();
-            if (stopReason != null) {
-                throw new JobCancelledException(stopReason, stopByUser);
-            }
-        }
-
-        @Override
-        public boolean stopRequested() {
-            return stopReason != null;
-        }
     }
 }
