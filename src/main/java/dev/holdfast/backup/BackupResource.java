@@ -259,7 +259,9 @@ public class BackupResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED)",
+    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED), or a target holds"
+            + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
+            + " false",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response restore(@PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
         RestoreRequest req = request == null ? new RestoreRequest(null, null, null, null, null, null, null, null,
