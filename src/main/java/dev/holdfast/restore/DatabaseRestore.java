@@ -64,6 +64,11 @@ import org.postgresql.copy.CopyIn;
  * place only once validated; any failure drops the staging database and leaves the target as it was. An empty
  * target it replaces is moved aside to {@link #retiredName} and left to the caller to drop ({@link #dropRetired}),
  * since dropping a database forces a checkpoint that the restore itself need not wait for.
+ *
+ * <p>Why one class of 2,200 lines: its three strategies (replace, single-transaction clean, staged parallel
+ * clean) and the staged scheduler grew inside one inner {@code Run}. Splitting them is the restructure issue
+ * (issue 12), which keeps behaviour and measures the benchmark before and after; the safety fix (issue 11)
+ * deliberately left this class unchanged and stops it from the outside (its connections are aborted on a stop).
  */
 public final class DatabaseRestore {
 

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.job.JobCancelledException;
-import dev.holdfast.job.JobContext;
-import dev.holdfast.job.Progress;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgEngineException;
 import dev.holdfast.pg.PgTools;
 import dev.holdfast.pg.Selection;
+import dev.holdfast.support.TestJob;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +76,7 @@ class DatabaseBackupFaultTest {
                 truncateWhenPossible("small");
             }
         };
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> backup(1, new Job(), sink))
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> backup(1, new TestJob(), sink))
                 .isInstanceOf(PgEngineException.class)
                 .hasMessageContaining("snapshot session")
                 .hasMessageContaining("was lost"));
@@ -88,7 +86,7 @@ class DatabaseBackupFaultTest {
 
     @Test
     void terminatingTheCopySessionsEndsTheBackupPromptlyAndReleasesItsLocks() {
-        Job job = new Job().slowWrites(); // keeps each COPY running for a few seconds
+        TestJob job = new TestJob().slowCheckpoints(20); // keeps each COPY running for a few seconds
         CompletableFuture<Void> killer = CompletableFuture.runAsync(() -> {
             awaitActiveCopies(1);
             exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
@@ -102,7 +100,7 @@ class DatabaseBackupFaultTest {
 
     @Test
     void aCancelReachesACopyThatWaitsOnTheServer() throws Exception {
-        Job job = new Job();
+        TestJob job = new TestJob();
         AtomicBoolean blocked = new AtomicBoolean();
         List<Connection> open = new ArrayList<>();
         DatabaseBackup.ProgressSink sink = (source, done, total, tablesDone, tablesTotal, current) -> {
@@ -139,12 +137,12 @@ class DatabaseBackupFaultTest {
         assertSourceReleased();
     }
 
-    private Manifest.DatabaseSection backup(int parallelism, Job job, DatabaseBackup.ProgressSink sink)
+    private Manifest.DatabaseSection backup(int parallelism, TestJob job, DatabaseBackup.ProgressSink sink)
             throws Exception {
         return backup(parallelism, job, sink, Duration.ofSeconds(10));
     }
 
-    private Manifest.DatabaseSection backup(int parallelism, Job job, DatabaseBackup.ProgressSink sink,
+    private Manifest.DatabaseSection backup(int parallelism, TestJob job, DatabaseBackup.ProgressSink sink,
             Duration lockTimeout) throws Exception {
         try (OutputStream out = Files.newOutputStream(dir.resolve("a.tar"));
                 ArchiveWriter writer = new ArchiveWriter(out, ArchiveWriter.Options.defaults(dir, Long.MAX_VALUE))) {
@@ -198,22 +196,20 @@ class DatabaseBackupFaultTest {
     }
 
     private void awaitActiveCopies(int n) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Integer.parseInt(query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND state = 'active' AND query LIKE 'COPY%'")) < n) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the COPYs never ran");
-            }
-            pause(20);
-        }
+        awaitSessions("state = 'active' AND query LIKE 'COPY%'", n, "the COPYs never ran");
     }
 
     private void awaitLockWaiters(int n) {
+        awaitSessions("wait_event_type = 'Lock'", n, "nothing waited on a lock");
+    }
+
+    /** Waits until at least {@code n} sessions on the database match {@code condition}. */
+    private void awaitSessions(String condition, int n, String never) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (Integer.parseInt(query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND wait_event_type = 'Lock'")) < n) {
+                + " AND " + condition)) < n) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("nothing waited on a lock");
+                throw new IllegalStateException(never);
             }
             pause(20);
         }
@@ -254,81 +250,6 @@ class DatabaseBackupFaultTest {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** A job context the test can stop, as a cancel or a shutdown would; optionally slow on every buffer. */
-    static final class Job implements JobContext {
-        private final List<Runnable> onStop = new ArrayList<>();
-        private volatile boolean stopped;
-        private volatile boolean slow;
-
-        Job slowWrites() {
-            slow = true;
-            return this;
-        }
-
-        void stop() {
-            List<Runnable> actions;
-            synchronized (onStop) {
-                stopped = true;
-                actions = List.copyOf(onStop);
-            }
-            actions.forEach(Runnable::run);
-        }
-
-        @Override
-        public UUID jobId() {
-            return UUID.randomUUID();
-        }
-
-        @Override
-        public JsonNode payload() {
-            return null;
-        }
-
-        @Override
-        public <T> T payload(Class<T> type) {
-            return null;
-        }
-
-        @Override
-        public int attempt() {
-            return 1;
-        }
-
-        @Override
-        public void progress(Progress progress) {}
-
-        @Override
-        public void checkpoint() {
-            if (stopped) {
-                throw new JobCancelledException("Cancelled by request", true);
-            }
-            if (slow) {
-                pause(20);
-            }
-        }
-
-        @Override
-        public boolean stopRequested() {
-            return stopped;
-        }
-
-        @Override
-        public Registration onStop(Runnable action) {
-            synchronized (onStop) {
-                if (!stopped) {
-                    onStop.add(action);
-                    return () -> {
-                        synchronized (onStop) {
-                            onStop.remove(action);
-                        }
-                    };
-                }
-            }
-            action.run();
-            return () -> {};
         }
     }
 }

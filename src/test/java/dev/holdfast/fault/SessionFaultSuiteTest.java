@@ -16,9 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -275,12 +272,7 @@ class SessionFaultSuiteTest {
     }
 
     static String query(String database, String sql) {
-        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestDatabase.query(database, sql);
     }
 
 }

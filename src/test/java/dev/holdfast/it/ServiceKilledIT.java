@@ -286,12 +286,7 @@ class ServiceKilledIT {
     }
 
     static String query(String database, String sql) {
-        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestDatabase.query(database, sql);
     }
 
     static String token() {

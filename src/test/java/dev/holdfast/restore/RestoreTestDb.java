@@ -1,13 +1,10 @@
 package dev.holdfast.restore;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.backup.DatabaseBackup;
-import dev.holdfast.job.JobContext;
-import dev.holdfast.job.Progress;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgTools;
@@ -192,7 +189,7 @@ final class RestoreTestDb implements AutoCloseable {
         try (OutputStream out = Files.newOutputStream(file);
                 ArchiveWriter writer = new ArchiveWriter(out, ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE))) {
             Manifest.DatabaseSection section = new DatabaseBackup(FACTORY, TOOLS, 2, Duration.ofSeconds(10))
-                    .run("main", info, Selection.all(), Codec.ZSTD, writer, new QuietJob(), (a, b, c, d, e, f) -> {});
+                    .run("main", info, Selection.all(), Codec.ZSTD, writer, new dev.holdfast.support.TestJob(), (a, b, c, d, e, f) -> {});
             writer.finish(Manifest.of(UUID.randomUUID().toString(), "rtest", "database", Instant.now())
                     .withDatabases(List.of(section)));
         }
@@ -218,46 +215,5 @@ final class RestoreTestDb implements AutoCloseable {
     @Override
     public void close() {
         admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-    }
-
-    /** A job that is never cancelled and reports nowhere. */
-    static final class QuietJob implements JobContext {
-        private final UUID id = UUID.randomUUID();
-
-        @Override
-        public UUID jobId() {
-            return id;
-        }
-
-        @Override
-        public JsonNode payload() {
-            return null;
-        }
-
-        @Override
-        public <T> T payload(Class<T> type) {
-            return null;
-        }
-
-        @Override
-        public int attempt() {
-            return 1;
-        }
-
-        @Override
-        public void progress(Progress progress) {}
-
-        @Override
-        public void checkpoint() {}
-
-        @Override
-        public boolean stopRequested() {
-            return false;
-        }
-
-        @Override
-        public Registration onStop(Runnable action) {
-            return () -> {}; // never stopped, so the action never runs
-        }
     }
 }

@@ -52,6 +52,16 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     }
 
     /** Drops a database, disconnecting its sessions first. */
+    /** The first column of the first row of {@code sql} on {@code database}, or null when it returns no row. */
+    public static String query(String database, String sql) {
+        try (Connection c = connect(database); Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void dropDatabase(String name) {
         try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
