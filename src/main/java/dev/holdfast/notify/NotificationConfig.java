@@ -89,6 +89,14 @@ public interface NotificationConfig {
         /** Sender address. */
         @WithDefault("holdfast@localhost")
         String from();
+
+        /** Attempts per email: any failure (refused, unreachable, timed out) is tried again. */
+        @WithDefault("3")
+        int attempts();
+
+        /** Wait before the second email attempt; it doubles before each further one. */
+        @WithDefault("2s")
+        Duration backoff();
     }
 
     /** One webhook receiver. */

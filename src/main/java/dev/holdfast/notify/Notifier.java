@@ -94,9 +94,10 @@ public class Notifier {
 
     /** Refuses a configuration that would only fail later, one notification at a time. */
     static void validate(NotificationConfig config) {
-        if (config.queueSize() < 1 || config.threads() < 1 || config.webhookAttempts() < 1) {
-            throw new IllegalStateException("holdfast.notifications.queue-size, .threads and .webhook-attempts must "
-                    + "be at least 1");
+        if (config.queueSize() < 1 || config.threads() < 1 || config.webhookAttempts() < 1
+                || config.email().attempts() < 1) {
+            throw new IllegalStateException("holdfast.notifications.queue-size, .threads, .webhook-attempts and "
+                    + ".email.attempts must be at least 1");
         }
         if (config.sendTimeout().isNegative() || config.sendTimeout().isZero()) {
             throw new IllegalStateException("holdfast.notifications.send-timeout must be positive");

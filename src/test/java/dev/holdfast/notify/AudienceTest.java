@@ -14,8 +14,12 @@ import org.junit.jupiter.api.Test;
 /** A schedule's settings over the global configuration, field by field, and the startup checks. */
 class AudienceTest {
 
-    record Email(Optional<Boolean> enabled, Optional<List<String>> to, String from)
-            implements NotificationConfig.Email {}
+    record Email(Optional<Boolean> enabled, Optional<List<String>> to, String from, int attempts,
+            java.time.Duration backoff) implements NotificationConfig.Email {
+        Email(Optional<Boolean> enabled, Optional<List<String>> to, String from) {
+            this(enabled, to, from, 1, java.time.Duration.ZERO);
+        }
+    }
 
     record Hook(URI url, Optional<String> secret, Set<NotificationConfig.Outcome> events)
             implements NotificationConfig.Webhook {}
