@@ -219,11 +219,17 @@ public class JobStore {
     /**
      * Takes over jobs whose lease expired: re-queues those that may be retried, fails the others
      * with the reason, and marks cancelled those whose cancellation was pending.
+     *
+     * <p>Jobs of the caller's own {@code types} are taken as soon as their lease expired; others only once it
+     * expired {@code orphanGrace} ago. The instance that reaps a job runs its failure hook, which only an
+     * instance with the job's handler can do (during a rolling upgrade that adds a job type, say), so such an
+     * instance gets the first chance; a job of a type that no live instance knows still ends, later.
      */
-    public List<Reaped> reapExpired() throws SQLException {
+    public List<Reaped> reapExpired(Set<String> types, Duration orphanGrace) throws SQLException {
         String sql = """
                 WITH e AS (
                     SELECT id FROM holdfast.job WHERE state = 'RUNNING' AND lease_expires_at < now()
+                      AND (type = ANY (?) OR lease_expires_at < now() - make_interval(secs => ?))
                     FOR UPDATE SKIP LOCKED),
                 u AS (
                     UPDATE holdfast.job SET
@@ -246,6 +252,8 @@ public class JobStore {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(sql)) {
             c.setAutoCommit(true);
+            ps.setArray(1, c.createArrayOf("text", types.toArray()));
+            ps.setDouble(2, orphanGrace.toMillis() / 1000.0);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     reaped.add(new Reaped(rs.getObject(1, UUID.class), rs.getString(2), readJson(rs.getString(3)),

@@ -34,6 +34,9 @@ public class WorkerPool {
     private final Map<String, JobHandler> handlers;
     private final ExecutorService executor;
     private final int concurrency;
+    /** Leases after which a job of a type this instance cannot run is reaped here too (see reapExpired). */
+    static final int ORPHAN_GRACE_LEASES = 5;
+
     private final Duration lease;
     private final Duration progressInterval;
     private final ObjectMapper mapper;
@@ -256,7 +259,7 @@ public class WorkerPool {
     /** Takes over jobs whose lease expired, on any instance. */
     public void reap() {
         try {
-            for (JobStore.Reaped r : store.reapExpired()) {
+            for (JobStore.Reaped r : store.reapExpired(handlers.keySet(), lease.multipliedBy(ORPHAN_GRACE_LEASES))) {
                 LOG.warnf("Job %s (%s) recovered: %s", r.id(), r.type(), r.error());
                 if (r.state().terminal()) {
                     listener.finished(r.type(), r.state(), Duration.ZERO);
