@@ -160,8 +160,9 @@ public interface HoldfastConfig {
     /** Table data reading. */
     interface Copy {
         /**
-         * Tables dumped at once (worker connections per backup), and connections of a staged clean restore
-         * (below 2, every restore is one transaction); default: available processors.
+         * Tables dumped at once (worker connections per backup), connections of a staged clean restore
+         * (below 2, every restore is one transaction) and archive entries a restore checks at once; default:
+         * available processors.
          */
         java.util.OptionalInt parallelism();
 

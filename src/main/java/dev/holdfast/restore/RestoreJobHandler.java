@@ -131,7 +131,7 @@ public class RestoreJobHandler implements JobHandler {
             // also ends a statement waiting on the server (a lock, an index build).
             AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
             stopRegistration = ctx.onStop(connections::abortAll);
-            DatabaseRestore engine = new DatabaseRestore(connections, tools)
+            DatabaseRestore engine = new DatabaseRestore(connections, tools, parallelism)
                     .stagedClean(parallelism, op.id);
             RestoreOptions options = new RestoreOptions(
                     "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,

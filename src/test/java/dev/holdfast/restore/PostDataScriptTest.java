@@ -114,14 +114,16 @@ class PostDataScriptTest {
 
     @Test
     void tableNamesAsPgDumpWritesThemParseIntoSchemaAndName() {
-        assertThat(DatabaseRestore.parseQualified("public.bulk")).isEqualTo(new TableRef("public", "bulk"));
-        assertThat(DatabaseRestore.parseQualified("\"Audit\".\"EventLog\"")).isEqualTo(new TableRef("Audit", "EventLog"));
-        assertThat(DatabaseRestore.parseQualified("public.\"select\"")).isEqualTo(new TableRef("public", "select"));
-        assertThat(DatabaseRestore.parseQualified("public.\"a.b \"\"c\"\"\"")).isEqualTo(new TableRef("public", "a.b \"c\""));
+        assertThat(StagedLoadScheduler.parseQualified("public.bulk")).isEqualTo(new TableRef("public", "bulk"));
+        assertThat(StagedLoadScheduler.parseQualified("\"Audit\".\"EventLog\""))
+                .isEqualTo(new TableRef("Audit", "EventLog"));
+        assertThat(StagedLoadScheduler.parseQualified("public.\"select\"")).isEqualTo(new TableRef("public", "select"));
+        assertThat(StagedLoadScheduler.parseQualified("public.\"a.b \"\"c\"\"\""))
+                .isEqualTo(new TableRef("public", "a.b \"c\""));
         // anything else is no table of the restore, so its tasks wait for every load
-        assertThat(DatabaseRestore.parseQualified("bulk").schema()).isEmpty();
-        assertThat(DatabaseRestore.parseQualified("public.Bulk").schema()).isEmpty();
-        assertThat(DatabaseRestore.parseQualified("a.b.c").schema()).isEmpty();
-        assertThat(DatabaseRestore.parseQualified("public.\"open").schema()).isEmpty();
+        assertThat(StagedLoadScheduler.parseQualified("bulk").schema()).isEmpty();
+        assertThat(StagedLoadScheduler.parseQualified("public.Bulk").schema()).isEmpty();
+        assertThat(StagedLoadScheduler.parseQualified("a.b.c").schema()).isEmpty();
+        assertThat(StagedLoadScheduler.parseQualified("public.\"open").schema()).isEmpty();
     }
 }
