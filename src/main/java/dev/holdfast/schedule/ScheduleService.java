@@ -1,5 +1,6 @@
 package dev.holdfast.schedule;
 
+import dev.holdfast.config.ScheduleConfig;
 import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
