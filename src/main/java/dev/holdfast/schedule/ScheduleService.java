@@ -129,7 +129,7 @@ public class ScheduleService {
         requireFreeName(c.name(), null);
         Schedule s = new Schedule();
         s.id = UUID.randomUUID();
-        s.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        s.createdAt = time.now().atOffset(ZoneOffset.UTC);
         s.createdBy = user;
         apply(s, c, now);
         s.persist();
@@ -177,7 +177,7 @@ public class ScheduleService {
         } else if (!sameTiming) {
             s.nextRunAt = c.cron().next(now).map(t -> t.atOffset(ZoneOffset.UTC)).orElse(null);
         }
-        s.updatedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        s.updatedAt = time.now().atOffset(ZoneOffset.UTC);
     }
 
     private void requireFreeName(String name, UUID self) {
