@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ public final class ArchiveWriter implements Closeable {
                 throw new IllegalArgumentException("memorySpoolLimit must not be negative");
             }
             // Whole seconds: a fractional time would add a pax header to every entry.
-            entryTime = (entryTime == null ? Instant.now() : entryTime).truncatedTo(ChronoUnit.SECONDS);
+            entryTime = (entryTime == null ? Clock.systemUTC().instant() : entryTime).truncatedTo(ChronoUnit.SECONDS);
         }
 
         /**
@@ -68,8 +69,13 @@ public final class ArchiveWriter implements Closeable {
          * spool directory), headers dated now.
          */
         public static Options defaults(Path spoolDir, long maxSize) {
+            return defaults(spoolDir, maxSize, Clock.systemUTC());
+        }
+
+        /** As {@link #defaults(Path, long)}, with headers dated by {@code clock} (the service's TimeSource). */
+        public static Options defaults(Path spoolDir, long maxSize, Clock clock) {
             return new Options(spoolDir, maxSize, Codec.ZSTD.defaultLevel(), Codec.GZIP.defaultLevel(), 4 << 20,
-                    Instant.now());
+                    clock.instant());
         }
 
         /** A copy with another zstd level. */

@@ -21,12 +21,12 @@ import dev.holdfast.pg.PgTools;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.storage.ArchiveStorage;
 import dev.holdfast.storage.WritableArchive;
+import dev.holdfast.time.TimeSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,6 +61,9 @@ public class BackupJobHandler implements JobHandler {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    TimeSource time;
+
     @Override
     public String type() {
         return BackupService.BACKUP_JOB;
@@ -86,7 +89,7 @@ public class BackupJobHandler implements JobHandler {
 
         Path spool = spoolDir();
         ArchiveWriter.Options writerOptions = ArchiveWriter.Options.defaults(spool,
-                config.archive().maxSize().asLongValue());
+                config.archive().maxSize().asLongValue(), time.clock());
         if (codec != Codec.NONE) {
             int level = config.archive().level().orElse(codec == Codec.ZSTD ? DEFAULT_ZSTD_LEVEL : codec.defaultLevel());
             writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level) : writerOptions.withGzipLevel(level);
@@ -94,7 +97,7 @@ public class BackupJobHandler implements JobHandler {
         PgTools tools = PgTools.locate(config.pg().binDir());
         int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
         DatabaseBackup engine = new DatabaseBackup(ConnectionFactory.driverManager(), tools, parallelism,
-                config.copy().lockTimeout()).copyFormat(config.copy().format());
+                config.copy().lockTimeout()).copyFormat(config.copy().format()).clock(time.clock());
         long started = System.nanoTime();
         long tCopied;
         long tChecked;
@@ -165,7 +168,7 @@ public class BackupJobHandler implements JobHandler {
                 mediaResults.add(r);
             }
             ctx.checkpoint();
-            Manifest manifest = Manifest.of(b.id.toString(), b.name, b.backupType.jsonName(), Instant.now())
+            Manifest manifest = Manifest.of(b.id.toString(), b.name, b.backupType.jsonName(), time.now())
                     .withDatabases(sections)
                     .withMedia(mediaSections)
                     .withTools(Map.of("holdfast", version()));

@@ -10,6 +10,7 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobService;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.storage.ArchiveStorage;
+import dev.holdfast.time.TimeSource;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,6 +64,9 @@ public class BackupService {
 
     @Inject
     Event<VerificationFinished> verified;
+
+    @Inject
+    TimeSource time;
 
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
@@ -158,7 +162,7 @@ public class BackupService {
 
         Backup b = new Backup();
         b.id = UUID.randomUUID();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime now = time.now().atOffset(ZoneOffset.UTC);
         b.name = req.name() == null || req.name().isBlank()
                 ? "backup-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT))
                 : req.name().strip();
@@ -364,7 +368,7 @@ public class BackupService {
             throw new IllegalStateException("Backup " + id + " is " + b.status + ", not queued; it was not started");
         }
         b.status = BackupStatus.RUNNING;
-        b.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.startedAt = time.now().atOffset(ZoneOffset.UTC);
         b.error = null;
         return b;
     }
@@ -390,7 +394,7 @@ public class BackupService {
                     + " while it ran; its archive was not kept");
         }
         b.status = BackupStatus.SUCCEEDED;
-        b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         b.sizeBytes = archive.archiveBytes();
         b.sha256 = archive.archiveSha256();
         b.manifestSha256 = archive.manifestSha256();
@@ -440,7 +444,7 @@ public class BackupService {
         }
         b.status = status;
         b.error = error;
-        b.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         fireFinished(b, 0, 0);
         if (b.storageKey != null) {
             try {
@@ -476,7 +480,7 @@ public class BackupService {
     @Transactional
     void recordVerification(UUID id, boolean ok, ArrayNode failures) {
         Backup b = find(id);
-        b.verifiedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        b.verifiedAt = time.now().atOffset(ZoneOffset.UTC);
         b.verifyOk = ok;
         b.verifyFailures = failures;
         List<String> all = names(b.databases);

@@ -23,6 +23,7 @@ import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,6 +64,7 @@ public class DatabaseBackup {
     private Duration coordinatorCheck = Duration.ofSeconds(1);
     private final CopyStreamer copy = new CopyStreamer();
     private CopyStreamer.Format preferredFormat = CopyStreamer.Format.BINARY;
+    private Clock clock = Clock.systemUTC();
 
     public DatabaseBackup(ConnectionFactory connections, PgTools tools, int parallelism, Duration lockTimeout) {
         this.connections = connections;
@@ -79,6 +81,17 @@ public class DatabaseBackup {
      */
     public DatabaseBackup copyFormat(CopyStreamer.Format format) {
         this.preferredFormat = format;
+        return this;
+    }
+
+    /**
+     * Sets the clock that dates the snapshot in the manifest (default the system clock; the service passes its
+     * TimeSource's).
+     *
+     * @return this engine
+     */
+    public DatabaseBackup clock(Clock clock) {
+        this.clock = clock;
         return this;
     }
 
@@ -107,7 +120,7 @@ public class DatabaseBackup {
             ArchiveWriter writer, JobContext ctx, ProgressSink progress) throws Exception {
         long t0 = System.nanoTime();
         try (SnapshotSession session = SnapshotSession.begin(connections, db, lockTimeout)) {
-            Instant snapshotTime = Instant.now();
+            Instant snapshotTime = clock.instant();
             Connection coord = session.coordinator();
             PgCatalog catalog = PgCatalog.read(coord);
             String serverVersion = queryString(coord, "SHOW server_version");

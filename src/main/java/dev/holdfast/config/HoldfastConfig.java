@@ -10,7 +10,10 @@ import java.util.Optional;
 
 /**
  * Every {@code holdfast.*} configuration key, typed and documented; each is also settable as an
- * environment variable ({@code holdfast.jobs.concurrency} is {@code HOLDFAST_JOBS_CONCURRENCY}).
+ * environment variable ({@code holdfast.jobs.concurrency} is {@code HOLDFAST_JOBS_CONCURRENCY}). This is the one
+ * configuration root: larger groups have files of their own in this package ({@link NotificationConfig},
+ * {@link RetentionConfig}, {@link ScheduleConfig}, {@link MonitoringConfig}), and {@link ConfigGroups} offers
+ * each group as a bean of its own so a feature injects only what it reads.
  */
 @ConfigMapping(prefix = "holdfast")
 public interface HoldfastConfig {
@@ -38,6 +41,18 @@ public interface HoldfastConfig {
 
     /** Security switches beyond what {@code quarkus.oidc.*} configures. */
     Security security();
+
+    /** Who hears about backups, restores and failed verifications ({@code holdfast.notifications.*}). */
+    NotificationConfig notifications();
+
+    /** The global retention policy and when retention runs ({@code holdfast.retention.*}). */
+    RetentionConfig retention();
+
+    /** How this instance fires backup schedules ({@code holdfast.schedules.*}). */
+    ScheduleConfig schedules();
+
+    /** Operations metrics and the backups health group ({@code holdfast.monitoring.*}). */
+    MonitoringConfig monitoring();
 
     /**
      * Databases that can be backed up, by source name. When none is configured the service's own

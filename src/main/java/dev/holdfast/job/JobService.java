@@ -3,6 +3,7 @@ package dev.holdfast.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
+import dev.holdfast.time.TimeSource;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +14,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,9 @@ public class JobService {
 
     @Inject
     JobWorker worker;
+
+    @Inject
+    TimeSource time;
 
     @Inject
     @Any
@@ -57,7 +62,7 @@ public class JobService {
         job.state = JobState.QUEUED;
         job.resourceKey = resourceKey;
         job.maxAttempts = Math.max(1, handler.maxAttempts());
-        job.queuedAt = OffsetDateTime.now();
+        job.queuedAt = OffsetDateTime.ofInstant(time.now(), ZoneId.systemDefault());
         job.createdBy = createdBy;
         job.persist();
         em.flush();

@@ -1,5 +1,6 @@
 package dev.holdfast.notify;
 
+import dev.holdfast.config.NotificationConfig;
 import java.util.List;
 
 /**

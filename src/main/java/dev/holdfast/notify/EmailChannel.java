@@ -1,5 +1,6 @@
 package dev.holdfast.notify;
 
+import dev.holdfast.config.NotificationConfig;
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.reactive.ReactiveMailer;
 import jakarta.enterprise.context.ApplicationScoped;

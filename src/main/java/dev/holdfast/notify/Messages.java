@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
+import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.restore.RestoreFinished;
 import java.net.URI;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package dev.holdfast.notify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.holdfast.config.NotificationConfig;
 
 /**
  * One outcome rendered for every channel at once, so that the email and each webhook tell the same

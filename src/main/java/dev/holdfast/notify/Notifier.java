@@ -8,6 +8,7 @@ import dev.holdfast.backup.Backup;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
+import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;

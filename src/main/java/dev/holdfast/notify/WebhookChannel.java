@@ -2,6 +2,7 @@ package dev.holdfast.notify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.time.TimeSource;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;

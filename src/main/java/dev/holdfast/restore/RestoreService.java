@@ -9,12 +9,12 @@ import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupView;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobService;
+import dev.holdfast.time.TimeSource;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +51,9 @@ public class RestoreService {
 
     @Inject
     RestoreTargets targets;
+
+    @Inject
+    TimeSource time;
 
     /** Why a restore into a target that holds data and is no configured source is refused. */
     static String uncovered(String target) {
@@ -144,7 +147,7 @@ public class RestoreService {
         op.dryRun = normalised.dryRun();
         op.description = req.description();
         op.options = mapper.valueToTree(normalised);
-        op.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        op.createdAt = time.now().atOffset(ZoneOffset.UTC);
         op.createdBy = user;
         op.rollbackOf = rollbackOf;
         op.persist();
@@ -256,7 +259,7 @@ public class RestoreService {
             throw new IllegalStateException("Restore " + id + " is " + op.status + ", not queued; it was not started");
         }
         op.status = BackupStatus.RUNNING;
-        op.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        op.startedAt = time.now().atOffset(ZoneOffset.UTC);
         return op;
     }
 
@@ -274,7 +277,7 @@ public class RestoreService {
         }
         op.status = BackupStatus.SUCCEEDED;
         op.report = report;
-        op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        op.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         fireFinished(op);
     }
 
@@ -319,7 +322,7 @@ public class RestoreService {
         if (report != null) {
             op.report = report;
         }
-        op.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        op.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         fireFinished(op);
     }
 

@@ -114,6 +114,7 @@ public class RetiredDatabases {
     }
 
     /** Checks whether the cluster-wide sweep is due; the sweep itself runs on the drop thread. */
+    // The ":1m" repeats HoldfastConfig.Restore.retiredSweepCheckEvery()'s @WithDefault: annotations cannot read it.
     @Scheduled(identity = "retired-database-sweep", every = "${holdfast.restore.retired-sweep-check-every:1m}",
             delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {

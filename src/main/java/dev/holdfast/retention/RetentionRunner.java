@@ -3,6 +3,7 @@ package dev.holdfast.retention;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
+import dev.holdfast.config.RetentionConfig;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
@@ -90,6 +91,7 @@ public class RetentionRunner {
     }
 
     /** Checks whether the cluster-wide sweep is due; the sweep itself runs on the retention thread. */
+    // The ":1m" repeats RetentionConfig.checkEvery()'s @WithDefault: annotation values cannot read the mapping.
     @Scheduled(identity = "retention-sweep", every = "${holdfast.retention.check-every:1m}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {

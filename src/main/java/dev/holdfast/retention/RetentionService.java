@@ -1,5 +1,6 @@
 package dev.holdfast.retention;
 
+import dev.holdfast.config.RetentionConfig;
 import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -7,6 +7,7 @@ import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupView;
+import dev.holdfast.config.ScheduleConfig;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;

@@ -1,5 +1,6 @@
 package dev.holdfast.schedule;
 
+import dev.holdfast.config.ScheduleConfig;
 import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -128,7 +129,7 @@ public class ScheduleService {
         requireFreeName(c.name(), null);
         Schedule s = new Schedule();
         s.id = UUID.randomUUID();
-        s.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        s.createdAt = time.now().atOffset(ZoneOffset.UTC);
         s.createdBy = user;
         apply(s, c, now);
         s.persist();
@@ -176,7 +177,7 @@ public class ScheduleService {
         } else if (!sameTiming) {
             s.nextRunAt = c.cron().next(now).map(t -> t.atOffset(ZoneOffset.UTC)).orElse(null);
         }
-        s.updatedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        s.updatedAt = time.now().atOffset(ZoneOffset.UTC);
     }
 
     private void requireFreeName(String name, UUID self) {

@@ -1,5 +1,6 @@
 package dev.holdfast.stats;
 
+import dev.holdfast.config.MonitoringConfig;
 import dev.holdfast.time.TimeSource;
 import io.smallrye.health.api.HealthGroup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,7 +31,7 @@ public class BackupsHealthCheck implements HealthCheck {
     ScheduleThresholds thresholds;
 
     @Inject
-    StatsConfig config;
+    MonitoringConfig config;
 
     @Inject
     TimeSource time;

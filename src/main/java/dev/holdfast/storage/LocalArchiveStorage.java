@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -191,7 +192,8 @@ public final class LocalArchiveStorage implements ArchiveStorage {
      * (its modification time advances with every write). Returns how many were removed.
      */
     public int cleanupStaleTemps(Duration olderThan) throws IOException {
-        Instant cutoff = Instant.now().minus(olderThan);
+        // The system clock, not TimeSource: it is compared with modification times the operating system stamps.
+        Instant cutoff = Clock.systemUTC().instant().minus(olderThan);
         int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path p : ds) {

@@ -5,9 +5,10 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * The clock for scheduled work (cron firing, retention ages, overdue checks). A bean rather than
- * {@code Instant.now()} so that tests can move time with {@code QuarkusMock}; the job queue's
- * leases keep using the database clock, which every instance shares.
+ * The service's one wall clock: cron firing, retention ages, overdue checks and every timestamp the service
+ * writes itself (ClockSourceTest keeps it the only one). A bean rather than {@code Instant.now()} so that tests
+ * can move time with {@code QuarkusMock}; plain engines are handed its {@link #clock()}. The job queue's leases
+ * keep using the database clock ({@code now()} in SQL), which every instance shares.
  */
 @ApplicationScoped
 public class TimeSource {

@@ -3,6 +3,7 @@ package dev.holdfast.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.holdfast.config.NotificationConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -6,6 +6,7 @@ import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupType;
 import dev.holdfast.backup.VerificationFinished;
+import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.restore.RestoreFinished;
 import java.time.Instant;
 import java.util.List;

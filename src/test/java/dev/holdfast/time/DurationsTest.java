@@ -3,7 +3,7 @@ package dev.holdfast.time;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.holdfast.retention.RetentionConfig;
+import dev.holdfast.config.RetentionConfig;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -59,10 +59,10 @@ class DurationsTest {
 
     static RetentionConfig config(Map<String, String> values) {
         SmallRyeConfig c = new SmallRyeConfigBuilder()
-                .withMapping(RetentionConfig.class)
+                .withMapping(RetentionConfig.class, "holdfast.retention")
                 .withSources(new PropertiesConfigSource(values, "test", 100))
                 .build();
-        return c.getConfigMapping(RetentionConfig.class);
+        return c.getConfigMapping(RetentionConfig.class, "holdfast.retention");
     }
 
     @Test

@@ -1,12 +1,13 @@
-package dev.holdfast.stats;
+package dev.holdfast.config;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-/** Settings of the operations metrics and the backups health group. */
-@ConfigMapping(prefix = "holdfast.monitoring")
-public interface StatsConfig {
+/**
+ * Settings of the operations metrics and the backups health group ({@code holdfast.monitoring.*}); a group of
+ * {@link HoldfastConfig}, reached as {@code config.monitoring()}.
+ */
+public interface MonitoringConfig {
 
     /**
      * How often the catalog-derived gauges (last success and failure timestamps, sizes, storage, schedule

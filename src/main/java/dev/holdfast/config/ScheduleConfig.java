@@ -1,14 +1,13 @@
-package dev.holdfast.schedule;
+package dev.holdfast.config;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
 /**
  * How this instance fires backup schedules ({@code holdfast.schedules.*}); each key is also an environment
- * variable ({@code HOLDFAST_SCHEDULES_ENABLED}, ...).
+ * variable ({@code HOLDFAST_SCHEDULES_ENABLED}, ...). A group of {@link HoldfastConfig}, reached as
+ * {@code config.schedules()}.
  */
-@ConfigMapping(prefix = "holdfast.schedules")
 public interface ScheduleConfig {
 
     /**

@@ -1,7 +1,6 @@
-package dev.holdfast.retention;
+package dev.holdfast.config;
 
 import dev.holdfast.time.Durations;
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -12,8 +11,8 @@ import java.util.OptionalInt;
 /**
  * Retention settings ({@code holdfast.retention.*}): the global policy, which covers every backup that no
  * schedule policy covers, and when retention runs on its own. Durations take 30d, 12h, 2w, 1y or ISO-8601.
+ * A group of {@link HoldfastConfig}, reached as {@code config.retention()}.
  */
-@ConfigMapping(prefix = "holdfast.retention")
 public interface RetentionConfig {
 
     /**

@@ -1,6 +1,5 @@
-package dev.holdfast.notify;
+package dev.holdfast.config;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
@@ -12,10 +11,11 @@ import java.util.Set;
 /**
  * Every {@code holdfast.notifications.*} key: who hears about backups, restores and failed
  * verifications, by email and by signed webhook. A schedule's
- * {@link NotificationSettings} override {@link #onFailure()}, {@link #onSuccess()}, {@link Email#to()}
- * and {@link #defaultWebhooks()} field by field; the SMTP server itself is {@code quarkus.mailer.*}.
+ * {@code dev.holdfast.notify.NotificationSettings} override {@link #onFailure()}, {@link #onSuccess()},
+ * {@link Email#to()} and {@link #defaultWebhooks()} field by field; the SMTP server itself is
+ * {@code quarkus.mailer.*}.
+ * A group of {@link HoldfastConfig}, reached as {@code config.notifications()}.
  */
-@ConfigMapping(prefix = "holdfast.notifications")
 public interface NotificationConfig {
 
     /** Notify when a backup or restore fails or a verification finds damage. */
