@@ -3,6 +3,7 @@ package dev.holdfast.retention;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
+import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
