@@ -55,6 +55,12 @@ public class BackupService {
     @Inject
     ArchiveStorage storage;
 
+    @Inject
+    ScheduleNames scheduleNames;
+
+    @Inject
+    BackupUsage usage;
+
     /** Payload of backup and verify jobs. */
     public record BackupJobPayload(UUID backupId) {}
 
@@ -298,9 +304,7 @@ public class BackupService {
 
     @Transactional
     long restoresUsing(UUID id) {
-        return ((Number) Backup.getEntityManager().createNativeQuery("SELECT count(*) FROM holdfast.restore_operation "
-                + "WHERE status IN ('QUEUED', 'RUNNING') AND (backup_id = :id OR pre_backup_id = :id)")
-                .setParameter("id", id).getSingleResult()).longValue();
+        return usage.activeRestoresUsing(id);
     }
 
     @Transactional
@@ -415,8 +419,7 @@ public class BackupService {
     private void fireFinished(Backup b, long rows, long rawBytes) {
         String scheduleName = null;
         if (b.scheduleId != null) {
-            dev.holdfast.schedule.Schedule s = dev.holdfast.schedule.Schedule.findById(b.scheduleId);
-            scheduleName = s == null ? null : s.name;
+            scheduleName = scheduleNames.nameOf(b.scheduleId);
         }
         // Delivered to AFTER_SUCCESS observers once this transaction commits.
         finished.fire(new BackupFinished(b.id, b.name, b.backupType, b.status, names(b.databases), names(b.media),

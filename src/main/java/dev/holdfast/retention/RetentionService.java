@@ -8,6 +8,7 @@ import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupType;
+import dev.holdfast.restore.RestoreOperations;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
@@ -300,21 +302,20 @@ public class RetentionService {
         List<RetentionPlanner.Candidate> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT b.id, b.name, b.created_at, b.status, b.backup_type, b.source_names, b.schedule_id,
-                       b.protected, b.verify_ok,
-                       EXISTS (SELECT 1 FROM holdfast.restore_operation r WHERE r.status IN ('QUEUED', 'RUNNING')
-                               AND (r.backup_id = b.id OR r.pre_backup_id = b.id)),
-                       EXISTS (SELECT 1 FROM holdfast.restore_operation r WHERE r.pre_backup_id = b.id
-                               AND r.created_at >= ?)
+                       b.protected, b.verify_ok
                 FROM holdfast.backup b""")) {
-            ps.setObject(1, preRestoreSince.atOffset(ZoneOffset.UTC));
+            // Restore's flags come from restore's repository, on this connection: the same repeatable-read snapshot.
+            Set<UUID> inUse = RestoreOperations.backupsInActiveUse(c);
+            Set<UUID> recentPreRestore = RestoreOperations.preRestoreBackupsSince(c, preRestoreSince);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     List<String> sources = Arrays.stream(rs.getString(6).split(",")).filter(s -> !s.isEmpty())
                             .toList();
-                    out.add(new RetentionPlanner.Candidate(rs.getObject(1, UUID.class), rs.getString(2),
+                    UUID id = rs.getObject(1, UUID.class);
+                    out.add(new RetentionPlanner.Candidate(id, rs.getString(2),
                             rs.getObject(3, OffsetDateTime.class).toInstant(), BackupStatus.valueOf(rs.getString(4)),
                             BackupType.fromJson(rs.getString(5)), sources, rs.getObject(7, UUID.class),
-                            rs.getBoolean(8), (Boolean) rs.getObject(9), rs.getBoolean(10), rs.getBoolean(11)));
+                            rs.getBoolean(8), (Boolean) rs.getObject(9), inUse.contains(id), recentPreRestore.contains(id)));
                 }
             }
         }
