@@ -271,7 +271,7 @@ public class BackupResource {
     public Response download(@PathParam("id") UUID id, @HeaderParam("Range") String range) throws Exception {
         BackupView b = backups.get(id);
         if (b.status() != BackupStatus.SUCCEEDED) {
-            throw new ApiException.Conflict("Backup " + id + " is " + b.status() + " and has no archive");
+            throw new BackupNotStored("Backup " + id + " is " + b.status() + " and has no archive");
         }
         String key = backups.storageKeyOf(id);
         long size = storage.size(key);

@@ -76,7 +76,8 @@ public class RestoreOperations implements BackupUsage {
                 FROM holdfast.restore_operation r,
                      LATERAL (SELECT jsonb_array_elements_text(coalesce(r.options -> 'databases', '[]'::jsonb))
                               UNION
-                              SELECT m ->> 'source' FROM jsonb_array_elements(coalesce(r.report -> 'media', '[]'::jsonb)) m)
+                              SELECT m ->> 'source'
+                                FROM jsonb_array_elements(coalesce(r.report -> 'media', '[]'::jsonb)) m)
                              AS x(src)
                 WHERE NOT r.dry_run AND x.src IS NOT NULL
                 GROUP BY 1, 2 ORDER BY 1, 2""");
