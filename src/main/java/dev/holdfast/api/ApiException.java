@@ -1,10 +1,11 @@
 package dev.holdfast.api;
 
+import dev.holdfast.domain.Violation;
 import java.util.List;
 
 /**
- * Base of the typed domain exceptions; each subclass maps to one HTTP status and a problem type
- * in {@link ProblemMapper}.
+ * A request-shape error found by a resource (a bad query parameter, a missing body field), with its HTTP status;
+ * services throw {@link dev.holdfast.domain.DomainException}s instead. {@link ProblemMapper} maps both.
  */
 public abstract class ApiException extends RuntimeException {
     private final List<Violation> violations;
@@ -28,9 +29,6 @@ public abstract class ApiException extends RuntimeException {
     public List<Violation> violations() {
         return violations;
     }
-
-    /** One invalid field: where it is and what is wrong with it. */
-    public record Violation(String field, String message) {}
 
     /** The resource does not exist (404). */
     public static class NotFound extends ApiException {

@@ -1,5 +1,6 @@
 package dev.holdfast.api;
 
+import dev.holdfast.domain.Violation;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -24,7 +25,7 @@ public class NulParameterFilter {
             return null;
         }
         return ProblemMapper.problem(400, "Invalid request", bad + ": " + JsonInput.NUL_MESSAGE, uri,
-                List.of(new ApiException.Violation(bad, JsonInput.NUL_MESSAGE)));
+                List.of(new Violation(bad, JsonInput.NUL_MESSAGE)));
     }
 
     private static String firstWithNul(MultivaluedMap<String, String> params) {

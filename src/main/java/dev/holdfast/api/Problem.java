@@ -1,6 +1,7 @@
 package dev.holdfast.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.holdfast.domain.Violation;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -14,7 +15,7 @@ public record Problem(
         @Schema(description = "HTTP status code") int status,
         @Schema(description = "What went wrong in this request") String detail,
         @Schema(description = "The request path") String instance,
-        @Schema(description = "Invalid fields, for validation problems") List<ApiException.Violation> violations) {
+        @Schema(description = "Invalid fields, for validation problems") List<Violation> violations) {
 
     /** Media type of problem documents. */
     public static final String MEDIA_TYPE = "application/problem+json";

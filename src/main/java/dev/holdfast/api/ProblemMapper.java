@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.holdfast.domain.DomainException;
+import dev.holdfast.domain.Violation;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -36,9 +38,19 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
+    public Response domainException(DomainException e, UriInfo uri) {
+        // The same status, title and type each kind had as an ApiException, so responses did not change.
+        return switch (e.kind()) {
+            case NOT_FOUND -> problem(404, "Not found", e.getMessage(), uri, e.violations());
+            case CONFLICT -> problem(409, "Conflict", e.getMessage(), uri, e.violations());
+            case INVALID -> problem(400, "Invalid request", e.getMessage(), uri, e.violations());
+        };
+    }
+
+    @ServerExceptionMapper
     public Response constraintViolation(ConstraintViolationException e, UriInfo uri) {
-        List<ApiException.Violation> violations = e.getConstraintViolations().stream()
-                .map(v -> new ApiException.Violation(fieldOf(v), v.getMessage()))
+        List<Violation> violations = e.getConstraintViolations().stream()
+                .map(v -> new Violation(fieldOf(v), v.getMessage()))
                 .sorted((a, b) -> a.field().compareTo(b.field()))
                 .toList();
         String detail = violations.stream()
@@ -51,7 +63,7 @@ public class ProblemMapper {
     public Response unrecognizedProperty(UnrecognizedPropertyException e, UriInfo uri) {
         String field = path(e);
         return problem(400, "Invalid request", "Unknown field '" + field + "'", uri,
-                List.of(new ApiException.Violation(field, "unknown field")));
+                List.of(new Violation(field, "unknown field")));
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -67,7 +79,7 @@ public class ProblemMapper {
             message = "'" + e.getValue() + "' is not a valid " + typeName(target);
         }
         return problem(400, "Invalid request", field + ": " + message, uri,
-                List.of(new ApiException.Violation(field, message)));
+                List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -78,7 +90,7 @@ public class ProblemMapper {
             return problem(400, "Invalid request", "The request body must be a JSON object", uri, List.of());
         }
         return problem(400, "Invalid request", field + ": " + message, uri,
-                List.of(new ApiException.Violation(field, message)));
+                List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -86,7 +98,7 @@ public class ProblemMapper {
         String field = path(e);
         String message = e.getOriginalMessage();
         return problem(400, "Invalid request", (field.isEmpty() ? "" : field + ": ") + message, uri,
-                field.isEmpty() ? List.of() : List.of(new ApiException.Violation(field, message)));
+                field.isEmpty() ? List.of() : List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 2)
@@ -103,7 +115,7 @@ public class ProblemMapper {
             return problem(400, "Invalid request", e.getMessage(), uri, List.of());
         }
         return problem(400, "Invalid request", e.parameter() + ": " + e.getMessage(), uri,
-                List.of(new ApiException.Violation(e.parameter(), e.getMessage())));
+                List.of(new Violation(e.parameter(), e.getMessage())));
     }
 
     @ServerExceptionMapper
@@ -170,7 +182,7 @@ public class ProblemMapper {
                 .build();
     }
 
-    static Response problem(int status, String title, String detail, UriInfo uri, List<ApiException.Violation> v) {
+    static Response problem(int status, String title, String detail, UriInfo uri, List<Violation> v) {
         return Response.status(status)
                 .type(Problem.MEDIA_TYPE)
                 .entity(new Problem(typeUri(title), title, status, detail, uri == null ? null : uri.getPath(), v))

@@ -3,6 +3,7 @@ package dev.holdfast.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.api.ApiException;
+import dev.holdfast.domain.DomainException;
 import io.quarkus.arc.Arc;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
@@ -81,7 +82,7 @@ public class AuditInterceptor {
             }
             audit.record(action, target, targetId, outcome, details);
             return result;
-        } catch (ApiException | ConstraintViolationException e) {
+        } catch (ApiException | DomainException | ConstraintViolationException e) {
             details.put("error", e.getMessage());
             audit.record(action, target, targetId, AuditLog.Outcome.REFUSED, details);
             throw e;

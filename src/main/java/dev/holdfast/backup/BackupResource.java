@@ -7,9 +7,6 @@ import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.job.JobEventStream;
 import dev.holdfast.job.JobView;
-import dev.holdfast.restore.RestoreRequest;
-import dev.holdfast.restore.RestoreService;
-import dev.holdfast.restore.RestoreView;
 import dev.holdfast.security.CurrentUser;
 import dev.holdfast.storage.ArchiveStorage;
 import io.smallrye.common.annotation.Blocking;
@@ -109,9 +106,6 @@ public class BackupResource {
 
     @Inject
     CurrentUser user;
-
-    @Inject
-    RestoreService restores;
 
     @Inject
     TableSelectionCheck tableCheck;
@@ -241,37 +235,6 @@ public class BackupResource {
                 .build();
     }
 
-    @Audited(action = "restore.create", target = "backup")
-    @POST
-    @Path("{id}/restore")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @RolesAllowed(Roles.ADMIN)
-    @Operation(summary = "Restore a backup", description = """
-            Role: backup-admin. Queues a restore (202 with the RestoreOperation and its job). Restores run one at \
-            a time: a second one waits in the queue until the first has ended. Every database is restored in one \
-            transaction and validated (row counts against the manifest, foreign keys, sequences) before it \
-            commits; media roots are extracted to staging, verified, then swapped in. Unless create_pre_backup \
-            is false, what the restore will change is backed up first, and POST /api/restores/{id}/rollback \
-            puts it back.""")
-    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RestoreRequest.class)))
-    @APIResponse(responseCode = "202", description = "Restore queued; Location points at it")
-    @APIResponse(responseCode = "400", description = "Invalid options",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such backup",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED), or a target holds"
-            + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
-            + " false",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response restore(@PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
-        RestoreRequest req = request == null ? new RestoreRequest(null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null) : request;
-        RestoreView r = restores.create(id, req, user.subject(), null);
-        return Response.accepted(r)
-                .location(uri.getBaseUriBuilder().path("api/restores").path(r.id().toString()).build())
-                .build();
-    }
-
     @GET
     @Path("{id}/progress")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -308,7 +271,7 @@ public class BackupResource {
     public Response download(@PathParam("id") UUID id, @HeaderParam("Range") String range) throws Exception {
         BackupView b = backups.get(id);
         if (b.status() != BackupStatus.SUCCEEDED) {
-            throw new ApiException.Conflict("Backup " + id + " is " + b.status() + " and has no archive");
+            throw new BackupNotStored("Backup " + id + " is " + b.status() + " and has no archive");
         }
         String key = backups.storageKeyOf(id);
         long size = storage.size(key);

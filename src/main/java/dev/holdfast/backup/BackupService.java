@@ -3,10 +3,10 @@ package dev.holdfast.backup;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.archive.ArchiveSummary;
 import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.domain.Violation;
 import dev.holdfast.job.JobService;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.storage.ArchiveStorage;
@@ -55,6 +55,12 @@ public class BackupService {
 
     @Inject
     ArchiveStorage storage;
+
+    @Inject
+    ScheduleNames scheduleNames;
+
+    @Inject
+    BackupUsage usage;
 
     /** Payload of backup and verify jobs. */
     public record BackupJobPayload(UUID backupId) {}
@@ -105,7 +111,7 @@ public class BackupService {
      * Checks a request against the configured sources and options exactly as {@link #create} does, recording
      * nothing; schedules check their backup with it when they are saved.
      *
-     * @throws ApiException.BadRequest naming the offending field, as {@link #create} would
+     * @throws InvalidSelection naming the offending field, as {@link #create} would
      */
     public void validate(BackupRequest req) {
         resolve(req);
@@ -125,20 +131,20 @@ public class BackupService {
         if (includeMedia) {
             media = pick("media", req.media(), sources.media().keySet());
         } else if (req.media() != null && !req.media().isEmpty()) {
-            throw ApiException.BadRequest.field("media", "a " + type.jsonName() + " backup without include_media "
+            throw new InvalidSelection("media", "a " + type.jsonName() + " backup without include_media "
                     + "covers no media roots");
         }
         if (type == BackupType.MEDIA && media.isEmpty()) {
-            throw ApiException.BadRequest.field("backup_type", "no media root is configured "
+            throw new InvalidSelection("backup_type", "no media root is configured "
                     + "(holdfast.media.<name>.path), so a media backup would hold nothing");
         }
         if (type == BackupType.DATABASE && (req.includeMedia() != null && req.includeMedia())) {
-            throw ApiException.BadRequest.field("include_media", "a database backup holds no media");
+            throw new InvalidSelection("include_media", "a database backup holds no media");
         }
         String codec = req.compression() != null ? req.compression()
                 : Boolean.FALSE.equals(req.compressBackup()) ? "none" : config.archive().compression();
         if (Boolean.FALSE.equals(req.compressBackup()) && req.compression() != null && !"none".equals(codec)) {
-            throw ApiException.BadRequest.field("compression", "conflicts with compress_backup false");
+            throw new InvalidSelection("compression", "conflicts with compress_backup false");
         }
         BackupOptions options = new BackupOptions(codec, BackupRequest.orEmpty(req.includeSchemas()),
                 BackupRequest.orEmpty(req.excludeSchemas()), BackupRequest.orEmpty(req.includeTables()),
@@ -186,7 +192,7 @@ public class BackupService {
         try {
             java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
         } catch (RuntimeException e) {
-            throw ApiException.BadRequest.field(field, "'" + glob + "' is not a valid glob: " + e.getMessage());
+            throw new InvalidSelection(field, "'" + glob + "' is not a valid glob: " + e.getMessage());
         }
     }
 
@@ -194,15 +200,15 @@ public class BackupService {
         if (asked == null || asked.isEmpty()) {
             return List.copyOf(known);
         }
-        List<ApiException.Violation> bad = new ArrayList<>();
+        List<Violation> bad = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
             if (!known.contains(asked.get(i))) {
-                bad.add(new ApiException.Violation(field + "[" + i + "]",
+                bad.add(new Violation(field + "[" + i + "]",
                         "unknown source '" + asked.get(i) + "'; configured: " + known));
             }
         }
         if (!bad.isEmpty()) {
-            throw new ApiException.BadRequest(bad.get(0).field() + ": " + bad.get(0).message(), bad);
+            throw new InvalidSelection(bad);
         }
         return List.copyOf(new LinkedHashSet<>(asked));
     }
@@ -216,7 +222,7 @@ public class BackupService {
     Backup find(UUID id) {
         Backup b = Backup.findById(id);
         if (b == null) {
-            throw new ApiException.NotFound("Backup", id);
+            throw new BackupNotFound(id);
         }
         return b;
     }
@@ -275,20 +281,20 @@ public class BackupService {
     /**
      * Deletes a finished backup: archive first, then the catalog row.
      *
-     * @throws ApiException.Conflict when it is protected or still running
+     * @throws BackupInUse when it is protected, still running or used by a restore
      */
     public void delete(UUID id) {
         Backup b = readOnly(id);
         if (b.status == BackupStatus.QUEUED || b.status == BackupStatus.RUNNING) {
-            throw new ApiException.Conflict("Backup " + id + " is " + b.status + "; cancel job " + b.jobId
+            throw new BackupInUse("Backup " + id + " is " + b.status + "; cancel job " + b.jobId
                     + " first");
         }
         long inUse = restoresUsing(id);
         if (inUse > 0) {
-            throw new ApiException.Conflict("Backup " + id + " is used by " + inUse + " queued or running restore(s)");
+            throw new BackupInUse("Backup " + id + " is used by " + inUse + " queued or running restore(s)");
         }
         if (b.protectedFromDeletion) {
-            throw new ApiException.Conflict("Backup " + id + " is protected; unprotect it before deleting it");
+            throw new BackupInUse("Backup " + id + " is protected; unprotect it before deleting it");
         }
         try {
             if (b.storageKey != null) {
@@ -302,9 +308,7 @@ public class BackupService {
 
     @Transactional
     long restoresUsing(UUID id) {
-        return ((Number) Backup.getEntityManager().createNativeQuery("SELECT count(*) FROM holdfast.restore_operation "
-                + "WHERE status IN ('QUEUED', 'RUNNING') AND (backup_id = :id OR pre_backup_id = :id)")
-                .setParameter("id", id).getSingleResult()).longValue();
+        return usage.activeRestoresUsing(id);
     }
 
     @Transactional
@@ -330,7 +334,7 @@ public class BackupService {
     public dev.holdfast.job.JobView verify(UUID id, String user) {
         Backup b = find(id);
         if (b.status != BackupStatus.SUCCEEDED) {
-            throw new ApiException.Conflict("Backup " + id + " is " + b.status + "; only a SUCCEEDED backup has an "
+            throw new BackupNotStored("Backup " + id + " is " + b.status + "; only a SUCCEEDED backup has an "
                     + "archive to verify");
         }
         UUID job = jobs.enqueue(VERIFY_JOB, new BackupJobPayload(id), null, user).id;
@@ -362,7 +366,7 @@ public class BackupService {
     Backup start(UUID id) {
         Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (b == null) {
-            throw new ApiException.NotFound("Backup", id);
+            throw new BackupNotFound(id);
         }
         if (b.status != BackupStatus.QUEUED) {
             throw new IllegalStateException("Backup " + id + " is " + b.status + ", not queued; it was not started");
@@ -419,8 +423,7 @@ public class BackupService {
     private void fireFinished(Backup b, long rows, long rawBytes) {
         String scheduleName = null;
         if (b.scheduleId != null) {
-            dev.holdfast.schedule.Schedule s = dev.holdfast.schedule.Schedule.findById(b.scheduleId);
-            scheduleName = s == null ? null : s.name;
+            scheduleName = scheduleNames.nameOf(b.scheduleId);
         }
         // Delivered to AFTER_SUCCESS observers once this transaction commits.
         finished.fire(new BackupFinished(b.id, b.name, b.backupType, b.status, names(b.databases), names(b.media),

@@ -1,6 +1,5 @@
 package dev.holdfast.backup;
 
-import dev.holdfast.api.ApiException;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgCatalog;
 import dev.holdfast.pg.Selection;
@@ -30,7 +29,7 @@ public class TableSelectionCheck {
     @Inject
     SourceRegistry sources;
 
-    /** @throws ApiException.BadRequest naming the first entry that matches no table */
+    /** @throws InvalidSelection naming the first entry that matches no table */
     public void check(BackupRequest req) {
         if (req.backupType() == BackupType.MEDIA || (empty(req.includeTables()) && empty(req.schemaOnlyTables()))) {
             return;
@@ -58,7 +57,7 @@ public class TableSelectionCheck {
         for (int i = 0; patterns != null && i < patterns.size(); i++) {
             List<String> one = List.of(patterns.get(i));
             if (tables.stream().noneMatch(t -> Selection.matchesTable(one, t))) {
-                throw ApiException.BadRequest.field(field + "[" + i + "]", "'" + patterns.get(i)
+                throw new InvalidSelection(field + "[" + i + "]", "'" + patterns.get(i)
                         + "' matches no table in " + dbs);
             }
         }

@@ -1,7 +1,6 @@
 package dev.holdfast.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.time.TimeSource;
 import io.quarkus.panache.common.Parameters;
@@ -77,7 +76,7 @@ public class JobService {
     public JobView get(UUID id) {
         Job job = Job.findById(id);
         if (job == null) {
-            throw new ApiException.NotFound("Job", id);
+            throw new JobNotFound(id);
         }
         return JobView.of(job);
     }
@@ -111,17 +110,17 @@ public class JobService {
     /**
      * Cancels a job: queued jobs end at once, running ones stop at their next checkpoint.
      *
-     * @throws ApiException.Conflict when the job has already ended
+     * @throws JobAlreadyEnded when the job has already ended
      */
     public JobView cancel(UUID id) {
         JobState state;
         try {
-            state = worker.store().requestCancel(id).orElseThrow(() -> new ApiException.NotFound("Job", id));
+            state = worker.store().requestCancel(id).orElseThrow(() -> new JobNotFound(id));
         } catch (SQLException e) {
             throw new IllegalStateException("Could not cancel job " + id, e);
         }
         if (state.terminal() && state != JobState.CANCELLED) {
-            throw new ApiException.Conflict("Job " + id + " already ended " + state);
+            throw new JobAlreadyEnded(id, state);
         }
         JobView view = get(id);
         if (state == JobState.CANCELLED) {

@@ -12,7 +12,6 @@ import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;
-import dev.holdfast.schedule.Schedule;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -66,6 +65,9 @@ public class Notifier {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    ScheduleSettingsLookup schedules;
 
     private volatile ThreadPoolExecutor executor;
     private Messages messages;
@@ -205,10 +207,7 @@ public class Notifier {
         if (scheduleId == null) {
             return Audience.of(null, config);
         }
-        JsonNode json = QuarkusTransaction.requiringNew().call(() -> {
-            Schedule s = Schedule.findById(scheduleId);
-            return s == null ? null : s.notifications;
-        });
+        JsonNode json = QuarkusTransaction.requiringNew().call(() -> schedules.notificationsOf(scheduleId));
         NotificationSettings settings = null;
         if (json != null && !json.isNull()) {
             try {

@@ -33,7 +33,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Restore operations over HTTP: list, inspect, follow and roll back (creation is under the backup). */
+/** Restore operations over HTTP: list, inspect, follow and roll back (creation: {@link BackupRestoreResource}). */
 @Path("/api/restores")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Restores", description = "Validated, all-or-nothing restores and their rollback")

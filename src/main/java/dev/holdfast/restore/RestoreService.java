@@ -2,8 +2,8 @@ package dev.holdfast.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
+import dev.holdfast.backup.BackupNotStored;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupView;
@@ -74,7 +74,7 @@ public class RestoreService {
     public RestoreView create(UUID backupId, RestoreRequest req, String user, UUID rollbackOf) {
         BackupView b = backups.get(backupId);
         if (b.status() != BackupStatus.SUCCEEDED) {
-            throw new ApiException.Conflict("Backup " + backupId + " is " + b.status() + " and has no archive to "
+            throw new BackupNotStored("Backup " + backupId + " is " + b.status() + " and has no archive to "
                     + "restore");
         }
         List<String> backupDbs = names(b.databases());
@@ -88,43 +88,43 @@ public class RestoreService {
                 : mediaSelected && !dbSelected ? List.of() : backupDbs;
         for (int i = 0; i < dbs.size(); i++) {
             if (!backupDbs.contains(dbs.get(i))) {
-                throw ApiException.BadRequest.field("databases[" + i + "]", "backup " + backupId + " holds no "
+                throw new InvalidRestoreRequest("databases[" + i + "]", "backup " + backupId + " holds no "
                         + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
             }
         }
         boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() && (mediaSelected || !dbSelected)
                 : req.includeMedia();
         if (media && backupMedia.isEmpty()) {
-            throw ApiException.BadRequest.field("include_media", "backup " + backupId + " holds no media");
+            throw new InvalidRestoreRequest("include_media", "backup " + backupId + " holds no media");
         }
         if (req.target() != null && dbs.size() != 1) {
-            throw ApiException.BadRequest.field("target", "a target database needs exactly one database source; "
+            throw new InvalidRestoreRequest("target", "a target database needs exactly one database source; "
                     + "choose it with databases");
         }
         if (req.mediaTarget() != null && (!media || backupMedia.size() != 1)) {
-            throw ApiException.BadRequest.field("media_target", "a media target needs exactly one media root");
+            throw new InvalidRestoreRequest("media_target", "a media target needs exactly one media root");
         }
         String mode = req.restoreMode() == null ? "replace" : req.restoreMode();
         if ("clean".equals(mode) && req.tables() != null && !req.tables().isEmpty()) {
-            throw ApiException.BadRequest.field("tables", "a clean restore recreates whole databases; restore "
+            throw new InvalidRestoreRequest("tables", "a clean restore recreates whole databases; restore "
                     + "selected tables in replace mode");
         }
         if (dbs.isEmpty() && !media) {
-            throw ApiException.BadRequest.field("databases", "nothing to restore");
+            throw new InvalidRestoreRequest("databases", "nothing to restore");
         }
         boolean dryRun = req.dryRun() != null && req.dryRun();
         boolean preBackup = req.createPreBackup() == null || req.createPreBackup();
         for (String db : dbs) {
             RestoreTargets.DatabaseTarget t = targets.database(db, req.target(), mode);
             if (preBackup && !dryRun && t.needsUncoveredChange()) {
-                throw new ApiException.Conflict(uncovered("database '" + t.database() + "'"));
+                throw new RestoreRefused(uncovered("database '" + t.database() + "'"));
             }
         }
         if (media) {
             for (String m : backupMedia) {
                 RestoreTargets.MediaTarget t = targets.media(m, req.mediaTarget());
                 if (preBackup && !dryRun && t.needsUncoveredChange()) {
-                    throw new ApiException.Conflict(uncovered("media directory " + t.path()));
+                    throw new RestoreRefused(uncovered("media directory " + t.path()));
                 }
             }
         }
@@ -174,7 +174,7 @@ public class RestoreService {
         }
         for (int i = 0; i < tables.size(); i++) {
             if (!known.contains(tables.get(i))) {
-                throw ApiException.BadRequest.field("tables[" + i + "]", "backup " + b.id() + " holds no table '"
+                throw new InvalidRestoreRequest("tables[" + i + "]", "backup " + b.id() + " holds no table '"
                         + tables.get(i) + "' in " + dbs + " (a partitioned table is named by its partitions)");
             }
         }
@@ -188,14 +188,14 @@ public class RestoreService {
     public RestoreView rollback(UUID id, String user) {
         RestoreOperation op = find(id);
         if (op.dryRun) {
-            throw new ApiException.Conflict("Restore " + id + " was a dry run and changed nothing");
+            throw new RestoreRefused("Restore " + id + " was a dry run and changed nothing");
         }
         if (op.status != BackupStatus.SUCCEEDED && op.status != BackupStatus.FAILED) {
-            throw new ApiException.Conflict("Restore " + id + " is " + op.status + "; only an ended restore can be "
+            throw new RestoreRefused("Restore " + id + " is " + op.status + "; only an ended restore can be "
                     + "rolled back");
         }
         if (op.preBackupId == null) {
-            throw new ApiException.Conflict("Restore " + id + " has no pre-restore backup to roll back to");
+            throw new RestoreRefused("Restore " + id + " has no pre-restore backup to roll back to");
         }
         RestoreRequest orig = mapper.convertValue(op.options, RestoreRequest.class);
         RestoreRequest back = new RestoreRequest(orig.restoreMode(), true, true,
@@ -213,7 +213,7 @@ public class RestoreService {
     RestoreOperation find(UUID id) {
         RestoreOperation op = RestoreOperation.findById(id);
         if (op == null) {
-            throw new ApiException.NotFound("Restore", id);
+            throw new RestoreNotFound(id);
         }
         return op;
     }
@@ -252,7 +252,7 @@ public class RestoreService {
     RestoreOperation start(UUID id) {
         RestoreOperation op = RestoreOperation.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (op == null) {
-            throw new ApiException.NotFound("Restore", id);
+            throw new RestoreNotFound(id);
         }
         if (op.status != BackupStatus.QUEUED) {
             // cancelled (or failed by a reconcile) before its job reached a worker: it must not run

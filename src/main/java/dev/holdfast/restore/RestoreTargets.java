@@ -1,6 +1,5 @@
 package dev.holdfast.restore;
 
-import dev.holdfast.api.ApiException;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.LibpqParams;
@@ -84,7 +83,7 @@ public class RestoreTargets {
     public DatabaseTarget database(String source, String target, String mode) {
         SourceRegistry.DatabaseSource src = sources.databases().get(source);
         if (src == null) {
-            throw ApiException.BadRequest.field("databases", "database source '" + source + "' is not configured "
+            throw new InvalidRestoreRequest("databases", "database source '" + source + "' is not configured "
                     + "here, so there is nowhere to restore it");
         }
         String field = target == null ? "databases" : "target";
@@ -98,23 +97,23 @@ public class RestoreTargets {
             }
         }
         if (NEVER.contains(name)) {
-            throw ApiException.BadRequest.field(field, "'" + name + "' is a template or the maintenance database, "
+            throw new InvalidRestoreRequest(field, "'" + name + "' is a template or the maintenance database, "
                     + "never a restore target");
         }
         // By name on any server: two spellings of one host (name, address) must not let the catalog through.
         if (name.equals(LibpqParams.fromJdbcUrl(catalogUrl).dbname())) {
             if (asSource == null) {
-                throw ApiException.BadRequest.field(field, "'" + name + "' is Holdfast's own catalog database, "
+                throw new InvalidRestoreRequest(field, "'" + name + "' is Holdfast's own catalog database, "
                         + "never a restore target unless it is a configured source");
             }
             if ("clean".equals(mode)) {
-                throw ApiException.BadRequest.field("restore_mode", "'" + name + "' (source " + asSource + ") is "
+                throw new InvalidRestoreRequest("restore_mode", "'" + name + "' (source " + asSource + ") is "
                         + "Holdfast's own catalog database: a clean restore would recreate it; restore it in "
                         + "replace mode");
             }
         }
         if (asSource == null && !matches(name)) {
-            throw ApiException.BadRequest.field(field, "'" + name + "' is neither a configured source's database on "
+            throw new InvalidRestoreRequest(field, "'" + name + "' is neither a configured source's database on "
                     + "this server nor matches " + DATABASE_TARGETS_KEY + " " + patterns());
         }
         PgConnectionInfo info = target == null ? src.connectionInfo() : src.connectionInfo().withDatabase(target);
@@ -128,14 +127,14 @@ public class RestoreTargets {
             try (ResultSet rs = ps.executeQuery()) {
                 exists = rs.next();
                 if (exists && rs.getBoolean(1)) {
-                    throw ApiException.BadRequest.field(field, "'" + name + "' is a template database "
+                    throw new InvalidRestoreRequest(field, "'" + name + "' is a template database "
                             + "(datistemplate), never a restore target");
                 }
                 // A database nobody may connect to cannot be looked into: count it as holding data.
                 holdsData = exists && (!rs.getBoolean(2) || holdsData(info));
             }
         } catch (SQLException e) {
-            throw new ApiException.Conflict("Cannot check the restore target '" + name + "' on the server of source "
+            throw new RestoreRefused("Cannot check the restore target '" + name + "' on the server of source "
                     + source + ": " + e.getMessage());
         }
         return new DatabaseTarget(source, info, name, asSource, exists, holdsData);
@@ -161,7 +160,7 @@ public class RestoreTargets {
         if (mediaTarget == null) {
             SourceRegistry.MediaSource src = sources.media().get(source);
             if (src == null) {
-                throw ApiException.BadRequest.field("media_target", "media root '" + source + "' is not configured "
+                throw new InvalidRestoreRequest("media_target", "media root '" + source + "' is not configured "
                         + "here; give media_target");
             }
             Path p = src.path().toAbsolutePath().normalize();
@@ -169,12 +168,12 @@ public class RestoreTargets {
         }
         String why = unsafe(mediaTarget);
         if (why != null) {
-            throw ApiException.BadRequest.field("media_target", why);
+            throw new InvalidRestoreRequest("media_target", why);
         }
         Path path = Path.of(mediaTarget);
         why = symlinkOnTheWay(path);
         if (why != null) {
-            throw ApiException.BadRequest.field("media_target", why);
+            throw new InvalidRestoreRequest("media_target", why);
         }
         for (SourceRegistry.MediaSource m : sources.media().values()) {
             Path root = real(m.path());
@@ -186,7 +185,7 @@ public class RestoreTargets {
         boolean under = prefixes.stream().map(p -> real(Path.of(p))).anyMatch(p -> path.startsWith(p)
                 && !path.equals(p));
         if (!under) {
-            throw ApiException.BadRequest.field("media_target", "'" + mediaTarget + "' is neither a configured media "
+            throw new InvalidRestoreRequest("media_target", "'" + mediaTarget + "' is neither a configured media "
                     + "root nor a directory below one of " + MEDIA_TARGETS_KEY + " " + prefixes);
         }
         for (SourceRegistry.MediaSource m : sources.media().values()) {
@@ -198,7 +197,7 @@ public class RestoreTargets {
 
     private static void overlap(Path target, Path other, String what) {
         if (target.startsWith(other) || other.startsWith(target)) {
-            throw ApiException.BadRequest.field("media_target", "'" + target + "' overlaps " + what + " (" + other
+            throw new InvalidRestoreRequest("media_target", "'" + target + "' overlaps " + what + " (" + other
                     + "); a media target must be a directory of its own");
         }
     }

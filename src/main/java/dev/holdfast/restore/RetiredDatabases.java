@@ -5,7 +5,7 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
-import dev.holdfast.retention.ClusterTasks;
+import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;

@@ -1,5 +1,6 @@
 package dev.holdfast.retention;
 
+import dev.holdfast.time.Durations;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
@@ -30,5 +31,5 @@ public record RetentionPolicy(
                 String maxAge) {
 
     /** Accepted duration spellings: a number with s, m, h, d, w or y, or an ISO-8601 duration. */
-    public static final String DURATION = "^(\\d{1,6}[smhdwy]|P[0-9YMWDTHS.]+)$";
+    public static final String DURATION = Durations.PATTERN;
 }

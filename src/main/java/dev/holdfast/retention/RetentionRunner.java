@@ -4,6 +4,8 @@ import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.config.RetentionConfig;
+import dev.holdfast.cluster.ClusterTasks;
+import dev.holdfast.domain.NotFoundException;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
@@ -79,7 +81,7 @@ public class RetentionRunner {
             executor.execute(() -> {
                 try {
                     retention.apply(scheduleId, null, AuditLog.SYSTEM, null);
-                } catch (dev.holdfast.api.ApiException.NotFound ex) {
+                } catch (NotFoundException ex) {
                     LOG.debugf("Schedule %s was deleted before its retention ran", scheduleId);
                 } catch (RuntimeException ex) {
                     LOG.errorf(ex, "Retention after backup %s of schedule %s failed", e.backupId(), scheduleId);

@@ -1,33 +1,34 @@
 package dev.holdfast.retention;
 
 import dev.holdfast.config.RetentionConfig;
+import dev.holdfast.backup.BackupNotFound;
+import dev.holdfast.backup.BackupQueries;
+import dev.holdfast.domain.ConflictException;
+import dev.holdfast.domain.DomainException;
+import dev.holdfast.domain.NotFoundException;
+import dev.holdfast.domain.Violation;
 import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupService;
-import dev.holdfast.backup.BackupStatus;
-import dev.holdfast.backup.BackupType;
+import dev.holdfast.restore.RestoreOperations;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
@@ -68,6 +69,9 @@ public class RetentionService {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    SchedulePolicies schedulePolicies;
 
     /** A schedule's stored policy (null when it has none), or why it cannot be used, and its time zone. */
     record SchedulePolicy(UUID id, RetentionPolicy policy, String error, ZoneId zone) {
@@ -133,10 +137,10 @@ public class RetentionService {
             details.put("schedule_id", scheduleId == null ? null : scheduleId.toString());
             try {
                 backups.delete(v.backup().id());
-            } catch (ApiException.NotFound e) {
+            } catch (BackupNotFound e) {
                 continue; // deleted meanwhile, by hand or by another run: nothing left to do
             } catch (RuntimeException e) {
-                String error = e instanceof ApiException ? e.getMessage()
+                String error = e instanceof DomainException ? e.getMessage()
                         : e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage());
                 failures.add(new RetentionResult.Failure(v.backup().id(), v.backup().name(), error));
                 details.put("error", error);
@@ -192,26 +196,26 @@ public class RetentionService {
      * @param prefix prepended to field names (e.g. {@code policy.})
      */
     static void check(RetentionPolicy p, String prefix) {
-        List<ApiException.Violation> bad = violations(p, prefix);
+        List<Violation> bad = violations(p, prefix);
         if (!bad.isEmpty()) {
-            throw new ApiException.BadRequest(bad.get(0).field() + ": " + bad.get(0).message(), bad);
+            throw new InvalidPolicy(bad);
         }
     }
 
-    static List<ApiException.Violation> violations(RetentionPolicy p, String prefix) {
-        List<ApiException.Violation> bad = new ArrayList<>();
+    static List<Violation> violations(RetentionPolicy p, String prefix) {
+        List<Violation> bad = new ArrayList<>();
         Object[][] counts = {{"keep_last", p.keepLast()}, {"keep_daily", p.keepDaily()},
             {"keep_weekly", p.keepWeekly()}, {"keep_monthly", p.keepMonthly()}, {"keep_yearly", p.keepYearly()}};
         for (Object[] c : counts) {
             Integer n = (Integer) c[1];
             if (n != null && (n < 0 || n > MAX_COUNT)) {
-                bad.add(new ApiException.Violation(prefix + c[0], "must be from 0 to " + MAX_COUNT));
+                bad.add(new Violation(prefix + c[0], "must be from 0 to " + MAX_COUNT));
             }
         }
         String[][] durations = {{"keep_within", p.keepWithin()}, {"max_age", p.maxAge()}};
         for (String[] d : durations) {
             if (d[1] != null && !Durations.isValid(d[1])) {
-                bad.add(new ApiException.Violation(prefix + d[0], Durations.EXPECTED));
+                bad.add(new Violation(prefix + d[0], Durations.EXPECTED));
             }
         }
         return bad;
@@ -232,10 +236,10 @@ public class RetentionService {
                 if (scheduleId != null) {
                     SchedulePolicy s = schedules.get(scheduleId);
                     if (s == null) {
-                        throw new ApiException.NotFound("Schedule", scheduleId);
+                        throw new NotFoundException("Schedule", scheduleId);
                     }
                     if (adHoc == null && s.error() != null) {
-                        throw new ApiException.Conflict("The retention policy of schedule " + scheduleId
+                        throw new ConflictException("The retention policy of schedule " + scheduleId
                                 + " is invalid (" + s.error() + "); fix it, or give a policy with the request");
                     }
                     policy = adHoc != null ? adHoc : s.policy() != null ? s.policy() : globalPolicy();
@@ -264,77 +268,54 @@ public class RetentionService {
 
     private Map<UUID, SchedulePolicy> schedules(Connection c) throws SQLException {
         Map<UUID, SchedulePolicy> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT id, retention::text, time_zone FROM holdfast.schedule");
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                UUID id = rs.getObject(1, UUID.class);
-                String json = rs.getString(2);
-                ZoneId zone;
-                try {
-                    zone = ZoneId.of(rs.getString(3));
-                } catch (DateTimeException e) {
-                    zone = config.timeZone();
-                }
-                RetentionPolicy policy = null;
-                String error = null;
-                if (json != null && !json.equals("null")) {
-                    try {
-                        policy = mapper.readValue(json, RetentionPolicy.class);
-                        List<ApiException.Violation> bad = violations(policy, "");
-                        if (!bad.isEmpty()) {
-                            error = bad.get(0).field() + ": " + bad.get(0).message();
-                            policy = null;
-                        }
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        error = e.getOriginalMessage();
-                    }
-                }
-                out.put(id, new SchedulePolicy(id, policy, error, zone));
+        for (SchedulePolicies.Stored stored : schedulePolicies.all(c)) {
+            UUID id = stored.scheduleId();
+            String json = stored.retentionJson();
+            ZoneId zone;
+            try {
+                zone = ZoneId.of(stored.timeZone());
+            } catch (DateTimeException e) {
+                zone = config.timeZone();
             }
+            RetentionPolicy policy = null;
+            String error = null;
+            if (json != null && !json.equals("null")) {
+                try {
+                    policy = mapper.readValue(json, RetentionPolicy.class);
+                    List<Violation> bad = violations(policy, "");
+                    if (!bad.isEmpty()) {
+                        error = bad.get(0).field() + ": " + bad.get(0).message();
+                        policy = null;
+                    }
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    error = e.getOriginalMessage();
+                }
+            }
+            out.put(id, new SchedulePolicy(id, policy, error, zone));
         }
         return out;
     }
 
     private static List<RetentionPlanner.Candidate> candidates(Connection c, Instant preRestoreSince)
             throws SQLException {
+        // Backups and restore flags from their own packages, on this connection: one repeatable-read snapshot.
+        Set<UUID> inUse = RestoreOperations.backupsInActiveUse(c);
+        Set<UUID> recentPreRestore = RestoreOperations.preRestoreBackupsSince(c, preRestoreSince);
         List<RetentionPlanner.Candidate> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT b.id, b.name, b.created_at, b.status, b.backup_type, b.source_names, b.schedule_id,
-                       b.protected, b.verify_ok,
-                       EXISTS (SELECT 1 FROM holdfast.restore_operation r WHERE r.status IN ('QUEUED', 'RUNNING')
-                               AND (r.backup_id = b.id OR r.pre_backup_id = b.id)),
-                       EXISTS (SELECT 1 FROM holdfast.restore_operation r WHERE r.pre_backup_id = b.id
-                               AND r.created_at >= ?)
-                FROM holdfast.backup b""")) {
-            ps.setObject(1, preRestoreSince.atOffset(ZoneOffset.UTC));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<String> sources = Arrays.stream(rs.getString(6).split(",")).filter(s -> !s.isEmpty())
-                            .toList();
-                    out.add(new RetentionPlanner.Candidate(rs.getObject(1, UUID.class), rs.getString(2),
-                            rs.getObject(3, OffsetDateTime.class).toInstant(), BackupStatus.valueOf(rs.getString(4)),
-                            BackupType.fromJson(rs.getString(5)), sources, rs.getObject(7, UUID.class),
-                            rs.getBoolean(8), (Boolean) rs.getObject(9), rs.getBoolean(10), rs.getBoolean(11)));
-                }
-            }
+        for (BackupQueries.Row b : BackupQueries.all(c)) {
+            out.add(new RetentionPlanner.Candidate(b.id(), b.name(), b.createdAt(), b.status(), b.type(), b.sources(),
+                    b.scheduleId(), b.isProtected(), b.verifyOk(), inUse.contains(b.id()),
+                    recentPreRestore.contains(b.id())));
         }
         return out;
     }
 
     /** Schedules with a policy of their own (valid or not: an invalid one is reported by its run). */
     List<UUID> schedulesWithPolicy() {
-        List<UUID> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT id FROM holdfast.schedule WHERE retention IS NOT "
-                        + "NULL AND jsonb_typeof(retention) <> 'null' ORDER BY name");
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getObject(1, UUID.class));
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return schedulePolicies.withOwnPolicy(c);
         } catch (SQLException e) {
             throw new IllegalStateException("Could not list the schedules' retention policies: " + e.getMessage(), e);
         }
-        return out;
     }
 }

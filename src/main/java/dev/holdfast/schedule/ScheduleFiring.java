@@ -1,5 +1,6 @@
 package dev.holdfast.schedule;
 
+import dev.holdfast.backup.BackupQueries;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,13 +85,6 @@ public final class ScheduleFiring {
                FOR NO KEY UPDATE SKIP LOCKED
             """;
 
-    private static final String RUNNING = """
-            SELECT id FROM holdfast.backup
-             WHERE schedule_id = ? AND status IN ('QUEUED', 'RUNNING')
-             ORDER BY created_at DESC
-             LIMIT 1
-            """;
-
     private static final String ADVANCE = """
             UPDATE holdfast.schedule
                SET next_run_at = ?, last_fired_at = COALESCE(?, last_fired_at),
@@ -166,12 +160,7 @@ public final class ScheduleFiring {
     }
 
     private static UUID running(Connection c, UUID scheduleId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RUNNING)) {
-            ps.setObject(1, scheduleId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getObject(1, UUID.class) : null;
-            }
-        }
+        return BackupQueries.activeOfSchedule(c, scheduleId);
     }
 
     private static void advance(Connection c, UUID id, Instant next, Instant firedAt, UUID backupId)

@@ -2,12 +2,12 @@ package dev.holdfast.schedule;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupView;
 import dev.holdfast.config.ScheduleConfig;
+import dev.holdfast.domain.DomainException;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -121,7 +121,7 @@ public class ScheduleRunner {
         try {
             // Checked first: a refusal inside createScheduled would mark the whole claim rollback-only.
             backups.validate(req);
-        } catch (ApiException e) {
+        } catch (DomainException e) {
             throw new ScheduleFiring.Refused(e.getMessage());
         }
         BackupView b = backups.createScheduled(req, due.id(), "schedule", USER);

@@ -1,11 +1,12 @@
 package dev.holdfast.schedule;
 
 import dev.holdfast.config.ScheduleConfig;
+import dev.holdfast.backup.InvalidSelection;
+import dev.holdfast.domain.Violation;
 import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.backup.Backup;
 import dev.holdfast.backup.BackupRequest;
@@ -78,39 +79,39 @@ public class ScheduleService {
      * (with BackupService's own rules), reporting every bad field at once.
      */
     private Checked check(ScheduleRequest req, Instant now) {
-        List<ApiException.Violation> bad = new ArrayList<>();
+        List<Violation> bad = new ArrayList<>();
         String zone = req.timeZone() == null || req.timeZone().isBlank() ? "UTC" : req.timeZone().strip();
         CronSchedule cron = null;
         try {
             CronSchedule.zone(zone);
         } catch (CronSchedule.Invalid e) {
-            bad.add(new ApiException.Violation(e.field(), e.getMessage()));
+            bad.add(new Violation(e.field(), e.getMessage()));
             zone = "UTC"; // still check the cron itself
         }
         try {
             cron = CronSchedule.firing(req.cron(), zone, now);
         } catch (CronSchedule.Invalid e) {
-            bad.add(new ApiException.Violation(e.field(), e.getMessage()));
+            bad.add(new Violation(e.field(), e.getMessage()));
         }
         Long alertAfter = null;
         if (req.alertAfter() != null && !req.alertAfter().isBlank()) {
             try {
                 alertAfter = Durations.parse(req.alertAfter()).toSeconds();
                 if (alertAfter <= 0) {
-                    bad.add(new ApiException.Violation("alert_after", "'" + req.alertAfter() + "' must be longer than zero"));
+                    bad.add(new Violation("alert_after", "'" + req.alertAfter() + "' must be longer than zero"));
                 }
             } catch (IllegalArgumentException e) {
-                bad.add(new ApiException.Violation("alert_after", e.getMessage()));
+                bad.add(new Violation("alert_after", e.getMessage()));
             }
         }
         BackupRequest backup = req.backup() == null ? empty() : req.backup();
         try {
             backups.validate(backup);
-        } catch (ApiException.BadRequest e) {
-            e.violations().forEach(v -> bad.add(new ApiException.Violation("backup." + v.field(), v.message())));
+        } catch (InvalidSelection e) {
+            e.violations().forEach(v -> bad.add(new Violation("backup." + v.field(), v.message())));
         }
         if (!bad.isEmpty()) {
-            throw new ApiException.BadRequest(bad.stream().map(v -> v.field() + ": " + v.message())
+            throw new InvalidSchedule(bad.stream().map(v -> v.field() + ": " + v.message())
                     .collect(Collectors.joining("; ")), bad);
         }
         return new Checked(req, req.name().strip(), cron, req.enabled() == null || req.enabled(), alertAfter, backup);
@@ -183,7 +184,7 @@ public class ScheduleService {
     private void requireFreeName(String name, UUID self) {
         long taken = self == null ? Schedule.count("name", name) : Schedule.count("name = ?1 and id <> ?2", name, self);
         if (taken > 0) {
-            throw new ApiException.Conflict("A schedule named '" + name + "' already exists");
+            throw new ScheduleConflict("A schedule named '" + name + "' already exists");
         }
     }
 
@@ -193,7 +194,7 @@ public class ScheduleService {
         } catch (PersistenceException e) {
             // A concurrent create took the name between our check and our insert (unique constraint).
             if (e.getCause() instanceof org.hibernate.exception.ConstraintViolationException) {
-                throw new ApiException.Conflict("A schedule named '" + name + "' already exists");
+                throw new ScheduleConflict("A schedule named '" + name + "' already exists");
             }
             throw e;
         }
@@ -241,7 +242,7 @@ public class ScheduleService {
     /**
      * Queues the schedule's backup now (trigger {@code api}), whatever its cron and even while disabled.
      *
-     * @throws ApiException.Conflict while a backup of the schedule is still queued or running
+     * @throws ScheduleConflict while a backup of the schedule is still queued or running
      */
     @Transactional
     public BackupView run(UUID id, String user) {
@@ -249,7 +250,7 @@ public class ScheduleService {
         Backup running = Backup.<Backup>find("scheduleId = ?1 and status in ?2 order by createdAt desc", id,
                 List.of(BackupStatus.QUEUED, BackupStatus.RUNNING)).firstResult();
         if (running != null) {
-            throw new ApiException.Conflict("Schedule '" + s.name + "' already has backup " + running.id + " "
+            throw new ScheduleConflict("Schedule '" + s.name + "' already has backup " + running.id + " "
                     + running.status + "; wait for it to end or cancel job " + running.jobId);
         }
         BackupRequest req;
@@ -260,10 +261,10 @@ public class ScheduleService {
         }
         try {
             backups.validate(req);
-        } catch (ApiException.BadRequest e) {
-            List<ApiException.Violation> bad = e.violations().stream()
-                    .map(v -> new ApiException.Violation("backup." + v.field(), v.message())).toList();
-            throw new ApiException.BadRequest("The schedule's backup no longer fits the configured sources: "
+        } catch (InvalidSelection e) {
+            List<Violation> bad = e.violations().stream()
+                    .map(v -> new Violation("backup." + v.field(), v.message())).toList();
+            throw new InvalidSchedule("The schedule's backup no longer fits the configured sources: "
                     + e.getMessage() + "; update the schedule", bad);
         }
         BackupView b = backups.createScheduled(req, id, "api", user);
@@ -274,7 +275,7 @@ public class ScheduleService {
     private Schedule find(UUID id) {
         Schedule s = Schedule.findById(id);
         if (s == null) {
-            throw new ApiException.NotFound("Schedule", id);
+            throw new ScheduleNotFound(id);
         }
         return s;
     }
@@ -283,7 +284,7 @@ public class ScheduleService {
     private Schedule lock(UUID id) {
         Schedule s = Schedule.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (s == null) {
-            throw new ApiException.NotFound("Schedule", id);
+            throw new ScheduleNotFound(id);
         }
         return s;
     }

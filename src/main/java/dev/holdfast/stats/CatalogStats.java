@@ -1,5 +1,6 @@
 package dev.holdfast.stats;
 
+import dev.holdfast.restore.RestoreOperations;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,6 +31,9 @@ public class CatalogStats {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    RestoreOperations restores;
+
     /** Outcomes of the backups of one source, schedule and type. */
     public record BackupOutcome(String source, String schedule, String type, Instant lastSuccess, Instant lastFailure,
             Long lastSuccessSize, UUID lastSuccessId, String lastError, long succeeded, long failed, long storedBytes) {}
@@ -57,18 +61,8 @@ public class CatalogStats {
     public record RestoreOutcome(String source, String mode, Instant lastSuccess, Instant lastFailure) {}
 
     public List<RestoreOutcome> restoreOutcomes() {
-        return query("""
-                SELECT x.src, r.restore_mode,
-                       max(r.finished_at) FILTER (WHERE r.status = 'SUCCEEDED'),
-                       max(r.finished_at) FILTER (WHERE r.status = 'FAILED')
-                FROM holdfast.restore_operation r,
-                     LATERAL (SELECT jsonb_array_elements_text(coalesce(r.options -> 'databases', '[]'::jsonb))
-                              UNION
-                              SELECT m ->> 'source' FROM jsonb_array_elements(coalesce(r.report -> 'media', '[]'::jsonb)) m)
-                             AS x(src)
-                WHERE NOT r.dry_run AND x.src IS NOT NULL
-                GROUP BY 1, 2 ORDER BY 1, 2""", rs -> new RestoreOutcome(rs.getString(1), rs.getString(2),
-                instant(rs, 3), instant(rs, 4)));
+        return restores.outcomes().stream()
+                .map(o -> new RestoreOutcome(o.source(), o.mode(), o.lastSuccess(), o.lastFailure())).toList();
     }
 
     /** When the backups of a source were last verified successfully and unsuccessfully. */

@@ -1,6 +1,5 @@
 package dev.holdfast.time;
 
-import dev.holdfast.retention.RetentionPolicy;
 import java.time.Duration;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
@@ -15,7 +14,9 @@ import org.eclipse.microprofile.config.spi.Converter;
  * ({@code P1M}) 30 days and a year 365 days. Note {@code m} is minutes; months exist only in the ISO form.
  */
 public final class Durations {
-    private static final Pattern ACCEPTED = Pattern.compile(RetentionPolicy.DURATION);
+    /** Every accepted form, as a regex for validation annotations (a compile-time constant, so usable in them). */
+    public static final String PATTERN = "^(\\d{1,6}[smhdwy]|P[0-9YMWDTHS.]+)$";
+    private static final Pattern ACCEPTED = Pattern.compile(PATTERN);
     private static final Pattern SHORT = Pattern.compile("(\\d{1,6})([smhdwy])");
     public static final String EXPECTED = "must be a duration such as 30d, 12h, 2w, 1y or ISO-8601 P30D";
 

@@ -3,7 +3,6 @@ package dev.holdfast.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.holdfast.api.ApiException;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.support.TestDatabase;
 import java.util.Map;
@@ -38,7 +37,7 @@ class RestoreTargetsTest {
         assertThat(t.database("default", TestDatabase.CATALOG_DB, "replace").asSource()).isEqualTo("default");
 
         for (String target : new String[] {null, TestDatabase.CATALOG_DB}) {
-            assertThatThrownBy(() -> t.database("default", target, "clean")).isInstanceOf(ApiException.BadRequest.class)
+            assertThatThrownBy(() -> t.database("default", target, "clean")).isInstanceOf(InvalidRestoreRequest.class)
                     .hasMessageContaining("restore_mode").hasMessageContaining("Holdfast's own catalog database");
         }
     }

@@ -9,6 +9,7 @@ import dev.holdfast.time.MovableTime;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;
+import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestResources;

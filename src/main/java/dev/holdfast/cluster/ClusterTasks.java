@@ -1,4 +1,4 @@
-package dev.holdfast.retention;
+package dev.holdfast.cluster;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
