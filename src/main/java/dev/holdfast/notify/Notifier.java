@@ -11,6 +11,7 @@ import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;
+import dev.holdfast.restore.RestoreStatus;
 import dev.holdfast.schedule.Schedule;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -159,7 +160,7 @@ public class Notifier {
     }
 
     void onRestore(@Observes(during = TransactionPhase.AFTER_SUCCESS) RestoreFinished e) {
-        if (e.status() == BackupStatus.CANCELLED) {
+        if (e.status() == RestoreStatus.CANCELLED) {
             return;
         }
         enqueue("restore " + e.restoreId(), () -> {
@@ -170,7 +171,7 @@ public class Notifier {
                         op == null ? null : op.preBackupId), b == null ? null : b.scheduleId);
             });
             Audience a = audience(l.scheduleId());
-            NotificationConfig.Outcome o = e.status() == BackupStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
+            NotificationConfig.Outcome o = e.status() == RestoreStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
                     : NotificationConfig.Outcome.FAILURE;
             if (a.wants(o)) {
                 dispatch(messages.restore(e, l.ctx()), a);
