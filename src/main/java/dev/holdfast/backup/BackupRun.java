@@ -115,7 +115,8 @@ public final class BackupRun {
                 settings.maxArchiveBytes());
         if (codec != Codec.NONE) {
             int level = settings.level().orElse(codec == Codec.ZSTD ? DEFAULT_ZSTD_LEVEL : codec.defaultLevel());
-            writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level) : writerOptions.withGzipLevel(level);
+            writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level)
+                    : writerOptions.withGzipLevel(level);
         }
         PostWriteCheck mode = settings.check();
         long started = System.nanoTime();

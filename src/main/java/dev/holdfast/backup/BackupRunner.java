@@ -83,7 +83,8 @@ public class BackupRunner {
     private Path spoolDir() throws IOException {
         Path dir = Path.of(config.storage().local().root()).resolve(".spool");
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         return dir;
     }
