@@ -120,7 +120,7 @@ public class BackupApiTest {
         }
 
         // By hand: tar, zstd, pg_restore and psql only.
-        String target = "holdfast_hand_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_hand_");
         TestDatabase.ensureDatabase(target);
         try {
             run(work, "tar", "-xf", file.toString());
@@ -271,7 +271,7 @@ public class BackupApiTest {
     }
 
     static void run(Path dir, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = TestDatabase.tool(List.of(cmd)).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(String.join(" ", cmd) + "\n" + out).isZero();
     }

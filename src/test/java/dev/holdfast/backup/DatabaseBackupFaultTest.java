@@ -13,6 +13,7 @@ import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.pg.PgEngineException;
 import dev.holdfast.pg.PgTools;
 import dev.holdfast.pg.Selection;
+import dev.holdfast.support.TestDatabase;
 import dev.holdfast.support.TestJob;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * leave the source unlocked; none may produce a manifest.
  */
 class DatabaseBackupFaultTest {
-    static final String SERVER = System.getProperty("holdfast.test.pg-server", "jdbc:postgresql://127.0.0.1:5432/");
+    static final String SERVER = TestDatabase.JDBC_SERVER;
     static final ConnectionFactory FACTORY = ConnectionFactory.driverManager();
     static final PgTools TOOLS = PgTools.locate(Optional.empty());
 
@@ -48,9 +49,9 @@ class DatabaseBackupFaultTest {
 
     @BeforeEach
     void createDatabase() throws Exception {
-        name = "holdfast_bfault_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        name = TestDatabase.throwaway("holdfast_bfault_");
         admin("CREATE DATABASE " + name);
-        db = new PgConnectionInfo(SERVER + name, "postgres", "");
+        db = new PgConnectionInfo(SERVER + name, TestDatabase.USER, TestDatabase.PASSWORD);
         // big is copied first (largest first) and long enough to be caught mid-COPY; small comes after it
         exec("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, 200000) g",
                 "CREATE TABLE small AS SELECT g AS id FROM generate_series(1, 1000) g", "ANALYZE");
@@ -70,9 +71,12 @@ class DatabaseBackupFaultTest {
                 // The first table has started: once pg_dump has its snapshot and is gone (else it would fail the
                 // backup by itself), kill the session that holds the locks, then empty a table not copied yet.
                 awaitPgDumpDone();
-                exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"
-                        + " AND query LIKE 'LOCK TABLE%'");
+                // Found by its lock on the table no worker has reached yet, not by its last statement: the
+                // coordinator watch's round trips replace "LOCK TABLE ..." in pg_stat_activity.query.
+                exec("SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a WHERE a.datname = current_database()"
+                        + " AND a.pid <> pg_backend_pid() AND a.state = 'idle in transaction' AND a.pid IN (SELECT"
+                        + " l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'small'"
+                        + " AND l.granted)");
                 truncateWhenPossible("small");
             }
         };
@@ -107,7 +111,7 @@ class DatabaseBackupFaultTest {
             if (current != null && blocked.compareAndSet(false, true)) {
                 // A TRUNCATE queued behind the backup's own locks makes the worker's COPY wait for its lock.
                 try {
-                    Connection c = FACTORY.open(db.jdbcUrl(), "postgres", "");
+                    Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD);
                     open.add(c);
                     CompletableFuture.runAsync(() -> {
                         try (Statement st = c.createStatement()) {
@@ -168,7 +172,7 @@ class DatabaseBackupFaultTest {
     private void truncateWhenPossible(String table) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
-            try (Connection c = FACTORY.open(db.jdbcUrl(), "postgres", ""); Statement st = c.createStatement()) {
+            try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
                 st.execute("SET lock_timeout = '200ms'");
                 st.execute("TRUNCATE " + table);
                 return;
@@ -226,7 +230,7 @@ class DatabaseBackupFaultTest {
     }
 
     private void exec(String... sql) {
-        try (Connection c = FACTORY.open(db.jdbcUrl(), "postgres", ""); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
             }
@@ -236,7 +240,7 @@ class DatabaseBackupFaultTest {
     }
 
     private String query(String sql) {
-        try (Connection c = FACTORY.open(db.jdbcUrl(), "postgres", ""); Statement st = c.createStatement();
+        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
@@ -246,7 +250,7 @@ class DatabaseBackupFaultTest {
     }
 
     private static void admin(String sql) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", "postgres", ""); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

@@ -39,6 +39,8 @@ class PackagedJarIT {
                 .redirectOutput(new File("target/it-no-issuer.log"));
         pb.environment().put("QUARKUS_HTTP_PORT", "0");
         pb.environment().put("QUARKUS_DATASOURCE_JDBC_URL", TestDatabase.url(TestDatabase.CATALOG_DB));
+        pb.environment().put("HOLDFAST_DB_USER", TestDatabase.USER);
+        pb.environment().put("HOLDFAST_DB_PASSWORD", TestDatabase.PASSWORD);
         pb.environment().remove("QUARKUS_OIDC_AUTH_SERVER_URL");
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process exits by itself").isTrue();

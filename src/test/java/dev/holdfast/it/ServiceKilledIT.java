@@ -320,11 +320,13 @@ class ServiceKilledIT {
             env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
             env.put("HOLDFAST_DB_URL", TestDatabase.url(CATALOG));
             env.put("HOLDFAST_DB_USER", TestDatabase.USER);
+            env.put("HOLDFAST_DB_PASSWORD", TestDatabase.PASSWORD);
             env.put("QUARKUS_OIDC_PUBLIC_KEY", Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
             env.put("QUARKUS_OIDC_TOKEN_ISSUER", ISSUER);
             env.put("HOLDFAST_STORAGE_ROOT", storage.toString());
             env.put("HOLDFAST_DATABASES_APP_JDBC_URL", TestDatabase.url(TARGET));
             env.put("HOLDFAST_DATABASES_APP_USERNAME", TestDatabase.USER);
+            env.put("HOLDFAST_DATABASES_APP_PASSWORD", TestDatabase.PASSWORD);
             env.put("HOLDFAST_JOBS_INSTANCE_ID", instanceId);
             // A short lease so that the dead instance's job is taken over within seconds.
             env.put("HOLDFAST_JOBS_LEASE", "4s");

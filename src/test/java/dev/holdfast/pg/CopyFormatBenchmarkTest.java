@@ -154,8 +154,7 @@ class CopyFormatBenchmarkTest {
             Path dump = Files.createTempFile("holdfast-bench", ".dump");
             try {
                 long a = System.nanoTime();
-                Process p = new ProcessBuilder("pg_dump", "-Fc", "-h", "127.0.0.1", "-U", PgTestDatabase.USER, "-f",
-                                dump.toString(), db.name)
+                Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool("pg_dump", "-Fc", "-f", dump.toString(), db.name))
                         .inheritIO()
                         .start();
                 assertThat(p.waitFor()).isZero();

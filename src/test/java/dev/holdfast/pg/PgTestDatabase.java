@@ -13,8 +13,8 @@ import java.util.UUID;
 /** A throwaway database on the local server, created from the {@code postgres} database and dropped on close. */
 final class PgTestDatabase implements AutoCloseable {
 
-    static final String SERVER = System.getProperty("holdfast.test.pg-server", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String USER = System.getProperty("holdfast.test.pg-user", "postgres");
+    static final String SERVER = dev.holdfast.support.TestDatabase.JDBC_SERVER;
+    static final String USER = dev.holdfast.support.TestDatabase.USER;
     static final ConnectionFactory FACTORY = ConnectionFactory.driverManager();
 
     final String name;
@@ -22,11 +22,11 @@ final class PgTestDatabase implements AutoCloseable {
 
     private PgTestDatabase(String name) {
         this.name = name;
-        this.info = new PgConnectionInfo(SERVER + name, USER, "");
+        this.info = new PgConnectionInfo(SERVER + name, USER, dev.holdfast.support.TestDatabase.PASSWORD);
     }
 
     static PgTestDatabase create() {
-        String name = "holdfast_pgtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = dev.holdfast.support.TestDatabase.throwaway("holdfast_pgtest_");
         admin("CREATE DATABASE " + name);
         return new PgTestDatabase(name);
     }
@@ -76,7 +76,7 @@ final class PgTestDatabase implements AutoCloseable {
     }
 
     private static void admin(String sql) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", USER, "");
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, dev.holdfast.support.TestDatabase.PASSWORD);
                 Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {

@@ -121,7 +121,7 @@ public class RestoreApiTest {
     void cleanRestoreIntoANewDatabaseEqualsTheSource() throws Exception {
         Map<String, String> source = AppDatabase.tableHashes(TestDatabase.APP_DB);
         UUID backup = backup();
-        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         try {
             JsonNode r = awaitRestore(restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
                     + "\",\"create_target\":true}"));
@@ -154,7 +154,7 @@ public class RestoreApiTest {
     @Test
     void onFailureDropsTheStagingDatabaseAKilledInstanceLeftAndRestoresAMovedTargetsName() throws Exception {
         UUID backup = backup();
-        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         try {
             UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
                     + "\",\"create_target\":true}");
@@ -193,7 +193,7 @@ public class RestoreApiTest {
     void aStagedRestoreIntoAnExistingEmptyDatabaseDropsTheOneItReplacedAfterwards() throws Exception {
         Map<String, String> source = AppDatabase.tableHashes(TestDatabase.APP_DB);
         UUID backup = backup();
-        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         AppDatabase.exec("postgres", "CREATE DATABASE " + target);
         try {
             UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\"}");
@@ -215,7 +215,7 @@ public class RestoreApiTest {
     @Test
     void theSweepDropsAnEmptyRetiredDatabaseOfASucceededRestoreAndNeverOneThatHoldsObjects() throws Exception {
         UUID backup = backup();
-        String target = "holdfast_clean_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
                 + "\",\"create_target\":true}");
         String retired = DatabaseRestore.retiredName(target, id);

@@ -47,7 +47,7 @@ class RestoreBenchmarkTest {
             long t = System.nanoTime();
             ArchiveReader archive = source.backup(archiveFile);
             double backup = secs(t);
-            run(List.of("pg_dump", "-Fc", "-h", "127.0.0.1", "-U", RestoreTestDb.USER, "-f", dump.toString(), source.name));
+            run(dev.holdfast.support.TestDatabase.pgTool("pg_dump", "-Fc", "-f", dump.toString(), source.name));
             Manifest.DatabaseSection section = archive.manifest().databases().get(0);
             DatabaseRestore restore = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS);
             String expected = source.tableHashes().toString();
@@ -64,8 +64,7 @@ class RestoreBenchmarkTest {
             }
             try (RestoreTestDb empty = RestoreTestDb.create()) {
                 t = System.nanoTime();
-                run(List.of("pg_restore", "-j", "2", "-h", "127.0.0.1", "-U", RestoreTestDb.USER, "-d", empty.name,
-                        dump.toString()));
+                run(dev.holdfast.support.TestDatabase.pgTool("pg_restore", "-j", "2", "-d", empty.name, dump.toString()));
                 pgRestoreJ2 = secs(t);
             }
             double replace;
@@ -82,10 +81,9 @@ class RestoreBenchmarkTest {
             try (RestoreTestDb copy = RestoreTestDb.createFrom(source)) {
                 copy.exec("UPDATE bench.customers SET name = 'x' WHERE id % 100 = 0", "VACUUM ANALYZE");
                 t = System.nanoTime();
-                run(List.of("psql", "-q", "-h", "127.0.0.1", "-U", RestoreTestDb.USER, "-d", copy.name, "-c",
-                        "TRUNCATE " + TABLES));
-                run(List.of("pg_restore", "--data-only", "--single-transaction", "--disable-triggers", "-h", "127.0.0.1",
-                        "-U", RestoreTestDb.USER, "-d", copy.name, dump.toString()));
+                run(dev.holdfast.support.TestDatabase.pgTool("psql", "-q", "-d", copy.name, "-c", "TRUNCATE " + TABLES));
+                run(dev.holdfast.support.TestDatabase.pgTool("pg_restore", "--data-only", "--single-transaction", "--disable-triggers",
+                        "-d", copy.name, dump.toString()));
                 dataOnly = secs(t);
             }
             out.append(String.format(Locale.ROOT, "clean restore %.1f s vs pg_restore -j 2 %.1f s: %.2fx%n", clean,
@@ -106,7 +104,7 @@ class RestoreBenchmarkTest {
     }
 
     static void run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = dev.holdfast.support.TestDatabase.tool(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(cmd + ": " + text).isZero();
     }

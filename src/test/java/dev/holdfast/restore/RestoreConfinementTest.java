@@ -207,8 +207,8 @@ public class RestoreConfinementTest {
         UUID backup = RestoreApiTest.backup();
         String rule = "neither a configured source's database on this server nor matches "
                 + "holdfast.restore.database-targets";
-        String stranger = "holdfast_stranger_" + UUID.randomUUID().toString().substring(0, 8);
-        String template = "holdfast_target_tpl_" + UUID.randomUUID().toString().substring(0, 8);
+        String stranger = dev.holdfast.support.TestDatabase.throwaway("holdfast_stranger_");
+        String template = dev.holdfast.support.TestDatabase.throwaway("holdfast_target_tpl_");
         AppDatabase.exec("postgres", "CREATE DATABASE " + stranger, "CREATE DATABASE " + template);
         try {
             AppDatabase.exec(stranger, "CREATE TABLE public.precious (id int)",
@@ -277,7 +277,7 @@ public class RestoreConfinementTest {
     void aTargetDatabaseThatHoldsDataAndIsNoSourceIsRefusedUnlessRollbackIsGivenUp() throws Exception {
         Map<String, String> source = AppDatabase.tableHashes(TestDatabase.APP_DB);
         UUID backup = RestoreApiTest.backup();
-        String target = "holdfast_target_" + UUID.randomUUID().toString().substring(0, 8);
+        String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_target_");
         AppDatabase.exec("postgres", "CREATE DATABASE " + target);
         try {
             AppDatabase.load(target);

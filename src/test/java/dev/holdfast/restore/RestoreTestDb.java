@@ -32,8 +32,8 @@ import java.util.stream.Collectors;
 /** A throwaway database for restore tests, with content hashes, sequence states and schema dumps to compare. */
 final class RestoreTestDb implements AutoCloseable {
 
-    static final String SERVER = System.getProperty("holdfast.test.pg-server", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String USER = System.getProperty("holdfast.test.pg-user", "postgres");
+    static final String SERVER = dev.holdfast.support.TestDatabase.JDBC_SERVER;
+    static final String USER = dev.holdfast.support.TestDatabase.USER;
     static final ConnectionFactory FACTORY = ConnectionFactory.driverManager();
     static final PgTools TOOLS = PgTools.locate(Optional.empty());
 
@@ -42,7 +42,7 @@ final class RestoreTestDb implements AutoCloseable {
 
     private RestoreTestDb(String name) {
         this.name = name;
-        this.info = new PgConnectionInfo(SERVER + name, USER, "");
+        this.info = new PgConnectionInfo(SERVER + name, USER, dev.holdfast.support.TestDatabase.PASSWORD);
     }
 
     static RestoreTestDb create() {
@@ -51,14 +51,14 @@ final class RestoreTestDb implements AutoCloseable {
 
     /** A new database, empty or copied from {@code template} (which must have no open connections). */
     static RestoreTestDb createFrom(RestoreTestDb template) {
-        String name = "holdfast_rtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = dev.holdfast.support.TestDatabase.throwaway("holdfast_rtest_");
         admin("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template.name));
         return new RestoreTestDb(name);
     }
 
     /** A name for a database that does not exist yet, for a restore to create; closing drops it if it was. */
     static RestoreTestDb absent() {
-        return new RestoreTestDb("holdfast_rtest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+        return new RestoreTestDb(dev.holdfast.support.TestDatabase.throwaway("holdfast_rtest_"));
     }
 
     /** An existing database by name (closing drops it). */
@@ -68,7 +68,7 @@ final class RestoreTestDb implements AutoCloseable {
 
     /** Databases on the server whose name starts with {@code prefix} (taken literally). */
     static List<String> databasesStartingWith(String prefix) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", USER, "");
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, dev.holdfast.support.TestDatabase.PASSWORD);
                 java.sql.PreparedStatement ps = c.prepareStatement(
                         "SELECT datname FROM pg_database WHERE left(datname, length(?)) = ? ORDER BY datname")) {
             ps.setString(1, prefix);
@@ -167,8 +167,8 @@ final class RestoreTestDb implements AutoCloseable {
     /** {@code pg_dump --schema-only} without holdfast's schema, comments and the per-run restrict keys. */
     String schemaDump() {
         try {
-            Process p = new ProcessBuilder("pg_dump", "--schema-only", "-N", "holdfast", "-h", "127.0.0.1", "-U", USER, name)
-                    .redirectErrorStream(true).start();
+            Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool("pg_dump",
+                    "--schema-only", "-N", "holdfast", name)).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 throw new IllegalStateException(out);
@@ -205,7 +205,7 @@ final class RestoreTestDb implements AutoCloseable {
     }
 
     static void admin(String sql) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", USER, ""); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, dev.holdfast.support.TestDatabase.PASSWORD); Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

@@ -6,15 +6,33 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Points the tests at a real local PostgreSQL: creates the catalog test database when missing, so
- * the test command works on a fresh machine with nothing but a running server.
+ * The one place that says which PostgreSQL server the tests use, for JDBC and for the client tools alike:
+ * {@code HOLDFAST_TEST_PG=host:port} (default 127.0.0.1:5432), {@code HOLDFAST_TEST_PG_USER} (default
+ * postgres) and {@code HOLDFAST_TEST_PG_PASSWORD} (default none; handed to the tools as PGPASSWORD,
+ * never as an argument). As a Quarkus test resource it creates the catalog and app test databases when
+ * missing, so the test command works on a fresh machine with nothing but a running server. Throwaway
+ * databases made through {@link #throwaway} are dropped when the test JVM exits, with whatever a restore
+ * derived from them ({@code <name>__hf_...}), even after a failed test skipped its own clean-up.
  */
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     /** Host and port of the test server, from HOLDFAST_TEST_PG (default 127.0.0.1:5432). */
     public static final String SERVER = System.getenv().getOrDefault("HOLDFAST_TEST_PG", "127.0.0.1:5432");
+    /** The server's host name (HOLDFAST_TEST_PG up to its last colon). */
+    public static final String HOST = SERVER.contains(":") ? SERVER.substring(0, SERVER.lastIndexOf(':')) : SERVER;
+    /** The server's port (after HOLDFAST_TEST_PG's last colon; 5432 when it names none). */
+    public static final String PORT = SERVER.contains(":") ? SERVER.substring(SERVER.lastIndexOf(':') + 1) : "5432";
+    /** The password of {@link #USER}, from HOLDFAST_TEST_PG_PASSWORD (empty: trust or .pgpass). */
+    public static final String PASSWORD = System.getenv().getOrDefault("HOLDFAST_TEST_PG_PASSWORD", "");
+    /** JDBC URL of the server without a database: append a database name. */
+    public static final String JDBC_SERVER = "jdbc:postgresql://" + HOST + ":" + PORT + "/";
     /**
      * Appended to the test databases' names (HOLDFAST_TEST_DB_SUFFIX, default none), so that several
      * checkouts can run their tests on one server at the same time.
@@ -26,12 +44,82 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     public static final String APP_DB = "holdfast_app_test" + SUFFIX;
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
+    private static final Set<String> THROWAWAY = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropThrowaways, "test-db-cleanup"));
+    }
+
+    /** JDBC URL of a database on the test server. */
     public static String url(String database) {
-        return "jdbc:postgresql://" + SERVER + "/" + database;
+        return JDBC_SERVER + database;
     }
 
     public static Connection connect(String database) throws SQLException {
-        return DriverManager.getConnection(url(database), USER, "");
+        return DriverManager.getConnection(url(database), USER, PASSWORD);
+    }
+
+    /** {@code -h HOST -p PORT -U USER} for psql, pg_dump and pg_restore. */
+    public static List<String> toolArgs() {
+        return List.of("-h", HOST, "-p", PORT, "-U", USER);
+    }
+
+    /** {@code tool -h HOST -p PORT -U USER args...}: a client tool's command line pointed at the test server. */
+    public static List<String> pgTool(String tool, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(tool);
+        cmd.addAll(toolArgs());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** A process builder for a client tool, with the password (if any) in its environment. */
+    public static ProcessBuilder tool(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (!PASSWORD.isEmpty()) {
+            pb.environment().put("PGPASSWORD", PASSWORD);
+        }
+        return pb;
+    }
+
+    /**
+     * A fresh database name {@code prefix + 12 random hex digits}, remembered so that it and anything a
+     * restore derived from it are dropped when the JVM exits.
+     */
+    public static String throwaway(String prefix) {
+        return track(prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+    }
+
+    /** Remembers a database this run created, to be dropped (with its derivatives) at JVM exit. */
+    public static String track(String name) {
+        THROWAWAY.add(name);
+        return name;
+    }
+
+    /** Drops what is left of the tracked databases; quiet, since the server may be gone by then. */
+    static void dropThrowaways() {
+        if (THROWAWAY.isEmpty()) {
+            return;
+        }
+        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+            List<String> left = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT datname FROM pg_database")) {
+                while (rs.next()) {
+                    String db = rs.getString(1);
+                    if (THROWAWAY.stream().anyMatch(t -> db.equals(t) || db.startsWith(t + "__"))) {
+                        left.add(db);
+                    }
+                }
+            }
+            for (String db : left) {
+                st.execute("DROP DATABASE IF EXISTS \"" + db.replace("\"", "\"\"") + "\" WITH (FORCE)");
+            }
+            if (!left.isEmpty()) {
+                System.err.println("test-db-cleanup: dropped " + left.size() + " database(s) a test left: " + left);
+            }
+        } catch (SQLException e) {
+            System.err.println("test-db-cleanup: " + e.getMessage());
+        }
     }
 
     /** Creates a database unless it exists. */
@@ -75,7 +163,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
         ensureDatabase(CATALOG_DB);
         ensureDatabase(APP_DB);
         return Map.of("quarkus.datasource.jdbc.url", url(CATALOG_DB), "quarkus.datasource.username", USER,
-                "holdfast-test.app-url", url(APP_DB));
+                "quarkus.datasource.password", PASSWORD, "holdfast-test.app-url", url(APP_DB), "holdfast-test.app-user",
+                USER, "holdfast-test.app-password", PASSWORD);
     }
 
     @Override
