@@ -79,7 +79,7 @@ public class BackupService {
     public BackupView create(BackupRequest req, String user) {
         Backup b = record(req, user);
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return BackupView.of(b, true);
+        return BackupView.of(b, true, mapper);
     }
 
     /**
@@ -94,7 +94,7 @@ public class BackupService {
         b.scheduleId = scheduleId;
         b.trigger = trigger;
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return BackupView.of(b, true);
+        return BackupView.of(b, true, mapper);
     }
 
     /**
@@ -216,7 +216,7 @@ public class BackupService {
     /** One backup with its manifest summary. */
     @Transactional
     public BackupView get(UUID id) {
-        return BackupView.of(find(id), true);
+        return BackupView.of(find(id), true, mapper);
     }
 
     Backup find(UUID id) {
@@ -274,7 +274,7 @@ public class BackupService {
                 : Backup.<Backup>find(String.join(" and ", where), sort, p);
         long total = query.count();
         List<BackupView> items = query.page(page.page, page.size).list().stream()
-                .map(b -> BackupView.of(b, false)).toList();
+                .map(b -> BackupView.of(b, false, mapper)).toList();
         return PageRequest.Page.of(items, page, total);
     }
 
@@ -326,7 +326,7 @@ public class BackupService {
     public BackupView setProtection(UUID id, boolean protect) {
         Backup b = find(id);
         b.protectedFromDeletion = protect;
-        return BackupView.of(b, true);
+        return BackupView.of(b, true, mapper);
     }
 
     /** Queues a verification of a stored backup. */
@@ -384,7 +384,7 @@ public class BackupService {
      *     it meanwhile): the archive is removed, since the catalog already told everyone the backup failed
      */
     @Transactional
-    void succeed(UUID id, ArchiveSummary archive, JsonNode summary, boolean verified) {
+    void succeed(UUID id, ArchiveSummary archive, BackupSummary summary, boolean verified) {
         Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (b == null || b.status != BackupStatus.RUNNING) {
             if (b != null && b.storageKey != null) {
@@ -402,22 +402,13 @@ public class BackupService {
         b.sizeBytes = archive.archiveBytes();
         b.sha256 = archive.archiveSha256();
         b.manifestSha256 = archive.manifestSha256();
-        b.summary = summary;
+        b.summary = mapper.valueToTree(summary);
         if (verified) {
             b.verifiedAt = b.finishedAt;
             b.verifyOk = true;
             b.verifyFailures = mapper.createArrayNode();
         }
-        long rows = 0;
-        long raw = 0;
-        for (JsonNode d : summary.path("databases")) {
-            rows += d.path("rows").asLong();
-            raw += d.path("raw_bytes").asLong();
-        }
-        for (JsonNode m : summary.path("media")) {
-            raw += m.path("bytes").asLong();
-        }
-        fireFinished(b, rows, raw);
+        fireFinished(b, summary.rows(), summary.rawBytes());
     }
 
     private void fireFinished(Backup b, long rows, long rawBytes) {

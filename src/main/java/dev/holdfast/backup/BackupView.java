@@ -1,8 +1,11 @@
 package dev.holdfast.backup;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -15,9 +18,9 @@ public record BackupView(
         String description,
         BackupType backupType,
         @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") BackupStatus status,
-        @Schema(description = "Database sources covered") JsonNode databases,
-        @Schema(description = "Media roots covered") JsonNode media,
-        @Schema(description = "Compression and table selection used") JsonNode options,
+        @Schema(description = "Database sources covered") List<String> databases,
+        @Schema(description = "Media roots covered") List<String> media,
+        @Schema(description = "Compression and table selection used") BackupOptions options,
         @Schema(description = "The job that runs (or ran) the backup") UUID jobId,
         @Schema(description = "Archive size in bytes") Long sizeBytes,
         @Schema(description = "SHA-256 of the whole archive (hex)") String sha256,
@@ -31,21 +34,34 @@ public record BackupView(
         @Schema(description = "Protected backups are never deleted, by retention or by hand") boolean isProtected,
         OffsetDateTime verifiedAt,
         @Schema(description = "Outcome of the last verification") Boolean verifyOk,
-        @Schema(description = "Entries that failed the last verification") JsonNode verifyFailures,
+        @Schema(description = "Entries that failed the last verification") List<VerifyFailure> verifyFailures,
         @Schema(description = "Where the backup came from: api, schedule, pre-restore or cli") String trigger,
         @Schema(description = "The schedule that created it (null if none, or since deleted)") UUID scheduleId,
         @JsonInclude(JsonInclude.Include.NON_NULL)
                 @Schema(description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
                         + "versions, warnings")
-                JsonNode summary) {
+                BackupSummary summary) {
 
-    static BackupView of(Backup b, boolean withSummary) {
+    private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
+    private static final TypeReference<List<VerifyFailure>> FAILURES = new TypeReference<>() {};
+
+    /** The view of a catalog row, its jsonb columns read into their types with the application's mapper. */
+    static BackupView of(Backup b, boolean withSummary, ObjectMapper mapper) {
         Long duration = b.startedAt != null && b.finishedAt != null
                 ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
                 : null;
-        return new BackupView(b.id, b.name, b.description, b.backupType, b.status, b.databases, b.media, b.options,
-                b.jobId, b.sizeBytes, b.sha256, b.manifestSha256, b.createdAt, b.startedAt, b.finishedAt, duration,
-                b.error, b.createdBy, b.protectedFromDeletion, b.verifiedAt, b.verifyOk, b.verifyFailures, b.trigger,
-                b.scheduleId, withSummary ? b.summary : null);
+        return new BackupView(b.id, b.name, b.description, b.backupType, b.status, read(mapper, b.databases, NAMES),
+                read(mapper, b.media, NAMES), read(mapper, b.options, BackupOptions.class), b.jobId, b.sizeBytes,
+                b.sha256, b.manifestSha256, b.createdAt, b.startedAt, b.finishedAt, duration, b.error, b.createdBy,
+                b.protectedFromDeletion, b.verifiedAt, b.verifyOk, read(mapper, b.verifyFailures, FAILURES),
+                b.trigger, b.scheduleId, withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
+    }
+
+    private static <T> T read(ObjectMapper mapper, JsonNode json, TypeReference<T> type) {
+        return json == null || json.isNull() ? null : mapper.convertValue(json, type);
+    }
+
+    private static <T> T read(ObjectMapper mapper, JsonNode json, Class<T> type) {
+        return json == null || json.isNull() ? null : mapper.convertValue(json, type);
     }
 }

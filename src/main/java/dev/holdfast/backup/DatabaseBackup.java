@@ -6,7 +6,7 @@ import dev.holdfast.archive.EntryBuilder;
 import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.EntryNames;
 import dev.holdfast.archive.Manifest;
-import dev.holdfast.job.JobContext;
+import dev.holdfast.job.StopSignal;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.FkGraph;
@@ -117,7 +117,7 @@ public class DatabaseBackup {
 
     /** Dumps the source into {@code writer} and returns its manifest section. */
     public Manifest.DatabaseSection run(String source, PgConnectionInfo db, Selection selection, Codec codec,
-            ArchiveWriter writer, JobContext ctx, ProgressSink progress) throws Exception {
+            ArchiveWriter writer, StopSignal ctx, ProgressSink progress) throws Exception {
         long t0 = System.nanoTime();
         try (SnapshotSession session = SnapshotSession.begin(connections, db, lockTimeout)) {
             Instant snapshotTime = clock.instant();
@@ -141,7 +141,7 @@ public class DatabaseBackup {
             // From here on the coordinator only holds the locks; losing it must stop the copy at once, and a
             // cancel must reach threads blocked on a socket, which no checkpoint can.
             session.watchCoordinator(coordinatorCheck, coordinatorCheck.multipliedBy(10).plusSeconds(5));
-            try (JobContext.Registration stop = ctx.onStop(session::abort)) {
+            try (StopSignal.Registration stop = ctx.onStop(session::abort)) {
                 copyAll(source, db, selected, codec, writer, ctx, progress, session, conns, data, bytesTotal,
                         rows, entries);
             }
@@ -161,7 +161,7 @@ public class DatabaseBackup {
      * the first one: a cancellation, the coordinator's loss, or the failing table.
      */
     private void copyAll(String source, PgConnectionInfo db, Selection.Result selected, Codec codec,
-            ArchiveWriter writer, JobContext ctx, ProgressSink progress, SnapshotSession session,
+            ArchiveWriter writer, StopSignal ctx, ProgressSink progress, SnapshotSession session,
             List<Connection> conns, List<PgCatalog.Table> data, long bytesTotal, Map<TableRef, Long> rows,
             Map<TableRef, String> entries) throws Exception {
         AtomicLong bytesDone = new AtomicLong();
@@ -304,10 +304,10 @@ public class DatabaseBackup {
 
     /** Passes bytes on, counting them, and stops the copy at the job's next checkpoint. */
     private static final class Checkpointing extends FilterOutputStream {
-        private final JobContext ctx;
+        private final StopSignal ctx;
         private final AtomicLong counter;
 
-        Checkpointing(OutputStream out, JobContext ctx, AtomicLong counter) {
+        Checkpointing(OutputStream out, StopSignal ctx, AtomicLong counter) {
             super(out);
             this.ctx = ctx;
             this.counter = counter;

@@ -30,6 +30,9 @@ public class JobEventStream {
     @Inject
     JobService jobs;
 
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper mapper;
+
     /**
      * The event stream of a job. Throws NotFound at once for an unknown job, so the client gets a
      * 404 problem instead of an empty stream. Call from a worker thread (it reads the catalog).
@@ -90,7 +93,7 @@ public class JobEventStream {
                     end(current);
                 } else {
                     emit(PROGRESS, new JobEvent(current.id(), current.seq(), current.state(),
-                            current.cancelRequested(), current.progress()));
+                            current.cancelRequested(), mapper.valueToTree(current.progress())));
                 }
             }
         }

@@ -78,7 +78,7 @@ public class JobService {
         if (job == null) {
             throw new JobNotFound(id);
         }
-        return JobView.of(job);
+        return JobView.of(job, mapper);
     }
 
     /** The job types this service runs (one per handler), sorted. */
@@ -103,7 +103,7 @@ public class JobService {
         String query = String.join(" and ", where);
         var q = query.isEmpty() ? Job.<Job>findAll(sort) : Job.<Job>find(query, sort, params);
         long total = q.count();
-        List<JobView> items = q.page(page.page, page.size).list().stream().map(JobView::of).toList();
+        List<JobView> items = q.page(page.page, page.size).list().stream().map(j -> JobView.of(j, mapper)).toList();
         return PageRequest.Page.of(items, page, total);
     }
 
@@ -126,7 +126,8 @@ public class JobService {
         if (state == JobState.CANCELLED) {
             // A queued job ends here, without ever reaching a worker: end its backup or restore row now too
             // (the hook is idempotent, so a repeated cancel changes nothing).
-            worker.endedWithoutRunning(new JobHandler.JobOutcome(id, view.type(), view.payload(), state, view.error()));
+            worker.endedWithoutRunning(new JobHandler.JobOutcome(id, view.type(), mapper.valueToTree(view.payload()),
+                    state, view.error()));
         }
         return view;
     }

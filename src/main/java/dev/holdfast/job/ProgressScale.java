@@ -7,14 +7,30 @@ package dev.holdfast.job;
  */
 public final class ProgressScale {
     private final JobContext ctx;
+    private final ProgressSink sink;
     private double floor;
 
     public ProgressScale(JobContext ctx) {
         this.ctx = ctx;
+        this.sink = ctx;
+    }
+
+    /** A scale over a bare sink: only {@link #sink(double, double)} parts, no {@link #part} contexts. */
+    public ProgressScale(ProgressSink sink) {
+        this.ctx = null;
+        this.sink = sink;
+    }
+
+    /** A sink whose progress, 0 to 100 of its own, is reported as {@code from} to {@code to} of the whole. */
+    public ProgressSink sink(double from, double to) {
+        return p -> sink.progress(scaled(p, from, to));
     }
 
     /** A context whose progress, 0 to 100 of its own, is reported as {@code from} to {@code to} of the job. */
     public JobContext part(double from, double to) {
+        if (ctx == null) {
+            throw new IllegalStateException("This scale has no job context; use sink(from, to)");
+        }
         return new JobContext() {
             @Override
             public java.util.UUID jobId() {

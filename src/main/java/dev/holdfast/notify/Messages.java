@@ -8,6 +8,7 @@ import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.restore.RestoreFinished;
+import dev.holdfast.restore.RestoreStatus;
 import java.net.URI;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -86,7 +87,7 @@ public final class Messages {
 
     /** A finished restore, dry run or rollback (SUCCEEDED or FAILED). */
     public Notification restore(RestoreFinished e, RestoreContext ctx) {
-        boolean ok = e.status() == BackupStatus.SUCCEEDED;
+        boolean ok = e.status() == RestoreStatus.SUCCEEDED;
         String event = ok ? "restore.succeeded" : "restore.failed";
         String what = e.dryRun() ? "Dry-run restore" : e.rollbackOf() != null ? "Rollback" : "Restore";
         String backupName = ctx.backupName() == null ? e.backupId().toString() : ctx.backupName();

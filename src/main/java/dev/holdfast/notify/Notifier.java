@@ -12,6 +12,8 @@ import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;
+import dev.holdfast.restore.RestoreStatus;
+import dev.holdfast.schedule.Schedule;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -162,7 +164,7 @@ public class Notifier {
     }
 
     void onRestore(@Observes(during = TransactionPhase.AFTER_SUCCESS) RestoreFinished e) {
-        if (e.status() == BackupStatus.CANCELLED) {
+        if (e.status() == RestoreStatus.CANCELLED) {
             return;
         }
         enqueue("restore " + e.restoreId(), () -> {
@@ -173,7 +175,7 @@ public class Notifier {
                         op == null ? null : op.preBackupId), b == null ? null : b.scheduleId);
             });
             Audience a = audience(l.scheduleId());
-            NotificationConfig.Outcome o = e.status() == BackupStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
+            NotificationConfig.Outcome o = e.status() == RestoreStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
                     : NotificationConfig.Outcome.FAILURE;
             if (a.wants(o)) {
                 dispatch(messages.restore(e, l.ctx()), a);

@@ -1,6 +1,5 @@
 package dev.holdfast.restore;
 
-import dev.holdfast.backup.BackupStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -14,6 +13,6 @@ import java.util.UUID;
  * @param rows rows loaded over all tables (0 unless SUCCEEDED)
  */
 public record RestoreFinished(UUID restoreId, UUID backupId, String mode, boolean dryRun, UUID rollbackOf,
-        BackupStatus status, List<String> databases, List<String> media, Instant startedAt, Instant finishedAt,
+        RestoreStatus status, List<String> databases, List<String> media, Instant startedAt, Instant finishedAt,
         String error, long rows, String createdBy) implements dev.holdfast.backup.FinishedWork {
 }

@@ -2,15 +2,13 @@ package dev.holdfast.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSource;
 import dev.holdfast.archive.Manifest;
-import dev.holdfast.backup.BackupJobHandler;
 import dev.holdfast.backup.BackupRequest;
+import dev.holdfast.backup.BackupRunner;
 import dev.holdfast.backup.BackupService;
-import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupType;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
@@ -18,32 +16,22 @@ import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
-import dev.holdfast.job.ProgressScale;
-import dev.holdfast.media.MediaRestore;
-import dev.holdfast.pg.AbortableConnections;
+import dev.holdfast.job.ProgressSink;
+import dev.holdfast.job.StopSignal;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
-import dev.holdfast.pg.PgNames;
-import dev.holdfast.pg.PgTools;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.storage.ArchiveStorage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * Runs a restore job: takes the pre-restore backup, restores each database in one validated
- * transaction (or, clean into an absent or empty one, in a staging database renamed into place) and each
- * media root through staging and swap, and records the report. Nothing is
- * changed before the pre-restore backup is stored and the archive's entries are verified.
+ * Runs a restore job: adapts the queue's job to a {@link RestoreRun} (pre-restore backup, then each database and
+ * media root, nothing changed before the pre-restore backup is stored and the archive's entries are verified),
+ * records its report, and cleans up after a restore whose job failed or vanished.
  */
 @ApplicationScoped
 public class RestoreJobHandler implements JobHandler {
@@ -56,7 +44,7 @@ public class RestoreJobHandler implements JobHandler {
     BackupService backups;
 
     @Inject
-    BackupJobHandler backupRunner;
+    BackupRunner backupRunner;
 
     @Inject
     SourceRegistry sources;
@@ -79,9 +67,6 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     RestoreTargets targets;
 
-    /** Percent of a restore's progress scale that its pre-restore backup fills. */
-    static final double PRE_BACKUP_SHARE = 30.0;
-
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -92,10 +77,10 @@ public class RestoreJobHandler implements JobHandler {
         RestoreService.RestoreJobPayload payload = ctx.payload(RestoreService.RestoreJobPayload.class);
         RestoreOperation op = restores.start(payload.restoreId());
         RestoreRequest req = mapper.treeToValue(op.options, RestoreRequest.class);
-        ObjectNode report = mapper.createObjectNode();
-        ArrayNode dbReports = report.putArray("databases");
-        ArrayNode mediaReports = report.putArray("media");
-        JobContext.Registration stopRegistration = null;
+        RestoreRun run = new RestoreRun(new RestoreRun.Settings(config.pg().binDir(),
+                config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors())),
+                runSources(), (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));
+        RestoreResult report;
         try {
             ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)));
             Manifest manifest = reader.manifest();
@@ -113,110 +98,11 @@ public class RestoreJobHandler implements JobHandler {
             for (String name : mediaNames) {
                 mediaTargets.add(targets.media(name, req.mediaTarget()));
             }
-            // One percent scale for the job: the pre-restore backup fills its first part, the restore the rest.
-            ProgressScale scale = new ProgressScale(ctx);
-            boolean pre = !req.dryRun() && req.createPreBackup()
-                    && preBackupOrRefuse(op, req, dbTargets, mediaTargets, report, scale.part(0, PRE_BACKUP_SHARE));
-            if (!req.dryRun() && !req.createPreBackup()) {
-                report.put("pre_backup", "skipped: create_pre_backup is false");
-            }
-            double start = pre ? PRE_BACKUP_SHARE : 0;
-            double share = (100.0 - start) / Math.max(1, dbTargets.size() + mediaTargets.size());
-            int part = 0;
-            ctx.checkpoint();
-
-            PgTools tools = PgTools.locate(config.pg().binDir());
-            int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
-            // Every connection of the restore closes at once when the job is asked to stop, so that a cancel
-            // also ends a statement waiting on the server (a lock, an index build).
-            AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
-            stopRegistration = ctx.onStop(connections::abortAll);
-            DatabaseRestore engine = new DatabaseRestore(connections, tools, parallelism)
-                    .stagedClean(parallelism, op.id);
-            RestoreOptions options = new RestoreOptions(
-                    "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,
-                    new HashSet<>(req.tables()), req.includeReferencing(), req.dryRun());
-            // A staged clean restore creates a missing target by renaming its validated staging database into
-            // place, so that no half-restored database ever carries the target's name.
-            boolean staged = options.mode() == RestoreOptions.Mode.CLEAN && !req.dryRun() && req.tables().isEmpty()
-                    && parallelism >= 2;
-            for (RestoreTargets.DatabaseTarget dbTarget : dbTargets) {
-                String name = dbTarget.source();
-                Manifest.DatabaseSection section = manifest.databases().stream()
-                        .filter(d -> d.source().equals(name)).findFirst()
-                        .orElseThrow(() -> new IllegalStateException("The archive has no database " + name));
-                SourceRegistry.DatabaseSource src = sources.databases().get(name);
-                if (src == null) {
-                    throw new IllegalStateException("Database source '" + name + "' is not configured here, so "
-                            + "there is nowhere to restore it");
-                }
-                PgConnectionInfo info = dbTarget.info();
-                if (req.target() != null) {
-                    ensureDatabase(src.connectionInfo(), req.target(), req.createTarget(), staged);
-                }
-                String label = name + (req.target() == null ? "" : " into " + req.target());
-                JobContext pc = scale.part(start + share * part, start + share * ++part);
-                pc.progress(Progress.phase("verify", "Verifying the entries of " + label));
-                RestoreReport r = engine.run(reader, section, info, options,
-                        p -> pc.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
-                                (long) p.tablesDone(), (long) p.tablesTotal(),
-                                p.table() == null ? null : name + ":" + p.table(), null,
-                                "Restoring " + label + " (" + p.rowsDone() + " of " + p.rowsTotal() + " rows)")),
-                        ctx::checkpoint);
-                ObjectNode d = mapper.valueToTree(r);
-                d.put("target", req.target() == null ? name : req.target());
-                dbReports.add(d);
-                if (!r.ok() && !req.dryRun()) {
-                    throw new IllegalStateException("Restore of " + label + " failed validation: " + r.errors());
-                }
-            }
-            for (RestoreTargets.MediaTarget mediaTarget : mediaTargets) {
-                String name = mediaTarget.source();
-                Path target = mediaTarget.path();
-                JobContext mc = scale.part(start + share * part, start + share * ++part);
-                MediaRestore mr = MediaRestore.of(reader, name, target);
-                // What the backup's root and the target's root leave out of their backups (so out of any
-                // pre-restore backup too) is out of the restore's reach: never removed, never overwritten.
-                for (SourceRegistry.MediaSource filters : new SourceRegistry.MediaSource[] {sources.media().get(name),
-                        mediaTarget.asSource()}) {
-                    if (filters != null) {
-                        mr.keepExcluded(filters.include(), filters.exclude());
-                    }
-                }
-                mr
-                        .mode("merge".equals(req.mediaMode()) ? MediaRestore.Mode.MERGE : MediaRestore.Mode.REPLACE)
-                        .selectPrefixes(req.mediaPaths())
-                        .selectGlobs(req.mediaGlobs())
-                        .checkpoint(ctx::checkpoint)
-                        .progress(p -> mc.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
-                                p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
-                                        : name + ":" + p.currentFile(), null, "Restoring media root " + name)));
-                MediaRestore.Plan plan;
-                ObjectNode m = mediaReports.addObject();
-                if (req.dryRun()) {
-                    plan = mr.dryRun();
-                } else {
-                    MediaRestore.Result res = mr.run();
-                    plan = res.plan();
-                    m.set("warnings", mapper.valueToTree(res.warnings()));
-                }
-                m.put("source", name);
-                m.put("target", target.toString());
-                m.put("files", plan.files());
-                m.put("bytes", plan.bytes());
-                m.set("added", mapper.valueToTree(plan.added()));
-                m.set("changed", mapper.valueToTree(plan.changed()));
-                m.set("removed", mapper.valueToTree(plan.removed()));
-                m.set("kept", mapper.valueToTree(plan.kept()));
-            }
+            report = run.run(new RestoreRun.Request(op.id, req, reader, dbTargets, mediaTargets), ctx, ctx);
         } catch (Exception e) {
             // Keep what was learnt (e.g. a dry run's or a failed validation's report) with the failure.
-            restores.fail(op.id, BackupStatus.FAILED, describe(e), report);
+            restores.fail(op.id, RestoreStatus.FAILED, describe(e), run.soFar());
             throw e;
-        } finally {
-            if (stopRegistration != null) {
-                stopRegistration.close();
-            }
         }
         restores.succeed(op.id, report);
         if ("clean".equals(req.restoreMode()) && !req.dryRun()) {
@@ -229,55 +115,27 @@ public class RestoreJobHandler implements JobHandler {
         return result;
     }
 
-    /**
-     * Backs up every target that is a configured source (by what it is, not by what the request called it) and
-     * refuses, before anything is changed, a target that holds data no pre-restore backup can cover.
-     *
-     * @return whether a pre-restore backup was taken
-     */
-    private boolean preBackupOrRefuse(RestoreOperation op, RestoreRequest req, List<RestoreTargets.DatabaseTarget> dbs,
-            List<RestoreTargets.MediaTarget> media, ObjectNode report, JobContext ctx) throws Exception {
-        List<String> preDbs = new ArrayList<>();
-        List<String> preMedia = new ArrayList<>();
-        List<String> empty = new ArrayList<>();
-        for (RestoreTargets.DatabaseTarget t : dbs) {
-            if (t.needsUncoveredChange()) {
-                throw new IllegalStateException(RestoreService.uncovered("database '" + t.database() + "'")
-                        + "; nothing was changed");
+    private RestoreRun.Sources runSources() {
+        return new RestoreRun.Sources() {
+            @Override
+            public PgConnectionInfo database(String name) {
+                SourceRegistry.DatabaseSource src = sources.databases().get(name);
+                return src == null ? null : src.connectionInfo();
             }
-            if (t.asSource() != null && t.exists()) {
-                if (!preDbs.contains(t.asSource())) {
-                    preDbs.add(t.asSource());
-                }
-            } else {
-                empty.add("database " + t.database());
+
+            @Override
+            public SourceRegistry.MediaSource media(String name) {
+                return sources.media().get(name);
             }
-        }
-        for (RestoreTargets.MediaTarget t : media) {
-            if (t.needsUncoveredChange()) {
-                throw new IllegalStateException(RestoreService.uncovered("media directory " + t.path())
-                        + "; nothing was changed");
-            }
-            if (t.asSource() != null && java.nio.file.Files.isDirectory(t.path())) {
-                if (!preMedia.contains(t.asSource().name())) {
-                    preMedia.add(t.asSource().name());
-                }
-            } else {
-                empty.add("media directory " + t.path());
-            }
-        }
-        if (!empty.isEmpty()) {
-            report.put("pre_backup", "skipped for " + String.join(", ", empty) + ": held no data");
-        }
-        if (preDbs.isEmpty() && preMedia.isEmpty()) {
-            return false;
-        }
-        preBackup(op, req, preDbs, preMedia, ctx);
-        return true;
+        };
     }
 
+    /**
+     * Records the pre-restore backup of what the restore will change and runs it as a {@link BackupRunner} run
+     * within this restore's job (its progress the first part of the restore's, its stop the restore's).
+     */
     private void preBackup(RestoreOperation op, RestoreRequest req, List<String> dbNames, List<String> mediaNames,
-            JobContext ctx) throws Exception {
+            ProgressSink progress, StopSignal stop) throws Exception {
         boolean dbs = !dbNames.isEmpty();
         BackupType type = dbs && !mediaNames.isEmpty() ? BackupType.FULL : dbs ? BackupType.DATABASE
                 : BackupType.MEDIA;
@@ -289,45 +147,13 @@ public class RestoreJobHandler implements JobHandler {
                 dbNames, mediaNames, null, null, tables.isEmpty() ? null : tables, null, null, null, null);
         UUID preId = backups.recordForRestore(pre, op.createdBy);
         restores.preBackup(op.id, preId);
-        ctx.progress(Progress.phase("pre-backup", "Backing up what the restore will change"));
+        progress.progress(Progress.phase("pre-backup", "Backing up what the restore will change"));
         try {
-            backupRunner.runBackup(preId, ctx);
+            backupRunner.run(preId, progress, stop);
         } catch (Exception e) {
             backups.failRecorded(preId, e);
             throw new IllegalStateException("The pre-restore backup failed, so nothing was changed: "
                     + describe(e), e);
-        }
-    }
-
-    private static void ensureDatabase(PgConnectionInfo source, String name, boolean create, boolean deferCreation)
-            throws Exception {
-        try (Connection c = source.open(ConnectionFactory.driverManager())) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return;
-                    }
-                }
-            }
-            if (!create) {
-                throw new IllegalStateException("Target database " + name + " does not exist; set create_target "
-                        + "to create it");
-            }
-            if (deferCreation && reachable(source.withDatabase(DatabaseRestore.MAINTENANCE_DB))) {
-                return;
-            }
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE " + PgNames.quoteIdent(name));
-            }
-        }
-    }
-
-    private static boolean reachable(PgConnectionInfo db) {
-        try (Connection c = db.open(ConnectionFactory.driverManager())) {
-            return true;
-        } catch (java.sql.SQLException e) {
-            return false;
         }
     }
 
@@ -345,8 +171,8 @@ public class RestoreJobHandler implements JobHandler {
             // that stopped (the job queue failed it when its lease expired). Say what that means for targets.
             error = error + ". " + afterInstanceStopped(outcome.jobId());
         }
-        restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED
-                : BackupStatus.FAILED, error, null);
+        restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? RestoreStatus.CANCELLED
+                : RestoreStatus.FAILED, error, null);
     }
 
     @Override
@@ -371,7 +197,7 @@ public class RestoreJobHandler implements JobHandler {
     List<String> cleanUpStaging(UUID restoreId) {
         List<String> done = new ArrayList<>();
         try {
-            RestoreRequest req = mapper.treeToValue(restores.get(restoreId).options(), RestoreRequest.class);
+            RestoreRequest req = restores.get(restoreId).options();
             if (!"clean".equals(req.restoreMode()) || req.dryRun()) {
                 return done;
             }
@@ -393,11 +219,10 @@ public class RestoreJobHandler implements JobHandler {
     private String afterInstanceStopped(UUID jobId) {
         String last = "";
         try {
-            JsonNode progress = jobs.get(jobId).progress();
-            if (progress != null && progress.hasNonNull("phase")) {
-                last = "It last reported phase '" + progress.get("phase").asText() + "'"
-                        + (progress.hasNonNull("current_item") ? " (" + progress.get("current_item").asText() + ")" : "")
-                        + ". ";
+            Progress progress = jobs.get(jobId).progress();
+            if (progress != null && progress.phase() != null) {
+                last = "It last reported phase '" + progress.phase() + "'"
+                        + (progress.currentItem() != null ? " (" + progress.currentItem() + ")" : "") + ". ";
             }
         } catch (RuntimeException e) {
             // the explanation below holds without it

@@ -1,7 +1,6 @@
 package dev.holdfast.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.holdfast.backup.BackupStatus;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -24,10 +23,10 @@ public class RestoreOperation extends PanacheEntityBase {
     @Column(name = "backup_id", nullable = false)
     public UUID backupId;
 
-    /** Same lifecycle as a backup's. */
+    /** Same lifecycle (and values) as a backup's. */
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
-    public BackupStatus status;
+    public RestoreStatus status;
 
     /** {@code replace} or {@code clean}. */
     @Column(name = "restore_mode", nullable = false)

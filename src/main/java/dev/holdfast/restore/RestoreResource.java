@@ -4,7 +4,6 @@ import dev.holdfast.audit.Audited;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
-import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.job.JobEventStream;
 import dev.holdfast.security.CurrentUser;
 import io.smallrye.common.annotation.Blocking;
@@ -60,7 +59,7 @@ public class RestoreResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<RestoreView> list(
             @QueryParam("backup_id") @Parameter(description = "Only restores of this backup") UUID backupId,
-            @QueryParam("status") @Parameter(description = "Only restores in this status") BackupStatus status,
+            @QueryParam("status") @Parameter(description = "Only restores in this status") RestoreStatus status,
             @Valid @BeanParam PageRequest page) {
         return restores.list(backupId, status, page);
     }

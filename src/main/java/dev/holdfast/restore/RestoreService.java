@@ -1,11 +1,11 @@
 package dev.holdfast.restore;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.backup.BackupNotStored;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupStatus;
+import dev.holdfast.backup.BackupSummary;
 import dev.holdfast.backup.BackupView;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobService;
@@ -77,8 +77,8 @@ public class RestoreService {
             throw new BackupNotStored("Backup " + backupId + " is " + b.status() + " and has no archive to "
                     + "restore");
         }
-        List<String> backupDbs = names(b.databases());
-        List<String> backupMedia = names(b.media());
+        List<String> backupDbs = b.databases();
+        List<String> backupMedia = b.media();
         // A request that selects only databases (tables, databases, target) leaves media alone, and one that
         // selects only media (paths, globs, media_target) leaves databases alone: a selective restore never
         // touches what it did not select. Naming neither restores everything; include_media decides media.
@@ -142,7 +142,7 @@ public class RestoreService {
         RestoreOperation op = new RestoreOperation();
         op.id = UUID.randomUUID();
         op.backupId = backupId;
-        op.status = BackupStatus.QUEUED;
+        op.status = RestoreStatus.QUEUED;
         op.restoreMode = mode;
         op.dryRun = normalised.dryRun();
         op.description = req.description();
@@ -152,7 +152,7 @@ public class RestoreService {
         op.rollbackOf = rollbackOf;
         op.persist();
         op.jobId = jobs.enqueue(RESTORE_JOB, new RestoreJobPayload(op.id), RESOURCE_KEY, user).id;
-        return RestoreView.of(op);
+        return view(op);
     }
 
     /**
@@ -164,11 +164,11 @@ public class RestoreService {
             return;
         }
         java.util.Set<String> known = new java.util.TreeSet<>();
-        for (com.fasterxml.jackson.databind.JsonNode d : b.summary().path("databases")) {
-            if (dbs.contains(d.path("source").asText())) {
-                for (com.fasterxml.jackson.databind.JsonNode t : d.path("tables")) {
-                    known.add(t.path("schema").asText() + "." + t.path("name").asText());
-                    known.add(t.path("name").asText());
+        for (BackupSummary.DatabaseResult d : b.summary().databases()) {
+            if (dbs.contains(d.source())) {
+                for (BackupSummary.TableResult t : d.tables()) {
+                    known.add(t.schema() + "." + t.name());
+                    known.add(t.name());
                 }
             }
         }
@@ -190,14 +190,14 @@ public class RestoreService {
         if (op.dryRun) {
             throw new RestoreRefused("Restore " + id + " was a dry run and changed nothing");
         }
-        if (op.status != BackupStatus.SUCCEEDED && op.status != BackupStatus.FAILED) {
+        if (op.status != RestoreStatus.SUCCEEDED && op.status != RestoreStatus.FAILED) {
             throw new RestoreRefused("Restore " + id + " is " + op.status + "; only an ended restore can be "
                     + "rolled back");
         }
         if (op.preBackupId == null) {
             throw new RestoreRefused("Restore " + id + " has no pre-restore backup to roll back to");
         }
-        RestoreRequest orig = mapper.convertValue(op.options, RestoreRequest.class);
+        RestoreRequest orig = options(op);
         RestoreRequest back = new RestoreRequest(orig.restoreMode(), true, true,
                 "Rollback of restore " + id, false, List.of(), false, null, null, false, orig.includeMedia(),
                 "replace", List.of(), List.of(), null);
@@ -207,7 +207,11 @@ public class RestoreService {
     /** One restore. */
     @Transactional
     public RestoreView get(UUID id) {
-        return RestoreView.of(find(id));
+        return view(find(id));
+    }
+
+    private RestoreView view(RestoreOperation op) {
+        return RestoreView.of(op, options(op), report(op));
     }
 
     RestoreOperation find(UUID id) {
@@ -220,7 +224,7 @@ public class RestoreService {
 
     /** A page of restores, newest first by default, optionally of one backup. */
     @Transactional
-    public PageRequest.Page<RestoreView> list(UUID backupId, BackupStatus status, PageRequest page) {
+    public PageRequest.Page<RestoreView> list(UUID backupId, RestoreStatus status, PageRequest page) {
         page.check(config.api().maxPageSize());
         Sort sort = page.toSort(SORT_FIELDS, "created_at", Sort.Direction.Descending);
         List<String> where = new ArrayList<>();
@@ -236,7 +240,7 @@ public class RestoreService {
         var q = where.isEmpty() ? RestoreOperation.<RestoreOperation>findAll(sort)
                 : RestoreOperation.<RestoreOperation>find(String.join(" and ", where), sort, p);
         long total = q.count();
-        return PageRequest.Page.of(q.page(page.page, page.size).list().stream().map(RestoreView::of).toList(), page,
+        return PageRequest.Page.of(q.page(page.page, page.size).list().stream().map(this::view).toList(), page,
                 total);
     }
 
@@ -254,11 +258,11 @@ public class RestoreService {
         if (op == null) {
             throw new RestoreNotFound(id);
         }
-        if (op.status != BackupStatus.QUEUED) {
+        if (op.status != RestoreStatus.QUEUED) {
             // cancelled (or failed by a reconcile) before its job reached a worker: it must not run
             throw new IllegalStateException("Restore " + id + " is " + op.status + ", not queued; it was not started");
         }
-        op.status = BackupStatus.RUNNING;
+        op.status = RestoreStatus.RUNNING;
         op.startedAt = time.now().atOffset(ZoneOffset.UTC);
         return op;
     }
@@ -269,14 +273,14 @@ public class RestoreService {
     }
 
     @Transactional
-    void succeed(UUID id, JsonNode report) {
+    void succeed(UUID id, RestoreResult report) {
         RestoreOperation op = RestoreOperation.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-        if (op == null || op.status != BackupStatus.RUNNING) {
+        if (op == null || op.status != RestoreStatus.RUNNING) {
             throw new IllegalStateException("Restore " + id + " was recorded " + (op == null ? "deleted" : op.status)
                     + " while it ran");
         }
-        op.status = BackupStatus.SUCCEEDED;
-        op.report = report;
+        op.status = RestoreStatus.SUCCEEDED;
+        op.report = mapper.valueToTree(report);
         op.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         fireFinished(op);
     }
@@ -285,42 +289,38 @@ public class RestoreService {
         List<String> dbs = new ArrayList<>();
         List<String> media = new ArrayList<>();
         long rows = 0;
-        JsonNode r = op.report;
+        RestoreResult r = report(op);
         if (r != null) {
-            for (JsonNode d : r.path("databases")) {
-                dbs.add(d.path("source").asText());
-                rows += d.path("rows_loaded").asLong();
-            }
-            for (JsonNode m : r.path("media")) {
-                media.add(m.path("source").asText());
-            }
+            r.databases().forEach(d -> dbs.add(d.source()));
+            rows = r.rowsLoaded();
+            r.media().forEach(m -> media.add(m.source()));
         }
         if (dbs.isEmpty() && media.isEmpty()) {
-            names(op.options.path("databases")).forEach(dbs::add);
+            dbs.addAll(options(op).databases());
         }
         // Delivered to AFTER_SUCCESS observers once this transaction commits.
         finished.fire(new RestoreFinished(op.id, op.backupId, op.restoreMode, op.dryRun, op.rollbackOf, op.status, dbs,
                 media, op.startedAt == null ? null : op.startedAt.toInstant(), op.finishedAt.toInstant(), op.error,
-                op.status == BackupStatus.SUCCEEDED && !op.dryRun ? rows : 0, op.createdBy));
+                op.status == RestoreStatus.SUCCEEDED && !op.dryRun ? rows : 0, op.createdBy));
     }
 
     /** Whether the restore is still recorded as running (no outcome has been written for it). */
     @Transactional
     boolean running(UUID id) {
         RestoreOperation op = RestoreOperation.findById(id);
-        return op != null && op.status == BackupStatus.RUNNING;
+        return op != null && op.status == RestoreStatus.RUNNING;
     }
 
     @Transactional
-    void fail(UUID id, BackupStatus status, String error, JsonNode report) {
+    void fail(UUID id, RestoreStatus status, String error, RestoreResult report) {
         RestoreOperation op = RestoreOperation.findById(id);
-        if (op == null || op.status == BackupStatus.SUCCEEDED) {
+        if (op == null || op.status == RestoreStatus.SUCCEEDED) {
             return;
         }
         op.status = status;
         op.error = error;
         if (report != null) {
-            op.report = report;
+            op.report = mapper.valueToTree(report);
         }
         op.finishedAt = time.now().atOffset(ZoneOffset.UTC);
         fireFinished(op);
@@ -352,9 +352,13 @@ public class RestoreService {
         return ids;
     }
 
-    private static List<String> names(JsonNode arr) {
-        List<String> out = new ArrayList<>();
-        arr.forEach(n -> out.add(n.asText()));
-        return out;
+    /** The request the restore runs with, as stored. */
+    RestoreRequest options(RestoreOperation op) {
+        return mapper.convertValue(op.options, RestoreRequest.class);
+    }
+
+    /** The restore's report as stored, or null before it has one. */
+    RestoreResult report(RestoreOperation op) {
+        return op.report == null || op.report.isNull() ? null : mapper.convertValue(op.report, RestoreResult.class);
     }
 }

@@ -1,7 +1,5 @@
 package dev.holdfast.restore;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.holdfast.backup.BackupStatus;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -11,24 +9,25 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record RestoreView(
         UUID id,
         UUID backupId,
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") BackupStatus status,
+        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") RestoreStatus status,
         String restoreMode,
         boolean dryRun,
         String description,
-        @Schema(description = "The options it runs with") JsonNode options,
+        @Schema(description = "The options it runs with") RestoreRequest options,
         UUID jobId,
         @Schema(description = "The backup taken before anything changed; rollback restores it") UUID preBackupId,
         @Schema(description = "The restore this one rolled back") UUID rollbackOf,
         @Schema(description = "Per database: tables with rows loaded and removed, sequences, validation checks; "
-                + "per media root: files added, changed, removed") JsonNode report,
+                + "per media root: files added, changed, removed") RestoreResult report,
         OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
         String error,
         String createdBy) {
 
-    static RestoreView of(RestoreOperation r) {
-        return new RestoreView(r.id, r.backupId, r.status, r.restoreMode, r.dryRun, r.description, r.options, r.jobId,
-                r.preBackupId, r.rollbackOf, r.report, r.createdAt, r.startedAt, r.finishedAt, r.error, r.createdBy);
+    /** The view of a restore whose stored options and report were read as {@code options} and {@code report}. */
+    static RestoreView of(RestoreOperation r, RestoreRequest options, RestoreResult report) {
+        return new RestoreView(r.id, r.backupId, r.status, r.restoreMode, r.dryRun, r.description, options, r.jobId,
+                r.preBackupId, r.rollbackOf, report, r.createdAt, r.startedAt, r.finishedAt, r.error, r.createdBy);
     }
 }

@@ -4,6 +4,7 @@ import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.restore.RestoreFinished;
+import dev.holdfast.restore.RestoreStatus;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.storage.ArchiveStorage;
 import io.micrometer.core.instrument.Counter;
@@ -169,13 +170,13 @@ public class OperationsMetrics {
 
     void restoreFinished(@Observes(during = TransactionPhase.AFTER_SUCCESS) RestoreFinished e) {
         try {
-            boolean ok = e.status() == BackupStatus.SUCCEEDED;
+            boolean ok = e.status() == RestoreStatus.SUCCEEDED;
             for (String source : e.sources()) {
                 Tags tags = Tags.of("source", source, "mode", e.mode(), "dry_run", String.valueOf(e.dryRun()));
                 registry.counter("holdfast.restore.attempts", tags).increment();
                 if (ok) {
                     registry.counter("holdfast.restore.success", tags).increment();
-                } else if (e.status() == BackupStatus.FAILED) {
+                } else if (e.status() == RestoreStatus.FAILED) {
                     registry.counter("holdfast.restore.failure", tags).increment();
                 }
                 if (ok && e.startedAt() != null) {

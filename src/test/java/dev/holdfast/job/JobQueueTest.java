@@ -67,9 +67,9 @@ class JobQueueTest {
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.attempts()).isEqualTo(1);
         assertThat(done.ownerInstance()).isEqualTo(worker.instanceId());
-        assertThat(done.result().get("steps_done").asInt()).isEqualTo(5);
-        assertThat(done.progress().get("items_done").asLong()).isEqualTo(5);
-        assertThat(done.progress().get("percent").asDouble()).isEqualTo(100.0);
+        assertThat(((Number) done.result().get("steps_done")).intValue()).isEqualTo(5);
+        assertThat(done.progress().itemsDone()).isEqualTo(5);
+        assertThat(done.progress().percent()).isEqualTo(100.0);
         assertThat(done.startedAt()).isAfterOrEqualTo(done.queuedAt());
         assertThat(done.finishedAt()).isAfterOrEqualTo(done.startedAt());
         assertThat(done.error()).isNull();
@@ -81,7 +81,7 @@ class JobQueueTest {
         JobView done = awaitEnd(id, Duration.ofSeconds(20));
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.error()).isEqualTo("step 2 failed on purpose");
-        assertThat(done.progress().get("items_done").asLong()).isEqualTo(1);
+        assertThat(done.progress().itemsDone()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> TestJobHandlers.FAILURE_HOOK.get(id) == JobState.FAILED);
     }
 
@@ -95,7 +95,7 @@ class JobQueueTest {
         JobView done = awaitEnd(id, Duration.ofSeconds(10));
         assertThat(done.state()).isEqualTo(JobState.CANCELLED);
         assertThat(done.error()).isEqualTo("Cancelled by request");
-        assertThat(done.progress().get("items_done").asLong()).isLessThan(200);
+        assertThat(done.progress().itemsDone()).isLessThan(200);
         assertThat(TestJobHandlers.CLEANED).anyMatch(p -> p.getFileName().toString().contains(id.toString()));
         assertThat(TestJobHandlers.FAILURE_HOOK.get(id)).isEqualTo(JobState.CANCELLED);
         // Cancelling again is harmless; the job stays as it ended.
@@ -175,7 +175,7 @@ class JobQueueTest {
         JobView done = awaitEnd(id, Duration.ofSeconds(20));
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.attempts()).isEqualTo(2);
-        assertThat(done.result().get("attempt").asInt()).isEqualTo(2);
+        assertThat(((Number) done.result().get("attempt")).intValue()).isEqualTo(2);
         assertThat(done.ownerInstance()).isEqualTo(worker.instanceId());
     }
 

@@ -8,6 +8,7 @@ import dev.holdfast.backup.BackupType;
 import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.restore.RestoreFinished;
+import dev.holdfast.restore.RestoreStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -63,13 +64,13 @@ class MessagesTest {
     void restoresSayTheirModeDryRunAndPreRestoreBackup() {
         UUID restore = UUID.fromString("00000000-0000-0000-0000-0000000000e1");
         UUID pre = UUID.fromString("00000000-0000-0000-0000-0000000000b2");
-        RestoreFinished dry = new RestoreFinished(restore, ID, "replace", true, null, BackupStatus.SUCCEEDED,
+        RestoreFinished dry = new RestoreFinished(restore, ID, "replace", true, null, RestoreStatus.SUCCEEDED,
                 List.of("app"), List.of(), START, START.plusMillis(850), null, 0, "alice");
         Notification d = new Messages("https://h.example").restore(dry, new Messages.RestoreContext("nightly", null));
         assertThat(d.subject()).isEqualTo("[Holdfast] Dry-run restore of backup 'nightly' SUCCEEDED");
         assertThat(d.text()).containsPattern("Dry run: +yes: nothing was changed\n")
                 .containsPattern("Duration: +850 ms\n").doesNotContain("Rows loaded").doesNotContain("Pre-restore");
-        RestoreFinished failed = new RestoreFinished(restore, ID, "clean", false, null, BackupStatus.FAILED,
+        RestoreFinished failed = new RestoreFinished(restore, ID, "clean", false, null, RestoreStatus.FAILED,
                 List.of("app"), List.of(), START, START.plusSeconds(3), "validation failed", 0, "alice");
         Notification f = new Messages("https://h.example").restore(failed, new Messages.RestoreContext(null, pre));
         assertThat(f.event()).isEqualTo("restore.failed");

@@ -1,0 +1,319 @@
+package dev.holdfast.backup;
+
+import dev.holdfast.archive.ArchiveSummary;
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.Digests;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.job.Progress;
+import dev.holdfast.job.ProgressSink;
+import dev.holdfast.job.StopSignal;
+import dev.holdfast.media.MediaBackup;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.CopyStreamer;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.storage.ArchiveStorage;
+import dev.holdfast.storage.WritableArchive;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import org.jboss.logging.Logger;
+
+/**
+ * One backup as a plain engine: streams every selected database and media root into one archive in storage,
+ * re-reads it and checks every checksum while it is made durable, publishes it and returns what it holds. It
+ * knows nothing of the catalog or the job queue, so the job handler, a restore's pre-restore backup, the CLI and
+ * tests all run it the same way.
+ */
+public final class BackupRun {
+    /**
+     * zstd level 1, not zstd's usual 3: on the benchmark's data (bench/bench.py) it was both faster and
+     * smaller (60.5 MB vs 70.2 MB; pg_dump -Fc: 80.8 MB), and CPU is what a backup on a busy host lacks.
+     */
+    static final int DEFAULT_ZSTD_LEVEL = 1;
+    private static final Logger LOG = Logger.getLogger(BackupRun.class);
+
+    /** How the archive is checked after it was written ({@code holdfast.archive.verify-after-write}). */
+    public enum PostWriteCheck {
+        /** Not re-read at all. */
+        OFF,
+        /** Tar structure, every entry's stored SHA-256 and the manifest checksum. */
+        STORED,
+        /** As STORED, and every entry decoded and the whole archive's SHA-256 checked. */
+        FULL
+    }
+
+    /**
+     * How this installation backs up.
+     *
+     * @param spoolDir an existing private directory for entries spooled before they are appended
+     * @param maxArchiveBytes the largest archive allowed
+     * @param level the configured compression level, or empty for the codec's default
+     * @param clock the wall clock for the manifest's and entries' times (the service's TimeSource)
+     */
+    public record Settings(Path spoolDir, long maxArchiveBytes, OptionalInt level, ConnectionFactory connections,
+            PgTools tools, int parallelism, Duration lockTimeout, CopyStreamer.Format copyFormat,
+            PostWriteCheck check, java.time.Clock clock) {}
+
+    /** A configured media root with its own include and exclude globs. */
+    public record MediaRoot(String name, Path path, List<String> include, List<String> exclude) {}
+
+    /**
+     * Looks sources up by name at the moment they are backed up (configuration may have changed since the
+     * backup was asked for); null when no longer configured.
+     */
+    public interface Sources {
+        PgConnectionInfo database(String name);
+
+        MediaRoot media(String name);
+    }
+
+    /**
+     * What to back up.
+     *
+     * @param storageKey where the archive goes in storage
+     */
+    public record Request(UUID backupId, String name, BackupType type, String storageKey, List<String> databases,
+            List<String> media, BackupOptions options) {
+        public Request {
+            databases = List.copyOf(databases);
+            media = List.copyOf(media);
+        }
+    }
+
+    private final ArchiveStorage storage;
+    private final Settings settings;
+    private final Sources sources;
+
+    public BackupRun(ArchiveStorage storage, Settings settings, Sources sources) {
+        this.storage = storage;
+        this.settings = settings;
+        this.sources = sources;
+    }
+
+    /**
+     * Runs the backup. On failure the archive may be partly written: the caller discards it
+     * ({@link ArchiveStorage#delete}, {@link ArchiveStorage#discardPartial}).
+     */
+    public BackupResult run(Request req, ProgressSink progress, StopSignal stop) throws Exception {
+        Codec codec = Codec.fromName(req.options().compression());
+        ArchiveWriter.Options writerOptions = ArchiveWriter.Options.defaults(settings.spoolDir(),
+                settings.maxArchiveBytes(), settings.clock());
+        if (codec != Codec.NONE) {
+            int level = settings.level().orElse(codec == Codec.ZSTD ? DEFAULT_ZSTD_LEVEL : codec.defaultLevel());
+            writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level)
+                    : writerOptions.withGzipLevel(level);
+        }
+        PostWriteCheck mode = settings.check();
+        long started = System.nanoTime();
+        Stored stored;
+        try (WritableArchive out = storage.create(req.storageKey());
+                // In the default (stored) check the archive is read back anyway: its SHA-256 is taken from that
+                // read, on another core, instead of serially under the writer's lock while entries are appended.
+                ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions, mode != PostWriteCheck.STORED)) {
+            List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
+            List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
+            stop.checkpoint();
+            Manifest manifest = Manifest.of(req.backupId().toString(), req.name(), req.type().jsonName(),
+                    settings.clock().instant())
+                    .withDatabases(sections)
+                    .withMedia(media.stream().map(MediaBackup.Result::section).toList())
+                    .withTools(Map.of("holdfast", version()));
+            ArchiveSummary summary = writer.finish(manifest);
+            stored = checkAndPublish(req, out, summary, media, started, progress, stop);
+        }
+        long tStored = System.nanoTime();
+        long millis = (tStored - started) / 1_000_000;
+        ArchiveSummary summary = stored.archive();
+        LOG.infof("Backup %s stored: %d bytes in %d ms (dump %d ms, check while syncing %d ms, publish %d ms)",
+                req.backupId(), summary.archiveBytes(), millis, (stored.tCopied() - started) / 1_000_000,
+                (stored.tChecked() - stored.tCopied()) / 1_000_000, (tStored - stored.tChecked()) / 1_000_000);
+        BackupSummary typed = BackupSummary.of(summary, millis, stored.media(),
+                mode.name().toLowerCase(Locale.ROOT));
+        return new BackupResult(summary, typed, stored.verified(), millis);
+    }
+
+    private List<Manifest.DatabaseSection> dumpDatabases(Request req, Codec codec, ArchiveWriter writer,
+            ProgressSink progress, StopSignal stop) throws Exception {
+        DatabaseBackup engine = new DatabaseBackup(settings.connections(), settings.tools(), settings.parallelism(),
+                settings.lockTimeout()).copyFormat(settings.copyFormat()).clock(settings.clock());
+        Map<String, long[]> perSource = new ConcurrentHashMap<>();
+        DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current) -> {
+            perSource.put(source, new long[] {done, total, tDone, tTotal});
+            long bd = 0;
+            long bt = 0;
+            long id = 0;
+            long it = 0;
+            for (long[] v : perSource.values()) {
+                bd += v[0];
+                bt += v[1];
+                id += v[2];
+                it += v[3];
+            }
+            // Catalog sizes are estimates: never claim 100% before the archive is stored.
+            Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
+            progress.progress(new Progress("copy", percent, bd, bt, id, it,
+                    current == null ? null : source + ":" + current, null, "Copying tables of " + source));
+        };
+        List<Manifest.DatabaseSection> sections = new ArrayList<>();
+        for (String name : req.databases()) {
+            PgConnectionInfo info = sources.database(name);
+            if (info == null) {
+                throw new IllegalStateException("Database source '" + name + "' is no longer configured");
+            }
+            progress.progress(Progress.phase("snapshot", "Opening a consistent snapshot of " + name));
+            sections.add(engine.run(name, info, req.options().selection(), codec, writer, stop, sink));
+        }
+        return sections;
+    }
+
+    private List<MediaBackup.Result> readMedia(Request req, Codec codec, ArchiveWriter writer, ProgressSink progress,
+            StopSignal stop) throws IOException {
+        List<MediaBackup.Result> results = new ArrayList<>();
+        for (String name : req.media()) {
+            MediaRoot src = sources.media(name);
+            if (src == null) {
+                throw new IllegalStateException("Media root '" + name + "' is no longer configured");
+            }
+            List<String> include = new ArrayList<>(src.include());
+            include.addAll(req.options().mediaInclude());
+            List<String> exclude = new ArrayList<>(src.exclude());
+            exclude.addAll(req.options().mediaExclude());
+            progress.progress(Progress.phase("media", "Reading media root " + name));
+            results.add(MediaBackup.of(name, src.path())
+                    .include(include)
+                    .exclude(exclude)
+                    .codec(codec)
+                    .parallelism(settings.parallelism())
+                    .checkpoint(stop::checkpoint)
+                    .progress(p -> progress.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
+                            p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
+                                    : name + ":" + p.currentFile(), p.eta() == null ? null : p.eta().toSeconds(),
+                            "Reading media root " + name)))
+                    .run(writer));
+        }
+        return results;
+    }
+
+    /** A published archive, whether it was fully verified, and when its copy and check ended. */
+    private record Stored(ArchiveSummary archive, List<MediaBackup.Result> media, boolean verified, long tCopied,
+            long tChecked) {}
+
+    /**
+     * Re-reads and checks the written archive while the OS makes it durable, commits it and confirms its size;
+     * a backend that cannot read uncommitted data is checked after publishing (a failure then deletes it).
+     */
+    private Stored checkAndPublish(Request req, WritableArchive out, ArchiveSummary written,
+            List<MediaBackup.Result> media, long started, ProgressSink progress, StopSignal stop) throws IOException {
+        ArchiveSummary summary = written;
+        PostWriteCheck mode = settings.check();
+        boolean verified = false;
+        long tCopied = System.nanoTime();
+        stop.checkpoint();
+        Optional<InputStream> readBack = mode == PostWriteCheck.OFF ? Optional.empty() : out.readBack();
+        if (readBack.isPresent()) {
+            // Re-read and check the stored bytes while the OS makes them durable: the two overlap (the
+            // fsync mostly waits on the disk), and an archive failing its check is never published.
+            progress.progress(new Progress("verify", 96.0, null, null, null, null, null, null,
+                    "Re-reading the stored archive and checking every checksum"));
+            CompletableFuture<Object> durable = background("archive-sync", () -> {
+                out.sync();
+                return null;
+            });
+            CompletableFuture<Object> archiveSha = null;
+            if (summary.archiveSha256() == null) {
+                InputStream again = out.readBack().orElseThrow();
+                archiveSha = background("archive-sha256", () -> Digests.sha256Hex(again));
+            }
+            try {
+                verified = postWriteCheck(readBack.get(), summary, mode);
+            } finally {
+                await(durable);
+                if (archiveSha != null) {
+                    summary = summary.withArchiveSha256((String) await(archiveSha));
+                }
+            }
+        }
+        long tChecked = System.nanoTime();
+        stop.checkpoint();
+        progress.progress(new Progress("store", 98.0, null, null, null, null, null, null,
+                "Making the archive durable"));
+        out.commit();
+        long stored = storage.size(req.storageKey());
+        if (stored != summary.archiveBytes()) {
+            throw new IllegalStateException("The stored archive has " + stored + " bytes; " + summary.archiveBytes()
+                    + " were written");
+        }
+        if (readBack.isEmpty() && mode != PostWriteCheck.OFF) {
+            verified = postWriteCheck(storage.open(req.storageKey()), summary, mode);
+            if (summary.archiveSha256() == null) {
+                summary = summary.withArchiveSha256(Digests.sha256Hex(storage.open(req.storageKey())));
+            }
+        }
+        return new Stored(summary, media, verified, tCopied, tChecked);
+    }
+
+    /**
+     * Re-reads the written archive: tar structure, every entry's stored SHA-256 and the manifest checksum
+     * ({@code FULL} also decodes every entry and checks the whole-archive SHA-256). Returns whether that was a
+     * full verification; throws when anything does not match.
+     */
+    private static boolean postWriteCheck(InputStream archive, ArchiveSummary summary, PostWriteCheck mode)
+            throws IOException {
+        boolean full = mode == PostWriteCheck.FULL;
+        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, full ? summary.archiveSha256() : null, full);
+        if (!v.report().ok() || !v.archiveShaMatches()) {
+            throw new IllegalStateException("The stored archive failed verification: " + v.describe());
+        }
+        return full;
+    }
+
+    /** Runs blocking work on a thread of its own (an fsync waits on the disk; a hash wants the other core). */
+    private static CompletableFuture<Object> background(String name, Callable<Object> work) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                done.complete(work.call());
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
+
+    private static Object await(CompletableFuture<Object> work) throws IOException {
+        try {
+            return work.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while checking the archive");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("Checking the written archive failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** This build's version, as the manifest's {@code tools.holdfast} records it. */
+    static String version() {
+        String v = BackupRun.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

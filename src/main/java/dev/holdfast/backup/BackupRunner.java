@@ -1,0 +1,102 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.Progress;
+import dev.holdfast.job.ProgressSink;
+import dev.holdfast.job.StopSignal;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.storage.ArchiveStorage;
+import dev.holdfast.time.TimeSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Runs a backup recorded in the catalog through a {@link BackupRun}: marks the row RUNNING, builds the engine from
+ * this installation's configuration and sources, and records the stored archive. Used by the backup job and by
+ * a restore for its pre-restore backup; failures are left to the caller ({@link BackupService#fail},
+ * {@link BackupService#failRecorded}).
+ */
+@ApplicationScoped
+public class BackupRunner {
+    @Inject
+    BackupService backups;
+
+    @Inject
+    SourceRegistry sources;
+
+    @Inject
+    ArchiveStorage storage;
+
+    @Inject
+    HoldfastConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    TimeSource time;
+
+    /** Runs the backup recorded as {@code backupId}, which must be QUEUED, and records its outcome on success. */
+    public BackupResult run(UUID backupId, ProgressSink progress, StopSignal stop) throws Exception {
+        Backup b = backups.start(backupId);
+        BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
+        List<String> dbs = names(b.databases);
+        List<String> media = names(b.media);
+        BackupRun.Request req = new BackupRun.Request(b.id, b.name, b.backupType, b.storageKey, dbs, media,
+                options);
+        BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
+            @Override
+            public PgConnectionInfo database(String name) {
+                SourceRegistry.DatabaseSource src = sources.databases().get(name);
+                return src == null ? null : src.connectionInfo();
+            }
+
+            @Override
+            public BackupRun.MediaRoot media(String name) {
+                SourceRegistry.MediaSource src = sources.media().get(name);
+                return src == null ? null : new BackupRun.MediaRoot(src.name(), src.path(), src.include(),
+                        src.exclude());
+            }
+        });
+        BackupResult result = run.run(req, progress, stop);
+        backups.succeed(b.id, result.archive(), result.summary(), result.verified());
+        progress.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));
+        return result;
+    }
+
+    /** The engine's settings from {@code holdfast.archive}, {@code holdfast.copy} and {@code holdfast.pg}. */
+    BackupRun.Settings settings() throws IOException {
+        Path spool = spoolDir();
+        PgTools tools = PgTools.locate(config.pg().binDir());
+        int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+        return new BackupRun.Settings(spool, config.archive().maxSize().asLongValue(), config.archive().level(),
+                ConnectionFactory.driverManager(), tools, parallelism, config.copy().lockTimeout(),
+                config.copy().format(), BackupRun.PostWriteCheck.valueOf(config.archive().verifyAfterWrite().name()),
+                time.clock());
+    }
+
+    private Path spoolDir() throws IOException {
+        Path dir = Path.of(config.storage().local().root()).resolve(".spool");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return dir;
+    }
+
+    private static List<String> names(com.fasterxml.jackson.databind.JsonNode arr) {
+        List<String> out = new java.util.ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
