@@ -13,7 +13,6 @@ import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;
 import dev.holdfast.restore.RestoreStatus;
-import dev.holdfast.schedule.Schedule;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
