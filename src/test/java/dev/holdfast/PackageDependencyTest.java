@@ -60,6 +60,7 @@ class PackageDependencyTest {
 
     /** Engines stay plain Java: no CDI, Quarkus, JAX-RS or other framework types. */
     static final Set<String> ENGINES = Set.of("pg", "archive", "media", "domain", "cluster");
+
     static final Pattern FRAMEWORK =
             Pattern.compile("\\b(jakarta|io\\.quarkus|io\\.smallrye|org\\.jboss\\.resteasy)\\.");
 
@@ -119,7 +120,12 @@ class PackageDependencyTest {
                     for (String to : component) {
                         Set<String> files = DEPS.getOrDefault(from, Map.of()).get(to);
                         if (files != null) {
-                            sb.append("\n  ").append(from).append(" -> ").append(to).append(" in ").append(files);
+                            sb.append("\n  ")
+                                    .append(from)
+                                    .append(" -> ")
+                                    .append(to)
+                                    .append(" in ")
+                                    .append(files);
                         }
                     }
                 }
@@ -137,7 +143,8 @@ class PackageDependencyTest {
                 layer.put(p, i);
             }
         }
-        assertThat(new TreeSet<>(DEPS.keySet())).as("packages without a layer in LAYERS")
+        assertThat(new TreeSet<>(DEPS.keySet()))
+                .as("packages without a layer in LAYERS")
                 .allMatch(layer::containsKey);
         List<String> upward = new ArrayList<>();
         DEPS.forEach((from, tos) -> tos.forEach((to, files) -> {
@@ -150,7 +157,9 @@ class PackageDependencyTest {
 
     @Test
     void enginesUseNoFrameworkTypes() {
-        assertThat(FRAMEWORK_USE).as("CDI/Quarkus/JAX-RS types in engine packages").isEmpty();
+        assertThat(FRAMEWORK_USE)
+                .as("CDI/Quarkus/JAX-RS types in engine packages")
+                .isEmpty();
     }
 
     /** Tarjan's algorithm over {@link #DEPS}. */
@@ -169,8 +178,14 @@ class PackageDependencyTest {
         return out;
     }
 
-    private static void connect(String v, Map<String, Integer> index, Map<String, Integer> low, Deque<String> stack,
-            Set<String> onStack, List<Set<String>> out, int[] next) {
+    private static void connect(
+            String v,
+            Map<String, Integer> index,
+            Map<String, Integer> low,
+            Deque<String> stack,
+            Set<String> onStack,
+            List<Set<String>> out,
+            int[] next) {
         index.put(v, next[0]);
         low.put(v, next[0]);
         next[0]++;

@@ -23,8 +23,12 @@ public class BodySizeFilter {
         long limit = config.get().api().maxBodySize().asLongValue();
         int length = ctx.getLength();
         if (length > limit) {
-            return ProblemMapper.problem(413, "Payload too large",
-                    "The request body has " + length + " bytes; at most " + limit + " are accepted", uri, List.of());
+            return ProblemMapper.problem(
+                    413,
+                    "Payload too large",
+                    "The request body has " + length + " bytes; at most " + limit + " are accepted",
+                    uri,
+                    List.of());
         }
         return null;
     }

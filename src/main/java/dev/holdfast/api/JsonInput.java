@@ -28,8 +28,9 @@ public class JsonInput implements ObjectMapperCustomizer {
     @SuppressWarnings("deprecation") // configure(MapperFeature) is the only way once the mapper exists
     public void customize(ObjectMapper mapper) {
         mapper.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
-        for (CoercionInputShape shape : new CoercionInputShape[] {CoercionInputShape.Integer,
-                CoercionInputShape.Float, CoercionInputShape.Boolean}) {
+        for (CoercionInputShape shape : new CoercionInputShape[] {
+            CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean
+        }) {
             mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
         }
         mapper.registerModule(new SimpleModule("holdfast-strings").addDeserializer(String.class, new NoNul()));

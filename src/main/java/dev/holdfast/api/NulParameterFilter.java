@@ -24,7 +24,11 @@ public class NulParameterFilter {
         if (bad == null) {
             return null;
         }
-        return ProblemMapper.problem(400, "Invalid request", bad + ": " + JsonInput.NUL_MESSAGE, uri,
+        return ProblemMapper.problem(
+                400,
+                "Invalid request",
+                bad + ": " + JsonInput.NUL_MESSAGE,
+                uri,
                 List.of(new Violation(bad, JsonInput.NUL_MESSAGE)));
     }
 

@@ -49,8 +49,10 @@ public class PageRequest {
         String field = parts[0].trim();
         String property = allowed.get(field);
         if (property == null || parts.length > 2) {
-            throw ApiException.BadRequest.field("sort", "'" + sort + "' is not a valid sort; fields: "
-                    + allowed.keySet().stream().sorted().toList() + ", optionally followed by ,asc or ,desc");
+            throw ApiException.BadRequest.field(
+                    "sort",
+                    "'" + sort + "' is not a valid sort; fields: "
+                            + allowed.keySet().stream().sorted().toList() + ", optionally followed by ,asc or ,desc");
         }
         Sort.Direction dir = defaultDirection;
         if (parts.length == 2) {

@@ -9,13 +9,23 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @Schema(name = "Problem", description = "RFC 9457 problem details (media type application/problem+json).")
 public record Problem(
-        @Schema(description = "URI identifying the problem type", example = "https://holdfast.dev/problems/invalid-request")
-                String type,
-        @Schema(description = "Short summary of the problem type") String title,
+        @Schema(
+                description = "URI identifying the problem type",
+                example = "https://holdfast.dev/problems/invalid-request")
+        String type,
+
+        @Schema(description = "Short summary of the problem type")
+        String title,
+
         @Schema(description = "HTTP status code") int status,
-        @Schema(description = "What went wrong in this request") String detail,
+
+        @Schema(description = "What went wrong in this request")
+        String detail,
+
         @Schema(description = "The request path") String instance,
-        @Schema(description = "Invalid fields, for validation problems") List<Violation> violations) {
+
+        @Schema(description = "Invalid fields, for validation problems")
+        List<Violation> violations) {
 
     /** Media type of problem documents. */
     public static final String MEDIA_TYPE = "application/problem+json";

@@ -53,16 +53,19 @@ public class ProblemMapper {
                 .map(v -> new Violation(fieldOf(v), v.getMessage()))
                 .sorted((a, b) -> a.field().compareTo(b.field()))
                 .toList();
-        String detail = violations.stream()
-                .map(v -> v.field() + ": " + v.message())
-                .collect(Collectors.joining("; "));
+        String detail =
+                violations.stream().map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; "));
         return problem(400, "Invalid request", detail, uri, violations);
     }
 
     @ServerExceptionMapper(priority = 1)
     public Response unrecognizedProperty(UnrecognizedPropertyException e, UriInfo uri) {
         String field = path(e);
-        return problem(400, "Invalid request", "Unknown field '" + field + "'", uri,
+        return problem(
+                400,
+                "Invalid request",
+                "Unknown field '" + field + "'",
+                uri,
                 List.of(new Violation(field, "unknown field")));
     }
 
@@ -72,14 +75,14 @@ public class ProblemMapper {
         Class<?> target = e.getTargetType();
         String message;
         if (target != null && target.isEnum()) {
-            message = "'" + e.getValue() + "' is not one of " + Arrays.stream(target.getEnumConstants())
-                    .map(c -> QueryParamConverters.jsonName((Enum<?>) c))
-                    .collect(Collectors.joining(", ", "[", "]"));
+            message = "'" + e.getValue() + "' is not one of "
+                    + Arrays.stream(target.getEnumConstants())
+                            .map(c -> QueryParamConverters.jsonName((Enum<?>) c))
+                            .collect(Collectors.joining(", ", "[", "]"));
         } else {
             message = "'" + e.getValue() + "' is not a valid " + typeName(target);
         }
-        return problem(400, "Invalid request", field + ": " + message, uri,
-                List.of(new Violation(field, message)));
+        return problem(400, "Invalid request", field + ": " + message, uri, List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -89,24 +92,33 @@ public class ProblemMapper {
         if (field.isEmpty()) {
             return problem(400, "Invalid request", "The request body must be a JSON object", uri, List.of());
         }
-        return problem(400, "Invalid request", field + ": " + message, uri,
-                List.of(new Violation(field, message)));
+        return problem(400, "Invalid request", field + ": " + message, uri, List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 1)
     public Response jsonMapping(JsonMappingException e, UriInfo uri) {
         String field = path(e);
         String message = e.getOriginalMessage();
-        return problem(400, "Invalid request", (field.isEmpty() ? "" : field + ": ") + message, uri,
+        return problem(
+                400,
+                "Invalid request",
+                (field.isEmpty() ? "" : field + ": ") + message,
+                uri,
                 field.isEmpty() ? List.of() : List.of(new Violation(field, message)));
     }
 
     @ServerExceptionMapper(priority = 2)
     public Response malformedJson(JsonProcessingException e, UriInfo uri) {
-        String where = e.getLocation() == null ? ""
-                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-        return problem(400, "Malformed JSON", "The request body is not valid JSON" + where + ": "
-                + e.getOriginalMessage(), uri, List.of());
+        String where = e.getLocation() == null
+                ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr();
+        return problem(
+                400,
+                "Malformed JSON",
+                "The request body is not valid JSON" + where + ": " + e.getOriginalMessage(),
+                uri,
+                List.of());
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -114,7 +126,11 @@ public class ProblemMapper {
         if (e.parameter() == null) {
             return problem(400, "Invalid request", e.getMessage(), uri, List.of());
         }
-        return problem(400, "Invalid request", e.parameter() + ": " + e.getMessage(), uri,
+        return problem(
+                400,
+                "Invalid request",
+                e.parameter() + ": " + e.getMessage(),
+                uri,
                 List.of(new Violation(e.parameter(), e.getMessage())));
     }
 
@@ -172,8 +188,12 @@ public class ProblemMapper {
     private Response serverError(Throwable e, UriInfo uri) {
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected error %s on %s", errorId, uri.getPath());
-        return problem(500, "Internal error",
-                "The server failed to handle this request; error id " + errorId + " is in its log", uri, List.of());
+        return problem(
+                500,
+                "Internal error",
+                "The server failed to handle this request; error id " + errorId + " is in its log",
+                uri,
+                List.of());
     }
 
     private static Response unauthenticated(UriInfo uri, String detail) {

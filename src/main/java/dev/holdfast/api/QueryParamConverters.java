@@ -32,16 +32,18 @@ public class QueryParamConverters implements ParamConverterProvider {
         }
         if (raw == int.class || raw == Integer.class) {
             // Built in, a value that is not an int (or too large for one) would be a 404.
-            return (ParamConverter<T>) new Simple<>(s -> Integer.valueOf(s),
-                    "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE, name);
+            return (ParamConverter<T>) new Simple<>(
+                    s -> Integer.valueOf(s),
+                    "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE,
+                    name);
         }
         if (raw == Boolean.class || raw == boolean.class) {
             // Built in, anything but "true" would silently be false.
             return (ParamConverter<T>) new Simple<>(QueryParamConverters::parseBoolean, "true or false", name);
         }
         if (raw == OffsetDateTime.class) {
-            return (ParamConverter<T>) new Simple<>(OffsetDateTime::parse,
-                    "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z", name);
+            return (ParamConverter<T>) new Simple<>(
+                    OffsetDateTime::parse, "an ISO-8601 timestamp with offset, e.g. 2026-01-31T23:00:00Z", name);
         }
         return null;
     }
@@ -84,7 +86,8 @@ public class QueryParamConverters implements ParamConverterProvider {
     /** An enum constant's JSON name: its {@code @JsonProperty} value, else the constant's name. */
     static String jsonName(Enum<?> c) {
         try {
-            var p = c.getDeclaringClass().getField(c.name())
+            var p = c.getDeclaringClass()
+                    .getField(c.name())
                     .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
             return p != null ? p.value() : c.name();
         } catch (NoSuchFieldException e) {
@@ -123,8 +126,12 @@ public class QueryParamConverters implements ParamConverterProvider {
                     return c;
                 }
             }
-            throw new InvalidParameter(name, "'" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
-                    .map(QueryParamConverters::jsonName).collect(Collectors.joining(", ", "[", "]")));
+            throw new InvalidParameter(
+                    name,
+                    "'" + value + "' is not one of "
+                            + Arrays.stream(type.getEnumConstants())
+                                    .map(QueryParamConverters::jsonName)
+                                    .collect(Collectors.joining(", ", "[", "]")));
         }
 
         @Override

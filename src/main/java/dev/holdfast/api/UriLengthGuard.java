@@ -28,12 +28,18 @@ public class UriLengthGuard {
                 return;
             }
             String path = ctx.request().path();
-            Problem p = new Problem(ProblemMapper.typeUri("URI too long"), "URI too long", 414,
+            Problem p = new Problem(
+                    ProblemMapper.typeUri("URI too long"),
+                    "URI too long",
+                    414,
                     "The request URI has " + uri.length() + " characters; at most " + MAX_URI_LENGTH
                             + " are accepted. Send long selections in a request body.",
-                    path.length() > 200 ? path.substring(0, 200) + "…" : path, List.of());
+                    path.length() > 200 ? path.substring(0, 200) + "…" : path,
+                    List.of());
             try {
-                ctx.response().setStatusCode(414).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                ctx.response()
+                        .setStatusCode(414)
+                        .putHeader("Content-Type", Problem.MEDIA_TYPE)
                         .end(mapper.writeValueAsString(p));
             } catch (Exception e) {
                 ctx.fail(e);

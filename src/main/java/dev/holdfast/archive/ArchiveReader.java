@@ -24,15 +24,16 @@ import java.util.Objects;
 public final class ArchiveReader {
     /** Largest manifest accepted; it is metadata, and a bigger one means a damaged or hostile archive. */
     static final int MAX_MANIFEST = 256 << 20;
-    private static final byte[] ZSTD_MAGIC = { 0x28, (byte) 0xB5, 0x2F, (byte) 0xFD };
+
+    private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD};
 
     private final ArchiveSource source;
     private final Map<String, TarScanner.Header> index;
     private final Manifest manifest;
     private final String manifestSha256;
 
-    private ArchiveReader(ArchiveSource source, Map<String, TarScanner.Header> index, Manifest manifest,
-            String manifestSha256) {
+    private ArchiveReader(
+            ArchiveSource source, Map<String, TarScanner.Header> index, Manifest manifest, String manifestSha256) {
         this.source = source;
         this.index = index;
         this.manifest = manifest;
@@ -64,16 +65,17 @@ public final class ArchiveReader {
         TarScanner.Header mh = index.get(EntryNames.MANIFEST);
         TarScanner.Header sh = index.get(EntryNames.MANIFEST_SHA256);
         if (mh == null || sh == null) {
-            throw new CorruptArchiveException("archive has no " + (mh == null ? EntryNames.MANIFEST
-                    : EntryNames.MANIFEST_SHA256) + "; it is incomplete or not a Holdfast archive");
+            throw new CorruptArchiveException(
+                    "archive has no " + (mh == null ? EntryNames.MANIFEST : EntryNames.MANIFEST_SHA256)
+                            + "; it is incomplete or not a Holdfast archive");
         }
         byte[] json = readSmall(source, mh, MAX_MANIFEST);
         byte[] sum = readSmall(source, sh, 4096);
         String actual = Digests.sha256Hex(json);
         String recorded = recordedManifestSha(sum);
         if (!actual.equals(recorded)) {
-            throw new CorruptArchiveException("manifest.json has SHA-256 " + actual + " but manifest.json.sha256 says "
-                    + recorded);
+            throw new CorruptArchiveException(
+                    "manifest.json has SHA-256 " + actual + " but manifest.json.sha256 says " + recorded);
         }
         Manifest manifest = ManifestCodec.fromBytes(json);
         for (EntryInfo e : manifest.entries()) {
@@ -111,8 +113,8 @@ public final class ArchiveReader {
             decoded = info.codec().decompress(new BufferedInputStream(stored, 64 * 1024));
         } catch (IOException | RuntimeException e) {
             stored.close();
-            throw new CorruptArchiveException("entry '" + name + "' is not a valid " + info.codec().jsonName()
-                    + " stream: " + e.getMessage(), e);
+            throw new CorruptArchiveException(
+                    "entry '" + name + "' is not a valid " + info.codec().jsonName() + " stream: " + e.getMessage(), e);
         }
         return new VerifyingInputStream(decoded, stored, info);
     }
@@ -142,8 +144,8 @@ public final class ArchiveReader {
     public void checkStored(String name, Runnable betweenBuffers) throws IOException {
         EntryInfo info = requireEntry(name);
         TarScanner.Header h = index.get(name);
-        try (Digests.DigestingInputStream stored = new Digests.DigestingInputStream(
-                source.open(h.dataOffset(), h.size()))) {
+        try (Digests.DigestingInputStream stored =
+                new Digests.DigestingInputStream(source.open(h.dataOffset(), h.size()))) {
             byte[] buf = new byte[256 * 1024];
             while (stored.read(buf, 0, buf.length) >= 0) {
                 betweenBuffers.run();
@@ -230,20 +232,20 @@ public final class ArchiveReader {
         EntryInfo info = manifest.entry(name);
         TarScanner.Header h = index.get(name);
         if (info == null || h == null) {
-            throw new ArchiveException("archive has no entry '" + name + "'"
-                    + (info == null ? "" : " although the manifest lists it"));
+            throw new ArchiveException(
+                    "archive has no entry '" + name + "'" + (info == null ? "" : " although the manifest lists it"));
         }
         if (h.size() != info.storedSize()) {
-            throw new CorruptArchiveException("entry '" + name + "' holds " + h.size() + " bytes, manifest says "
-                    + info.storedSize());
+            throw new CorruptArchiveException(
+                    "entry '" + name + "' holds " + h.size() + " bytes, manifest says " + info.storedSize());
         }
         return info;
     }
 
     private static byte[] readSmall(ArchiveSource source, TarScanner.Header h, int limit) throws IOException {
         if (h.size() > limit) {
-            throw new CorruptArchiveException("'" + h.name() + "' is " + h.size() + " bytes, more than the " + limit
-                    + " allowed");
+            throw new CorruptArchiveException(
+                    "'" + h.name() + "' is " + h.size() + " bytes, more than the " + limit + " allowed");
         }
         try (InputStream in = source.open(h.dataOffset(), h.size())) {
             return in.readAllBytes();
@@ -272,8 +274,8 @@ public final class ArchiveReader {
             this(new Digests.DigestingInputStream(decoded), stored, info);
         }
 
-        private VerifyingInputStream(Digests.DigestingInputStream raw, Digests.DigestingInputStream stored,
-                EntryInfo info) {
+        private VerifyingInputStream(
+                Digests.DigestingInputStream raw, Digests.DigestingInputStream stored, EntryInfo info) {
             super(raw);
             this.raw = raw;
             this.stored = stored;
@@ -294,8 +296,10 @@ public final class ArchiveReader {
             } catch (CorruptArchiveException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
-                throw new CorruptArchiveException("entry '" + info.name() + "' does not decode as "
-                        + info.codec().jsonName() + ": " + e.getMessage(), e);
+                throw new CorruptArchiveException(
+                        "entry '" + info.name() + "' does not decode as "
+                                + info.codec().jsonName() + ": " + e.getMessage(),
+                        e);
             }
             if (n < 0) {
                 check();
@@ -345,9 +349,15 @@ public final class ArchiveReader {
     }
 
     /** What one pass saw of an entry. */
-    private record Observed(String name, long offset, long storedSize, String storedSha, Codec decodedAs,
-            long rawSize, String rawSha, String decodeError) {
-    }
+    private record Observed(
+            String name,
+            long offset,
+            long storedSize,
+            String storedSha,
+            Codec decodedAs,
+            long rawSize,
+            String rawSha,
+            String decodeError) {}
 
     /** One sequential verification pass. */
     private static final class Verification {
@@ -403,13 +413,14 @@ public final class ArchiveReader {
                 rawBytes = compare(manifest);
                 nameDamagedHeaders(manifest);
             }
-            return new VerificationReport(failures.isEmpty(), observed.size(), storedBytes, rawBytes, manifestSha,
-                    failures);
+            return new VerificationReport(
+                    failures.isEmpty(), observed.size(), storedBytes, rawBytes, manifestSha, failures);
         }
 
         private void readEntry(TarScanner.Header h, InputStream data) throws IOException {
             storedBytes += h.size();
-            if (observed.containsKey(h.name()) || (h.name().equals(EntryNames.MANIFEST) && manifestBytes != null)
+            if (observed.containsKey(h.name())
+                    || (h.name().equals(EntryNames.MANIFEST) && manifestBytes != null)
                     || (h.name().equals(EntryNames.MANIFEST_SHA256) && sumBytes != null)) {
                 failures.add(new Failure(h.name(), Reason.DUPLICATE_ENTRY, "entry appears more than once"));
             }
@@ -443,8 +454,8 @@ public final class ArchiveReader {
             String error = null;
             if (guess != null) {
                 // Closed at once: zstd's decoder holds native memory that only close() frees.
-                try (Digests.DigestingInputStream raw = new Digests.DigestingInputStream(
-                        guess.decompress(new FilterInputStream(buffered) {
+                try (Digests.DigestingInputStream raw =
+                        new Digests.DigestingInputStream(guess.decompress(new FilterInputStream(buffered) {
                             @Override
                             public void close() {
                                 // The scanner owns the entry stream.
@@ -460,23 +471,36 @@ public final class ArchiveReader {
                 }
             }
             Digests.drain(buffered);
-            observed.put(h.name(), new Observed(h.name(), h.dataOffset(), stored.count,
-                    Digests.hex(stored.digest.digest()), guess, rawSize, rawSha, error));
+            observed.put(
+                    h.name(),
+                    new Observed(
+                            h.name(),
+                            h.dataOffset(),
+                            stored.count,
+                            Digests.hex(stored.digest.digest()),
+                            guess,
+                            rawSize,
+                            rawSha,
+                            error));
         }
 
         private Manifest checkManifest(String manifestSha) {
             if (manifestBytes == null) {
-                failures.add(new Failure(EntryNames.MANIFEST, Reason.MISSING_ENTRY,
+                failures.add(new Failure(
+                        EntryNames.MANIFEST,
+                        Reason.MISSING_ENTRY,
                         "the archive has no manifest; it is incomplete or not a Holdfast archive"));
                 return null;
             }
             if (sumBytes == null) {
-                failures.add(new Failure(EntryNames.MANIFEST_SHA256, Reason.MISSING_ENTRY,
-                        "the manifest's checksum is missing"));
+                failures.add(new Failure(
+                        EntryNames.MANIFEST_SHA256, Reason.MISSING_ENTRY, "the manifest's checksum is missing"));
             } else {
                 String recorded = recordedManifestSha(sumBytes);
                 if (!recorded.equals(manifestSha)) {
-                    failures.add(new Failure(EntryNames.MANIFEST, Reason.MANIFEST_CHECKSUM_MISMATCH,
+                    failures.add(new Failure(
+                            EntryNames.MANIFEST,
+                            Reason.MANIFEST_CHECKSUM_MISMATCH,
                             "manifest.json has SHA-256 " + manifestSha + " but manifest.json.sha256 says " + recorded));
                 }
             }
@@ -493,20 +517,26 @@ public final class ArchiveReader {
             for (EntryInfo e : manifest.entries()) {
                 Observed o = observed.get(e.name());
                 if (o == null) {
-                    failures.add(new Failure(e.name(), Reason.MISSING_ENTRY,
-                            "listed in the manifest, not in the archive"));
+                    failures.add(
+                            new Failure(e.name(), Reason.MISSING_ENTRY, "listed in the manifest, not in the archive"));
                     continue;
                 }
                 if (o.offset() != e.offset()) {
-                    failures.add(new Failure(e.name(), Reason.OFFSET_MISMATCH, "data at offset " + o.offset()
-                            + ", manifest says " + e.offset()));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.OFFSET_MISMATCH,
+                            "data at offset " + o.offset() + ", manifest says " + e.offset()));
                 }
                 if (o.storedSize() != e.storedSize()) {
-                    failures.add(new Failure(e.name(), Reason.SIZE_MISMATCH, "stored size " + o.storedSize()
-                            + ", manifest says " + e.storedSize()));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.SIZE_MISMATCH,
+                            "stored size " + o.storedSize() + ", manifest says " + e.storedSize()));
                 } else if (!o.storedSha().equals(e.storedSha256())) {
-                    failures.add(new Failure(e.name(), Reason.CHECKSUM_MISMATCH, "stored bytes have SHA-256 "
-                            + o.storedSha() + ", manifest says " + e.storedSha256()));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.CHECKSUM_MISMATCH,
+                            "stored bytes have SHA-256 " + o.storedSha() + ", manifest says " + e.storedSha256()));
                 }
                 long raw;
                 String rawSha;
@@ -518,8 +548,10 @@ public final class ArchiveReader {
                     raw = o.storedSize();
                     rawSha = o.storedSha();
                 } else if (o.decodedAs() != e.codec()) {
-                    failures.add(new Failure(e.name(), Reason.CORRUPT_COMPRESSED_STREAM, "does not start with a "
-                            + e.codec().jsonName() + " header"));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.CORRUPT_COMPRESSED_STREAM,
+                            "does not start with a " + e.codec().jsonName() + " header"));
                     continue;
                 } else if (o.decodeError() != null) {
                     failures.add(new Failure(e.name(), Reason.CORRUPT_COMPRESSED_STREAM, o.decodeError()));
@@ -530,17 +562,23 @@ public final class ArchiveReader {
                 }
                 rawBytes += raw;
                 if (raw != e.rawSize()) {
-                    failures.add(new Failure(e.name(), Reason.SIZE_MISMATCH, "decompressed size " + raw
-                            + ", manifest says " + e.rawSize()));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.SIZE_MISMATCH,
+                            "decompressed size " + raw + ", manifest says " + e.rawSize()));
                 } else if (!rawSha.equals(e.sha256())) {
-                    failures.add(new Failure(e.name(), Reason.CHECKSUM_MISMATCH, "decompressed bytes have SHA-256 "
-                            + rawSha + ", manifest says " + e.sha256()));
+                    failures.add(new Failure(
+                            e.name(),
+                            Reason.CHECKSUM_MISMATCH,
+                            "decompressed bytes have SHA-256 " + rawSha + ", manifest says " + e.sha256()));
                 }
             }
             for (Observed o : observed.values()) {
                 if (manifest.entry(o.name()) == null) {
-                    failures.add(new Failure(o.name(), Reason.UNEXPECTED_ENTRY, "in the archive at offset " + o.offset()
-                            + " but not in the manifest"));
+                    failures.add(new Failure(
+                            o.name(),
+                            Reason.UNEXPECTED_ENTRY,
+                            "in the archive at offset " + o.offset() + " but not in the manifest"));
                 }
             }
             return rawBytes;
@@ -556,10 +594,14 @@ public final class ArchiveReader {
             for (Map.Entry<Integer, Long> d : damagedHeaders.entrySet()) {
                 long offset = d.getValue();
                 Failure f = failures.get(d.getKey());
-                String owner = byOffset.stream().filter(e -> e.offset() > offset).findFirst().map(EntryInfo::name)
+                String owner = byOffset.stream()
+                        .filter(e -> e.offset() > offset)
+                        .findFirst()
+                        .map(EntryInfo::name)
                         .orElse(EntryNames.MANIFEST);
-                failures.set(d.getKey(), new Failure(owner, Reason.CORRUPT_TAR, f.detail() + " (header of entry '"
-                        + owner + "')"));
+                failures.set(
+                        d.getKey(),
+                        new Failure(owner, Reason.CORRUPT_TAR, f.detail() + " (header of entry '" + owner + "')"));
             }
         }
     }

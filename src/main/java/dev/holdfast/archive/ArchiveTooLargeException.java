@@ -5,8 +5,8 @@ public class ArchiveTooLargeException extends ArchiveException {
     private final long maxSize;
 
     public ArchiveTooLargeException(long maxSize, long reached, String entry) {
-        super("archive exceeds the maximum size of " + maxSize + " bytes (holdfast.archive.max-size): "
-                + reached + " bytes reached" + (entry == null ? "" : " while adding entry '" + entry + "'"));
+        super("archive exceeds the maximum size of " + maxSize + " bytes (holdfast.archive.max-size): " + reached
+                + " bytes reached" + (entry == null ? "" : " while adding entry '" + entry + "'"));
         this.maxSize = maxSize;
     }
 

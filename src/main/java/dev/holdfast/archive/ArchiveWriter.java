@@ -48,8 +48,8 @@ public final class ArchiveWriter implements Closeable {
      * @param memorySpoolLimit compressed bytes an entry may keep in memory before spilling to a temp file
      * @param entryTime the modification time put in every tar header
      */
-    public record Options(Path spoolDir, long maxSize, int zstdLevel, int gzipLevel, int memorySpoolLimit,
-            Instant entryTime) {
+    public record Options(
+            Path spoolDir, long maxSize, int zstdLevel, int gzipLevel, int memorySpoolLimit, Instant entryTime) {
         public Options {
             Objects.requireNonNull(spoolDir, "spoolDir");
             if (maxSize <= 0) {
@@ -74,8 +74,8 @@ public final class ArchiveWriter implements Closeable {
 
         /** As {@link #defaults(Path, long)}, with headers dated by {@code clock} (the service's TimeSource). */
         public static Options defaults(Path spoolDir, long maxSize, Clock clock) {
-            return new Options(spoolDir, maxSize, Codec.ZSTD.defaultLevel(), Codec.GZIP.defaultLevel(), 4 << 20,
-                    clock.instant());
+            return new Options(
+                    spoolDir, maxSize, Codec.ZSTD.defaultLevel(), Codec.GZIP.defaultLevel(), 4 << 20, clock.instant());
         }
 
         /** A copy with another zstd level. */
@@ -144,7 +144,7 @@ public final class ArchiveWriter implements Closeable {
 
             @Override
             public void write(int b) throws IOException {
-                write(new byte[] { (byte) b }, 0, 1);
+                write(new byte[] {(byte) b}, 0, 1);
             }
         };
         this.tar = new TarArchiveOutputStream(counted, RECORD_SIZE, StandardCharsets.UTF_8.name());
@@ -213,7 +213,8 @@ public final class ArchiveWriter implements Closeable {
             try (InputStream in = Files.newInputStream(file)) {
                 Digests.DigestingInputStream digesting = new Digests.DigestingInputStream(in);
                 long offset = appendLocked(name, size, digesting);
-                if (digesting.count != size || in.read() >= 0
+                if (digesting.count != size
+                        || in.read() >= 0
                         || !Files.getLastModifiedTime(file).equals(before)) {
                     throw fail(new ArchiveException("file " + file + " changed while being archived as '" + name
                             + "'; the archive is unusable"));
@@ -255,8 +256,8 @@ public final class ArchiveWriter implements Closeable {
                 throw fail(e);
             }
             finished = true;
-            return new ArchiveSummary(full, manifestSha, hashArchive ? Digests.hex(counted.digest.digest()) : null,
-                    counted.count);
+            return new ArchiveSummary(
+                    full, manifestSha, hashArchive ? Digests.hex(counted.digest.digest()) : null, counted.count);
         }
     }
 
@@ -335,8 +336,15 @@ public final class ArchiveWriter implements Closeable {
                 long offset = appendLocked(b.name(), spool.size(), in);
                 String storedSha = b.storedShaWhileSpooling();
                 // Stored as is: raw and stored bytes are the same, hashed once (rawSha is null then).
-                EntryInfo info = new EntryInfo(b.name(), b.kind(), b.codec(), rawSize, spool.size(),
-                        rawSha == null ? storedSha : rawSha, storedSha, offset);
+                EntryInfo info = new EntryInfo(
+                        b.name(),
+                        b.kind(),
+                        b.codec(),
+                        rawSize,
+                        spool.size(),
+                        rawSha == null ? storedSha : rawSha,
+                        storedSha,
+                        offset);
                 written.add(info);
                 return info;
             }

@@ -11,8 +11,7 @@ import java.util.HexFormat;
 
 /** SHA-256 helpers and counting, digesting stream wrappers shared by the writer and the reader. */
 public final class Digests {
-    private Digests() {
-    }
+    private Digests() {}
 
     static MessageDigest sha256() {
         try {

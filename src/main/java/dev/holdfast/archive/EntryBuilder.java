@@ -35,7 +35,7 @@ public final class EntryBuilder extends OutputStream {
 
             @Override
             public void write(int b) throws IOException {
-                write(new byte[] { (byte) b }, 0, 1);
+                write(new byte[] {(byte) b}, 0, 1);
             }
 
             @Override
@@ -94,8 +94,7 @@ public final class EntryBuilder extends OutputStream {
             // Closing the compressor writes the codec's trailer; the spool itself stays readable.
             compressor.close();
             spool.finishWriting();
-            return writer.commit(this, raw.count, codec == Codec.NONE ? null : Digests.hex(raw.digest.digest()),
-                    spool);
+            return writer.commit(this, raw.count, codec == Codec.NONE ? null : Digests.hex(raw.digest.digest()), spool);
         } catch (IOException | RuntimeException e) {
             writer.release(this, false);
             throw e;

@@ -15,9 +15,16 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param storedSha256 lower-case hex SHA-256 of the stored bytes, what {@code tar -xOf a.tar NAME | sha256sum} shows
  * @param offset byte offset of the entry's data in the archive, for a ranged read of one entry
  */
-@JsonPropertyOrder({ "name", "kind", "codec", "raw_size", "stored_size", "sha256", "stored_sha256", "offset" })
-public record EntryInfo(String name, String kind, Codec codec, long rawSize, long storedSize, String sha256,
-        String storedSha256, long offset) {
+@JsonPropertyOrder({"name", "kind", "codec", "raw_size", "stored_size", "sha256", "stored_sha256", "offset"})
+public record EntryInfo(
+        String name,
+        String kind,
+        Codec codec,
+        long rawSize,
+        long storedSize,
+        String sha256,
+        String storedSha256,
+        long offset) {
     /** Table data: PostgreSQL COPY output. */
     public static final String KIND_TABLE_DATA = "table-data";
     /** A schema dump ({@code pg_dump --schema-only}). */

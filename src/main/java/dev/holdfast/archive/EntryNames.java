@@ -13,8 +13,7 @@ public final class EntryNames {
     /** The manifest's SHA-256 in {@code sha256sum} format, always the last entry. */
     public static final String MANIFEST_SHA256 = "manifest.json.sha256";
 
-    private EntryNames() {
-    }
+    private EntryNames() {}
 
     /** {@code databases/<source>/schema.dump}: the {@code pg_dump --schema-only -Fc} output. */
     public static String schema(String source) {
@@ -29,7 +28,8 @@ public final class EntryNames {
 
     /** {@code media/<source>/files/<relative path><ext>}: one media file, its path encoded segment by segment. */
     public static String mediaFile(String source, String relativePath, Codec codec) {
-        StringBuilder b = new StringBuilder("media/").append(encodeIdentifier(source)).append("/files");
+        StringBuilder b =
+                new StringBuilder("media/").append(encodeIdentifier(source)).append("/files");
         for (String segment : relativePath.split("/", -1)) {
             if (segment.isEmpty()) {
                 throw new IllegalArgumentException("media path has an empty segment: '" + relativePath + "'");
@@ -90,15 +90,19 @@ public final class EntryNames {
         while (i < s.length()) {
             int cp = s.codePointAt(i);
             int len = Character.charCount(cp);
-            boolean plain = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
-                    || cp == '_' || cp == '-'
+            boolean plain = (cp >= 'a' && cp <= 'z')
+                    || (cp >= 'A' && cp <= 'Z')
+                    || (cp >= '0' && cp <= '9')
+                    || cp == '_'
+                    || cp == '-'
                     || (keepDotsAndUnicode && (cp == '.' || (cp > 0x7f && Character.isLetterOrDigit(cp))))
                     || (keepDotsAndUnicode && cp >= 0x20 && cp < 0x7f && "%/\\".indexOf(cp) < 0);
             if (plain) {
                 b.appendCodePoint(cp);
             } else {
                 for (byte x : s.substring(i, i + len).getBytes(StandardCharsets.UTF_8)) {
-                    b.append('%').append(Character.toUpperCase(Character.forDigit((x >> 4) & 0xf, 16)))
+                    b.append('%')
+                            .append(Character.toUpperCase(Character.forDigit((x >> 4) & 0xf, 16)))
                             .append(Character.toUpperCase(Character.forDigit(x & 0xf, 16)));
                 }
             }

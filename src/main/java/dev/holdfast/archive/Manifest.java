@@ -22,8 +22,18 @@ import java.util.Map;
  * @param media one section per media source
  * @param extensions open extension fields
  */
-@JsonPropertyOrder({ "format_version", "backup_id", "name", "backup_type", "created_at", "tools", "entries",
-        "databases", "media", "extensions" })
+@JsonPropertyOrder({
+    "format_version",
+    "backup_id",
+    "name",
+    "backup_type",
+    "created_at",
+    "tools",
+    "entries",
+    "databases",
+    "media",
+    "extensions"
+})
 public record Manifest(
         int formatVersion,
         String backupId,
@@ -49,38 +59,47 @@ public record Manifest(
 
     /** A manifest of the current format version with no entries or sections yet. */
     public static Manifest of(String backupId, String name, String backupType, Instant createdAt) {
-        return new Manifest(FORMAT_VERSION, backupId, name, backupType, createdAt, Map.of(), List.of(), List.of(),
-                List.of(), Map.of());
+        return new Manifest(
+                FORMAT_VERSION,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                Map.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                Map.of());
     }
 
     /** A copy with {@code entries} replaced. */
     public Manifest withEntries(List<EntryInfo> newEntries) {
-        return new Manifest(formatVersion, backupId, name, backupType, createdAt, tools, newEntries, databases,
-                media, extensions);
+        return new Manifest(
+                formatVersion, backupId, name, backupType, createdAt, tools, newEntries, databases, media, extensions);
     }
 
     /** A copy with {@code tools} replaced. */
     public Manifest withTools(Map<String, String> newTools) {
-        return new Manifest(formatVersion, backupId, name, backupType, createdAt, newTools, entries, databases,
-                media, extensions);
+        return new Manifest(
+                formatVersion, backupId, name, backupType, createdAt, newTools, entries, databases, media, extensions);
     }
 
     /** A copy with the database sections replaced. */
     public Manifest withDatabases(List<DatabaseSection> newDatabases) {
-        return new Manifest(formatVersion, backupId, name, backupType, createdAt, tools, entries, newDatabases,
-                media, extensions);
+        return new Manifest(
+                formatVersion, backupId, name, backupType, createdAt, tools, entries, newDatabases, media, extensions);
     }
 
     /** A copy with the media sections replaced. */
     public Manifest withMedia(List<MediaSection> newMedia) {
-        return new Manifest(formatVersion, backupId, name, backupType, createdAt, tools, entries, databases,
-                newMedia, extensions);
+        return new Manifest(
+                formatVersion, backupId, name, backupType, createdAt, tools, entries, databases, newMedia, extensions);
     }
 
     /** A copy with the extension fields replaced. */
     public Manifest withExtensions(Map<String, JsonNode> newExtensions) {
-        return new Manifest(formatVersion, backupId, name, backupType, createdAt, tools, entries, databases, media,
-                newExtensions);
+        return new Manifest(
+                formatVersion, backupId, name, backupType, createdAt, tools, entries, databases, media, newExtensions);
     }
 
     /** The entry with this name, or null. */
@@ -94,9 +113,8 @@ public record Manifest(
     }
 
     /** A table as qualified name, used by foreign-key edges and cycles. */
-    @JsonPropertyOrder({ "schema", "name" })
-    public record TableRef(String schema, String name) {
-    }
+    @JsonPropertyOrder({"schema", "name"})
+    public record TableRef(String schema, String name) {}
 
     /**
      * One database source.
@@ -117,16 +135,41 @@ public record Manifest(
      * @param warnings anything worth a human's attention that did not fail the backup
      * @param extensions open extension fields
      */
-    @JsonPropertyOrder({ "source", "server_version", "pg_dump_version", "snapshot_id", "snapshot_time",
-            "copy_format", "schema_entry", "tables", "fk_edges", "cycles", "sequences", "warnings", "extensions" })
-    public record DatabaseSection(String source, String serverVersion, String pgDumpVersion, String snapshotId,
-            Instant snapshotTime, String copyFormat, String schemaEntry, List<TableEntry> tables,
-            List<FkEdge> fkEdges, List<List<TableRef>> cycles, List<SequenceEntry> sequences, List<String> warnings,
+    @JsonPropertyOrder({
+        "source",
+        "server_version",
+        "pg_dump_version",
+        "snapshot_id",
+        "snapshot_time",
+        "copy_format",
+        "schema_entry",
+        "tables",
+        "fk_edges",
+        "cycles",
+        "sequences",
+        "warnings",
+        "extensions"
+    })
+    public record DatabaseSection(
+            String source,
+            String serverVersion,
+            String pgDumpVersion,
+            String snapshotId,
+            Instant snapshotTime,
+            String copyFormat,
+            String schemaEntry,
+            List<TableEntry> tables,
+            List<FkEdge> fkEdges,
+            List<List<TableRef>> cycles,
+            List<SequenceEntry> sequences,
+            List<String> warnings,
             Map<String, JsonNode> extensions) {
         public DatabaseSection {
             tables = tables == null ? List.of() : List.copyOf(tables);
             fkEdges = fkEdges == null ? List.of() : List.copyOf(fkEdges);
-            cycles = cycles == null ? List.of() : cycles.stream().map(List::copyOf).toList();
+            cycles = cycles == null
+                    ? List.of()
+                    : cycles.stream().map(List::copyOf).toList();
             sequences = sequences == null ? List.of() : List.copyOf(sequences);
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
@@ -144,9 +187,15 @@ public record Manifest(
      * @param copyFormat {@code text} or {@code binary} COPY format of this entry; absent: the section's
      * @param extensions open extension fields
      */
-    @JsonPropertyOrder({ "schema", "name", "columns", "row_count", "entry", "copy_format", "extensions" })
-    public record TableEntry(String schema, String name, List<String> columns, long rowCount, String entry,
-            String copyFormat, Map<String, JsonNode> extensions) {
+    @JsonPropertyOrder({"schema", "name", "columns", "row_count", "entry", "copy_format", "extensions"})
+    public record TableEntry(
+            String schema,
+            String name,
+            List<String> columns,
+            long rowCount,
+            String entry,
+            String copyFormat,
+            Map<String, JsonNode> extensions) {
         public TableEntry {
             columns = columns == null ? List.of() : List.copyOf(columns);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
@@ -169,9 +218,8 @@ public record Manifest(
      * @param to the referenced (parent) table
      * @param deferrable whether the constraint can be deferred to commit
      */
-    @JsonPropertyOrder({ "constraint", "from", "to", "deferrable" })
-    public record FkEdge(String constraint, TableRef from, TableRef to, boolean deferrable) {
-    }
+    @JsonPropertyOrder({"constraint", "from", "to", "deferrable"})
+    public record FkEdge(String constraint, TableRef from, TableRef to, boolean deferrable) {}
 
     /**
      * A sequence's state.
@@ -182,9 +230,8 @@ public record Manifest(
      * @param isCalled {@code is_called}
      * @param ownedBy the owning {@code table.column}, or null
      */
-    @JsonPropertyOrder({ "schema", "name", "last_value", "is_called", "owned_by" })
-    public record SequenceEntry(String schema, String name, long lastValue, boolean isCalled, String ownedBy) {
-    }
+    @JsonPropertyOrder({"schema", "name", "last_value", "is_called", "owned_by"})
+    public record SequenceEntry(String schema, String name, long lastValue, boolean isCalled, String ownedBy) {}
 
     /**
      * One media source.
@@ -197,9 +244,14 @@ public record Manifest(
      * @param warnings files skipped and why
      * @param extensions open extension fields
      */
-    @JsonPropertyOrder({ "source", "files", "directories", "symlinks", "warnings", "extensions" })
-    public record MediaSection(String source, List<MediaFile> files, List<MediaDirectory> directories,
-            List<MediaSymlink> symlinks, List<String> warnings, Map<String, JsonNode> extensions) {
+    @JsonPropertyOrder({"source", "files", "directories", "symlinks", "warnings", "extensions"})
+    public record MediaSection(
+            String source,
+            List<MediaFile> files,
+            List<MediaDirectory> directories,
+            List<MediaSymlink> symlinks,
+            List<String> warnings,
+            Map<String, JsonNode> extensions) {
         public MediaSection {
             files = files == null ? List.of() : List.copyOf(files);
             directories = directories == null ? List.of() : List.copyOf(directories);
@@ -209,8 +261,8 @@ public record Manifest(
         }
 
         /** A section of files only, as written before directories and symlinks were recorded. */
-        public MediaSection(String source, List<MediaFile> files, List<String> warnings,
-                Map<String, JsonNode> extensions) {
+        public MediaSection(
+                String source, List<MediaFile> files, List<String> warnings, Map<String, JsonNode> extensions) {
             this(source, files, List.of(), List.of(), warnings, extensions);
         }
     }
@@ -222,9 +274,8 @@ public record Manifest(
      * @param mode POSIX permissions in octal, e.g. {@code 0755}
      * @param mtime last modification time
      */
-    @JsonPropertyOrder({ "path", "mode", "mtime" })
-    public record MediaDirectory(String path, String mode, Instant mtime) {
-    }
+    @JsonPropertyOrder({"path", "mode", "mtime"})
+    public record MediaDirectory(String path, String mode, Instant mtime) {}
 
     /**
      * One symbolic link of a media tree.
@@ -233,9 +284,8 @@ public record Manifest(
      * @param target the link's target text exactly as stored in the link
      * @param mtime the link's own modification time
      */
-    @JsonPropertyOrder({ "path", "target", "mtime" })
-    public record MediaSymlink(String path, String target, Instant mtime) {
-    }
+    @JsonPropertyOrder({"path", "target", "mtime"})
+    public record MediaSymlink(String path, String target, Instant mtime) {}
 
     /**
      * One media file.
@@ -247,7 +297,6 @@ public record Manifest(
      * @param mtime last modification time
      * @param sha256 lower-case hex SHA-256 of the content
      */
-    @JsonPropertyOrder({ "path", "entry", "size", "mode", "mtime", "sha256" })
-    public record MediaFile(String path, String entry, long size, String mode, Instant mtime, String sha256) {
-    }
+    @JsonPropertyOrder({"path", "entry", "size", "mode", "mtime", "sha256"})
+    public record MediaFile(String path, String entry, long size, String mode, Instant mtime, String sha256) {}
 }

@@ -25,8 +25,7 @@ public final class ManifestCodec {
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
             .build();
 
-    private ManifestCodec() {
-    }
+    private ManifestCodec() {}
 
     /** The manifest as UTF-8 JSON bytes, properties in declaration order, maps sorted for stable output. */
     public static byte[] toBytes(Manifest manifest) {

@@ -24,6 +24,7 @@ public final class ReadAheadInputStream extends InputStream {
     private final BlockingQueue<Object> chunks;
     /** Chunks the reader is done with, reused so that a long entry does not churn the heap. */
     private final BlockingQueue<byte[]> spare;
+
     private final Thread producer;
     private final InputStream source;
     private final int chunkSize;

@@ -50,7 +50,7 @@ final class Spool extends OutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        write(new byte[] { (byte) b }, 0, 1);
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -67,7 +67,10 @@ final class Spool extends OutputStream {
     }
 
     private void spill() throws IOException {
-        Path tmp = Files.createTempFile(dir, ".spool-", ".tmp",
+        Path tmp = Files.createTempFile(
+                dir,
+                ".spool-",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             file = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));

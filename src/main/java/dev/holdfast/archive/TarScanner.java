@@ -18,8 +18,7 @@ final class TarScanner {
     private static final int MAX_PAX = 1 << 20;
 
     /** One regular-file entry as found in the tar. */
-    record Header(String name, long size, long headerOffset, long dataOffset) {
-    }
+    record Header(String name, long size, long headerOffset, long dataOffset) {}
 
     private final InputStream in;
     private final boolean checkPadding;
@@ -42,8 +41,7 @@ final class TarScanner {
     }
 
     /** A structural problem that did not stop the scan. */
-    record Problem(String entry, long offset, String detail) {
-    }
+    record Problem(String entry, long offset, String detail) {}
 
     /** A damaged header; {@code offset} is where it starts. */
     static final class HeaderException extends CorruptArchiveException {
@@ -82,8 +80,8 @@ final class TarScanner {
                     ended = true;
                     return null;
                 }
-                throw new CorruptArchiveException("archive truncated at offset " + headerOffset
-                        + ": no end-of-archive marker");
+                throw new CorruptArchiveException(
+                        "archive truncated at offset " + headerOffset + ": no end-of-archive marker");
             }
             if (isZero(block)) {
                 if (resyncing) {
@@ -144,7 +142,9 @@ final class TarScanner {
             byte[] pad = new byte[(int) padding];
             readFully(pad, "padding of entry '" + current.name() + "'");
             if (!isZero(pad)) {
-                problems.add(new Problem(current.name(), position - padding,
+                problems.add(new Problem(
+                        current.name(),
+                        position - padding,
                         "non-zero padding after the entry's data at offset " + (position - padding)));
             }
         } else {
@@ -161,7 +161,9 @@ final class TarScanner {
         }
         byte[] block = new byte[BLOCK];
         if (!readBlock(block) || !isZero(block)) {
-            problems.add(new Problem(null, offset,
+            problems.add(new Problem(
+                    null,
+                    offset,
                     "end-of-archive marker at offset " + offset + " is damaged (second zero block missing)"));
         }
         // Other tools pad to a larger record size; anything there must still be zeros.
@@ -170,7 +172,9 @@ final class TarScanner {
         while ((n = in.read(buf)) > 0) {
             for (int i = 0; i < n; i++) {
                 if (buf[i] != 0) {
-                    problems.add(new Problem(null, position + i,
+                    problems.add(new Problem(
+                            null,
+                            position + i,
                             "non-zero data after the end-of-archive marker at offset " + (position + i)));
                     position += n;
                     drainRest();
@@ -199,8 +203,8 @@ final class TarScanner {
             byte[] pad = new byte[(int) ((BLOCK - paxSize % BLOCK) % BLOCK)];
             readFully(pad, "pax header padding");
             if (checkPadding && !isZero(pad)) {
-                problems.add(new Problem(null, headerOffset,
-                        "non-zero padding after the pax header at offset " + headerOffset));
+                problems.add(new Problem(
+                        null, headerOffset, "non-zero padding after the pax header at offset " + headerOffset));
             }
             pax = parsePax(data, headerOffset);
             checkPaxKeys(pax, headerOffset);
@@ -226,14 +230,15 @@ final class TarScanner {
                 name = prefix + "/" + name;
             }
         }
-        long size = pax.containsKey("size") ? parseLong(pax.get("size"), headerOffset)
+        long size = pax.containsKey("size")
+                ? parseLong(pax.get("size"), headerOffset)
                 : octal(block, 124, 12, headerOffset, "size");
         return new Header(name, size, headerOffset, position);
     }
 
     private static void checkHeader(byte[] block, long offset) throws CorruptArchiveException {
-        boolean ustar = block[257] == 'u' && block[258] == 's' && block[259] == 't' && block[260] == 'a'
-                && block[261] == 'r';
+        boolean ustar =
+                block[257] == 'u' && block[258] == 's' && block[259] == 't' && block[260] == 'a' && block[261] == 'r';
         if (!ustar) {
             throw new CorruptArchiveException("no valid tar header at offset " + offset + " (bad magic)");
         }
@@ -266,13 +271,13 @@ final class TarScanner {
         }
         for (; i < end; i++) {
             if (b[i] != 0 && b[i] != ' ') {
-                throw new CorruptArchiveException("tar header at offset " + headerOffset + " has an invalid " + field
-                        + " field");
+                throw new CorruptArchiveException(
+                        "tar header at offset " + headerOffset + " has an invalid " + field + " field");
             }
         }
         if (digits == 0 && !field.equals("size")) {
-            throw new CorruptArchiveException("tar header at offset " + headerOffset + " has an empty " + field
-                    + " field");
+            throw new CorruptArchiveException(
+                    "tar header at offset " + headerOffset + " has an empty " + field + " field");
         }
         return v;
     }
@@ -314,8 +319,10 @@ final class TarScanner {
                 default -> false;
             };
             if (!fine) {
-                problems.add(new Problem(pax.get("path"), offset, "unexpected pax record '" + e.getKey() + "' in the "
-                        + "pax header at offset " + offset));
+                problems.add(new Problem(
+                        pax.get("path"),
+                        offset,
+                        "unexpected pax record '" + e.getKey() + "' in the " + "pax header at offset " + offset));
             }
         }
     }

@@ -12,8 +12,13 @@ import java.util.List;
  * @param manifestSha256 hex SHA-256 of the manifest bytes found, or null when there was none
  * @param failures what is wrong, each naming an entry where one is concerned
  */
-public record VerificationReport(boolean ok, int checkedEntries, long storedBytes, long rawBytes,
-        String manifestSha256, List<Failure> failures) {
+public record VerificationReport(
+        boolean ok,
+        int checkedEntries,
+        long storedBytes,
+        long rawBytes,
+        String manifestSha256,
+        List<Failure> failures) {
 
     public VerificationReport {
         failures = List.copyOf(failures);

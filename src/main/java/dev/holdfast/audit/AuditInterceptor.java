@@ -64,18 +64,21 @@ public class AuditInterceptor {
         try {
             Object result = ctx.proceed();
             Object entity = result instanceof Response r ? r.getEntity() : result;
-            AuditLog.Outcome outcome = result instanceof Response r && r.getStatus() == 202 ? AuditLog.Outcome.ACCEPTED
+            AuditLog.Outcome outcome = result instanceof Response r && r.getStatus() == 202
+                    ? AuditLog.Outcome.ACCEPTED
                     : AuditLog.Outcome.SUCCEEDED;
             if (entity != null && entity.getClass().isRecord()) {
                 // The DTO as clients see it (snake_case): its id, and the job it queued.
                 com.fasterxml.jackson.databind.JsonNode view = mapper.valueToTree(entity);
-                String id = view.path("id").asText(view.path("backup").path("id").asText(null));
+                String id =
+                        view.path("id").asText(view.path("backup").path("id").asText(null));
                 if (targetId == null) {
                     targetId = id;
                 } else if (id != null && !id.equals(targetId)) {
                     details.put("result_id", id); // e.g. the job a verify queued, the restore a rollback made
                 }
-                String jobId = view.path("job_id").asText(view.path("job").path("id").asText(null));
+                String jobId =
+                        view.path("job_id").asText(view.path("job").path("id").asText(null));
                 if (jobId != null) {
                     details.put("job_id", jobId);
                 }
@@ -88,8 +91,12 @@ public class AuditInterceptor {
             throw e;
         } catch (WebApplicationException e) {
             details.put("error", e.getMessage());
-            audit.record(action, target, targetId, e.getResponse().getStatus() < 500 ? AuditLog.Outcome.REFUSED
-                    : AuditLog.Outcome.FAILED, details);
+            audit.record(
+                    action,
+                    target,
+                    targetId,
+                    e.getResponse().getStatus() < 500 ? AuditLog.Outcome.REFUSED : AuditLog.Outcome.FAILED,
+                    details);
             throw e;
         } catch (Exception e) {
             details.put("error", e.getClass().getSimpleName());

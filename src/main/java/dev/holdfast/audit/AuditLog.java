@@ -56,18 +56,36 @@ public class AuditLog {
     }
 
     /** Records an action of a named actor, e.g. {@code system} for retention or a schedule. */
-    public void recordAs(String subject, String name, String action, String targetType, String targetId,
-            Outcome outcome, Object details) {
+    public void recordAs(
+            String subject,
+            String name,
+            String action,
+            String targetType,
+            String targetId,
+            Outcome outcome,
+            Object details) {
         try {
             write(subject, name, action, targetType, targetId, outcome, details);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Could not write the audit event %s %s/%s by %s (%s)", action, targetType, targetId, subject,
+            LOG.errorf(
+                    e,
+                    "Could not write the audit event %s %s/%s by %s (%s)",
+                    action,
+                    targetType,
+                    targetId,
+                    subject,
                     outcome);
         }
     }
 
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    void write(String subject, String name, String action, String targetType, String targetId, Outcome outcome,
+    void write(
+            String subject,
+            String name,
+            String action,
+            String targetType,
+            String targetId,
+            Outcome outcome,
             Object details) {
         AuditEvent e = new AuditEvent();
         e.actorSubject = storable(subject);
@@ -76,7 +94,8 @@ public class AuditLog {
         e.targetType = storable(targetType);
         e.targetId = storable(targetId);
         e.outcome = outcome.name();
-        e.details = details == null ? null
+        e.details = details == null
+                ? null
                 : storable(details instanceof JsonNode j ? j.deepCopy() : mapper.valueToTree(details));
         e.persist();
     }

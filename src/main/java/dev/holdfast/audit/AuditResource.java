@@ -31,13 +31,17 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/audit")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Audit", description = "Who did what, when, and how it ended")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class AuditResource {
-    static final Map<String, String> SORT_FIELDS = Map.of("at", "at", "action", "action", "actor_subject",
-            "actorSubject", "outcome", "outcome");
+    static final Map<String, String> SORT_FIELDS =
+            Map.of("at", "at", "action", "action", "actor_subject", "actorSubject", "outcome", "outcome");
 
     @Inject
     HoldfastConfig config;
@@ -45,11 +49,15 @@ public class AuditResource {
     @GET
     @RolesAllowed(Roles.ADMIN)
     @Transactional
-    @Operation(summary = "List audit events", description = "Role: backup-admin. Every create, delete, verify, "
-            + "download, restore, rollback, cancel, schedule change and retention deletion, newest first by default; "
-            + "sort fields: at, action, actor_subject, outcome.")
+    @Operation(
+            summary = "List audit events",
+            description = "Role: backup-admin. Every create, delete, verify, "
+                    + "download, restore, rollback, cancel, schedule change and retention deletion, newest first by default; "
+                    + "sort fields: at, action, actor_subject, outcome.")
     @APIResponse(responseCode = "200", description = "A page of audit events")
-    @APIResponse(responseCode = "400", description = "Invalid filter, paging or sort parameter",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid filter, paging or sort parameter",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<AuditView> list(
             @QueryParam("actor") @Parameter(description = "Token subject or display name") String actor,
@@ -100,10 +108,11 @@ public class AuditResource {
             where.add("at < :to");
             p.and("to", to);
         }
-        var q = where.isEmpty() ? AuditEvent.<AuditEvent>findAll(sort)
+        var q = where.isEmpty()
+                ? AuditEvent.<AuditEvent>findAll(sort)
                 : AuditEvent.<AuditEvent>find(String.join(" and ", where), sort, p);
         long total = q.count();
-        return PageRequest.Page.of(q.page(page.page, page.size).list().stream().map(AuditView::of).toList(), page,
-                total);
+        return PageRequest.Page.of(
+                q.page(page.page, page.size).list().stream().map(AuditView::of).toList(), page, total);
     }
 }

@@ -9,19 +9,33 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record AuditView(
         long id,
         OffsetDateTime at,
-        @Schema(description = "Token subject, or 'system' for work the service did on its own") String actorSubject,
-        @Schema(description = "Display name from the token (preferred_username or name)") String actorName,
-        @Schema(description = "e.g. backup.create, backup.delete, restore.rollback, schedule.update, "
-                + "retention.delete") String action,
-        @Schema(description = "backup, restore, job, schedule or retention") String targetType,
+
+        @Schema(description = "Token subject, or 'system' for work the service did on its own")
+        String actorSubject,
+
+        @Schema(description = "Display name from the token (preferred_username or name)")
+        String actorName,
+
+        @Schema(
+                description =
+                        "e.g. backup.create, backup.delete, restore.rollback, schedule.update, " + "retention.delete")
+        String action,
+
+        @Schema(description = "backup, restore, job, schedule or retention")
+        String targetType,
+
         String targetId,
-        @Schema(description = "ACCEPTED (queued as a job), SUCCEEDED, REFUSED (4xx: invalid or conflicting) "
-                + "or FAILED") String outcome,
+
+        @Schema(
+                description =
+                        "ACCEPTED (queued as a job), SUCCEEDED, REFUSED (4xx: invalid or conflicting) " + "or FAILED")
+        String outcome,
+
         @Schema(description = "The request body, the error, the job queued, what retention kept it for")
-                JsonNode details) {
+        JsonNode details) {
 
     static AuditView of(AuditEvent e) {
-        return new AuditView(e.id, e.at, e.actorSubject, e.actorName, e.action, e.targetType, e.targetId, e.outcome,
-                e.details);
+        return new AuditView(
+                e.id, e.at, e.actorSubject, e.actorName, e.action, e.targetType, e.targetId, e.outcome, e.details);
     }
 }

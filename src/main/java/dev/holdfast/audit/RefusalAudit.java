@@ -28,8 +28,8 @@ public class RefusalAudit {
     CurrentUser user;
 
     @ServerResponseFilter
-    public Uni<Void> recordRefusal(ContainerRequestContext request, ContainerResponseContext response,
-            SimpleResourceInfo resource) {
+    public Uni<Void> recordRefusal(
+            ContainerRequestContext request, ContainerResponseContext response, SimpleResourceInfo resource) {
         int status = response.getStatus();
         // 401: nobody to attribute it to, and an unauthenticated client must not be able to fill the trail.
         if (status < 400 || status == 401 || resource == null || resource.getMethodName() == null || seen.recorded()) {
@@ -55,10 +55,12 @@ public class RefusalAudit {
             return Uni.createFrom().voidItem();
         }
         // The audit write is a JDBC transaction: never on the event loop (refusals of bodies read there).
-        return Uni.createFrom().<Void>item(() -> {
-            audit.recordAs(subject, name, action, target, targetId, outcome, details);
-            return null;
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return Uni.createFrom()
+                .<Void>item(() -> {
+                    audit.recordAs(subject, name, action, target, targetId, outcome, details);
+                    return null;
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     private static Audited audited(SimpleResourceInfo r) {

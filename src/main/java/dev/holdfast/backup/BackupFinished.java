@@ -16,8 +16,20 @@ import java.util.UUID;
  * @param rows rows copied over all databases (0 unless SUCCEEDED)
  * @param rawBytes uncompressed bytes read from the sources (0 unless SUCCEEDED)
  */
-public record BackupFinished(UUID backupId, String name, BackupType type, BackupStatus status,
-        List<String> databases, List<String> media, String trigger, UUID scheduleId, String scheduleName,
-        Long sizeBytes, Instant startedAt, Instant finishedAt, String error, long rows, long rawBytes)
-        implements FinishedWork {
-}
+public record BackupFinished(
+        UUID backupId,
+        String name,
+        BackupType type,
+        BackupStatus status,
+        List<String> databases,
+        List<String> media,
+        String trigger,
+        UUID scheduleId,
+        String scheduleName,
+        Long sizeBytes,
+        Instant startedAt,
+        Instant finishedAt,
+        String error,
+        long rows,
+        long rawBytes)
+        implements FinishedWork {}

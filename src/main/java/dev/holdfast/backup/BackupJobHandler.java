@@ -47,7 +47,9 @@ public class BackupJobHandler implements JobHandler {
     @Override
     public void onFailure(JobOutcome outcome) {
         BackupService.BackupJobPayload p = mapper.convertValue(outcome.payload(), BackupService.BackupJobPayload.class);
-        backups.fail(p.backupId(), outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED : BackupStatus.FAILED,
+        backups.fail(
+                p.backupId(),
+                outcome.state() == JobState.CANCELLED ? BackupStatus.CANCELLED : BackupStatus.FAILED,
                 outcome.error());
     }
 
@@ -57,8 +59,9 @@ public class BackupJobHandler implements JobHandler {
             boolean cancelled = JobState.CANCELLED.name().equals(o.jobState());
             String why = "Its job ended " + o.jobState() + (o.jobError() == null ? "" : ": " + o.jobError())
                     + (JobState.SUCCEEDED.name().equals(o.jobState()) ? " without recording the backup" : "");
-            LOG.warnf("Backup %s was still open after its job ended; recorded %s (%s)", o.backupId(),
-                    cancelled ? "CANCELLED" : "FAILED", why);
+            LOG.warnf(
+                    "Backup %s was still open after its job ended; recorded %s (%s)",
+                    o.backupId(), cancelled ? "CANCELLED" : "FAILED", why);
             backups.fail(o.backupId(), cancelled ? BackupStatus.CANCELLED : BackupStatus.FAILED, why);
         }
     }

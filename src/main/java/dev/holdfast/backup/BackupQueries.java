@@ -19,8 +19,16 @@ public final class BackupQueries {
     private BackupQueries() {}
 
     /** A backup as retention weighs it. */
-    public record Row(UUID id, String name, Instant createdAt, BackupStatus status, BackupType type,
-            List<String> sources, UUID scheduleId, boolean isProtected, Boolean verifyOk) {}
+    public record Row(
+            UUID id,
+            String name,
+            Instant createdAt,
+            BackupStatus status,
+            BackupType type,
+            List<String> sources,
+            UUID scheduleId,
+            boolean isProtected,
+            Boolean verifyOk) {}
 
     /** Every backup, on the caller's connection and in its transaction. */
     public static List<Row> all(Connection c) throws SQLException {
@@ -31,11 +39,19 @@ public final class BackupQueries {
                 FROM holdfast.backup b""");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                List<String> sources = Arrays.stream(rs.getString(6).split(",")).filter(s -> !s.isEmpty()).toList();
-                out.add(new Row(rs.getObject(1, UUID.class), rs.getString(2),
-                        rs.getObject(3, OffsetDateTime.class).toInstant(), BackupStatus.valueOf(rs.getString(4)),
-                        BackupType.fromJson(rs.getString(5)), sources, rs.getObject(7, UUID.class),
-                        rs.getBoolean(8), (Boolean) rs.getObject(9)));
+                List<String> sources = Arrays.stream(rs.getString(6).split(","))
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+                out.add(new Row(
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2),
+                        rs.getObject(3, OffsetDateTime.class).toInstant(),
+                        BackupStatus.valueOf(rs.getString(4)),
+                        BackupType.fromJson(rs.getString(5)),
+                        sources,
+                        rs.getObject(7, UUID.class),
+                        rs.getBoolean(8),
+                        (Boolean) rs.getObject(9)));
             }
         }
         return out;

@@ -9,31 +9,49 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "A backup to create. Every field is optional.")
 public record BackupRequest(
         @Size(max = 200) @Schema(description = "Name; default backup-<UTC timestamp>", example = "nightly")
-                String name,
-        @Schema(description = "full (databases and media), database or media; default full") BackupType backupType,
+        String name,
+
+        @Schema(description = "full (databases and media), database or media; default full")
+        BackupType backupType,
+
         @Size(max = 2000) String description,
-        @Schema(description = "For full backups: include media roots (default true)") Boolean includeMedia,
+
+        @Schema(description = "For full backups: include media roots (default true)")
+        Boolean includeMedia,
+
         @Schema(description = "Compress entries (default true); false stores them as they are")
-                Boolean compressBackup,
+        Boolean compressBackup,
+
         @Pattern(regexp = "zstd|gzip|none", message = "must be zstd, gzip or none")
-                @Schema(description = "Codec: zstd, gzip or none; default holdfast.archive.compression")
-                String compression,
+        @Schema(description = "Codec: zstd, gzip or none; default holdfast.archive.compression")
+        String compression,
+
         @Schema(description = "Database sources to cover (names from GET /api/sources); default all")
-                List<@Size(max = 100) String> databases,
-        @Schema(description = "Media roots to cover; default all") List<@Size(max = 100) String> media,
+        List<@Size(max = 100) String> databases,
+
+        @Schema(description = "Media roots to cover; default all")
+        List<@Size(max = 100) String> media,
+
         @Schema(description = "Schemas to include (names or globs); default all but Holdfast's own")
-                List<@Size(max = 200) String> includeSchemas,
-        @Schema(description = "Schemas to leave out (names or globs)") List<@Size(max = 200) String> excludeSchemas,
+        List<@Size(max = 200) String> includeSchemas,
+
+        @Schema(description = "Schemas to leave out (names or globs)")
+        List<@Size(max = 200) String> excludeSchemas,
+
         @Schema(description = "Tables to include, as table, schema.table or globs such as sales.*")
-                List<@Size(max = 200) String> includeTables,
+        List<@Size(max = 200) String> includeTables,
+
         @Schema(description = "Tables to leave out, e.g. [\"auth_*\", \"django_session\"]")
-                List<@Size(max = 200) String> excludeTables,
+        List<@Size(max = 200) String> excludeTables,
+
         @Schema(description = "Tables whose schema is kept but whose rows are left out")
-                List<@Size(max = 200) String> schemaOnlyTables,
+        List<@Size(max = 200) String> schemaOnlyTables,
+
         @Schema(description = "Media globs to include (relative paths, e.g. uploads/**), added to each root's")
-                List<@Size(max = 500) String> mediaInclude,
+        List<@Size(max = 500) String> mediaInclude,
+
         @Schema(description = "Media globs to leave out (e.g. cache/**, **.tmp), added to each root's")
-                List<@Size(max = 500) String> mediaExclude) {
+        List<@Size(max = 500) String> mediaExclude) {
 
     static List<String> orEmpty(List<String> l) {
         return l == null ? List.of() : l;

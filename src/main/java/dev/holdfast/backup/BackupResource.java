@@ -1,10 +1,10 @@
 package dev.holdfast.backup;
 
-import dev.holdfast.audit.Audited;
 import dev.holdfast.api.ApiException;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
+import dev.holdfast.audit.Audited;
 import dev.holdfast.job.JobEventStream;
 import dev.holdfast.job.JobView;
 import dev.holdfast.security.CurrentUser;
@@ -44,21 +44,25 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.jboss.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
 
 /** The backup catalog over HTTP: create, list, inspect, follow, verify, download and delete. */
 @Path("/api/backups")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Backups", description = "Full, database and media backups")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class BackupResource {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
@@ -123,18 +127,26 @@ public class BackupResource {
             stored and every checksum was re-read and verified.""")
     @RequestBody(required = false, content = @Content(schema = @Schema(implementation = BackupRequest.class)))
     @APIResponse(responseCode = "202", description = "Backup queued; Location points at it")
-    @APIResponse(responseCode = "400", description = "Invalid request (unknown source, bad option)",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid request (unknown source, bad option)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "Request body too large",
+    @APIResponse(
+            responseCode = "413",
+            description = "Request body too large",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response create(@Valid BackupRequest request, @Context UriInfo uri) {
         BackupRequest req = request == null
-                ? new BackupRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+                ? new BackupRequest(
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         tableCheck.check(req);
         BackupView b = backups.create(req, user.subject());
         return Response.accepted(new Created(b, b.jobId()))
-                .location(uri.getBaseUriBuilder().path("api/backups").path(b.id().toString()).build())
+                .location(uri.getBaseUriBuilder()
+                        .path("api/backups")
+                        .path(b.id().toString())
+                        .build())
                 .build();
     }
 
@@ -144,25 +156,38 @@ public class BackupResource {
             Role: backup-viewer. Newest first by default. Sort fields: created_at, finished_at, name, status, \
             size_bytes, backup_type.""")
     @APIResponse(responseCode = "200", description = "A page of backups")
-    @APIResponse(responseCode = "400", description = "Invalid filter, paging or sort parameter",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid filter, paging or sort parameter",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<BackupView> list(
             @QueryParam("status") @Parameter(description = "Only backups in this status") BackupStatus status,
             @QueryParam("type") @Parameter(description = "full, database or media") BackupType type,
             @QueryParam("source") @Parameter(description = "Only backups covering this source") String source,
-            @QueryParam("created_from") @Parameter(description = "Created at or after (ISO-8601)")
-                    OffsetDateTime from,
+            @QueryParam("created_from") @Parameter(description = "Created at or after (ISO-8601)") OffsetDateTime from,
             @QueryParam("created_to") @Parameter(description = "Created before (ISO-8601)") OffsetDateTime to,
             @QueryParam("q") @Parameter(description = "Text searched in name and description") String q,
             @QueryParam("schedule_id") @Parameter(description = "Only backups this schedule created") UUID scheduleId,
             @QueryParam("trigger") @Parameter(description = "Only backups from api, schedule, pre-restore or cli")
                     String trigger,
             @Valid @BeanParam PageRequest page) {
-        if (trigger != null && !trigger.isBlank() && !List.of("api", "schedule", "pre-restore", "cli").contains(trigger)) {
-            throw ApiException.BadRequest.field("trigger", "'" + trigger + "' is not one of [api, schedule, pre-restore, cli]");
+        if (trigger != null
+                && !trigger.isBlank()
+                && !List.of("api", "schedule", "pre-restore", "cli").contains(trigger)) {
+            throw ApiException.BadRequest.field(
+                    "trigger", "'" + trigger + "' is not one of [api, schedule, pre-restore, cli]");
         }
-        return backups.list(new BackupService.Filter(status, type, source, from, to, q, scheduleId,
-                trigger == null || trigger.isBlank() ? null : trigger), page);
+        return backups.list(
+                new BackupService.Filter(
+                        status,
+                        type,
+                        source,
+                        from,
+                        to,
+                        q,
+                        scheduleId,
+                        trigger == null || trigger.isBlank() ? null : trigger),
+                page);
     }
 
     @GET
@@ -172,7 +197,9 @@ public class BackupResource {
             Role: backup-viewer. With the manifest summary: per database the tables in restore order, rows, \
             raw and stored sizes, codecs and SHA-256, FK cycles, warnings, tool versions and duration.""")
     @APIResponse(responseCode = "200", description = "The backup")
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public BackupView get(@PathParam("id") UUID id) {
         return backups.get(id);
@@ -182,12 +209,17 @@ public class BackupResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.ADMIN)
-    @Operation(summary = "Delete a backup", description = "Role: backup-admin. Removes the archive, then the "
-            + "catalog entry.")
+    @Operation(
+            summary = "Delete a backup",
+            description = "Role: backup-admin. Removes the archive, then the " + "catalog entry.")
     @APIResponse(responseCode = "204", description = "Deleted")
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup is protected, queued or running",
+    @APIResponse(
+            responseCode = "409",
+            description = "The backup is protected, queued or running",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response delete(@PathParam("id") UUID id) {
         backups.delete(id);
@@ -204,9 +236,13 @@ public class BackupResource {
             DELETE answers 409 until the protection is lifted.""")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = ProtectionRequest.class)))
     @APIResponse(responseCode = "200", description = "The backup")
-    @APIResponse(responseCode = "400", description = "protected is missing or not a boolean",
+    @APIResponse(
+            responseCode = "400",
+            description = "protected is missing or not a boolean",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public BackupView protect(@PathParam("id") UUID id, ProtectionRequest body) {
         if (body == null || body.isProtected() == null) {
@@ -224,14 +260,21 @@ public class BackupResource {
             manifest's checksum and the archive's SHA-256; the outcome and each failing entry are recorded on \
             the backup (verified_at, verify_ok, verify_failures).""")
     @APIResponse(responseCode = "202", description = "Verification queued: the job")
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED)",
+    @APIResponse(
+            responseCode = "409",
+            description = "The backup has no archive (not SUCCEEDED)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response verify(@PathParam("id") UUID id, @Context UriInfo uri) {
         JobView job = backups.verify(id, user.subject());
         return Response.accepted(job)
-                .location(uri.getBaseUriBuilder().path("api/jobs").path(job.id().toString()).build())
+                .location(uri.getBaseUriBuilder()
+                        .path("api/jobs")
+                        .path(job.id().toString())
+                        .build())
                 .build();
     }
 
@@ -245,7 +288,9 @@ public class BackupResource {
             then `progress` (phase snapshot/copy/store/verify, bytes and tables done and total against the \
             catalog's size estimate, current table, ETA), then `end`.""")
     @APIResponse(responseCode = "200", description = "An event stream")
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> progress(@PathParam("id") UUID id, @Context Sse sse) {
         return events.stream(backups.jobOf(id), sse);
@@ -259,14 +304,19 @@ public class BackupResource {
     @Operation(summary = "Download a backup's archive", description = """
             Role: backup-admin. Streams the archive (a tar, see docs/archive-format.md) with Content-Length, \
             its SHA-256 in the Digest and X-Holdfast-SHA256 headers, and single Range requests (206).""")
-    @APIResponse(responseCode = "200", description = "The archive",
-            content = @Content(mediaType = "application/x-tar"))
+    @APIResponse(responseCode = "200", description = "The archive", content = @Content(mediaType = "application/x-tar"))
     @APIResponse(responseCode = "206", description = "The requested byte range")
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED)",
+    @APIResponse(
+            responseCode = "409",
+            description = "The backup has no archive (not SUCCEEDED)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "416", description = "Range not satisfiable",
+    @APIResponse(
+            responseCode = "416",
+            description = "Range not satisfiable",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response download(@PathParam("id") UUID id, @HeaderParam("Range") String range) throws Exception {
         BackupView b = backups.get(id);
@@ -293,9 +343,13 @@ public class BackupResource {
                     return Response.status(416)
                             .type(Problem.MEDIA_TYPE)
                             .header("Content-Range", "bytes */" + size)
-                            .entity(new Problem("https://holdfast.dev/problems/range-not-satisfiable",
-                                    "Range not satisfiable", 416, "The archive has " + size + " bytes; asked for "
-                                            + range, "/api/backups/" + id + "/download", java.util.List.of()))
+                            .entity(new Problem(
+                                    "https://holdfast.dev/problems/range-not-satisfiable",
+                                    "Range not satisfiable",
+                                    416,
+                                    "The archive has " + size + " bytes; asked for " + range,
+                                    "/api/backups/" + id + "/download",
+                                    java.util.List.of()))
                             .build();
                 }
                 partial = true;
@@ -312,8 +366,9 @@ public class BackupResource {
                     throw e; // the archive could not be read: a real failure
                 }
                 // A client that hangs up mid-download is ordinary (a cancelled transfer, a Range probe).
-                LOG.debugf("Download of backup %s ended by the client after %d of %d bytes: %s", id, client.written,
-                        length, e.getMessage());
+                LOG.debugf(
+                        "Download of backup %s ended by the client after %d of %d bytes: %s",
+                        id, client.written, length, e.getMessage());
             }
         };
         String filename = b.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + id + ".tar";
@@ -324,7 +379,11 @@ public class BackupResource {
                 .header("Accept-Ranges", "bytes")
                 .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
                 .header("X-Holdfast-SHA256", b.sha256())
-                .header("Digest", "sha-256=" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(b.sha256())))
+                .header(
+                        "Digest",
+                        "sha-256="
+                                + Base64.getEncoder()
+                                        .encodeToString(HexFormat.of().parseHex(b.sha256())))
                 .header("ETag", "\"" + b.sha256() + "\"");
         if (partial) {
             r.header("Content-Range", "bytes " + start + "-" + end + "/" + size);

@@ -45,6 +45,7 @@ public final class BackupRun {
      * smaller (60.5 MB vs 70.2 MB; pg_dump -Fc: 80.8 MB), and CPU is what a backup on a busy host lacks.
      */
     static final int DEFAULT_ZSTD_LEVEL = 1;
+
     private static final Logger LOG = Logger.getLogger(BackupRun.class);
 
     /** How the archive is checked after it was written ({@code holdfast.archive.verify-after-write}). */
@@ -65,9 +66,17 @@ public final class BackupRun {
      * @param level the configured compression level, or empty for the codec's default
      * @param clock the wall clock for the manifest's and entries' times (the service's TimeSource)
      */
-    public record Settings(Path spoolDir, long maxArchiveBytes, OptionalInt level, ConnectionFactory connections,
-            PgTools tools, int parallelism, Duration lockTimeout, CopyStreamer.Format copyFormat,
-            PostWriteCheck check, java.time.Clock clock) {}
+    public record Settings(
+            Path spoolDir,
+            long maxArchiveBytes,
+            OptionalInt level,
+            ConnectionFactory connections,
+            PgTools tools,
+            int parallelism,
+            Duration lockTimeout,
+            CopyStreamer.Format copyFormat,
+            PostWriteCheck check,
+            java.time.Clock clock) {}
 
     /** A configured media root with its own include and exclude globs. */
     public record MediaRoot(String name, Path path, List<String> include, List<String> exclude) {}
@@ -87,8 +96,14 @@ public final class BackupRun {
      *
      * @param storageKey where the archive goes in storage
      */
-    public record Request(UUID backupId, String name, BackupType type, String storageKey, List<String> databases,
-            List<String> media, BackupOptions options) {
+    public record Request(
+            UUID backupId,
+            String name,
+            BackupType type,
+            String storageKey,
+            List<String> databases,
+            List<String> media,
+            BackupOptions options) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
@@ -111,12 +126,12 @@ public final class BackupRun {
      */
     public BackupResult run(Request req, ProgressSink progress, StopSignal stop) throws Exception {
         Codec codec = Codec.fromName(req.options().compression());
-        ArchiveWriter.Options writerOptions = ArchiveWriter.Options.defaults(settings.spoolDir(),
-                settings.maxArchiveBytes(), settings.clock());
+        ArchiveWriter.Options writerOptions =
+                ArchiveWriter.Options.defaults(settings.spoolDir(), settings.maxArchiveBytes(), settings.clock());
         if (codec != Codec.NONE) {
             int level = settings.level().orElse(codec == Codec.ZSTD ? DEFAULT_ZSTD_LEVEL : codec.defaultLevel());
-            writerOptions = codec == Codec.ZSTD ? writerOptions.withZstdLevel(level)
-                    : writerOptions.withGzipLevel(level);
+            writerOptions =
+                    codec == Codec.ZSTD ? writerOptions.withZstdLevel(level) : writerOptions.withGzipLevel(level);
         }
         PostWriteCheck mode = settings.check();
         long started = System.nanoTime();
@@ -128,8 +143,11 @@ public final class BackupRun {
             List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
             List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
             stop.checkpoint();
-            Manifest manifest = Manifest.of(req.backupId().toString(), req.name(), req.type().jsonName(),
-                    settings.clock().instant())
+            Manifest manifest = Manifest.of(
+                            req.backupId().toString(),
+                            req.name(),
+                            req.type().jsonName(),
+                            settings.clock().instant())
                     .withDatabases(sections)
                     .withMedia(media.stream().map(MediaBackup.Result::section).toList())
                     .withTools(Map.of("holdfast", version()));
@@ -139,18 +157,25 @@ public final class BackupRun {
         long tStored = System.nanoTime();
         long millis = (tStored - started) / 1_000_000;
         ArchiveSummary summary = stored.archive();
-        LOG.infof("Backup %s stored: %d bytes in %d ms (dump %d ms, check while syncing %d ms, publish %d ms)",
-                req.backupId(), summary.archiveBytes(), millis, (stored.tCopied() - started) / 1_000_000,
-                (stored.tChecked() - stored.tCopied()) / 1_000_000, (tStored - stored.tChecked()) / 1_000_000);
-        BackupSummary typed = BackupSummary.of(summary, millis, stored.media(),
-                mode.name().toLowerCase(Locale.ROOT));
+        LOG.infof(
+                "Backup %s stored: %d bytes in %d ms (dump %d ms, check while syncing %d ms, publish %d ms)",
+                req.backupId(),
+                summary.archiveBytes(),
+                millis,
+                (stored.tCopied() - started) / 1_000_000,
+                (stored.tChecked() - stored.tCopied()) / 1_000_000,
+                (tStored - stored.tChecked()) / 1_000_000);
+        BackupSummary typed =
+                BackupSummary.of(summary, millis, stored.media(), mode.name().toLowerCase(Locale.ROOT));
         return new BackupResult(summary, typed, stored.verified(), millis);
     }
 
-    private List<Manifest.DatabaseSection> dumpDatabases(Request req, Codec codec, ArchiveWriter writer,
-            ProgressSink progress, StopSignal stop) throws Exception {
-        DatabaseBackup engine = new DatabaseBackup(settings.connections(), settings.tools(), settings.parallelism(),
-                settings.lockTimeout()).copyFormat(settings.copyFormat()).clock(settings.clock());
+    private List<Manifest.DatabaseSection> dumpDatabases(
+            Request req, Codec codec, ArchiveWriter writer, ProgressSink progress, StopSignal stop) throws Exception {
+        DatabaseBackup engine = new DatabaseBackup(
+                        settings.connections(), settings.tools(), settings.parallelism(), settings.lockTimeout())
+                .copyFormat(settings.copyFormat())
+                .clock(settings.clock());
         Map<String, long[]> perSource = new ConcurrentHashMap<>();
         DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current) -> {
             perSource.put(source, new long[] {done, total, tDone, tTotal});
@@ -166,8 +191,16 @@ public final class BackupRun {
             }
             // Catalog sizes are estimates: never claim 100% before the archive is stored.
             Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
-            progress.progress(new Progress("copy", percent, bd, bt, id, it,
-                    current == null ? null : source + ":" + current, null, "Copying tables of " + source));
+            progress.progress(new Progress(
+                    "copy",
+                    percent,
+                    bd,
+                    bt,
+                    id,
+                    it,
+                    current == null ? null : source + ":" + current,
+                    null,
+                    "Copying tables of " + source));
         };
         List<Manifest.DatabaseSection> sections = new ArrayList<>();
         for (String name : req.databases()) {
@@ -181,8 +214,8 @@ public final class BackupRun {
         return sections;
     }
 
-    private List<MediaBackup.Result> readMedia(Request req, Codec codec, ArchiveWriter writer, ProgressSink progress,
-            StopSignal stop) throws IOException {
+    private List<MediaBackup.Result> readMedia(
+            Request req, Codec codec, ArchiveWriter writer, ProgressSink progress, StopSignal stop) throws IOException {
         List<MediaBackup.Result> results = new ArrayList<>();
         for (String name : req.media()) {
             MediaRoot src = sources.media(name);
@@ -200,9 +233,15 @@ public final class BackupRun {
                     .codec(codec)
                     .parallelism(settings.parallelism())
                     .checkpoint(stop::checkpoint)
-                    .progress(p -> progress.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
-                            p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
-                                    : name + ":" + p.currentFile(), p.eta() == null ? null : p.eta().toSeconds(),
+                    .progress(p -> progress.progress(new Progress(
+                            "media",
+                            null,
+                            p.bytesDone(),
+                            p.bytesTotal(),
+                            p.filesDone(),
+                            p.filesTotal(),
+                            p.currentFile() == null ? null : name + ":" + p.currentFile(),
+                            p.eta() == null ? null : p.eta().toSeconds(),
                             "Reading media root " + name)))
                     .run(writer));
         }
@@ -210,15 +249,22 @@ public final class BackupRun {
     }
 
     /** A published archive, whether it was fully verified, and when its copy and check ended. */
-    private record Stored(ArchiveSummary archive, List<MediaBackup.Result> media, boolean verified, long tCopied,
-            long tChecked) {}
+    private record Stored(
+            ArchiveSummary archive, List<MediaBackup.Result> media, boolean verified, long tCopied, long tChecked) {}
 
     /**
      * Re-reads and checks the written archive while the OS makes it durable, commits it and confirms its size;
      * a backend that cannot read uncommitted data is checked after publishing (a failure then deletes it).
      */
-    private Stored checkAndPublish(Request req, WritableArchive out, ArchiveSummary written,
-            List<MediaBackup.Result> media, long started, ProgressSink progress, StopSignal stop) throws IOException {
+    private Stored checkAndPublish(
+            Request req,
+            WritableArchive out,
+            ArchiveSummary written,
+            List<MediaBackup.Result> media,
+            long started,
+            ProgressSink progress,
+            StopSignal stop)
+            throws IOException {
         ArchiveSummary summary = written;
         PostWriteCheck mode = settings.check();
         boolean verified = false;
@@ -228,7 +274,15 @@ public final class BackupRun {
         if (readBack.isPresent()) {
             // Re-read and check the stored bytes while the OS makes them durable: the two overlap (the
             // fsync mostly waits on the disk), and an archive failing its check is never published.
-            progress.progress(new Progress("verify", 96.0, null, null, null, null, null, null,
+            progress.progress(new Progress(
+                    "verify",
+                    96.0,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
                     "Re-reading the stored archive and checking every checksum"));
             CompletableFuture<Object> durable = background("archive-sync", () -> {
                 out.sync();
@@ -250,13 +304,13 @@ public final class BackupRun {
         }
         long tChecked = System.nanoTime();
         stop.checkpoint();
-        progress.progress(new Progress("store", 98.0, null, null, null, null, null, null,
-                "Making the archive durable"));
+        progress.progress(
+                new Progress("store", 98.0, null, null, null, null, null, null, "Making the archive durable"));
         out.commit();
         long stored = storage.size(req.storageKey());
         if (stored != summary.archiveBytes()) {
-            throw new IllegalStateException("The stored archive has " + stored + " bytes; " + summary.archiveBytes()
-                    + " were written");
+            throw new IllegalStateException(
+                    "The stored archive has " + stored + " bytes; " + summary.archiveBytes() + " were written");
         }
         if (readBack.isEmpty() && mode != PostWriteCheck.OFF) {
             verified = postWriteCheck(storage.open(req.storageKey()), summary, mode);
@@ -285,13 +339,15 @@ public final class BackupRun {
     /** Runs blocking work on a thread of its own (an fsync waits on the disk; a hash wants the other core). */
     private static CompletableFuture<Object> background(String name, Callable<Object> work) {
         CompletableFuture<Object> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                done.complete(work.call());
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, name);
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        done.complete(work.call());
+                    } catch (Throwable e) {
+                        done.completeExceptionally(e);
+                    }
+                },
+                name);
         t.setDaemon(true);
         t.start();
         return done;

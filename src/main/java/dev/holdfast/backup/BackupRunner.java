@@ -52,8 +52,7 @@ public class BackupRunner {
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
         List<String> dbs = names(b.databases);
         List<String> media = names(b.media);
-        BackupRun.Request req = new BackupRun.Request(b.id, b.name, b.backupType, b.storageKey, dbs, media,
-                options);
+        BackupRun.Request req = new BackupRun.Request(b.id, b.name, b.backupType, b.storageKey, dbs, media, options);
         BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {
@@ -64,8 +63,9 @@ public class BackupRunner {
             @Override
             public BackupRun.MediaRoot media(String name) {
                 SourceRegistry.MediaSource src = sources.media().get(name);
-                return src == null ? null : new BackupRun.MediaRoot(src.name(), src.path(), src.include(),
-                        src.exclude());
+                return src == null
+                        ? null
+                        : new BackupRun.MediaRoot(src.name(), src.path(), src.include(), src.exclude());
             }
         });
         BackupResult result = run.run(req, progress, stop);
@@ -78,18 +78,27 @@ public class BackupRunner {
     BackupRun.Settings settings() throws IOException {
         Path spool = spoolDir();
         PgTools tools = PgTools.locate(config.pg().binDir());
-        int parallelism = config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
-        return new BackupRun.Settings(spool, config.archive().maxSize().asLongValue(), config.archive().level(),
-                ConnectionFactory.driverManager(), tools, parallelism, config.copy().lockTimeout(),
-                config.copy().format(), BackupRun.PostWriteCheck.valueOf(config.archive().verifyAfterWrite().name()),
+        int parallelism =
+                config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+        return new BackupRun.Settings(
+                spool,
+                config.archive().maxSize().asLongValue(),
+                config.archive().level(),
+                ConnectionFactory.driverManager(),
+                tools,
+                parallelism,
+                config.copy().lockTimeout(),
+                config.copy().format(),
+                BackupRun.PostWriteCheck.valueOf(
+                        config.archive().verifyAfterWrite().name()),
                 time.clock());
     }
 
     private Path spoolDir() throws IOException {
         Path dir = Path.of(config.storage().local().root()).resolve(".spool");
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         return dir;
     }

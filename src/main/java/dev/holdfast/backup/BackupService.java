@@ -38,8 +38,19 @@ public class BackupService {
     private static final Logger LOG = Logger.getLogger(BackupService.class);
     static final String BACKUP_JOB = "backup";
     static final String VERIFY_JOB = "verify";
-    static final Map<String, String> SORT_FIELDS = Map.of("created_at", "createdAt", "name", "name", "status",
-            "status", "size_bytes", "sizeBytes", "finished_at", "finishedAt", "backup_type", "backupType");
+    static final Map<String, String> SORT_FIELDS = Map.of(
+            "created_at",
+            "createdAt",
+            "name",
+            "name",
+            "status",
+            "status",
+            "size_bytes",
+            "sizeBytes",
+            "finished_at",
+            "finishedAt",
+            "backup_type",
+            "backupType");
 
     @Inject
     SourceRegistry sources;
@@ -131,25 +142,35 @@ public class BackupService {
         if (includeMedia) {
             media = pick("media", req.media(), sources.media().keySet());
         } else if (req.media() != null && !req.media().isEmpty()) {
-            throw new InvalidSelection("media", "a " + type.jsonName() + " backup without include_media "
-                    + "covers no media roots");
+            throw new InvalidSelection(
+                    "media", "a " + type.jsonName() + " backup without include_media " + "covers no media roots");
         }
         if (type == BackupType.MEDIA && media.isEmpty()) {
-            throw new InvalidSelection("backup_type", "no media root is configured "
-                    + "(holdfast.media.<name>.path), so a media backup would hold nothing");
+            throw new InvalidSelection(
+                    "backup_type",
+                    "no media root is configured "
+                            + "(holdfast.media.<name>.path), so a media backup would hold nothing");
         }
         if (type == BackupType.DATABASE && (req.includeMedia() != null && req.includeMedia())) {
             throw new InvalidSelection("include_media", "a database backup holds no media");
         }
-        String codec = req.compression() != null ? req.compression()
-                : Boolean.FALSE.equals(req.compressBackup()) ? "none" : config.archive().compression();
+        String codec = req.compression() != null
+                ? req.compression()
+                : Boolean.FALSE.equals(req.compressBackup())
+                        ? "none"
+                        : config.archive().compression();
         if (Boolean.FALSE.equals(req.compressBackup()) && req.compression() != null && !"none".equals(codec)) {
             throw new InvalidSelection("compression", "conflicts with compress_backup false");
         }
-        BackupOptions options = new BackupOptions(codec, BackupRequest.orEmpty(req.includeSchemas()),
-                BackupRequest.orEmpty(req.excludeSchemas()), BackupRequest.orEmpty(req.includeTables()),
-                BackupRequest.orEmpty(req.excludeTables()), BackupRequest.orEmpty(req.schemaOnlyTables()),
-                BackupRequest.orEmpty(req.mediaInclude()), BackupRequest.orEmpty(req.mediaExclude()));
+        BackupOptions options = new BackupOptions(
+                codec,
+                BackupRequest.orEmpty(req.includeSchemas()),
+                BackupRequest.orEmpty(req.excludeSchemas()),
+                BackupRequest.orEmpty(req.includeTables()),
+                BackupRequest.orEmpty(req.excludeTables()),
+                BackupRequest.orEmpty(req.schemaOnlyTables()),
+                BackupRequest.orEmpty(req.mediaInclude()),
+                BackupRequest.orEmpty(req.mediaExclude()));
         for (String glob : options.mediaInclude()) {
             checkGlob("media_include", glob);
         }
@@ -203,8 +224,8 @@ public class BackupService {
         List<Violation> bad = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
             if (!known.contains(asked.get(i))) {
-                bad.add(new Violation(field + "[" + i + "]",
-                        "unknown source '" + asked.get(i) + "'; configured: " + known));
+                bad.add(new Violation(
+                        field + "[" + i + "]", "unknown source '" + asked.get(i) + "'; configured: " + known));
             }
         }
         if (!bad.isEmpty()) {
@@ -228,8 +249,15 @@ public class BackupService {
     }
 
     /** Filters of the backup list. */
-    public record Filter(BackupStatus status, BackupType type, String source, OffsetDateTime createdFrom,
-            OffsetDateTime createdTo, String q, UUID scheduleId, String trigger) {}
+    public record Filter(
+            BackupStatus status,
+            BackupType type,
+            String source,
+            OffsetDateTime createdFrom,
+            OffsetDateTime createdTo,
+            String q,
+            UUID scheduleId,
+            String trigger) {}
 
     /** A page of backups, newest first by default. */
     @Transactional
@@ -270,11 +298,13 @@ public class BackupService {
             where.add("(lower(name) like :q or lower(coalesce(description, '')) like :q)");
             p.and("q", "%" + f.q().toLowerCase(Locale.ROOT).replace("%", "") + "%");
         }
-        var query = where.isEmpty() ? Backup.<Backup>findAll(sort)
+        var query = where.isEmpty()
+                ? Backup.<Backup>findAll(sort)
                 : Backup.<Backup>find(String.join(" and ", where), sort, p);
         long total = query.count();
         List<BackupView> items = query.page(page.page, page.size).list().stream()
-                .map(b -> BackupView.of(b, false, mapper)).toList();
+                .map(b -> BackupView.of(b, false, mapper))
+                .toList();
         return PageRequest.Page.of(items, page, total);
     }
 
@@ -286,8 +316,7 @@ public class BackupService {
     public void delete(UUID id) {
         Backup b = readOnly(id);
         if (b.status == BackupStatus.QUEUED || b.status == BackupStatus.RUNNING) {
-            throw new BackupInUse("Backup " + id + " is " + b.status + "; cancel job " + b.jobId
-                    + " first");
+            throw new BackupInUse("Backup " + id + " is " + b.status + "; cancel job " + b.jobId + " first");
         }
         long inUse = restoresUsing(id);
         if (inUse > 0) {
@@ -334,8 +363,8 @@ public class BackupService {
     public dev.holdfast.job.JobView verify(UUID id, String user) {
         Backup b = find(id);
         if (b.status != BackupStatus.SUCCEEDED) {
-            throw new BackupNotStored("Backup " + id + " is " + b.status + "; only a SUCCEEDED backup has an "
-                    + "archive to verify");
+            throw new BackupNotStored(
+                    "Backup " + id + " is " + b.status + "; only a SUCCEEDED backup has an " + "archive to verify");
         }
         UUID job = jobs.enqueue(VERIFY_JOB, new BackupJobPayload(id), null, user).id;
         return jobs.get(job);
@@ -417,9 +446,22 @@ public class BackupService {
             scheduleName = scheduleNames.nameOf(b.scheduleId);
         }
         // Delivered to AFTER_SUCCESS observers once this transaction commits.
-        finished.fire(new BackupFinished(b.id, b.name, b.backupType, b.status, names(b.databases), names(b.media),
-                b.trigger, b.scheduleId, scheduleName, b.sizeBytes, b.startedAt == null ? null : b.startedAt.toInstant(),
-                b.finishedAt.toInstant(), b.error, rows, rawBytes));
+        finished.fire(new BackupFinished(
+                b.id,
+                b.name,
+                b.backupType,
+                b.status,
+                names(b.databases),
+                names(b.media),
+                b.trigger,
+                b.scheduleId,
+                scheduleName,
+                b.sizeBytes,
+                b.startedAt == null ? null : b.startedAt.toInstant(),
+                b.finishedAt.toInstant(),
+                b.error,
+                rows,
+                rawBytes));
     }
 
     private static List<String> names(JsonNode arr) {
@@ -458,7 +500,9 @@ public class BackupService {
                 SELECT b.id, j.state, j.error FROM holdfast.backup b JOIN holdfast.job j ON j.id = b.job_id
                  WHERE b.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
                 """).getResultList();
-        return rows.stream().map(r -> new Orphan((UUID) r[0], (String) r[1], (String) r[2])).toList();
+        return rows.stream()
+                .map(r -> new Orphan((UUID) r[0], (String) r[1], (String) r[2]))
+                .toList();
     }
 
     /** A backup row left behind by its job; {@code jobState} and {@code jobError} say how the job ended. */
@@ -466,8 +510,12 @@ public class BackupService {
 
     /** Records the failure of a backup that another job ran ({@link #recordForRestore}). */
     public void failRecorded(UUID id, Exception e) {
-        fail(id, e instanceof dev.holdfast.job.JobCancelledException c && c.byUser() ? BackupStatus.CANCELLED
-                : BackupStatus.FAILED, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        fail(
+                id,
+                e instanceof dev.holdfast.job.JobCancelledException c && c.byUser()
+                        ? BackupStatus.CANCELLED
+                        : BackupStatus.FAILED,
+                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }
 
     /** Records a verification outcome. */

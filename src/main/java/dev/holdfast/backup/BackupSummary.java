@@ -20,8 +20,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *
  * @param postWriteCheck the {@code holdfast.archive.verify-after-write} mode the archive was checked with
  */
-@Schema(name = "BackupSummary", description = "Manifest summary: per source the tables, rows, sizes and checksums, "
-        + "tool versions, warnings")
+@Schema(
+        name = "BackupSummary",
+        description =
+                "Manifest summary: per source the tables, rows, sizes and checksums, " + "tool versions, warnings")
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record BackupSummary(
@@ -41,8 +43,8 @@ public record BackupSummary(
     }
 
     /** The summary of a written archive, its media roots' results and how it was checked. */
-    static BackupSummary of(ArchiveSummary archive, long millis, List<MediaBackup.Result> media,
-            String postWriteCheck) {
+    static BackupSummary of(
+            ArchiveSummary archive, long millis, List<MediaBackup.Result> media, String postWriteCheck) {
         Manifest m = archive.manifest();
         Map<String, EntryInfo> byName = new HashMap<>();
         m.entries().forEach(e -> byName.put(e.name(), e));
@@ -50,8 +52,15 @@ public record BackupSummary(
         for (Manifest.DatabaseSection s : m.databases()) {
             dbs.add(DatabaseResult.of(s, byName));
         }
-        return new BackupSummary(m.formatVersion(), millis, m.entries().size(), archive.archiveBytes(), m.tools(),
-                dbs, media.stream().map(MediaResult::of).toList(), postWriteCheck);
+        return new BackupSummary(
+                m.formatVersion(),
+                millis,
+                m.entries().size(),
+                archive.archiveBytes(),
+                m.tools(),
+                dbs,
+                media.stream().map(MediaResult::of).toList(),
+                postWriteCheck);
     }
 
     /** Rows over all database sources. */
@@ -107,12 +116,29 @@ public record BackupSummary(
                 rows += t.rowCount();
                 raw += e.rawSize();
                 stored += e.storedSize();
-                tables.add(new TableResult(t.schema(), t.name(), t.rowCount(), e.rawSize(), e.storedSize(),
-                        e.codec().jsonName(), e.sha256()));
+                tables.add(new TableResult(
+                        t.schema(),
+                        t.name(),
+                        t.rowCount(),
+                        e.rawSize(),
+                        e.storedSize(),
+                        e.codec().jsonName(),
+                        e.sha256()));
             }
-            return new DatabaseResult(s.source(), s.serverVersion(), s.pgDumpVersion(), s.snapshotTime().toString(),
-                    s.tables().size(), rows, raw, stored, tables, s.fkEdges().size(), s.cycles(),
-                    s.sequences().size(), s.warnings());
+            return new DatabaseResult(
+                    s.source(),
+                    s.serverVersion(),
+                    s.pgDumpVersion(),
+                    s.snapshotTime().toString(),
+                    s.tables().size(),
+                    rows,
+                    raw,
+                    stored,
+                    tables,
+                    s.fkEdges().size(),
+                    s.cycles(),
+                    s.sequences().size(),
+                    s.warnings());
         }
     }
 
@@ -120,8 +146,8 @@ public record BackupSummary(
     @Schema(name = "BackupTableSummary")
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record TableResult(String schema, String name, long rows, long rawBytes, long storedBytes, String codec,
-            String sha256) {}
+    public record TableResult(
+            String schema, String name, long rows, long rawBytes, long storedBytes, String codec, String sha256) {}
 
     /**
      * One media root.
@@ -132,12 +158,26 @@ public record BackupSummary(
     @Schema(name = "BackupMediaSummary")
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record MediaResult(String source, long files, long bytes, int directories, int symlinks, boolean complete,
-            List<String> inconsistent, List<String> warnings) {
+    public record MediaResult(
+            String source,
+            long files,
+            long bytes,
+            int directories,
+            int symlinks,
+            boolean complete,
+            List<String> inconsistent,
+            List<String> warnings) {
 
         static MediaResult of(MediaBackup.Result r) {
-            return new MediaResult(r.section().source(), r.files(), r.bytes(), r.section().directories().size(),
-                    r.section().symlinks().size(), r.complete(), r.inconsistent(), r.warnings());
+            return new MediaResult(
+                    r.section().source(),
+                    r.files(),
+                    r.bytes(),
+                    r.section().directories().size(),
+                    r.section().symlinks().size(),
+                    r.complete(),
+                    r.inconsistent(),
+                    r.warnings());
         }
     }
 }

@@ -17,30 +17,56 @@ public record BackupView(
         String name,
         String description,
         BackupType backupType,
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") BackupStatus status,
+
+        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        BackupStatus status,
+
         @Schema(description = "Database sources covered") List<String> databases,
         @Schema(description = "Media roots covered") List<String> media,
-        @Schema(description = "Compression and table selection used") BackupOptions options,
-        @Schema(description = "The job that runs (or ran) the backup") UUID jobId,
+
+        @Schema(description = "Compression and table selection used")
+        BackupOptions options,
+
+        @Schema(description = "The job that runs (or ran) the backup")
+        UUID jobId,
+
         @Schema(description = "Archive size in bytes") Long sizeBytes,
-        @Schema(description = "SHA-256 of the whole archive (hex)") String sha256,
-        @Schema(description = "SHA-256 of the archive's manifest.json (hex)") String manifestSha256,
+
+        @Schema(description = "SHA-256 of the whole archive (hex)")
+        String sha256,
+
+        @Schema(description = "SHA-256 of the archive's manifest.json (hex)")
+        String manifestSha256,
+
         OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
         Long durationMs,
         @Schema(description = "Why the backup failed") String error,
         String createdBy,
-        @Schema(description = "Protected backups are never deleted, by retention or by hand") boolean isProtected,
+
+        @Schema(description = "Protected backups are never deleted, by retention or by hand")
+        boolean isProtected,
+
         OffsetDateTime verifiedAt,
-        @Schema(description = "Outcome of the last verification") Boolean verifyOk,
-        @Schema(description = "Entries that failed the last verification") List<VerifyFailure> verifyFailures,
-        @Schema(description = "Where the backup came from: api, schedule, pre-restore or cli") String trigger,
-        @Schema(description = "The schedule that created it (null if none, or since deleted)") UUID scheduleId,
+
+        @Schema(description = "Outcome of the last verification")
+        Boolean verifyOk,
+
+        @Schema(description = "Entries that failed the last verification")
+        List<VerifyFailure> verifyFailures,
+
+        @Schema(description = "Where the backup came from: api, schedule, pre-restore or cli")
+        String trigger,
+
+        @Schema(description = "The schedule that created it (null if none, or since deleted)")
+        UUID scheduleId,
+
         @JsonInclude(JsonInclude.Include.NON_NULL)
-                @Schema(description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
+        @Schema(
+                description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
                         + "versions, warnings")
-                BackupSummary summary) {
+        BackupSummary summary) {
 
     private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
     private static final TypeReference<List<VerifyFailure>> FAILURES = new TypeReference<>() {};
@@ -50,11 +76,32 @@ public record BackupView(
         Long duration = b.startedAt != null && b.finishedAt != null
                 ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
                 : null;
-        return new BackupView(b.id, b.name, b.description, b.backupType, b.status, read(mapper, b.databases, NAMES),
-                read(mapper, b.media, NAMES), read(mapper, b.options, BackupOptions.class), b.jobId, b.sizeBytes,
-                b.sha256, b.manifestSha256, b.createdAt, b.startedAt, b.finishedAt, duration, b.error, b.createdBy,
-                b.protectedFromDeletion, b.verifiedAt, b.verifyOk, read(mapper, b.verifyFailures, FAILURES),
-                b.trigger, b.scheduleId, withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
+        return new BackupView(
+                b.id,
+                b.name,
+                b.description,
+                b.backupType,
+                b.status,
+                read(mapper, b.databases, NAMES),
+                read(mapper, b.media, NAMES),
+                read(mapper, b.options, BackupOptions.class),
+                b.jobId,
+                b.sizeBytes,
+                b.sha256,
+                b.manifestSha256,
+                b.createdAt,
+                b.startedAt,
+                b.finishedAt,
+                duration,
+                b.error,
+                b.createdBy,
+                b.protectedFromDeletion,
+                b.verifiedAt,
+                b.verifyOk,
+                read(mapper, b.verifyFailures, FAILURES),
+                b.trigger,
+                b.scheduleId,
+                withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
     }
 
     private static <T> T read(ObjectMapper mapper, JsonNode json, TypeReference<T> type) {

@@ -31,16 +31,16 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -108,7 +108,8 @@ public class DatabaseBackup {
 
     private CopyStreamer.Format formatOf(PgCatalog.Table t) {
         return preferredFormat == CopyStreamer.Format.BINARY && t.binaryCopy()
-                ? CopyStreamer.Format.BINARY : CopyStreamer.Format.TEXT;
+                ? CopyStreamer.Format.BINARY
+                : CopyStreamer.Format.TEXT;
     }
 
     private static String formatName(CopyStreamer.Format format) {
@@ -116,8 +117,15 @@ public class DatabaseBackup {
     }
 
     /** Dumps the source into {@code writer} and returns its manifest section. */
-    public Manifest.DatabaseSection run(String source, PgConnectionInfo db, Selection selection, Codec codec,
-            ArchiveWriter writer, StopSignal ctx, ProgressSink progress) throws Exception {
+    public Manifest.DatabaseSection run(
+            String source,
+            PgConnectionInfo db,
+            Selection selection,
+            Codec codec,
+            ArchiveWriter writer,
+            StopSignal ctx,
+            ProgressSink progress)
+            throws Exception {
         long t0 = System.nanoTime();
         try (SnapshotSession session = SnapshotSession.begin(connections, db, lockTimeout)) {
             Instant snapshotTime = clock.instant();
@@ -131,27 +139,51 @@ public class DatabaseBackup {
             Map<TableRef, Long> rows = new ConcurrentHashMap<>();
             Map<TableRef, String> entries = new ConcurrentHashMap<>();
             ctx.checkpoint();
-            LOG.infof("Database %s: snapshot %s, catalog read and %d tables locked in %d ms", source,
-                    session.snapshotId(), selected.tables().size(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.infof(
+                    "Database %s: snapshot %s, catalog read and %d tables locked in %d ms",
+                    source, session.snapshotId(), selected.tables().size(), (System.nanoTime() - t0) / 1_000_000);
 
             List<PgCatalog.Table> data = FkGraph.dumpOrder(selected.dataTables());
-            long bytesTotal = data.stream().mapToLong(PgCatalog.Table::sizeBytes).sum();
+            long bytesTotal =
+                    data.stream().mapToLong(PgCatalog.Table::sizeBytes).sum();
             int workers = Math.max(1, Math.min(parallelism, data.size()));
             List<Connection> conns = session.openWorkers(workers);
             // From here on the coordinator only holds the locks; losing it must stop the copy at once, and a
             // cancel must reach threads blocked on a socket, which no checkpoint can.
-            session.watchCoordinator(coordinatorCheck, coordinatorCheck.multipliedBy(10).plusSeconds(5));
+            session.watchCoordinator(
+                    coordinatorCheck, coordinatorCheck.multipliedBy(10).plusSeconds(5));
             try (StopSignal.Registration stop = ctx.onStop(session::abort)) {
-                copyAll(source, db, selected, codec, writer, ctx, progress, session, conns, data, bytesTotal,
-                        rows, entries);
+                copyAll(
+                        source,
+                        db,
+                        selected,
+                        codec,
+                        writer,
+                        ctx,
+                        progress,
+                        session,
+                        conns,
+                        data,
+                        bytesTotal,
+                        rows,
+                        entries);
             }
             // SUCCEEDED must mean every table was read under the locks: the coordinator's transaction is
             // proved alive after the last COPY (and pg_dump) ended.
             session.ensureHeld();
-            LOG.infof("Database %s: %d tables copied in %d ms", source, data.size(),
-                    (System.nanoTime() - t0) / 1_000_000);
-            return section(source, serverVersion, pgDump, session.snapshotId(), snapshotTime, catalog, selected,
-                    rows, entries);
+            LOG.infof(
+                    "Database %s: %d tables copied in %d ms",
+                    source, data.size(), (System.nanoTime() - t0) / 1_000_000);
+            return section(
+                    source,
+                    serverVersion,
+                    pgDump,
+                    session.snapshotId(),
+                    snapshotTime,
+                    catalog,
+                    selected,
+                    rows,
+                    entries);
         }
     }
 
@@ -160,10 +192,21 @@ public class DatabaseBackup {
      * anywhere aborts the session (so threads blocked on any of its sockets fail too), and the cause reported is
      * the first one: a cancellation, the coordinator's loss, or the failing table.
      */
-    private void copyAll(String source, PgConnectionInfo db, Selection.Result selected, Codec codec,
-            ArchiveWriter writer, StopSignal ctx, ProgressSink progress, SnapshotSession session,
-            List<Connection> conns, List<PgCatalog.Table> data, long bytesTotal, Map<TableRef, Long> rows,
-            Map<TableRef, String> entries) throws Exception {
+    private void copyAll(
+            String source,
+            PgConnectionInfo db,
+            Selection.Result selected,
+            Codec codec,
+            ArchiveWriter writer,
+            StopSignal ctx,
+            ProgressSink progress,
+            SnapshotSession session,
+            List<Connection> conns,
+            List<PgCatalog.Table> data,
+            long bytesTotal,
+            Map<TableRef, Long> rows,
+            Map<TableRef, String> entries)
+            throws Exception {
         AtomicLong bytesDone = new AtomicLong();
         Set<TableRef> finished = ConcurrentHashMap.newKeySet();
         ConcurrentLinkedQueue<PgCatalog.Table> queue = new ConcurrentLinkedQueue<>(data);
@@ -181,7 +224,11 @@ public class DatabaseBackup {
             done.submit(() -> {
                 // pg_dump's custom format is compressed already: stored as is.
                 try (EntryBuilder b = writer.openEntry(schemaEntry, EntryInfo.KIND_SCHEMA, Codec.NONE)) {
-                    tools.dumpSchema(db, session.snapshotId(), PgTools.DumpFilter.of(selected), lockTimeout,
+                    tools.dumpSchema(
+                            db,
+                            session.snapshotId(),
+                            PgTools.DumpFilter.of(selected),
+                            lockTimeout,
                             new Checkpointing(b, ctx, null));
                     b.commit();
                 }
@@ -193,18 +240,33 @@ public class DatabaseBackup {
                     PgCatalog.Table t;
                     while ((t = queue.poll()) != null) {
                         ctx.checkpoint();
-                        String name = EntryNames.tableData(source, t.ref().schema(), t.ref().name(), codec);
-                        progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                        String name = EntryNames.tableData(
+                                source, t.ref().schema(), t.ref().name(), codec);
+                        progress.update(
+                                source,
+                                bytesDone.get(),
+                                bytesTotal,
+                                finished.size(),
+                                data.size(),
                                 t.ref().dotted());
                         try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
-                            CopyStreamer.CopyResult r = copy.copyOut(worker, t.ref(), t.copyColumns(), formatOf(t),
+                            CopyStreamer.CopyResult r = copy.copyOut(
+                                    worker,
+                                    t.ref(),
+                                    t.copyColumns(),
+                                    formatOf(t),
                                     new Checkpointing(b, ctx, bytesDone));
                             b.commit();
                             rows.put(t.ref(), r.rows());
                             entries.put(t.ref(), name);
                         }
                         finished.add(t.ref());
-                        progress.update(source, bytesDone.get(), bytesTotal, finished.size(), data.size(),
+                        progress.update(
+                                source,
+                                bytesDone.get(),
+                                bytesTotal,
+                                finished.size(),
+                                data.size(),
                                 t.ref().dotted());
                     }
                     return null;
@@ -240,9 +302,16 @@ public class DatabaseBackup {
         }
     }
 
-    private Manifest.DatabaseSection section(String source, String serverVersion, PgTools.ToolVersion pgDump,
-            String snapshotId, Instant snapshotTime, PgCatalog catalog, Selection.Result selected,
-            Map<TableRef, Long> rows, Map<TableRef, String> entries) {
+    private Manifest.DatabaseSection section(
+            String source,
+            String serverVersion,
+            PgTools.ToolVersion pgDump,
+            String snapshotId,
+            Instant snapshotTime,
+            PgCatalog catalog,
+            Selection.Result selected,
+            Map<TableRef, Long> rows,
+            Map<TableRef, String> entries) {
         FkGraph graph = FkGraph.of(catalog, selected.tableRefs());
         Map<TableRef, PgCatalog.Table> byRef = new HashMap<>();
         selected.tables().forEach(t -> byRef.put(t.ref(), t));
@@ -253,14 +322,23 @@ public class DatabaseBackup {
                 continue; // partitioned parents and schema-only tables carry no data
             }
             PgCatalog.Table t = byRef.get(ref);
-            tables.add(new Manifest.TableEntry(ref.schema(), ref.name(), t.copyColumns(), rows.get(ref), entry,
-                    formatName(formatOf(t)), Map.of()));
+            tables.add(new Manifest.TableEntry(
+                    ref.schema(),
+                    ref.name(),
+                    t.copyColumns(),
+                    rows.get(ref),
+                    entry,
+                    formatName(formatOf(t)),
+                    Map.of()));
         }
         Map<String, Boolean> deferrable = catalog.foreignKeys().stream()
-                .collect(Collectors.toMap(fk -> fk.from().dotted() + "/" + fk.name(),
-                        PgCatalog.ForeignKey::deferrable, (a, b) -> a));
+                .collect(Collectors.toMap(
+                        fk -> fk.from().dotted() + "/" + fk.name(), PgCatalog.ForeignKey::deferrable, (a, b) -> a));
         List<Manifest.FkEdge> edges = graph.edges().stream()
-                .map(e -> new Manifest.FkEdge(e.constraint(), ref(e.from()), ref(e.to()),
+                .map(e -> new Manifest.FkEdge(
+                        e.constraint(),
+                        ref(e.from()),
+                        ref(e.to()),
                         deferrable.getOrDefault(e.from().dotted() + "/" + e.constraint(), false)))
                 .toList();
         List<List<Manifest.TableRef>> cycles = graph.cycles().stream()
@@ -270,8 +348,14 @@ public class DatabaseBackup {
         List<Manifest.SequenceEntry> sequences = catalog.sequences().stream()
                 .filter(s -> !selected.excludedSchemas().contains(s.ref().schema()))
                 .filter(s -> s.ownedByTable().map(selectedRefs::contains).orElse(true))
-                .map(s -> new Manifest.SequenceEntry(s.ref().schema(), s.ref().name(), s.lastValue(), s.isCalled(),
-                        s.ownedByTable().map(t -> t.dotted() + "." + s.ownedByColumn().orElse("")).orElse(null)))
+                .map(s -> new Manifest.SequenceEntry(
+                        s.ref().schema(),
+                        s.ref().name(),
+                        s.lastValue(),
+                        s.isCalled(),
+                        s.ownedByTable()
+                                .map(t -> t.dotted() + "." + s.ownedByColumn().orElse(""))
+                                .orElse(null)))
                 .toList();
         List<String> warnings = new ArrayList<>(selected.warnings());
         for (PgCatalog.Table t : selected.schemaOnly()) {
@@ -285,9 +369,19 @@ public class DatabaseBackup {
         var schemaOnly = f.arrayNode();
         selected.schemaOnly().forEach(t -> schemaOnly.add(t.ref().dotted()));
         ext.put("schema_only_tables", schemaOnly);
-        return new Manifest.DatabaseSection(source, serverVersion, pgDump.text(), snapshotId, snapshotTime,
+        return new Manifest.DatabaseSection(
+                source,
+                serverVersion,
+                pgDump.text(),
+                snapshotId,
+                snapshotTime,
                 tables.stream().anyMatch(t -> "binary".equals(t.copyFormat())) ? "binary" : "text",
-                EntryNames.schema(source), tables, edges, cycles, sequences, Collections.unmodifiableList(warnings),
+                EntryNames.schema(source),
+                tables,
+                edges,
+                cycles,
+                sequences,
+                Collections.unmodifiableList(warnings),
                 ext);
     }
 
@@ -296,7 +390,8 @@ public class DatabaseBackup {
     }
 
     private static String queryString(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }

@@ -24,7 +24,8 @@ public interface FinishedWork {
 
     /** Wall time from start to end, in seconds (0 when it never started). */
     default double durationSeconds() {
-        return startedAt() == null || finishedAt() == null ? 0
+        return startedAt() == null || finishedAt() == null
+                ? 0
                 : Duration.between(startedAt(), finishedAt()).toMillis() / 1000.0;
     }
 }

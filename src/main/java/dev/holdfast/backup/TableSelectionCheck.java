@@ -34,7 +34,8 @@ public class TableSelectionCheck {
         if (req.backupType() == BackupType.MEDIA || (empty(req.includeTables()) && empty(req.schemaOnlyTables()))) {
             return;
         }
-        List<String> dbs = empty(req.databases()) ? List.copyOf(sources.databases().keySet()) : req.databases();
+        List<String> dbs =
+                empty(req.databases()) ? List.copyOf(sources.databases().keySet()) : req.databases();
         List<TableRef> tables = new ArrayList<>();
         for (String name : dbs) {
             SourceRegistry.DatabaseSource src = sources.databases().get(name);
@@ -57,8 +58,8 @@ public class TableSelectionCheck {
         for (int i = 0; patterns != null && i < patterns.size(); i++) {
             List<String> one = List.of(patterns.get(i));
             if (tables.stream().noneMatch(t -> Selection.matchesTable(one, t))) {
-                throw new InvalidSelection(field + "[" + i + "]", "'" + patterns.get(i)
-                        + "' matches no table in " + dbs);
+                throw new InvalidSelection(
+                        field + "[" + i + "]", "'" + patterns.get(i) + "' matches no table in " + dbs);
             }
         }
     }

@@ -42,8 +42,13 @@ public class VerifyJobHandler implements JobHandler {
             if (!archiveShaMatches) {
                 sb.append("archive SHA-256 is ").append(archiveSha256).append(", not the recorded one; ");
             }
-            report.failures().forEach(f -> sb.append(f.entry()).append(": ").append(f.reason()).append(" (")
-                    .append(f.detail()).append("); "));
+            report.failures()
+                    .forEach(f -> sb.append(f.entry())
+                            .append(": ")
+                            .append(f.reason())
+                            .append(" (")
+                            .append(f.detail())
+                            .append("); "));
             return sb.toString().replaceAll("; $", "");
         }
     }
@@ -98,17 +103,24 @@ public class VerifyJobHandler implements JobHandler {
         Outcome o;
         ArrayNode failures = mapper.createArrayNode();
         if (!storage.exists(b.storageKey)) {
-            failures.addObject().put("entry", b.storageKey).put("reason", "MISSING_ARCHIVE")
+            failures.addObject()
+                    .put("entry", b.storageKey)
+                    .put("reason", "MISSING_ARCHIVE")
                     .put("detail", "the archive is not in storage");
             backups.recordVerification(b.id, false, failures);
             throw new IllegalStateException("Archive " + b.storageKey + " of backup " + b.id + " is missing");
         }
         o = check(storage, b.storageKey, b.sha256);
         for (VerificationReport.Failure f : o.report().failures()) {
-            failures.addObject().put("entry", f.entry()).put("reason", f.reason().name()).put("detail", f.detail());
+            failures.addObject()
+                    .put("entry", f.entry())
+                    .put("reason", f.reason().name())
+                    .put("detail", f.detail());
         }
         if (!o.archiveShaMatches()) {
-            failures.addObject().put("entry", b.storageKey).put("reason", "ARCHIVE_CHECKSUM_MISMATCH")
+            failures.addObject()
+                    .put("entry", b.storageKey)
+                    .put("reason", "ARCHIVE_CHECKSUM_MISMATCH")
                     .put("detail", "SHA-256 is " + o.archiveSha256() + ", catalog says " + b.sha256);
         }
         boolean ok = failures.isEmpty() && o.report().ok();

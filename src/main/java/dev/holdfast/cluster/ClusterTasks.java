@@ -22,8 +22,8 @@ public final class ClusterTasks {
      * Hands {@code sweep} to {@code executor} unless the one handed before is still waiting or running
      * ({@code pending}), so that a slow sweep never queues up behind itself.
      */
-    public static void submitUnlessPending(java.util.concurrent.Executor executor,
-            java.util.concurrent.atomic.AtomicBoolean pending, Runnable sweep) {
+    public static void submitUnlessPending(
+            java.util.concurrent.Executor executor, java.util.concurrent.atomic.AtomicBoolean pending, Runnable sweep) {
         if (!pending.compareAndSet(false, true)) {
             return;
         }
@@ -48,8 +48,14 @@ public final class ClusterTasks {
      * @param what the task in words, for the log
      * @return whether this instance ran it (false: not due, another instance has it, or the claim failed)
      */
-    public static boolean runIfDue(javax.sql.DataSource ds, String task, Instant now, Duration interval, String owner,
-            String what, java.util.function.Supplier<String> work) {
+    public static boolean runIfDue(
+            javax.sql.DataSource ds,
+            String task,
+            Instant now,
+            Duration interval,
+            String owner,
+            String what,
+            java.util.function.Supplier<String> work) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -123,7 +129,8 @@ public final class ClusterTasks {
 
     /** Records how the last run ended (null: it went well). */
     public static void recordOutcome(Connection c, String task, String error) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE holdfast.cluster_task SET last_error = ? WHERE name = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("UPDATE holdfast.cluster_task SET last_error = ? WHERE name = ?")) {
             ps.setString(1, error);
             ps.setString(2, task);
             ps.executeUpdate();

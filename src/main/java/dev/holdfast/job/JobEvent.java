@@ -11,7 +11,14 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "A state or progress change of a job (SSE event 'progress')")
 public record JobEvent(
         @Schema(description = "The job") UUID jobId,
-        @Schema(description = "Increases with every change of the job; SSE clients may use it to order events") long seq,
+
+        @Schema(description = "Increases with every change of the job; SSE clients may use it to order events")
+        long seq,
+
         @Schema(description = "State after the change") JobState state,
-        @Schema(description = "Whether a cancellation is pending") boolean cancelRequested,
-        @Schema(implementation = Progress.class, description = "Progress snapshot") JsonNode progress) {}
+
+        @Schema(description = "Whether a cancellation is pending")
+        boolean cancelRequested,
+
+        @Schema(implementation = Progress.class, description = "Progress snapshot")
+        JsonNode progress) {}

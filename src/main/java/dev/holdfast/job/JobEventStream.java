@@ -39,20 +39,22 @@ public class JobEventStream {
      */
     public Multi<OutboundSseEvent> stream(UUID jobId, Sse sse) {
         jobs.get(jobId);
-        return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
-            Session session = new Session(jobId, emitter, sse);
-            synchronized (session) {
-                Runnable unsubscribe = bus.subscribe(jobId, session);
-                emitter.onTermination(unsubscribe);
-                // Read after subscribing so that no change falls between the read and the subscription.
-                JobView current = jobs.get(jobId);
-                session.lastSeq = current.seq();
-                session.emit(STATE, current);
-                if (current.state().terminal()) {
-                    session.end(current);
-                }
-            }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // the subscription reads the catalog
+        return Multi.createFrom()
+                .<OutboundSseEvent>emitter(emitter -> {
+                    Session session = new Session(jobId, emitter, sse);
+                    synchronized (session) {
+                        Runnable unsubscribe = bus.subscribe(jobId, session);
+                        emitter.onTermination(unsubscribe);
+                        // Read after subscribing so that no change falls between the read and the subscription.
+                        JobView current = jobs.get(jobId);
+                        session.lastSeq = current.seq();
+                        session.emit(STATE, current);
+                        if (current.state().terminal()) {
+                            session.end(current);
+                        }
+                    }
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // the subscription reads the catalog
     }
 
     private final class Session implements ProgressBus.Subscriber {
@@ -92,8 +94,14 @@ public class JobEventStream {
                 if (current.state().terminal()) {
                     end(current);
                 } else {
-                    emit(PROGRESS, new JobEvent(current.id(), current.seq(), current.state(),
-                            current.cancelRequested(), mapper.valueToTree(current.progress())));
+                    emit(
+                            PROGRESS,
+                            new JobEvent(
+                                    current.id(),
+                                    current.seq(),
+                                    current.state(),
+                                    current.cancelRequested(),
+                                    mapper.valueToTree(current.progress())));
                 }
             }
         }

@@ -23,8 +23,16 @@ import java.util.UUID;
 @ApplicationScoped
 public class JobService {
     static final Map<String, String> SORT_FIELDS = Map.of(
-            "queued_at", "queuedAt", "started_at", "startedAt", "finished_at", "finishedAt", "type", "type",
-            "state", "state");
+            "queued_at",
+            "queuedAt",
+            "started_at",
+            "startedAt",
+            "finished_at",
+            "finishedAt",
+            "type",
+            "type",
+            "state",
+            "state");
 
     @Inject
     EntityManager em;
@@ -103,7 +111,9 @@ public class JobService {
         String query = String.join(" and ", where);
         var q = query.isEmpty() ? Job.<Job>findAll(sort) : Job.<Job>find(query, sort, params);
         long total = q.count();
-        List<JobView> items = q.page(page.page, page.size).list().stream().map(j -> JobView.of(j, mapper)).toList();
+        List<JobView> items = q.page(page.page, page.size).list().stream()
+                .map(j -> JobView.of(j, mapper))
+                .toList();
         return PageRequest.Page.of(items, page, total);
     }
 
@@ -126,8 +136,8 @@ public class JobService {
         if (state == JobState.CANCELLED) {
             // A queued job ends here, without ever reaching a worker: end its backup or restore row now too
             // (the hook is idempotent, so a repeated cancel changes nothing).
-            worker.endedWithoutRunning(new JobHandler.JobOutcome(id, view.type(), mapper.valueToTree(view.payload()),
-                    state, view.error()));
+            worker.endedWithoutRunning(new JobHandler.JobOutcome(
+                    id, view.type(), mapper.valueToTree(view.payload()), state, view.error()));
         }
         return view;
     }

@@ -99,8 +99,12 @@ public class JobStore {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new Claimed(rs.getObject(1, UUID.class), rs.getString(2), readJson(rs.getString(3)),
-                        rs.getInt(4), rs.getInt(5)));
+                return Optional.of(new Claimed(
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2),
+                        readJson(rs.getString(3)),
+                        rs.getInt(4),
+                        rs.getInt(5)));
             }
         } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -256,8 +260,12 @@ public class JobStore {
             ps.setDouble(2, orphanGrace.toMillis() / 1000.0);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    reaped.add(new Reaped(rs.getObject(1, UUID.class), rs.getString(2), readJson(rs.getString(3)),
-                            JobState.valueOf(rs.getString(4)), rs.getString(5)));
+                    reaped.add(new Reaped(
+                            rs.getObject(1, UUID.class),
+                            rs.getString(2),
+                            readJson(rs.getString(3)),
+                            JobState.valueOf(rs.getString(4)),
+                            rs.getString(5)));
                 }
             }
         }
@@ -310,7 +318,8 @@ public class JobStore {
         try {
             return mapper.writeValueAsString(o);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("Cannot serialise " + o.getClass().getSimpleName(), e);
+            throw new IllegalArgumentException(
+                    "Cannot serialise " + o.getClass().getSimpleName(), e);
         }
     }
 }

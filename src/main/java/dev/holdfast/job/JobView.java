@@ -16,12 +16,24 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Job", description = "A background job in the durable queue")
 public record JobView(
         UUID id,
-        @Schema(description = "Job type, e.g. backup, verify, restore") String type,
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") JobState state,
-        @Schema(description = "Options the job was queued with, as its type defines them") Map<String, Object> payload,
-        @Schema(description = "Jobs with the same key never run at once (e.g. restore:db:default)") String resourceKey,
+
+        @Schema(description = "Job type, e.g. backup, verify, restore")
+        String type,
+
+        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        JobState state,
+
+        @Schema(description = "Options the job was queued with, as its type defines them")
+        Map<String, Object> payload,
+
+        @Schema(description = "Jobs with the same key never run at once (e.g. restore:db:default)")
+        String resourceKey,
+
         @Schema(description = "Starts so far") int attempts,
-        @Schema(description = "Most starts allowed (more than 1 only for types safe to repeat)") int maxAttempts,
+
+        @Schema(description = "Most starts allowed (more than 1 only for types safe to repeat)")
+        int maxAttempts,
+
         OffsetDateTime queuedAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
@@ -30,21 +42,43 @@ public record JobView(
         OffsetDateTime leaseExpiresAt,
         boolean cancelRequested,
         Progress progress,
-        @Schema(description = "Increases with every change; the SSE event id") long seq,
+
+        @Schema(description = "Increases with every change; the SSE event id")
+        long seq,
+
         @Schema(description = "What the job produced, when it succeeded, as its type defines it")
-                Map<String, Object> result,
-        @Schema(description = "Why the job failed or was cancelled") String error,
-        @Schema(description = "Subject of the token that queued it, or 'scheduler'") String createdBy) {
+        Map<String, Object> result,
+
+        @Schema(description = "Why the job failed or was cancelled")
+        String error,
+
+        @Schema(description = "Subject of the token that queued it, or 'scheduler'")
+        String createdBy) {
 
     private static final TypeReference<Map<String, Object>> FREE_FORM = new TypeReference<>() {};
 
     /** The view of a queue row, its jsonb columns read with the application's mapper. */
     static JobView of(Job j, ObjectMapper mapper) {
-        return new JobView(j.id, j.type, j.state, map(mapper, j.payload), j.resourceKey, j.attempts, j.maxAttempts,
-                j.queuedAt, j.startedAt, j.finishedAt, j.ownerInstance, j.heartbeatAt, j.leaseExpiresAt,
-                j.cancelRequested, j.progress == null || j.progress.isNull() ? null
-                        : mapper.convertValue(j.progress, Progress.class),
-                j.progressSeq, map(mapper, j.result), j.error, j.createdBy);
+        return new JobView(
+                j.id,
+                j.type,
+                j.state,
+                map(mapper, j.payload),
+                j.resourceKey,
+                j.attempts,
+                j.maxAttempts,
+                j.queuedAt,
+                j.startedAt,
+                j.finishedAt,
+                j.ownerInstance,
+                j.heartbeatAt,
+                j.leaseExpiresAt,
+                j.cancelRequested,
+                j.progress == null || j.progress.isNull() ? null : mapper.convertValue(j.progress, Progress.class),
+                j.progressSeq,
+                map(mapper, j.result),
+                j.error,
+                j.createdBy);
     }
 
     private static Map<String, Object> map(ObjectMapper mapper, JsonNode json) {

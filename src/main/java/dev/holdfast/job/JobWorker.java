@@ -76,8 +76,15 @@ public class JobWorker {
                 .build();
         store = new JobStore(dataSource, instanceId, mapper);
         String stall = config.jobs().stallTimeout().trim();
-        pool = new WorkerPool(store, handlers, executor, concurrency, config.jobs().lease(),
-                config.jobs().progressInterval(), mapper, this::record,
+        pool = new WorkerPool(
+                store,
+                handlers,
+                executor,
+                concurrency,
+                config.jobs().lease(),
+                config.jobs().progressInterval(),
+                mapper,
+                this::record,
                 "off".equalsIgnoreCase(stall) ? null : dev.holdfast.time.Durations.parse(stall),
                 config.jobs().stopGrace());
         // Claims triggered by NOTIFY run on their own thread: the job executor's slots are for jobs only.
@@ -109,7 +116,9 @@ public class JobWorker {
         }
     }
 
-    @Scheduled(every = "${holdfast.jobs.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${holdfast.jobs.poll-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void poll() {
         if (pool != null) {
@@ -117,8 +126,7 @@ public class JobWorker {
         }
     }
 
-    @Scheduled(every = "${holdfast.jobs.heartbeat-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${holdfast.jobs.heartbeat-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeatAndReap() {
         if (pool != null) {
             pool.heartbeat();

@@ -10,14 +10,26 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "Progress snapshot of a running job")
 public record Progress(
-        @Schema(description = "Current phase, e.g. snapshot, copy, verify") String phase,
-        @Schema(description = "Overall completion, 0 to 100") Double percent,
+        @Schema(description = "Current phase, e.g. snapshot, copy, verify")
+        String phase,
+
+        @Schema(description = "Overall completion, 0 to 100")
+        Double percent,
+
         @Schema(description = "Bytes processed so far") Long bytesDone,
-        @Schema(description = "Bytes expected in total (an estimate for database tables)") Long bytesTotal,
-        @Schema(description = "Items (tables, files) processed so far") Long itemsDone,
+
+        @Schema(description = "Bytes expected in total (an estimate for database tables)")
+        Long bytesTotal,
+
+        @Schema(description = "Items (tables, files) processed so far")
+        Long itemsDone,
+
         @Schema(description = "Items expected in total") Long itemsTotal,
         @Schema(description = "Item being processed now") String currentItem,
-        @Schema(description = "Estimated seconds until the job ends") Long etaSeconds,
+
+        @Schema(description = "Estimated seconds until the job ends")
+        Long etaSeconds,
+
         @Schema(description = "Human-readable status") String message) {
 
     private static final int MAX_TEXT = 500;
@@ -42,7 +54,8 @@ public record Progress(
         if (p != null) {
             p = Math.round(p * 10.0) / 10.0;
         }
-        return new Progress(phase, p, bytesDone, bytesTotal, itemsDone, itemsTotal, cut(currentItem), eta, cut(message));
+        return new Progress(
+                phase, p, bytesDone, bytesTotal, itemsDone, itemsTotal, cut(currentItem), eta, cut(message));
     }
 
     private static String cut(String s) {

@@ -84,7 +84,15 @@ public final class ProgressScale {
         double job = own == null ? from : from + (to - from) * Math.max(0, Math.min(100.0, own)) / 100.0;
         floor = Math.max(floor, job);
         // The ETA of a part is not the job's: leave it to be derived from the job's own percent.
-        return new Progress(p.phase(), floor, p.bytesDone(), p.bytesTotal(), p.itemsDone(), p.itemsTotal(),
-                p.currentItem(), null, p.message());
+        return new Progress(
+                p.phase(),
+                floor,
+                p.bytesDone(),
+                p.bytesTotal(),
+                p.itemsDone(),
+                p.itemsTotal(),
+                p.currentItem(),
+                null,
+                p.message());
     }
 }

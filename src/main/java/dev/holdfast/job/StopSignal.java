@@ -35,8 +35,7 @@ public interface StopSignal {
     static StopSignal never() {
         return new StopSignal() {
             @Override
-            public void checkpoint() {
-            }
+            public void checkpoint() {}
 
             @Override
             public boolean stopRequested() {

@@ -48,9 +48,25 @@ public class WorkerPool {
     private final ReentrantLock pollLock = new ReentrantLock();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    public WorkerPool(JobStore store, Map<String, JobHandler> handlers, ExecutorService executor, int concurrency,
-            Duration lease, Duration progressInterval, ObjectMapper mapper, Listener listener) {
-        this(store, handlers, executor, concurrency, lease, progressInterval, mapper, listener, null,
+    public WorkerPool(
+            JobStore store,
+            Map<String, JobHandler> handlers,
+            ExecutorService executor,
+            int concurrency,
+            Duration lease,
+            Duration progressInterval,
+            ObjectMapper mapper,
+            Listener listener) {
+        this(
+                store,
+                handlers,
+                executor,
+                concurrency,
+                lease,
+                progressInterval,
+                mapper,
+                listener,
+                null,
                 Duration.ofMinutes(1));
     }
 
@@ -60,8 +76,16 @@ public class WorkerPool {
      * @param stopGrace how long a job asked to stop may take to end before this instance gives it up: its lease
      *     is no longer renewed, so the queue fails it (and its handler's rows) while its thread is left behind
      */
-    public WorkerPool(JobStore store, Map<String, JobHandler> handlers, ExecutorService executor, int concurrency,
-            Duration lease, Duration progressInterval, ObjectMapper mapper, Listener listener, Duration stallTimeout,
+    public WorkerPool(
+            JobStore store,
+            Map<String, JobHandler> handlers,
+            ExecutorService executor,
+            int concurrency,
+            Duration lease,
+            Duration progressInterval,
+            ObjectMapper mapper,
+            Listener listener,
+            Duration stallTimeout,
             Duration stopGrace) {
         this.stallTimeout = stallTimeout;
         this.stopGrace = stopGrace;
@@ -164,8 +188,8 @@ public class WorkerPool {
                 if (outcome != null) {
                     listener.finished(c.type(), outcome, Duration.ofNanos(System.nanoTime() - started));
                     if (outcome != JobState.SUCCEEDED) {
-                        notifyFailure(handler, new JobHandler.JobOutcome(c.id(), c.type(), c.payload(), outcome,
-                                error));
+                        notifyFailure(
+                                handler, new JobHandler.JobOutcome(c.id(), c.type(), c.payload(), outcome, error));
                     }
                     LOG.infof("Job %s ended %s", c.id(), outcome);
                 }
@@ -216,17 +240,22 @@ public class WorkerPool {
         long now = System.nanoTime();
         java.util.Set<UUID> renew = new java.util.HashSet<>();
         for (RunningJob job : running.values()) {
-            if (stallTimeout != null && job.stopReason == null && now - job.lastActivityNanos > stallTimeout.toNanos()) {
+            if (stallTimeout != null
+                    && job.stopReason == null
+                    && now - job.lastActivityNanos > stallTimeout.toNanos()) {
                 LOG.warnf("Job %s made no progress for %s; stopping it", job.claimed.id(), stallTimeout);
-                job.stop("The job made no progress for " + dev.holdfast.time.Durations.format(stallTimeout)
-                        + " (holdfast.jobs.stall-timeout) and was stopped", false);
+                job.stop(
+                        "The job made no progress for " + dev.holdfast.time.Durations.format(stallTimeout)
+                                + " (holdfast.jobs.stall-timeout) and was stopped",
+                        false);
             }
             if (job.stopReason != null && now - job.stopRequestedNanos > stopGrace.toNanos()) {
                 if (!job.abandoned) {
                     job.abandoned = true;
-                    LOG.errorf("Job %s did not stop within %s of being asked (%s); its lease is no longer renewed so"
-                            + " that the queue fails it. Its thread is stuck in:%s", job.claimed.id(), stopGrace,
-                            job.stopReason, stackOf(job.thread));
+                    LOG.errorf(
+                            "Job %s did not stop within %s of being asked (%s); its lease is no longer renewed so"
+                                    + " that the queue fails it. Its thread is stuck in:%s",
+                            job.claimed.id(), stopGrace, job.stopReason, stackOf(job.thread));
                 }
                 continue;
             }
@@ -263,7 +292,8 @@ public class WorkerPool {
                 LOG.warnf("Job %s (%s) recovered: %s", r.id(), r.type(), r.error());
                 if (r.state().terminal()) {
                     listener.finished(r.type(), r.state(), Duration.ZERO);
-                    notifyFailure(handlers.get(r.type()),
+                    notifyFailure(
+                            handlers.get(r.type()),
                             new JobHandler.JobOutcome(r.id(), r.type(), r.payload(), r.state(), r.error()));
                 }
             }

@@ -43,16 +43,18 @@ import java.util.function.BiConsumer;
  */
 public final class MediaBackup {
     /** Extensions of formats that are already compressed: recompressing them costs CPU and saves nothing. */
-    static final Set<String> COMPRESSED_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "webp", "heic", "heif",
-            "avif", "jxl", "mp4", "m4v", "m4a", "mov", "mkv", "webm", "avi", "mp3", "aac", "ogg", "oga", "opus", "flac",
-            "zip", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "7z", "rar", "pdf", "docx", "xlsx",
-            "pptx", "odt", "ods", "odp", "epub", "jar", "apk", "woff", "woff2");
+    static final Set<String> COMPRESSED_EXTENSIONS = Set.of(
+            "jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "avif", "jxl", "mp4", "m4v", "m4a", "mov", "mkv",
+            "webm", "avi", "mp3", "aac", "ogg", "oga", "opus", "flac", "zip", "gz", "tgz", "bz2", "tbz2", "xz", "txz",
+            "zst", "lz4", "lzma", "7z", "rar", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub", "jar", "apk",
+            "woff", "woff2");
     /** Bytes sampled from the start of a file of unknown type for the compressibility test. */
     static final int SAMPLE = 64 * 1024;
     /** Samples shorter than this are not tested: tiny files cost little either way. */
     private static final int MIN_SAMPLE = 4096;
     /** Stored rather than compressed when zstd level 1 saves less than this fraction of the sample. */
     private static final double MIN_SAVING = 0.05;
+
     private static final int BUFFER = 256 * 1024;
 
     private final String source;
@@ -61,13 +63,10 @@ public final class MediaBackup {
     private List<String> excludes = List.of();
     private Codec codec = Codec.ZSTD;
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private MediaProgress.Listener progress = p -> {
-    };
-    private Runnable checkpoint = () -> {
-    };
+    private MediaProgress.Listener progress = p -> {};
+    private Runnable checkpoint = () -> {};
     // Test hook: runs after a file's content was read and before it is checked for changes.
-    private BiConsumer<String, Integer> afterRead = (path, attempt) -> {
-    };
+    private BiConsumer<String, Integer> afterRead = (path, attempt) -> {};
 
     private MediaBackup(String source, Path root) {
         this.source = Objects.requireNonNull(source, "source");
@@ -136,19 +135,22 @@ public final class MediaBackup {
      * @param bytes bytes of file content stored
      * @param storedUncompressed files stored as is because they were already compressed
      */
-    public record Result(MediaSection section, List<String> inconsistent, List<String> warnings, long files,
-            long bytes, long storedUncompressed) {
+    public record Result(
+            MediaSection section,
+            List<String> inconsistent,
+            List<String> warnings,
+            long files,
+            long bytes,
+            long storedUncompressed) {
         /** Whether every file found was stored exactly as it was: no warnings at all. */
         public boolean complete() {
             return warnings.isEmpty();
         }
     }
 
-    private record Found(String path, Path file, long size) {
-    }
+    private record Found(String path, Path file, long size) {}
 
-    private record Stored(MediaFile file, String warning, boolean inconsistent, boolean raw) {
-    }
+    private record Stored(MediaFile file, String warning, boolean inconsistent, boolean raw) {}
 
     /**
      * Walks the root, streams its files into {@code writer} and returns the section for the manifest. The
@@ -167,7 +169,9 @@ public final class MediaBackup {
         List<MediaSymlink> links = new ArrayList<>();
         List<String> walkWarnings = new ArrayList<>();
         Map<String, Object> rootAttrs = MediaPaths.stat(root);
-        dirs.add(new MediaDirectory(".", MediaPaths.octal((Integer) rootAttrs.get("mode")),
+        dirs.add(new MediaDirectory(
+                ".",
+                MediaPaths.octal((Integer) rootAttrs.get("mode")),
                 ((FileTime) rootAttrs.get("lastModifiedTime")).toInstant()));
         walk(root, "", inc, exc, found, dirs, links, walkWarnings);
 
@@ -245,8 +249,16 @@ public final class MediaBackup {
     }
 
     /** Depth-first walk in byte order; returns whether anything below {@code dir} was recorded. */
-    private boolean walk(Path dir, String rel, List<PathMatcher> inc, List<PathMatcher> exc, List<Found> found,
-            List<MediaDirectory> dirs, List<MediaSymlink> links, List<String> warnings) throws IOException {
+    private boolean walk(
+            Path dir,
+            String rel,
+            List<PathMatcher> inc,
+            List<PathMatcher> exc,
+            List<Found> found,
+            List<MediaDirectory> dirs,
+            List<MediaSymlink> links,
+            List<String> warnings)
+            throws IOException {
         checkpoint.run();
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -255,8 +267,8 @@ public final class MediaBackup {
             warnings.add((rel.isEmpty() ? "." : rel) + ": directory vanished during the backup, skipped");
             return false;
         }
-        children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(a.getFileName().toString(),
-                b.getFileName().toString()));
+        children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(
+                a.getFileName().toString(), b.getFileName().toString()));
         boolean any = false;
         for (Path child : children) {
             String name = child.getFileName().toString();
@@ -269,8 +281,8 @@ public final class MediaBackup {
             if (unsafe != null || name.indexOf('\uFFFD') >= 0) {
                 // A name restore would refuse (or one that is not valid UTF-8) would make the whole
                 // backup unrestorable; leaving the one file out and saying so is the lesser harm.
-                warnings.add(path + ": name cannot be restored safely (" + (unsafe == null ? "not valid UTF-8"
-                        : unsafe) + "), skipped");
+                warnings.add(path + ": name cannot be restored safely (" + (unsafe == null ? "not valid UTF-8" : unsafe)
+                        + "), skipped");
                 continue;
             }
             Map<String, Object> a;
@@ -357,15 +369,18 @@ public final class MediaBackup {
             long size = (Long) before.get("size");
             long read = 0;
             EntryBuilder entry = null;
-            try (InputStream in = Channels.newInputStream(Files.newByteChannel(f.file(), StandardOpenOption.READ,
-                    LinkOption.NOFOLLOW_LINKS))) {
+            try (InputStream in = Channels.newInputStream(
+                    Files.newByteChannel(f.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
                 int n = readUpTo(in, buf, SAMPLE);
                 if (chosen == null) {
                     chosen = chooseCodec(f.path(), buf, n, sampleOut);
                 }
                 // Stored as is, the entry is the file's size; compressed, a guess that regrows at most once or twice.
-                entry = writer.openEntry(EntryNames.mediaFile(source, f.path(), chosen), EntryInfo.KIND_MEDIA_FILE,
-                        chosen, chosen == Codec.NONE ? size : size / 3 + 4096);
+                entry = writer.openEntry(
+                        EntryNames.mediaFile(source, f.path(), chosen),
+                        EntryInfo.KIND_MEDIA_FILE,
+                        chosen,
+                        chosen == Codec.NONE ? size : size / 3 + 4096);
                 while (n > 0) {
                     entry.write(buf, 0, n);
                     read += n;
@@ -381,14 +396,21 @@ public final class MediaBackup {
                     entry.abort();
                     return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
                 }
-                boolean same = read == size && after.get("size").equals(before.get("size"))
+                boolean same = read == size
+                        && after.get("size").equals(before.get("size"))
                         && after.get("lastModifiedTime").equals(before.get("lastModifiedTime"))
-                        && after.get("ctime").equals(before.get("ctime")) && after.get("ino").equals(before.get("ino"));
+                        && after.get("ctime").equals(before.get("ctime"))
+                        && after.get("ino").equals(before.get("ino"));
                 if (same) {
                     EntryInfo info = entry.commit();
                     Instant mtime = ((FileTime) before.get("lastModifiedTime")).toInstant();
-                    MediaFile mf = new MediaFile(f.path(), info.name(), info.rawSize(),
-                            MediaPaths.octal((Integer) before.get("mode")), mtime, info.sha256());
+                    MediaFile mf = new MediaFile(
+                            f.path(),
+                            info.name(),
+                            info.rawSize(),
+                            MediaPaths.octal((Integer) before.get("mode")),
+                            mtime,
+                            info.sha256());
                     return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
                 }
                 entry.abort();
@@ -404,8 +426,7 @@ public final class MediaBackup {
             }
         }
         tracker.bytes(f.size());
-        return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true,
-                false);
+        return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true, false);
     }
 
     /** Stores already-compressed content as is: by extension, else by a quick zstd-1 test of the first bytes. */
@@ -475,7 +496,12 @@ public final class MediaBackup {
         }
 
         private synchronized void report() {
-            progress.onProgress(new MediaProgress(files.get(), filesTotal, bytes.get(), bytesTotal, current,
+            progress.onProgress(new MediaProgress(
+                    files.get(),
+                    filesTotal,
+                    bytes.get(),
+                    bytesTotal,
+                    current,
                     Duration.ofNanos(System.nanoTime() - start)));
         }
     }

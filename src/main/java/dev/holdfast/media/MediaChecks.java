@@ -34,8 +34,7 @@ final class MediaChecks {
     private final MediaRestore.Mode mode;
     private final boolean allowExternalLinks;
 
-    MediaChecks(ArchiveReader reader, String source, Path target, MediaRestore.Mode mode,
-            boolean allowExternalLinks) {
+    MediaChecks(ArchiveReader reader, String source, Path target, MediaRestore.Mode mode, boolean allowExternalLinks) {
         this.reader = reader;
         this.source = source;
         this.target = target;
@@ -45,8 +44,10 @@ final class MediaChecks {
 
     /** Refuses the whole restore on the first path that could write outside the target. */
     void validate(TreeMap<String, MediaItem> items) throws IOException {
-        MediaSection section = reader.manifest().media().stream().filter(m -> m.source().equals(source))
-                .findFirst().orElseThrow();
+        MediaSection section = reader.manifest().media().stream()
+                .filter(m -> m.source().equals(source))
+                .findFirst()
+                .orElseThrow();
         Map<String, String> allLinks = new HashMap<>();
         for (MediaSymlink l : section.symlinks()) {
             MediaPaths.requireSafe(l.path());
@@ -59,8 +60,7 @@ final class MediaChecks {
         checkPaths(items, allLinks, allFiles);
         // Link targets second, so a path through a link is named as such even when the link also points away.
         checkLinks(items, allLinks);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-                && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new MediaRestoreException("restore target " + target + " exists and is not a directory"
                     + (Files.isSymbolicLink(target) ? " but a symbolic link; name the real directory" : ""));
         }
@@ -78,8 +78,8 @@ final class MediaChecks {
             MediaPaths.requireSafe(item.path());
             for (String a = MediaPaths.parent(item.path()); a != null; a = MediaPaths.parent(a)) {
                 if (allLinks.containsKey(a)) {
-                    throw new UnsafeMediaPathException(item.path(), "goes through the symbolic link '" + a
-                            + "' of the same archive");
+                    throw new UnsafeMediaPathException(
+                            item.path(), "goes through the symbolic link '" + a + "' of the same archive");
                 }
                 if (allFiles.contains(a)) {
                     throw new UnsafeMediaPathException(item.path(), "goes through the file '" + a + "'");
@@ -91,7 +91,8 @@ final class MediaChecks {
                     throw new MediaRestoreException("media file '" + item.path() + "' names entry '"
                             + item.file().entry() + "', which is not a media entry of this archive");
                 }
-                if (e.rawSize() != item.file().size() || !e.sha256().equals(item.file().sha256())) {
+                if (e.rawSize() != item.file().size()
+                        || !e.sha256().equals(item.file().sha256())) {
                     throw new MediaRestoreException("media file '" + item.path() + "' and its entry disagree on size "
                             + "or SHA-256; the manifest is inconsistent");
                 }
@@ -101,15 +102,19 @@ final class MediaChecks {
 
     private void checkLinks(TreeMap<String, MediaItem> items, Map<String, String> allLinks) throws IOException {
         for (MediaItem item : items.values()) {
-            if (item.kind() == Kind.LINK && (item.link().target() == null || item.link().target().isEmpty()
-                    || item.link().target().indexOf('\0') >= 0)) {
+            if (item.kind() == Kind.LINK
+                    && (item.link().target() == null
+                            || item.link().target().isEmpty()
+                            || item.link().target().indexOf('\0') >= 0)) {
                 throw new UnsafeMediaPathException(item.path(), "symbolic link with an empty target or one with NUL");
             }
             if (item.kind() == Kind.LINK && !allowExternalLinks) {
                 String why = escapes(item.path(), item.link().target(), allLinks);
                 if (why != null) {
-                    throw new UnsafeMediaPathException(item.path(), "symbolic link to '" + item.link().target() + "' "
-                            + why + " (allowSymlinksOutsideTarget permits such links)");
+                    throw new UnsafeMediaPathException(
+                            item.path(),
+                            "symbolic link to '" + item.link().target() + "' " + why
+                                    + " (allowSymlinksOutsideTarget permits such links)");
                 }
             }
         }
@@ -193,8 +198,10 @@ final class MediaChecks {
             }
             String blocked = blockedAncestor(target, item.path(), realDir);
             if (blocked != null) {
-                throw new UnsafeMediaPathException(item.path(), "'" + blocked
-                        + "' in the target is a symbolic link or a file, a merge will not write through it");
+                throw new UnsafeMediaPathException(
+                        item.path(),
+                        "'" + blocked
+                                + "' in the target is a symbolic link or a file, a merge will not write through it");
             }
             Path p = target.resolve(item.path());
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -202,16 +209,18 @@ final class MediaChecks {
             }
             boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
             if (Files.isSymbolicLink(p) && item.kind() == Kind.DIR) {
-                throw new UnsafeMediaPathException(item.path(), "'" + item.path()
-                        + "' in the target is a symbolic link, a merge will not write through it");
+                throw new UnsafeMediaPathException(
+                        item.path(),
+                        "'" + item.path() + "' in the target is a symbolic link, a merge will not write through it");
             }
             if (item.kind() == Kind.DIR && !isDir) {
-                throw new MediaRestoreException("cannot merge directory '" + item.path()
-                        + "': the target has a file or link there");
+                throw new MediaRestoreException(
+                        "cannot merge directory '" + item.path() + "': the target has a file or link there");
             }
             if (item.kind() != Kind.DIR && isDir) {
-                throw new MediaRestoreException("cannot merge " + item.kind().name().toLowerCase() + " '" + item.path()
-                        + "': the target has a directory there");
+                throw new MediaRestoreException(
+                        "cannot merge " + item.kind().name().toLowerCase() + " '" + item.path()
+                                + "': the target has a directory there");
             }
         }
     }
@@ -225,7 +234,8 @@ final class MediaChecks {
         for (String a : ancestors) {
             Boolean ok = cache.computeIfAbsent(a, k -> {
                 Path p = target.resolve(k);
-                return !Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? null
+                return !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+                        ? null
                         : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
             });
             if (ok == null) {

@@ -12,6 +12,8 @@ record MediaItem(String path, Kind kind, MediaFile file, MediaDirectory dir, Med
 
     /** What the path is. */
     enum Kind {
-        FILE, DIR, LINK
+        FILE,
+        DIR,
+        LINK
     }
 }

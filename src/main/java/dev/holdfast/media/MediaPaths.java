@@ -31,8 +31,7 @@ final class MediaPaths {
         return Integer.compare(a.length() - i, b.length() - j);
     };
 
-    private MediaPaths() {
-    }
+    private MediaPaths() {}
 
     /** Why a relative path is unsafe to create under a root, or null when it is safe. */
     static String unsafeReason(String path) {

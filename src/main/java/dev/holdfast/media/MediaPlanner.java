@@ -54,7 +54,8 @@ final class MediaPlanner {
                 continue;
             }
             Path p = target.resolve(item.path());
-            if (!exists || MediaChecks.blockedAncestor(target, item.path(), cache) != null
+            if (!exists
+                    || MediaChecks.blockedAncestor(target, item.path(), cache) != null
                     || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 added.add(item.path());
             } else if (differs(item, p)) {
@@ -69,8 +70,8 @@ final class MediaPlanner {
         removed.removeIf(holders::contains);
         removed.sort(MediaPaths.BYTE_ORDER);
         kept.sort(MediaPaths.BYTE_ORDER);
-        return new MediaRestore.Plan(List.copyOf(added), List.copyOf(changed), List.copyOf(removed), files, bytes,
-                List.copyOf(kept));
+        return new MediaRestore.Plan(
+                List.copyOf(added), List.copyOf(changed), List.copyOf(removed), files, bytes, List.copyOf(kept));
     }
 
     /** Notes what a replace removes from the target, and the kept paths (tops of excluded subtrees). */
@@ -117,16 +118,18 @@ final class MediaPlanner {
         for (String k : kept) {
             MediaItem at = items.get(k);
             if (at != null) {
-                throw new MediaRestoreException("the backup has a " + at.kind().name().toLowerCase() + " at '" + k
-                        + "', which the target keeps as a path its backups exclude; nothing was restored");
+                throw new MediaRestoreException(
+                        "the backup has a " + at.kind().name().toLowerCase() + " at '" + k
+                                + "', which the target keeps as a path its backups exclude; nothing was restored");
             }
             for (String a = MediaPaths.parent(k); a != null; a = MediaPaths.parent(a)) {
                 holders.add(a);
                 MediaItem i = items.get(a);
                 if (i != null && i.kind() != Kind.DIR) {
-                    throw new MediaRestoreException("the backup has a " + i.kind().name().toLowerCase() + " at '" + a
-                            + "', where the target keeps '" + k + "', a path its backups exclude; nothing was "
-                            + "restored");
+                    throw new MediaRestoreException(
+                            "the backup has a " + i.kind().name().toLowerCase() + " at '" + a
+                                    + "', where the target keeps '" + k + "', a path its backups exclude; nothing was "
+                                    + "restored");
                 }
             }
         }
@@ -138,14 +141,23 @@ final class MediaPlanner {
         int type = (Integer) a.get("mode") & 0170000;
         int perms = (Integer) a.get("mode") & 01777;
         return switch (item.kind()) {
-            case FILE -> type != 0100000 || (Long) a.get("size") != item.file().size()
-                    || perms != MediaPaths.parseMode(item.file().mode(), perms)
-                    || ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond() != item.file().mtime()
-                            .getEpochSecond();
-            case LINK -> type != 0120000 || !Files.readSymbolicLink(p).toString().equals(item.link().target());
+            case FILE ->
+                type != 0100000
+                        || (Long) a.get("size") != item.file().size()
+                        || perms != MediaPaths.parseMode(item.file().mode(), perms)
+                        || ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond()
+                                != item.file().mtime().getEpochSecond();
+            case LINK ->
+                type != 0120000
+                        || !Files.readSymbolicLink(p)
+                                .toString()
+                                .equals(item.link().target());
             // Merging leaves existing directories as they are, so only a replace changes their mode.
-            case DIR -> type != 0040000 || (mode == MediaRestore.Mode.REPLACE && item.dir() != null
-                    && perms != MediaPaths.parseMode(item.dir().mode(), perms));
+            case DIR ->
+                type != 0040000
+                        || (mode == MediaRestore.Mode.REPLACE
+                                && item.dir() != null
+                                && perms != MediaPaths.parseMode(item.dir().mode(), perms));
         };
     }
 

@@ -12,8 +12,8 @@ import java.time.Duration;
  * @param currentFile the relative path being worked on, or null between files
  * @param elapsed time since the operation started
  */
-public record MediaProgress(long filesDone, long filesTotal, long bytesDone, long bytesTotal, String currentFile,
-        Duration elapsed) {
+public record MediaProgress(
+        long filesDone, long filesTotal, long bytesDone, long bytesTotal, String currentFile, Duration elapsed) {
 
     /** Estimated time left from the byte rate so far, or null while nothing has been measured. */
     public Duration eta() {

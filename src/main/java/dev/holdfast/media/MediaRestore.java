@@ -50,10 +50,8 @@ public final class MediaRestore {
     private boolean allowExternalLinks;
     private boolean fsync = true;
     private final List<MediaSelection.Filter> keep = new ArrayList<>();
-    private MediaProgress.Listener progress = p -> {
-    };
-    private Runnable checkpoint = () -> {
-    };
+    private MediaProgress.Listener progress = p -> {};
+    private Runnable checkpoint = () -> {};
     // Test hook: free bytes of the target's filesystem.
     private ToLongFunction<Path> usableSpace = MediaPlanner::usable;
 
@@ -76,7 +74,8 @@ public final class MediaRestore {
 
     /** Restores only paths equal to or below one of these relative prefixes (whole segments). */
     public MediaRestore selectPrefixes(List<String> pathPrefixes) {
-        this.prefixes = pathPrefixes.stream().map(p -> p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
+        this.prefixes = pathPrefixes.stream()
+                .map(p -> p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
                 .toList();
         return this;
     }
@@ -94,8 +93,8 @@ public final class MediaRestore {
      * overwritten, and survive a {@link Mode#REPLACE} restore where they are. Each call adds one set of filters.
      */
     public MediaRestore keepExcluded(List<String> include, List<String> exclude) {
-        keep.add(new MediaSelection.Filter(MediaPaths.globs(target.getFileSystem(), include),
-                MediaPaths.globs(target.getFileSystem(), exclude)));
+        keep.add(new MediaSelection.Filter(
+                MediaPaths.globs(target.getFileSystem(), include), MediaPaths.globs(target.getFileSystem(), exclude)));
         return this;
     }
 
@@ -149,9 +148,13 @@ public final class MediaRestore {
      * @param kept paths in the target that a {@link Mode#REPLACE} restore keeps where they are because the
      *     kept filters exclude them (the top of each such subtree; a merge leaves everything it does not restore)
      */
-    public record Plan(List<String> added, List<String> changed, List<String> removed, long files, long bytes,
-            List<String> kept) {
-    }
+    public record Plan(
+            List<String> added,
+            List<String> changed,
+            List<String> removed,
+            long files,
+            long bytes,
+            List<String> kept) {}
 
     /**
      * A finished restore.
@@ -160,8 +163,7 @@ public final class MediaRestore {
      * @param previous where the replaced tree or overwritten files were kept, or null when not kept
      * @param warnings problems after the swap that did not undo it (e.g. removing the previous tree failed)
      */
-    public record Result(Plan plan, Path previous, List<String> warnings) {
-    }
+    public record Result(Plan plan, Path previous, List<String> warnings) {}
 
     private MediaSelection selection() {
         return new MediaSelection(reader, source, target, mode, prefixes, globs, keep);
@@ -205,13 +207,15 @@ public final class MediaRestore {
         String id = UUID.randomUUID().toString().substring(0, 12);
         Path staging = parent.resolve(target.getFileName() + ".holdfast-staging-" + id);
         Path previous = parent.resolve(target.getFileName() + ".holdfast-previous-" + id);
-        Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(
+                staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean swapped = false;
         try {
             new MediaStaging(reader, mode, fsync, progress, checkpoint, start).extract(items, staging, keptParents);
             List<String> warnings = new ArrayList<>();
             MediaSwap swap = new MediaSwap(target, fsync, keepPrevious, checkpoint);
-            Path kept = mode == Mode.REPLACE ? swap.replace(items, staging, previous, plan.kept(), keptParents, warnings)
+            Path kept = mode == Mode.REPLACE
+                    ? swap.replace(items, staging, previous, plan.kept(), keptParents, warnings)
                     : swap.merge(items, staging, previous, warnings);
             swapped = true;
             return new Result(plan, kept, List.copyOf(warnings));

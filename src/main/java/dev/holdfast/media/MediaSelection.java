@@ -22,8 +22,7 @@ import java.util.TreeMap;
  */
 final class MediaSelection {
     /** One set of a media root's backup filters, whose excluded paths a restore never touches. */
-    record Filter(List<PathMatcher> include, List<PathMatcher> exclude) {
-    }
+    record Filter(List<PathMatcher> include, List<PathMatcher> exclude) {}
 
     private final ArchiveReader reader;
     private final String source;
@@ -33,8 +32,14 @@ final class MediaSelection {
     private final List<String> globs;
     private final List<Filter> keep;
 
-    MediaSelection(ArchiveReader reader, String source, Path target, MediaRestore.Mode mode, List<String> prefixes,
-            List<String> globs, List<Filter> keep) {
+    MediaSelection(
+            ArchiveReader reader,
+            String source,
+            Path target,
+            MediaRestore.Mode mode,
+            List<String> prefixes,
+            List<String> globs,
+            List<Filter> keep) {
         this.reader = reader;
         this.source = source;
         this.target = target;
@@ -56,7 +61,8 @@ final class MediaSelection {
                     return true;
                 }
             }
-            if (!dir && !f.include().isEmpty()
+            if (!dir
+                    && !f.include().isEmpty()
                     && !MediaPaths.anyMatch(f.include(), target.getFileSystem().getPath(path))) {
                 return true;
             }
@@ -66,9 +72,10 @@ final class MediaSelection {
 
     /** The selected paths in byte order, each once. */
     TreeMap<String, MediaItem> select() throws IOException {
-        MediaSection section = reader.manifest().media().stream().filter(m -> m.source().equals(source))
-                .findFirst().orElseThrow(() -> new MediaRestoreException("the archive has no media source '" + source
-                        + "'"));
+        MediaSection section = reader.manifest().media().stream()
+                .filter(m -> m.source().equals(source))
+                .findFirst()
+                .orElseThrow(() -> new MediaRestoreException("the archive has no media source '" + source + "'"));
         List<PathMatcher> matchers = MediaPaths.globs(target.getFileSystem(), globs);
         TreeMap<String, MediaItem> items = new TreeMap<>(MediaPaths.BYTE_ORDER);
         for (MediaFile f : section.files()) {
@@ -97,8 +104,9 @@ final class MediaSelection {
             }
         }
         for (MediaDirectory d : section.directories()) {
-            if (d.path().equals(".") ? mode == MediaRestore.Mode.REPLACE : (selected(d.path(), matchers)
-                    || needed.contains(d.path())) && !excluded(d.path(), true)) {
+            if (d.path().equals(".")
+                    ? mode == MediaRestore.Mode.REPLACE
+                    : (selected(d.path(), matchers) || needed.contains(d.path())) && !excluded(d.path(), true)) {
                 put(items, new MediaItem(d.path(), Kind.DIR, null, d, null));
             }
         }
@@ -114,7 +122,8 @@ final class MediaSelection {
     private static void put(TreeMap<String, MediaItem> items, MediaItem item) throws UnsafeMediaPathException {
         MediaItem old = items.put(item.path(), item);
         if (old != null) {
-            throw new UnsafeMediaPathException(item.path(), "listed twice (" + old.kind() + " and " + item.kind() + ")");
+            throw new UnsafeMediaPathException(
+                    item.path(), "listed twice (" + old.kind() + " and " + item.kind() + ")");
         }
     }
 
@@ -129,6 +138,7 @@ final class MediaSelection {
         }
         String reason = MediaPaths.unsafeReason(path);
         // An unsafe path is selected so that validation names it instead of the glob engine choking on it.
-        return reason != null || MediaPaths.anyMatch(matchers, target.getFileSystem().getPath(path));
+        return reason != null
+                || MediaPaths.anyMatch(matchers, target.getFileSystem().getPath(path));
     }
 }

@@ -34,8 +34,13 @@ final class MediaStaging {
     private long reported;
 
     /** {@code start}: {@link System#nanoTime()} when the restore began, for the progress' elapsed time. */
-    MediaStaging(ArchiveReader reader, MediaRestore.Mode mode, boolean fsync, MediaProgress.Listener progress,
-            Runnable checkpoint, long start) {
+    MediaStaging(
+            ArchiveReader reader,
+            MediaRestore.Mode mode,
+            boolean fsync,
+            MediaProgress.Listener progress,
+            Runnable checkpoint,
+            long start) {
         this.reader = reader;
         this.mode = mode;
         this.fsync = fsync;
@@ -79,7 +84,8 @@ final class MediaStaging {
             if (i.kind() == Kind.LINK) {
                 Path out = staging.resolve(i.path());
                 Files.createDirectories(out.getParent());
-                Files.createSymbolicLink(out, staging.getFileSystem().getPath(i.link().target()));
+                Files.createSymbolicLink(
+                        out, staging.getFileSystem().getPath(i.link().target()));
                 MediaPaths.setMtime(out, i.link().mtime());
             }
         }
@@ -92,8 +98,8 @@ final class MediaStaging {
     private void writeFile(MediaItem i, Path out, byte[] buf) throws IOException {
         Files.createDirectories(out.getParent());
         try (InputStream in = reader.openEntry(i.file().entry());
-                FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
+                FileChannel ch = FileChannel.open(
+                        out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             int n;
             while ((n = in.read(buf)) >= 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
@@ -111,8 +117,9 @@ final class MediaStaging {
                 ch.force(false);
             }
         } catch (dev.holdfast.archive.ArchiveException e) {
-            throw new MediaRestoreException("media file '" + i.path() + "' failed verification, nothing was "
-                    + "restored: " + e.getMessage(), e);
+            throw new MediaRestoreException(
+                    "media file '" + i.path() + "' failed verification, nothing was " + "restored: " + e.getMessage(),
+                    e);
         }
         MediaPaths.setMode(out, MediaPaths.parseMode(i.file().mode(), 0600));
         MediaPaths.setMtime(out, i.file().mtime());
@@ -121,11 +128,14 @@ final class MediaStaging {
     }
 
     /** Gives the staged directories their modes and mtimes, deepest first, and syncs them. */
-    private void finishDirectories(TreeMap<String, MediaItem> items, Path staging,
-            TreeMap<String, Map<String, Object>> keptParents) throws IOException {
+    private void finishDirectories(
+            TreeMap<String, MediaItem> items, Path staging, TreeMap<String, Map<String, Object>> keptParents)
+            throws IOException {
         // Deepest first: creating children moves a directory's mtime, and a read-only one refuses them.
-        for (Map.Entry<String, Map<String, Object>> d : keptParents.descendingMap().entrySet()) {
-            MediaPaths.setMode(staging.resolve(d.getKey()), (Integer) d.getValue().get("mode") & 01777);
+        for (Map.Entry<String, Map<String, Object>> d :
+                keptParents.descendingMap().entrySet()) {
+            MediaPaths.setMode(
+                    staging.resolve(d.getKey()), (Integer) d.getValue().get("mode") & 01777);
         }
         for (MediaItem i : items.descendingMap().values()) {
             if (i.kind() == Kind.DIR && i.dir() != null) {
@@ -144,7 +154,7 @@ final class MediaStaging {
     }
 
     private void report(String current) {
-        progress.onProgress(new MediaProgress(filesDone, filesTotal, bytesDone, bytesTotal, current,
-                Duration.ofNanos(System.nanoTime() - start)));
+        progress.onProgress(new MediaProgress(
+                filesDone, filesTotal, bytesDone, bytesTotal, current, Duration.ofNanos(System.nanoTime() - start)));
     }
 }

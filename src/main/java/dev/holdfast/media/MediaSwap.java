@@ -40,8 +40,14 @@ final class MediaSwap {
     }
 
     /** Replaces the target by {@code staging}; returns where the previous tree was kept, or null. */
-    Path replace(TreeMap<String, MediaItem> items, Path staging, Path previous, List<String> kept,
-            TreeMap<String, Map<String, Object>> keptParents, List<String> warnings) throws IOException {
+    Path replace(
+            TreeMap<String, MediaItem> items,
+            Path staging,
+            Path previous,
+            List<String> kept,
+            TreeMap<String, Map<String, Object>> keptParents,
+            List<String> warnings)
+            throws IOException {
         checkpoint.run();
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (existed) {
@@ -53,8 +59,10 @@ final class MediaSwap {
             if (existed) {
                 Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
             }
-            throw new MediaRestoreException("swapping the restored tree into " + target + " failed; the target was "
-                    + "put back: " + e.getMessage(), e);
+            throw new MediaRestoreException(
+                    "swapping the restored tree into " + target + " failed; the target was " + "put back: "
+                            + e.getMessage(),
+                    e);
         }
         if (existed) {
             carryKept(items, staging, previous, kept, keptParents);
@@ -86,8 +94,13 @@ final class MediaSwap {
      * Moves the kept paths from the replaced tree into the restored one, each with one rename, so that what the
      * backups exclude stays where it was; if one cannot be moved, everything is put back as it was before the swap.
      */
-    private void carryKept(TreeMap<String, MediaItem> items, Path staging, Path previous, List<String> kept,
-            TreeMap<String, Map<String, Object>> keptParents) throws IOException {
+    private void carryKept(
+            TreeMap<String, MediaItem> items,
+            Path staging,
+            Path previous,
+            List<String> kept,
+            TreeMap<String, Map<String, Object>> keptParents)
+            throws IOException {
         List<String> carried = new ArrayList<>();
         try {
             // No checkpoint here: once the swap happened, the kept paths must follow it, cancelled or not.
@@ -101,9 +114,11 @@ final class MediaSwap {
             }
             Files.move(target, staging, StandardCopyOption.ATOMIC_MOVE);
             Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
-            throw new MediaRestoreException("moving the excluded path '" + (carried.size() < kept.size()
-                    ? kept.get(carried.size()) : "?") + "' into the restored tree failed; the target was put back: "
-                    + e.getMessage(), e);
+            throw new MediaRestoreException(
+                    "moving the excluded path '" + (carried.size() < kept.size() ? kept.get(carried.size()) : "?")
+                            + "' into the restored tree failed; the target was put back: "
+                            + e.getMessage(),
+                    e);
         }
         // The renames moved their directories' mtimes: give them back the restored (or kept) ones.
         Set<String> parents = new HashSet<>();
@@ -151,8 +166,7 @@ final class MediaSwap {
         }
     }
 
-    private record Move(String path, boolean createdDir, boolean backedUp) {
-    }
+    private record Move(String path, boolean createdDir, boolean backedUp) {}
 
     /**
      * Renames each staged path into the target, an existing one being moved to {@code previous} first; returns
@@ -168,15 +182,20 @@ final class MediaSwap {
                 Move m = journal.get(k);
                 MediaItem i = items.get(m.path());
                 if (m.createdDir() && i.dir() != null) {
-                    MediaPaths.setMode(target.resolve(m.path()), MediaPaths.parseMode(i.dir().mode(), 0700));
+                    MediaPaths.setMode(
+                            target.resolve(m.path()),
+                            MediaPaths.parseMode(i.dir().mode(), 0700));
                     MediaPaths.setMtime(target.resolve(m.path()), i.dir().mtime());
                 }
             }
         } catch (IOException | RuntimeException e) {
             List<String> left = rollback(journal, previous);
-            throw new MediaRestoreException("merging into " + target + " failed and was undone"
-                    + (left.isEmpty() ? "" : " except for " + left + " (originals are in " + previous + ")") + ": "
-                    + e.getMessage(), e);
+            throw new MediaRestoreException(
+                    "merging into " + target + " failed and was undone"
+                            + (left.isEmpty() ? "" : " except for " + left + " (originals are in " + previous + ")")
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
         if (journal.stream().noneMatch(Move::backedUp)) {
             return null;

@@ -17,12 +17,25 @@ public record Audience(boolean onFailure, boolean onSuccess, List<String> emailT
     public static Audience of(NotificationSettings schedule, NotificationConfig config) {
         NotificationSettings s = schedule == null ? new NotificationSettings(null, null, null, null) : schedule;
         boolean emailOn = config.email().enabled().orElse(true);
-        List<String> to = s.emailTo() != null ? s.emailTo() : config.email().to().orElse(List.of());
-        List<String> hooks = s.webhooks() != null ? s.webhooks() : config.defaultWebhooks().orElse(List.of());
-        return new Audience(s.onFailure() != null ? s.onFailure() : config.onFailure(),
+        List<String> to =
+                s.emailTo() != null ? s.emailTo() : config.email().to().orElse(List.of());
+        List<String> hooks =
+                s.webhooks() != null ? s.webhooks() : config.defaultWebhooks().orElse(List.of());
+        return new Audience(
+                s.onFailure() != null ? s.onFailure() : config.onFailure(),
                 s.onSuccess() != null ? s.onSuccess() : config.onSuccess(),
-                emailOn ? to.stream().map(String::strip).filter(a -> !a.isEmpty()).distinct().toList() : List.of(),
-                hooks.stream().map(String::strip).filter(h -> !h.isEmpty()).distinct().toList());
+                emailOn
+                        ? to.stream()
+                                .map(String::strip)
+                                .filter(a -> !a.isEmpty())
+                                .distinct()
+                                .toList()
+                        : List.of(),
+                hooks.stream()
+                        .map(String::strip)
+                        .filter(h -> !h.isEmpty())
+                        .distinct()
+                        .toList());
     }
 
     /** Whether an outcome of this kind is to be told at all. */

@@ -9,7 +9,6 @@ import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.config.NotificationConfig;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreStatus;
-import java.net.URI;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -81,8 +80,14 @@ public final class Messages {
         payload.set("backup", b);
 
         String subject = "[Holdfast] Backup '" + e.name() + "' " + e.status().name();
-        return notification(event, ok, "backup " + e.backupId() + " '" + e.name() + "'", subject,
-                "Backup '" + e.name() + "' " + e.status().name().toLowerCase(Locale.ROOT) + ".", rows, payload);
+        return notification(
+                event,
+                ok,
+                "backup " + e.backupId() + " '" + e.name() + "'",
+                subject,
+                "Backup '" + e.name() + "' " + e.status().name().toLowerCase(Locale.ROOT) + ".",
+                rows,
+                payload);
     }
 
     /** A finished restore, dry run or rollback (SUCCEEDED or FAILED). */
@@ -102,7 +107,9 @@ public final class Messages {
                 .add("Sources", sources(e.databases(), e.media()))
                 .add("Error", e.error())
                 .add("Rows loaded", ok && !e.dryRun() ? String.format(Locale.ROOT, "%,d", e.rows()) : null)
-                .add("Pre-restore backup", ctx.preBackupId() == null ? null : ctx.preBackupId().toString())
+                .add(
+                        "Pre-restore backup",
+                        ctx.preBackupId() == null ? null : ctx.preBackupId().toString())
                 .add("Requested by", e.createdBy())
                 .add("Duration", duration(e.startedAt(), e.finishedAt()))
                 .add("Started", time(e.startedAt()))
@@ -121,7 +128,9 @@ public final class Messages {
         r.set("databases", strings(e.databases()));
         r.set("media", strings(e.media()));
         r.put("rows", e.rows());
-        r.put("pre_backup_id", ctx.preBackupId() == null ? null : ctx.preBackupId().toString());
+        r.put(
+                "pre_backup_id",
+                ctx.preBackupId() == null ? null : ctx.preBackupId().toString());
         r.put("created_by", e.createdBy());
         r.put("started_at", iso(e.startedAt()));
         r.put("finished_at", iso(e.finishedAt()));
@@ -136,9 +145,15 @@ public final class Messages {
         payload.set("restore", r);
         payload.set("backup", b);
 
-        String subject = "[Holdfast] " + what + " of backup '" + backupName + "' " + e.status().name();
-        return notification(event, ok, "restore " + e.restoreId() + " of backup " + e.backupId(), subject,
-                what + " of backup '" + backupName + "' " + e.status().name().toLowerCase(Locale.ROOT) + ".", rows,
+        String subject = "[Holdfast] " + what + " of backup '" + backupName + "' "
+                + e.status().name();
+        return notification(
+                event,
+                ok,
+                "restore " + e.restoreId() + " of backup " + e.backupId(),
+                subject,
+                what + " of backup '" + backupName + "' " + e.status().name().toLowerCase(Locale.ROOT) + ".",
+                rows,
                 payload);
     }
 
@@ -167,15 +182,27 @@ public final class Messages {
         payload.set("backup", b);
         payload.set("verification", v);
         String subject = "[Holdfast] Verification of backup '" + e.backupName() + "' FAILED";
-        return notification(event, false, "verification of backup " + e.backupId(), subject,
+        return notification(
+                event,
+                false,
+                "verification of backup " + e.backupId(),
+                subject,
                 "Verification of backup '" + e.backupName() + "' failed: its archive no longer matches its "
-                        + "checksums and may not restore.", rows, payload);
+                        + "checksums and may not restore.",
+                rows,
+                payload);
     }
 
-    private Notification notification(String event, boolean ok, String about, String subject, String lead, Rows rows,
-            ObjectNode payload) {
-        return new Notification(event, ok ? NotificationConfig.Outcome.SUCCESS : NotificationConfig.Outcome.FAILURE,
-                about, oneLine(subject), rows.text(lead), rows.html(lead), payload);
+    private Notification notification(
+            String event, boolean ok, String about, String subject, String lead, Rows rows, ObjectNode payload) {
+        return new Notification(
+                event,
+                ok ? NotificationConfig.Outcome.SUCCESS : NotificationConfig.Outcome.FAILURE,
+                about,
+                oneLine(subject),
+                rows.text(lead),
+                rows.html(lead),
+                payload);
     }
 
     private static ObjectNode payload(String event, Instant at) {
@@ -193,8 +220,8 @@ public final class Messages {
         if (scheduleId == null) {
             return trigger;
         }
-        String schedule = "schedule " + (scheduleName == null ? scheduleId.toString()
-                : "'" + scheduleName + "' (" + scheduleId + ")");
+        String schedule = "schedule "
+                + (scheduleName == null ? scheduleId.toString() : "'" + scheduleName + "' (" + scheduleId + ")");
         // A cron run says "schedule 'x'"; a "run now" through the API says "api, schedule 'x'".
         return "schedule".equals(trigger) ? schedule : trigger + ", " + schedule;
     }
@@ -306,29 +333,38 @@ public final class Messages {
                 String label = r.label() + ":";
                 out.append(label).append(" ".repeat(width - label.length() + 1));
                 // Multi-line values (an error with a cause, say) stay under their own column.
-                out.append(r.value().replace("\n", "\n" + " ".repeat(width + 1))).append('\n');
+                out.append(r.value().replace("\n", "\n" + " ".repeat(width + 1)))
+                        .append('\n');
             }
             return out.append("\n-- \nHoldfast\n").toString();
         }
 
         String html(String lead) {
             StringBuilder out = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">");
-            out.append("<p>").append(escape(lead)).append("</p><table cellpadding=\"4\" style=\"border-collapse:"
-                    + "collapse\">");
+            out.append("<p>")
+                    .append(escape(lead))
+                    .append("</p><table cellpadding=\"4\" style=\"border-collapse:" + "collapse\">");
             for (Row r : rows) {
-                out.append("<tr><th align=\"left\" valign=\"top\">").append(escape(r.label())).append("</th><td>");
+                out.append("<tr><th align=\"left\" valign=\"top\">")
+                        .append(escape(r.label()))
+                        .append("</th><td>");
                 if (r.link()) {
-                    out.append("<a href=\"").append(escape(r.value())).append("\">").append(escape(r.value()))
+                    out.append("<a href=\"")
+                            .append(escape(r.value()))
+                            .append("\">")
+                            .append(escape(r.value()))
                             .append("</a>");
                 } else if (r.value().contains("\n")) {
-                    out.append("<pre style=\"margin:0;white-space:pre-wrap\">").append(escape(r.value()))
+                    out.append("<pre style=\"margin:0;white-space:pre-wrap\">")
+                            .append(escape(r.value()))
                             .append("</pre>");
                 } else {
                     out.append(escape(r.value()));
                 }
                 out.append("</td></tr>");
             }
-            return out.append("</table><p style=\"color:#666\">Holdfast</p></body></html>").toString();
+            return out.append("</table><p style=\"color:#666\">Holdfast</p></body></html>")
+                    .toString();
         }
     }
 }

@@ -12,5 +12,11 @@ import dev.holdfast.config.NotificationConfig;
  * @param about a short, secret-free description for log lines, e.g. {@code backup 0f3… 'nightly'}
  * @param payload the webhook body (snake_case JSON, {@code event} first)
  */
-public record Notification(String event, NotificationConfig.Outcome outcome, String about, String subject,
-        String text, String html, ObjectNode payload) {}
+public record Notification(
+        String event,
+        NotificationConfig.Outcome outcome,
+        String about,
+        String subject,
+        String text,
+        String html,
+        ObjectNode payload) {}

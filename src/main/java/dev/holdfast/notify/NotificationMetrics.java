@@ -37,11 +37,13 @@ public class NotificationMetrics {
     @PostConstruct
     void register() {
         sentEmail = counter("holdfast.notifications.sent", Channel.EMAIL, "Emails accepted by the SMTP server");
-        sentWebhook = counter("holdfast.notifications.sent", Channel.WEBHOOK,
-                "Webhook deliveries answered with a 2xx status");
-        failedEmail = counter("holdfast.notifications.failed", Channel.EMAIL,
-                "Emails not sent (server down, refused, timed out)");
-        failedWebhook = counter("holdfast.notifications.failed", Channel.WEBHOOK,
+        sentWebhook = counter(
+                "holdfast.notifications.sent", Channel.WEBHOOK, "Webhook deliveries answered with a 2xx status");
+        failedEmail = counter(
+                "holdfast.notifications.failed", Channel.EMAIL, "Emails not sent (server down, refused, timed out)");
+        failedWebhook = counter(
+                "holdfast.notifications.failed",
+                Channel.WEBHOOK,
                 "Webhook deliveries that failed every attempt, or named an unconfigured webhook");
         dropped = Counter.builder("holdfast.notifications.dropped")
                 .description("Notifications or deliveries dropped because the notification queue was full")
@@ -49,7 +51,10 @@ public class NotificationMetrics {
     }
 
     private Counter counter(String name, Channel channel, String description) {
-        return Counter.builder(name).tag("channel", channel.tag()).description(description).register(registry);
+        return Counter.builder(name)
+                .tag("channel", channel.tag())
+                .description(description)
+                .register(registry);
     }
 
     /** One email or webhook delivery done. */

@@ -12,9 +12,14 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @Schema(description = "Notification settings; unset fields fall back to the global ones (holdfast.notifications.*)")
 public record NotificationSettings(
-        @Schema(description = "Notify when a run fails (default true)") Boolean onFailure,
-        @Schema(description = "Notify when a run succeeds (default false)") Boolean onSuccess,
+        @Schema(description = "Notify when a run fails (default true)")
+        Boolean onFailure,
+
+        @Schema(description = "Notify when a run succeeds (default false)")
+        Boolean onSuccess,
+
         @Size(max = 50) @Schema(description = "Email recipients; default holdfast.notifications.email.to")
-                List<@Email @Size(max = 320) String> emailTo,
+        List<@Email @Size(max = 320) String> emailTo,
+
         @Size(max = 20) @Schema(description = "Names of webhooks configured under holdfast.notifications.webhooks")
-                List<@Size(max = 100) String> webhooks) {}
+        List<@Size(max = 100) String> webhooks) {}

@@ -78,27 +78,40 @@ public class Notifier {
         validate(config);
         messages = new Messages(config.baseUrl().map(URI::toString).orElse(null));
         // Settings are written by other code and may gain fields: read what we know, ignore the rest.
-        settingsReader = mapper.readerFor(NotificationSettings.class)
-                .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        settingsReader =
+                mapper.readerFor(NotificationSettings.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(config.threads(), config.threads(), 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.queueSize()), r -> {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                config.threads(),
+                config.threads(),
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.queueSize()),
+                r -> {
                     Thread t = new Thread(r, "holdfast-notify-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+                },
+                new ThreadPoolExecutor.AbortPolicy());
         // Started here rather than by the first job worker to queue work, whose MDC (job id) they would inherit.
         pool.prestartAllCoreThreads();
         executor = pool;
-        LOG.infof("Notifications: on failure %s, on success %s, email to %d global recipient(s)%s, webhooks %s "
-                + "(default %s)", config.onFailure(), config.onSuccess(), config.email().to().orElse(List.of()).size(),
-                config.email().enabled().orElse(true) ? "" : " (email disabled)", config.webhooks().keySet(),
+        LOG.infof(
+                "Notifications: on failure %s, on success %s, email to %d global recipient(s)%s, webhooks %s "
+                        + "(default %s)",
+                config.onFailure(),
+                config.onSuccess(),
+                config.email().to().orElse(List.of()).size(),
+                config.email().enabled().orElse(true) ? "" : " (email disabled)",
+                config.webhooks().keySet(),
                 config.defaultWebhooks().orElse(List.of()));
     }
 
     /** Refuses a configuration that would only fail later, one notification at a time. */
     static void validate(NotificationConfig config) {
-        if (config.queueSize() < 1 || config.threads() < 1 || config.webhookAttempts() < 1
+        if (config.queueSize() < 1
+                || config.threads() < 1
+                || config.webhookAttempts() < 1
                 || config.email().attempts() < 1) {
             throw new IllegalStateException("holdfast.notifications.queue-size, .threads, .webhook-attempts and "
                     + ".email.attempts must be at least 1");
@@ -149,7 +162,8 @@ public class Notifier {
         if (e.status() == BackupStatus.CANCELLED || "pre-restore".equals(e.trigger())) {
             return;
         }
-        NotificationConfig.Outcome o = e.status() == BackupStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
+        NotificationConfig.Outcome o = e.status() == BackupStatus.SUCCEEDED
+                ? NotificationConfig.Outcome.SUCCESS
                 : NotificationConfig.Outcome.FAILURE;
         if (e.scheduleId() == null && !Audience.of(null, config).wants(o)) {
             return; // decided without the catalog: no need to take a place in the queue
@@ -170,11 +184,13 @@ public class Notifier {
             Looked l = QuarkusTransaction.requiringNew().call(() -> {
                 RestoreOperation op = RestoreOperation.findById(e.restoreId());
                 Backup b = Backup.findById(e.backupId());
-                return new Looked(new Messages.RestoreContext(b == null ? null : b.name,
-                        op == null ? null : op.preBackupId), b == null ? null : b.scheduleId);
+                return new Looked(
+                        new Messages.RestoreContext(b == null ? null : b.name, op == null ? null : op.preBackupId),
+                        b == null ? null : b.scheduleId);
             });
             Audience a = audience(l.scheduleId());
-            NotificationConfig.Outcome o = e.status() == RestoreStatus.SUCCEEDED ? NotificationConfig.Outcome.SUCCESS
+            NotificationConfig.Outcome o = e.status() == RestoreStatus.SUCCEEDED
+                    ? NotificationConfig.Outcome.SUCCESS
                     : NotificationConfig.Outcome.FAILURE;
             if (a.wants(o)) {
                 dispatch(messages.restore(e, l.ctx()), a);
@@ -214,8 +230,9 @@ public class Notifier {
             try {
                 settings = settingsReader.readValue(json);
             } catch (java.io.IOException | IllegalArgumentException ex) {
-                LOG.warnf("Schedule %s has unreadable notification settings, using the global ones: %s", scheduleId,
-                        ex.getMessage());
+                LOG.warnf(
+                        "Schedule %s has unreadable notification settings, using the global ones: %s",
+                        scheduleId, ex.getMessage());
             }
         }
         return Audience.of(settings, config);
@@ -231,8 +248,9 @@ public class Notifier {
                     LOG.debugf("Sent %s email for %s to %d recipient(s)", n.event(), n.about(), to.size());
                 } catch (RuntimeException ex) {
                     metrics.failed(Channel.EMAIL);
-                    LOG.warnf("Email %s for %s to %d recipient(s) not sent: %s", n.event(), n.about(), to.size(),
-                            describe(ex));
+                    LOG.warnf(
+                            "Email %s for %s to %d recipient(s) not sent: %s",
+                            n.event(), n.about(), to.size(), describe(ex));
                 }
             });
         }
@@ -240,8 +258,10 @@ public class Notifier {
             NotificationConfig.Webhook hook = config.webhooks().get(name);
             if (hook == null) {
                 metrics.failed(Channel.WEBHOOK);
-                LOG.warnf("Webhook '%s' named in the notification settings of %s is not configured "
-                        + "(holdfast.notifications.webhooks.\"%s\".url); skipped", name, n.about(), name);
+                LOG.warnf(
+                        "Webhook '%s' named in the notification settings of %s is not configured "
+                                + "(holdfast.notifications.webhooks.\"%s\".url); skipped",
+                        name, n.about(), name);
                 continue;
             }
             if (!hook.events().contains(n.outcome())) {
@@ -254,8 +274,9 @@ public class Notifier {
                     LOG.debugf("Webhook '%s' delivery %s of %s for %s done", name, delivery, n.event(), n.about());
                 } catch (WebhookChannel.DeliveryFailed ex) {
                     metrics.failed(Channel.WEBHOOK);
-                    LOG.warnf("Webhook '%s' delivery of %s for %s failed: %s", name, n.event(), n.about(),
-                            ex.getMessage());
+                    LOG.warnf(
+                            "Webhook '%s' delivery of %s for %s failed: %s",
+                            name, n.event(), n.about(), ex.getMessage());
                 } catch (InterruptedException ex) {
                     metrics.failed(Channel.WEBHOOK);
                     Thread.currentThread().interrupt();
@@ -281,7 +302,8 @@ public class Notifier {
             });
         } catch (RejectedExecutionException ex) {
             metrics.dropped();
-            LOG.warnf("Notification queue full (%d) or stopped: dropped the notification work for %s",
+            LOG.warnf(
+                    "Notification queue full (%d) or stopped: dropped the notification work for %s",
                     config.queueSize(), what);
         } catch (RuntimeException ex) {
             LOG.warnf("Could not queue the notification work for %s: %s", what, describe(ex));
@@ -293,7 +315,8 @@ public class Notifier {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String msg = root.getMessage() == null ? root.getClass().getSimpleName()
+        String msg = root.getMessage() == null
+                ? root.getClass().getSimpleName()
                 : root.getClass().getSimpleName() + ": " + root.getMessage();
         return root == e ? msg : describeTop(e) + " (" + msg + ")";
     }

@@ -33,7 +33,9 @@ public final class WebhookSignature {
 
     /** Whether {@code signature} is the one for this body and timestamp (compared in constant time). */
     public static boolean verify(String secret, long timestamp, byte[] body, String signature) {
-        return signature != null && MessageDigest.isEqual(sign(secret, timestamp, body)
-                .getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII));
+        return signature != null
+                && MessageDigest.isEqual(
+                        sign(secret, timestamp, body).getBytes(StandardCharsets.US_ASCII),
+                        signature.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -175,8 +175,8 @@ public final class CopyStreamer {
      * @param minPagesPerRange below this many pages per range splitting costs more than it saves
      */
     public static List<CtidRange> pageRanges(Connection c, TableRef table, int parts, long minPagesPerRange) {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_relation_size(?::regclass) / current_setting('block_size')::bigint,"
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT pg_relation_size(?::regclass) / current_setting('block_size')::bigint,"
                         + " current_setting('server_version_num')::int")) {
             ps.setString(1, table.sql());
             try (ResultSet rs = ps.executeQuery()) {
@@ -205,7 +205,8 @@ public final class CopyStreamer {
             // The snapshot's own ACCESS SHARE lock is held, so the only way to wait here is behind a queued
             // ACCESS EXCLUSIVE request (DDL), which itself waits for the backup: fail instead of deadlocking.
             return new PgEngineException(
-                    what + " timed out waiting for a lock: concurrent DDL (ALTER, DROP, TRUNCATE, VACUUM FULL?) is queued"
+                    what
+                            + " timed out waiting for a lock: concurrent DDL (ALTER, DROP, TRUNCATE, VACUUM FULL?) is queued"
                             + " on the table behind the backup. Retry when it is done. (" + e.getMessage() + ")",
                     e.getSQLState(),
                     e);

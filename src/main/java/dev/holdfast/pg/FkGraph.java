@@ -55,7 +55,9 @@ public final class FkGraph {
     public static FkGraph of(PgCatalog catalog, Collection<TableRef> tables) {
         Map<TableRef, List<TableRef>> children = new HashMap<>();
         for (PgCatalog.Table t : catalog.tables()) {
-            t.partitionOf().ifPresent(p -> children.computeIfAbsent(p, k -> new ArrayList<>()).add(t.ref()));
+            t.partitionOf()
+                    .ifPresent(p ->
+                            children.computeIfAbsent(p, k -> new ArrayList<>()).add(t.ref()));
         }
         Set<TableRef> set = new TreeSet<>(tables);
         Set<Edge> expanded = new LinkedHashSet<>();
@@ -122,8 +124,8 @@ public final class FkGraph {
                 pending[cf]++;
             }
         }
-        PriorityQueue<Integer> ready =
-                new PriorityQueue<>(Comparator.comparing(c -> nodes.get(members.get(c).get(0))));
+        PriorityQueue<Integer> ready = new PriorityQueue<>(
+                Comparator.comparing(c -> nodes.get(members.get(c).get(0))));
         for (int c = 0; c < componentCount; c++) {
             if (pending[c] == 0) {
                 ready.add(c);
@@ -159,8 +161,10 @@ public final class FkGraph {
         for (Map.Entry<Integer, List<Edge>> entry : insideByComponent.entrySet()) {
             int c = entry.getKey();
             List<Edge> inside = entry.getValue();
-            List<TableRef> tablesInCycle = componentOrder.get(c).stream().map(nodes::get).toList();
-            List<String> all = inside.stream().map(Edge::constraint).distinct().sorted().toList();
+            List<TableRef> tablesInCycle =
+                    componentOrder.get(c).stream().map(nodes::get).toList();
+            List<String> all =
+                    inside.stream().map(Edge::constraint).distinct().sorted().toList();
             List<String> breaking = inside.stream()
                     .filter(e -> position.get(e.to()) >= position.get(e.from()))
                     .map(Edge::constraint)
@@ -169,7 +173,8 @@ public final class FkGraph {
                     .toList();
             cycles.add(new Cycle(tablesInCycle, all, breaking));
         }
-        cycles.sort(Comparator.comparing(cy -> cy.tables().stream().sorted().findFirst().orElseThrow()));
+        cycles.sort(Comparator.comparing(
+                cy -> cy.tables().stream().sorted().findFirst().orElseThrow()));
         return new FkGraph(nodes, es, List.copyOf(order), List.copyOf(cycles));
     }
 
@@ -192,7 +197,8 @@ public final class FkGraph {
 
     /** Whether the edge is part of a cycle, i.e. cannot be honoured by any load order. */
     public boolean inCycle(Edge edge) {
-        return cycles.stream().anyMatch(c -> c.tables().contains(edge.from()) && c.tables().contains(edge.to()));
+        return cycles.stream()
+                .anyMatch(c -> c.tables().contains(edge.from()) && c.tables().contains(edge.to()));
     }
 
     /**

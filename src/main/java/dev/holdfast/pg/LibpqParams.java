@@ -16,7 +16,8 @@ import java.util.Map;
  * @param port comma-separated port list matching {@code host}
  * @param extra further libpq environment variables (PGSSLMODE, PGSSLROOTCERT, PGOPTIONS, ...)
  */
-public record LibpqParams(String host, String port, String dbname, String user, String password, Map<String, String> extra) {
+public record LibpqParams(
+        String host, String port, String dbname, String user, String password, Map<String, String> extra) {
 
     private static final String PREFIX = "jdbc:postgresql:";
 

@@ -119,7 +119,10 @@ public record PgCatalog(
 
         /** Columns COPY reads and writes, in attnum order: all but generated ones. */
         public List<String> copyColumns() {
-            return columns.stream().filter(c -> !c.generated()).map(Column::name).toList();
+            return columns.stream()
+                    .filter(c -> !c.generated())
+                    .map(Column::name)
+                    .toList();
         }
     }
 
@@ -193,8 +196,7 @@ public record PgCatalog(
         }
 
         List<String> schemas = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT n.nspname FROM pg_namespace n
                 WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND n.nspname <> ALL (?)
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
@@ -214,8 +216,7 @@ public record PgCatalog(
         // relid would make older servers open (lock) the relation.
         Map<Long, TableBuilder> byOid = new HashMap<>();
         List<TableBuilder> builders = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint,
                        pn.nspname AS parent_schema, pc.relname AS parent_name,
                        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, 0) END AS bound
@@ -248,8 +249,7 @@ public record PgCatalog(
         }
         Long[] oids = byOid.keySet().toArray(Long[]::new);
 
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod),
                        a.attnotnull, a.attidentity, a.attgenerated
                 FROM pg_attribute a
@@ -281,8 +281,7 @@ public record PgCatalog(
             }
         }
 
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT con.conrelid, array_agg(a.attname ORDER BY k.ord)
                 FROM pg_constraint con
                 CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
@@ -301,8 +300,7 @@ public record PgCatalog(
         // Partitions carry clones of their parent's foreign keys (conparentid <> 0); only the
         // originals are edges, the graph spreads them over partitions itself.
         List<ForeignKey> fks = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT con.conname, con.conrelid, con.confrelid,
                        (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(n, ord)
                           JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n),
@@ -374,8 +372,7 @@ public record PgCatalog(
                 String ownerColumn,
                 boolean identity) {}
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax,
                        s.seqstart, s.seqcycle, tn.nspname, tc.relname, a.attname, d.deptype = 'i'
                 FROM pg_sequence s
@@ -413,7 +410,8 @@ public record PgCatalog(
         try (Statement st = c.createStatement()) {
             for (Row r : rows) {
                 // pg_sequences.last_value hides is_called and needs privileges; the relation itself does not.
-                try (ResultSet rs = st.executeQuery("SELECT last_value, is_called FROM " + r.ref().sql())) {
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT last_value, is_called FROM " + r.ref().sql())) {
                     rs.next();
                     out.add(new Sequence(
                             r.ref(),

@@ -59,7 +59,8 @@ public final class PgTools {
     }
 
     /** What to leave out of the schema dump, as exact names (resolved from a {@link Selection}). */
-    public record DumpFilter(List<String> excludeSchemas, List<TableRef> excludeTables, List<TableRef> excludeTableData) {
+    public record DumpFilter(
+            List<String> excludeSchemas, List<TableRef> excludeTables, List<TableRef> excludeTableData) {
 
         public DumpFilter {
             excludeSchemas = List.copyOf(excludeSchemas);
@@ -72,9 +73,10 @@ public final class PgTools {
          * excluded tables by exact name; schema-only tables stay in, they have no data in a schema dump anyway.
          */
         public static DumpFilter of(Selection.Result selection) {
-            return new DumpFilter(selection.excludedSchemas(), selection.excludedTables(), selection.schemaOnly().stream()
-                    .map(PgCatalog.Table::ref)
-                    .toList());
+            return new DumpFilter(
+                    selection.excludedSchemas(),
+                    selection.excludedTables(),
+                    selection.schemaOnly().stream().map(PgCatalog.Table::ref).toList());
         }
 
         List<String> args() {
@@ -193,7 +195,8 @@ public final class PgTools {
         cmd.addAll(filter.args());
         RunResult r = run(cmd, db, null, out);
         if (r.exitCode() != 0) {
-            throw new PgEngineException("pg_dump failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+            throw new PgEngineException(
+                    "pg_dump failed (exit " + r.exitCode() + "): " + r.stderr().strip());
         }
         return r;
     }
@@ -203,7 +206,8 @@ public final class PgTools {
         java.io.ByteArrayOutputStream toc = new java.io.ByteArrayOutputStream();
         RunResult r = run(List.of(pgRestore.toString(), "--list"), null, archive, toc);
         if (r.exitCode() != 0) {
-            throw new PgEngineException("pg_restore --list failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+            throw new PgEngineException("pg_restore --list failed (exit " + r.exitCode() + "): "
+                    + r.stderr().strip());
         }
         return toc.toString(StandardCharsets.UTF_8).lines().toList();
     }
@@ -220,8 +224,8 @@ public final class PgTools {
         cmd.add("--dbname=dbname='" + dbname.replace("\\", "\\\\").replace("'", "\\'") + "'");
         RunResult r = run(cmd, target, archive, OutputStream.nullOutputStream());
         if (r.exitCode() != 0) {
-            throw new PgEngineException(
-                    "pg_restore --section=" + section.arg() + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+            throw new PgEngineException("pg_restore --section=" + section.arg() + " failed (exit " + r.exitCode()
+                    + "): " + r.stderr().strip());
         }
         return r;
     }
@@ -235,14 +239,15 @@ public final class PgTools {
         cmd.add("--file=-");
         RunResult r = run(cmd, null, archive, sql);
         if (r.exitCode() != 0) {
-            throw new PgEngineException(
-                    "pg_restore --section=" + section.arg() + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+            throw new PgEngineException("pg_restore --section=" + section.arg() + " failed (exit " + r.exitCode()
+                    + "): " + r.stderr().strip());
         }
         return r;
     }
 
     private List<String> restoreArgs(Section section, RestoreOptions options) {
-        List<String> cmd = new ArrayList<>(List.of(pgRestore.toString(), "--exit-on-error", "--section=" + section.arg()));
+        List<String> cmd =
+                new ArrayList<>(List.of(pgRestore.toString(), "--exit-on-error", "--section=" + section.arg()));
         if (options.noOwner()) {
             cmd.add("--no-owner");
         }
@@ -316,10 +321,12 @@ public final class PgTools {
             }
             return new RunResult(exit, bytes, stderr.text());
         } catch (IOException e) {
-            throw new PgEngineException("Running " + Path.of(command.get(0)).getFileName() + " failed: " + e.getMessage(), e);
+            throw new PgEngineException(
+                    "Running " + Path.of(command.get(0)).getFileName() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PgEngineException("Interrupted while running " + Path.of(command.get(0)).getFileName(), e);
+            throw new PgEngineException(
+                    "Interrupted while running " + Path.of(command.get(0)).getFileName(), e);
         } finally {
             if (p != null && p.isAlive()) {
                 p.destroyForcibly();
@@ -344,8 +351,11 @@ public final class PgTools {
     /** A libpq passfile line matching any host, port and database for this user. */
     static Path writePassfile(LibpqParams params) throws IOException {
         Path file = Files.createTempFile(
-                "holdfast-pgpass-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        String line = "*:*:*:" + escape(params.user() == null ? "*" : params.user()) + ":" + escape(params.password()) + "\n";
+                "holdfast-pgpass-",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        String line =
+                "*:*:*:" + escape(params.user() == null ? "*" : params.user()) + ":" + escape(params.password()) + "\n";
         Files.writeString(file, line, StandardCharsets.UTF_8);
         return file;
     }
@@ -384,10 +394,11 @@ public final class PgTools {
         String text = out.toString(StandardCharsets.UTF_8).strip();
         Matcher m = VERSION.matcher(text);
         if (r.exitCode() != 0 || !m.find()) {
-            throw new PgEngineException("Could not read the version of " + executable + ": exit " + r.exitCode() + ", output '"
-                    + text + "' " + r.stderr().strip());
+            throw new PgEngineException("Could not read the version of " + executable + ": exit " + r.exitCode()
+                    + ", output '" + text + "' " + r.stderr().strip());
         }
-        return new ToolVersion(executable, Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)), text);
+        return new ToolVersion(
+                executable, Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)), text);
     }
 
     /** Keeps the last {@code limit} bytes of a stream, so a chatty tool cannot exhaust memory. */

@@ -178,7 +178,9 @@ public record Selection(
     /** Whether a table matches one of the patterns, as the selection matches it. */
     public static boolean matchesTable(Collection<String> patterns, TableRef t) {
         for (String p : patterns) {
-            if (p.indexOf('.') >= 0 ? glob(p).matcher(t.dotted()).matches() : glob(p).matcher(t.name()).matches()) {
+            if (p.indexOf('.') >= 0
+                    ? glob(p).matcher(t.dotted()).matches()
+                    : glob(p).matcher(t.name()).matches()) {
                 return true;
             }
         }

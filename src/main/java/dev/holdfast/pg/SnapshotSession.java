@@ -37,8 +37,13 @@ public final class SnapshotSession implements AutoCloseable {
     private volatile PgEngineException lost;
     private volatile Thread watcher;
 
-    private SnapshotSession(ConnectionFactory factory, PgConnectionInfo db, Connection coordinator, int coordinatorPid,
-            String snapshotId, Duration lockTimeout) {
+    private SnapshotSession(
+            ConnectionFactory factory,
+            PgConnectionInfo db,
+            Connection coordinator,
+            int coordinatorPid,
+            String snapshotId,
+            Duration lockTimeout) {
         this.factory = factory;
         this.db = db;
         this.coordinator = coordinator;
@@ -187,28 +192,30 @@ public final class SnapshotSession implements AutoCloseable {
         } catch (SQLException e) {
             throw new PgEngineException("Could not bound the snapshot session's waits: " + e.getMessage(), e);
         }
-        Thread t = new Thread(() -> {
-            while (!closed && !aborted) {
-                try {
-                    Thread.sleep(Math.max(1, interval.toMillis()));
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (closed || aborted) {
-                    return;
-                }
-                try {
-                    roundTrip();
-                } catch (PgEngineException e) {
-                    if (closed) {
-                        return;
+        Thread t = new Thread(
+                () -> {
+                    while (!closed && !aborted) {
+                        try {
+                            Thread.sleep(Math.max(1, interval.toMillis()));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        if (closed || aborted) {
+                            return;
+                        }
+                        try {
+                            roundTrip();
+                        } catch (PgEngineException e) {
+                            if (closed) {
+                                return;
+                            }
+                            lost = e;
+                            abort();
+                            return;
+                        }
                     }
-                    lost = e;
-                    abort();
-                    return;
-                }
-            }
-        }, "holdfast-snapshot-watch-" + coordinatorPid);
+                },
+                "holdfast-snapshot-watch-" + coordinatorPid);
         t.setDaemon(true);
         watcher = t;
         t.start();
@@ -244,17 +251,21 @@ public final class SnapshotSession implements AutoCloseable {
                         ResultSet rs = st.executeQuery("SELECT 1")) {
                     rs.next();
                 }
-                org.postgresql.core.TransactionState ts =
-                        coordinator.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState();
+                org.postgresql.core.TransactionState ts = coordinator
+                        .unwrap(org.postgresql.core.BaseConnection.class)
+                        .getTransactionState();
                 if (ts != org.postgresql.core.TransactionState.OPEN) {
                     throw new SQLException("the snapshot transaction is " + ts);
                 }
             }
         } catch (SQLException e) {
-            throw new PgEngineException("The backup's snapshot session (server process " + coordinatorPid
-                    + ") was lost while tables were being copied (" + e.getMessage() + "): the locks that kept"
-                    + " the tables from being truncated or altered were released, so the copy can no longer be"
-                    + " trusted to match one snapshot. The backup was stopped; run it again.", e.getSQLState(), e);
+            throw new PgEngineException(
+                    "The backup's snapshot session (server process " + coordinatorPid
+                            + ") was lost while tables were being copied (" + e.getMessage() + "): the locks that kept"
+                            + " the tables from being truncated or altered were released, so the copy can no longer be"
+                            + " trusted to match one snapshot. The backup was stopped; run it again.",
+                    e.getSQLState(),
+                    e);
         }
     }
 

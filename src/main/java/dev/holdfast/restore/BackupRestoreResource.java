@@ -34,9 +34,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/backups/{id}/restore")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Backups", description = "Full, database and media backups")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class BackupRestoreResource {
     @Inject
@@ -58,20 +62,31 @@ public class BackupRestoreResource {
             puts it back.""")
     @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RestoreRequest.class)))
     @APIResponse(responseCode = "202", description = "Restore queued; Location points at it")
-    @APIResponse(responseCode = "400", description = "Invalid options",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid options",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such backup",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The backup has no archive (not SUCCEEDED), or a target holds"
-            + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
-            + " false",
+    @APIResponse(
+            responseCode = "409",
+            description = "The backup has no archive (not SUCCEEDED), or a target holds"
+                    + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
+                    + " false",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response restore(@PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
-        RestoreRequest req = request == null ? new RestoreRequest(null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null) : request;
+        RestoreRequest req = request == null
+                ? new RestoreRequest(
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+                : request;
         RestoreView r = restores.create(id, req, user.subject(), null);
         return Response.accepted(r)
-                .location(uri.getBaseUriBuilder().path("api/restores").path(r.id().toString()).build())
+                .location(uri.getBaseUriBuilder()
+                        .path("api/restores")
+                        .path(r.id().toString())
+                        .build())
                 .build();
     }
 }

@@ -117,8 +117,8 @@ final class ConstraintCatalog {
             ps.setArray(1, c.createArrayOf("oid", oids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Trigger(new TableRef(rs.getString(1), rs.getString(2)), rs.getString(3),
-                            rs.getString(4)));
+                    out.add(new Trigger(
+                            new TableRef(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4)));
                 }
             }
         }

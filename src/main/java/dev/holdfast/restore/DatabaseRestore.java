@@ -69,6 +69,7 @@ public final class DatabaseRestore {
 
     /** Where databases are created, renamed and dropped: never the target, which must be free for a rename. */
     static final String MAINTENANCE_DB = "postgres";
+
     private static final String STAGING_INFIX = "__hf_";
     /** True in a database with nothing a restore could destroy: no user relations, functions, types, extensions or large objects. */
     static final String HOLDS_NOTHING = """
@@ -83,6 +84,7 @@ public final class DatabaseRestore {
                            AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
                            AND NOT EXISTS (SELECT 1 FROM pg_largeobject_metadata)
                         """;
+
     private static final String RETIRED_INFIX = "__hf_old_";
     private static final java.util.regex.Pattern RETIRED_NAME =
             java.util.regex.Pattern.compile("(?s).+" + RETIRED_INFIX + "([0-9a-f]{8})");
@@ -168,12 +170,13 @@ public final class DatabaseRestore {
      *
      * @return what was done, empty if nothing was left
      */
-    public static List<String> cleanUpStaging(ConnectionFactory factory, PgConnectionInfo server, String target,
-            UUID restoreId) throws SQLException {
+    public static List<String> cleanUpStaging(
+            ConnectionFactory factory, PgConnectionInfo server, String target, UUID restoreId) throws SQLException {
         String staging = stagingName(target, restoreId);
         String retired = retiredName(target, restoreId);
         List<String> done = new ArrayList<>();
-        try (Connection c = server.withDatabase(MAINTENANCE_DB).open(factory); Statement st = c.createStatement()) {
+        try (Connection c = server.withDatabase(MAINTENANCE_DB).open(factory);
+                Statement st = c.createStatement()) {
             if (databaseExists(c, staging)) {
                 st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(staging) + " WITH (FORCE)");
                 done.add("dropped the staging database " + staging);
@@ -235,15 +238,17 @@ public final class DatabaseRestore {
     public static Retired dropRetired(ConnectionFactory factory, PgConnectionInfo server, String database)
             throws SQLException {
         String q = PgNames.quoteIdent(database);
-        try (Connection m = server.withDatabase(MAINTENANCE_DB).open(factory); Statement st = m.createStatement()) {
-            long lockKey = queryLong(m, "SELECT hashtextextended(" + PgNames.quoteLiteral("holdfast-retired:"
-                    + database) + ", 0)");
+        try (Connection m = server.withDatabase(MAINTENANCE_DB).open(factory);
+                Statement st = m.createStatement()) {
+            long lockKey = queryLong(
+                    m, "SELECT hashtextextended(" + PgNames.quoteLiteral("holdfast-retired:" + database) + ", 0)");
             if (!queryBoolean(m, "SELECT pg_try_advisory_lock(" + lockKey + ")")) {
                 return Retired.IN_USE;
             }
             try {
                 Boolean allowed = null;
-                try (PreparedStatement ps = m.prepareStatement("SELECT datallowconn FROM pg_database WHERE datname = ?")) {
+                try (PreparedStatement ps =
+                        m.prepareStatement("SELECT datallowconn FROM pg_database WHERE datname = ?")) {
                     ps.setString(1, database);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
@@ -261,8 +266,11 @@ public final class DatabaseRestore {
                 try (Connection r = server.withDatabase(database).open(factory)) {
                     st.execute("ALTER DATABASE " + q + " ALLOW_CONNECTIONS false");
                     Retired refused = null;
-                    if (queryLong(r, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                            + " AND pid <> pg_backend_pid()") > 0) {
+                    if (queryLong(
+                                    r,
+                                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                            + " AND pid <> pg_backend_pid()")
+                            > 0) {
                         refused = Retired.IN_USE;
                     } else if (!queryBoolean(r, HOLDS_NOTHING)) {
                         refused = Retired.HOLDS_OBJECTS;
@@ -322,8 +330,17 @@ public final class DatabaseRestore {
                         + te.name() + " in the archive's section " + section.source());
             }
         }
-        RestoreContext ctx = new RestoreContext(archive, section, target, options, connections, tools, parallelism,
-                new Cancellation(checkpoint), new PhaseTimer(), new LoadProgress(progress));
+        RestoreContext ctx = new RestoreContext(
+                archive,
+                section,
+                target,
+                options,
+                connections,
+                tools,
+                parallelism,
+                new Cancellation(checkpoint),
+                new PhaseTimer(),
+                new LoadProgress(progress));
         try {
             RestoreReport r = execute(ctx);
             logPhases(ctx, r.committed() ? "committed" : "rolled back");
@@ -374,9 +391,14 @@ public final class DatabaseRestore {
             return;
         }
         RestoreOptions options = ctx.options();
-        LOG.infof("Restore of %s (%s%s) %s after %d ms: %s", ctx.section().source(),
-                options.mode().name().toLowerCase(java.util.Locale.ROOT), options.dryRun() ? ", dry run" : "",
-                outcome, ctx.phases().elapsedNanos() / 1_000_000, ctx.phases().summary());
+        LOG.infof(
+                "Restore of %s (%s%s) %s after %d ms: %s",
+                ctx.section().source(),
+                options.mode().name().toLowerCase(java.util.Locale.ROOT),
+                options.dryRun() ? ", dry run" : "",
+                outcome,
+                ctx.phases().elapsedNanos() / 1_000_000,
+                ctx.phases().summary());
     }
 
     /**
@@ -385,8 +407,8 @@ public final class DatabaseRestore {
      *
      * @throws RestoreException naming the damaged entry
      */
-    public static void verifyEntries(ArchiveReader archive, Collection<String> entries, int readers,
-            Runnable checkpoint) {
+    public static void verifyEntries(
+            ArchiveReader archive, Collection<String> entries, int readers, Runnable checkpoint) {
         forEachEntry(archive, entries, readers, name -> {
             byte[] buf = new byte[CopyStreamer.DEFAULT_BUFFER_SIZE];
             try (InputStream in = archive.openEntry(name)) {
@@ -404,8 +426,8 @@ public final class DatabaseRestore {
      *
      * @throws RestoreException naming the damaged entry
      */
-    public static void checkStoredEntries(ArchiveReader archive, Collection<String> entries, int readers,
-            Runnable checkpoint) {
+    public static void checkStoredEntries(
+            ArchiveReader archive, Collection<String> entries, int readers, Runnable checkpoint) {
         forEachEntry(archive, entries, readers, name -> archive.checkStored(name, checkpoint));
     }
 
@@ -413,8 +435,7 @@ public final class DatabaseRestore {
         void check(String name) throws IOException;
     }
 
-    private static void forEachEntry(ArchiveReader archive, Collection<String> entries, int readers,
-            EntryCheck check) {
+    private static void forEachEntry(ArchiveReader archive, Collection<String> entries, int readers, EntryCheck check) {
         List<String> names = List.copyOf(new LinkedHashSet<>(entries));
         if (names.isEmpty()) {
             return;
@@ -440,8 +461,8 @@ public final class DatabaseRestore {
                     futures.forEach(x -> x.cancel(true));
                     Throwable cause = e.getCause();
                     if (cause instanceof IOException io) {
-                        throw new RestoreException("The archive failed verification, nothing was changed: "
-                                + io.getMessage(), io);
+                        throw new RestoreException(
+                                "The archive failed verification, nothing was changed: " + io.getMessage(), io);
                     }
                     if (cause instanceof RuntimeException re) {
                         throw re;

@@ -43,9 +43,17 @@ final class LoadProgress {
     }
 
     synchronized void update(String phase, Manifest.TableEntry table, long tableDone, long tableSize) {
-        listener.update(new RestoreProgress(phase,
+        listener.update(new RestoreProgress(
+                phase,
                 table == null ? null : new TableRef(table.schema(), table.name()).dotted(),
-                table == null ? 0 : table.rowCount(), tableDone, tableSize, tablesDone, tables, rowsDone,
-                rowsTotal, bytesDone, bytesTotal));
+                table == null ? 0 : table.rowCount(),
+                tableDone,
+                tableSize,
+                tablesDone,
+                tables,
+                rowsDone,
+                rowsTotal,
+                bytesDone,
+                bytesTotal));
     }
 }

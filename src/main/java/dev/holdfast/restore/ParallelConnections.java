@@ -52,7 +52,8 @@ final class ParallelConnections {
         } catch (InterruptedException e) {
             ctx.cancellation().stopAll();
             Thread.currentThread().interrupt();
-            throw new RestoreException("Interrupted while restoring " + ctx.section().source(), e);
+            throw new RestoreException(
+                    "Interrupted while restoring " + ctx.section().source(), e);
         } finally {
             pool.shutdownNow();
         }
@@ -65,8 +66,8 @@ final class ParallelConnections {
                 f.get();
             } catch (ExecutionException e) {
                 // The failure that started it, not a connection that merely stopped because of it.
-                if (first == null || (first instanceof Cancellation.Stopped
-                        && !(e.getCause() instanceof Cancellation.Stopped))) {
+                if (first == null
+                        || (first instanceof Cancellation.Stopped && !(e.getCause() instanceof Cancellation.Stopped))) {
                     first = e.getCause();
                 }
             }

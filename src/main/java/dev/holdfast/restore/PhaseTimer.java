@@ -38,8 +38,11 @@ final class PhaseTimer {
     /** "phase n ms, ..." in the order the phases first ran. */
     String summary() {
         StringBuilder sb = new StringBuilder();
-        phaseNanos.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ')
-                .append(v / 1_000_000).append(" ms"));
+        phaseNanos.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ")
+                .append(k)
+                .append(' ')
+                .append(v / 1_000_000)
+                .append(" ms"));
         return sb.toString();
     }
 }

@@ -18,8 +18,12 @@ import java.util.regex.Pattern;
  * only the unique index it references, valid (for a partitioned table, once its partitions' indexes are
  * attached); what else post-data holds needs only objects created before it, so it keeps its order after them.
  */
-record PostDataScript(String preamble, Map<String, List<String>> groups, List<String> before,
-        List<ForeignKey> foreignKeys, List<String> after) {
+record PostDataScript(
+        String preamble,
+        Map<String, List<String>> groups,
+        List<String> before,
+        List<ForeignKey> foreignKeys,
+        List<String> after) {
 
     /** One foreign key statement and the two tables (as written) that it locks. */
     record ForeignKey(String sql, java.util.Set<String> tables) {}
@@ -58,7 +62,8 @@ record PostDataScript(String preamble, Map<String, List<String>> groups, List<St
                 preamble.append(line).append('\n');
                 continue;
             }
-            if (line.startsWith("SET ") && !line.equals("SET default_tablespace = '';")
+            if (line.startsWith("SET ")
+                    && !line.equals("SET default_tablespace = '';")
                     && !line.equals("SET default_table_access_method = heap;")) {
                 return null;
             }
@@ -77,7 +82,10 @@ record PostDataScript(String preamble, Map<String, List<String>> groups, List<St
             if (table != null) {
                 groups.computeIfAbsent(table, k -> new ArrayList<>()).add(b[1]);
             } else if (fk != null && fk.matches()) {
-                fks.add(new ForeignKey(b[1], java.util.Set.copyOf(List.of(fk.group(1).strip(), fk.group(2).strip()))));
+                fks.add(new ForeignKey(
+                        b[1],
+                        java.util.Set.copyOf(
+                                List.of(fk.group(1).strip(), fk.group(2).strip()))));
             } else if (b[0].equals("INDEX ATTACH")) {
                 before.add(b[1]);
             } else {
@@ -92,7 +100,8 @@ record PostDataScript(String preamble, Map<String, List<String>> groups, List<St
         String first = body.strip().lines().findFirst().orElse("");
         if (type.equals("CONSTRAINT")) {
             String rest = body.strip();
-            if (!first.startsWith("ALTER TABLE ") || !rest.contains("\n    ADD CONSTRAINT ")
+            if (!first.startsWith("ALTER TABLE ")
+                    || !rest.contains("\n    ADD CONSTRAINT ")
                     || rest.contains(" FOREIGN KEY ")) {
                 return null;
             }

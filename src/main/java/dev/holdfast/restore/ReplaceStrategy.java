@@ -21,8 +21,11 @@ import java.util.Set;
 final class ReplaceStrategy implements TransactionStrategy {
 
     /** What the load drops or disables on the restored tables, to put back after it. */
-    private record Prepared(List<ConstraintCatalog.Ddl> foreignKeys, List<ConstraintCatalog.Ddl> keys,
-            List<ConstraintCatalog.Ddl> indexes, List<ConstraintCatalog.Trigger> triggers) {}
+    private record Prepared(
+            List<ConstraintCatalog.Ddl> foreignKeys,
+            List<ConstraintCatalog.Ddl> keys,
+            List<ConstraintCatalog.Ddl> indexes,
+            List<ConstraintCatalog.Trigger> triggers) {}
 
     private final RestoreContext ctx;
     private final RestoreOutcome outcome;
@@ -45,8 +48,9 @@ final class ReplaceStrategy implements TransactionStrategy {
     }
 
     @Override
-    public List<RestoreReport.SequenceResult> restore(Connection c, PgCatalog catalog, SchemaScript pre,
-            SchemaScript post, RestorePlanner.LoadPlan plan) throws SQLException, IOException {
+    public List<RestoreReport.SequenceResult> restore(
+            Connection c, PgCatalog catalog, SchemaScript pre, SchemaScript post, RestorePlanner.LoadPlan plan)
+            throws SQLException, IOException {
         ctx.progress("prepare", null, 0, 0);
         List<TableRef> refs = plan.tables().stream().map(RestoreContext::ref).toList();
         Prepared prepared = prepare(c, catalog, refs);
@@ -63,7 +67,8 @@ final class ReplaceStrategy implements TransactionStrategy {
         for (TableRef r : refs) {
             outcome.removed(r, RestoreSteps.queryLong(c, "SELECT count(*) FROM ONLY " + r.sql()));
         }
-        Long[] leafOids = refs.stream().map(r -> catalog.table(r).orElseThrow().oid()).toArray(Long[]::new);
+        Long[] leafOids =
+                refs.stream().map(r -> catalog.table(r).orElseThrow().oid()).toArray(Long[]::new);
         Set<Long> withAncestors = new LinkedHashSet<>(List.of(leafOids));
         for (TableRef r : refs) {
             Optional<TableRef> parent = catalog.table(r).flatMap(PgCatalog.Table::partitionOf);
@@ -74,8 +79,10 @@ final class ReplaceStrategy implements TransactionStrategy {
             }
         }
         Long[] keyed = withAncestors.toArray(Long[]::new);
-        Prepared prepared = new Prepared(ConstraintCatalog.foreignKeys(c, keyed),
-                ConstraintCatalog.uniqueKeys(c, leafOids, keyed), ConstraintCatalog.plainIndexes(c, leafOids, keyed),
+        Prepared prepared = new Prepared(
+                ConstraintCatalog.foreignKeys(c, keyed),
+                ConstraintCatalog.uniqueKeys(c, leafOids, keyed),
+                ConstraintCatalog.plainIndexes(c, leafOids, keyed),
                 ConstraintCatalog.userTriggers(c, leafOids));
         try (Statement st = c.createStatement()) {
             for (ConstraintCatalog.Ddl fk : prepared.foreignKeys()) {
@@ -87,8 +94,8 @@ final class ReplaceStrategy implements TransactionStrategy {
                 st.execute("ALTER TABLE " + key.table().sql() + " DROP CONSTRAINT " + PgNames.quoteIdent(key.name()));
             }
             for (ConstraintCatalog.Ddl ix : prepared.indexes()) {
-                st.execute("DROP INDEX " + PgNames.quoteIdent(ix.table().schema()) + "."
-                        + PgNames.quoteIdent(ix.name()));
+                st.execute(
+                        "DROP INDEX " + PgNames.quoteIdent(ix.table().schema()) + "." + PgNames.quoteIdent(ix.name()));
             }
             // Restored rows are the archive's; audit or sync triggers must not fire for them, as with
             // pg_restore --disable-triggers, but without needing superuser for the system triggers.
@@ -96,7 +103,8 @@ final class ReplaceStrategy implements TransactionStrategy {
                 st.execute("ALTER TABLE " + t.table().sql() + " DISABLE TRIGGER " + PgNames.quoteIdent(t.name()));
             }
             if (!refs.isEmpty()) {
-                st.execute("TRUNCATE TABLE " + String.join(", ", refs.stream().map(TableRef::sql).toList()));
+                st.execute("TRUNCATE TABLE "
+                        + String.join(", ", refs.stream().map(TableRef::sql).toList()));
             }
         }
         return prepared;
@@ -105,18 +113,28 @@ final class ReplaceStrategy implements TransactionStrategy {
     /** Rebuilds the keys and indexes, re-adds (and so validates) the foreign keys and re-enables the triggers. */
     private void putBack(Connection c, Prepared prepared) throws SQLException {
         for (ConstraintCatalog.Ddl key : prepared.keys()) {
-            steps.step(c, "constraint " + key.name() + " on " + key.table().dotted(), key.table(), "ALTER TABLE "
-                    + key.table().sql() + " ADD CONSTRAINT " + PgNames.quoteIdent(key.name()) + " " + key.definition());
+            steps.step(
+                    c,
+                    "constraint " + key.name() + " on " + key.table().dotted(),
+                    key.table(),
+                    "ALTER TABLE " + key.table().sql() + " ADD CONSTRAINT " + PgNames.quoteIdent(key.name()) + " "
+                            + key.definition());
         }
         for (ConstraintCatalog.Ddl ix : prepared.indexes()) {
             steps.step(c, "index " + ix.name() + " on " + ix.table().dotted(), ix.table(), ix.definition());
         }
         ctx.lap("indexes");
         for (ConstraintCatalog.Ddl fk : prepared.foreignKeys()) {
-            boolean ok = steps.step(c, "foreign key " + fk.name() + " on " + fk.table().dotted(), fk.table(),
+            boolean ok = steps.step(
+                    c,
+                    "foreign key " + fk.name() + " on " + fk.table().dotted(),
+                    fk.table(),
                     "ALTER TABLE " + fk.table().sql() + " ADD CONSTRAINT " + PgNames.quoteIdent(fk.name()) + " "
                             + fk.definition());
-            outcome.check(new RestoreReport.Check("foreign-key", fk.table().dotted() + "." + fk.name(), ok,
+            outcome.check(new RestoreReport.Check(
+                    "foreign-key",
+                    fk.table().dotted() + "." + fk.name(),
+                    ok,
                     ok ? "re-added and validated" : "violated by the restored rows"));
         }
         try (Statement st = c.createStatement()) {

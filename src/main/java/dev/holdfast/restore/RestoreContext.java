@@ -59,8 +59,10 @@ record RestoreContext(
         String message = e instanceof SQLException sql && sql.getSQLState() != null
                 ? sql.getMessage() + " (SQLSTATE " + sql.getSQLState() + ")"
                 : e.getMessage();
-        return new RestoreException("Restore of " + section.source() + " failed and was rolled back, the target"
-                + " is unchanged: " + message, e);
+        return new RestoreException(
+                "Restore of " + section.source() + " failed and was rolled back, the target" + " is unchanged: "
+                        + message,
+                e);
     }
 
     static TableRef ref(Manifest.TableEntry t) {

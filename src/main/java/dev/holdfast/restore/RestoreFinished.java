@@ -12,7 +12,18 @@ import java.util.UUID;
  * @param media media roots restored
  * @param rows rows loaded over all tables (0 unless SUCCEEDED)
  */
-public record RestoreFinished(UUID restoreId, UUID backupId, String mode, boolean dryRun, UUID rollbackOf,
-        RestoreStatus status, List<String> databases, List<String> media, Instant startedAt, Instant finishedAt,
-        String error, long rows, String createdBy) implements dev.holdfast.backup.FinishedWork {
-}
+public record RestoreFinished(
+        UUID restoreId,
+        UUID backupId,
+        String mode,
+        boolean dryRun,
+        UUID rollbackOf,
+        RestoreStatus status,
+        List<String> databases,
+        List<String> media,
+        Instant startedAt,
+        Instant finishedAt,
+        String error,
+        long rows,
+        String createdBy)
+        implements dev.holdfast.backup.FinishedWork {}

@@ -77,15 +77,20 @@ public class RestoreJobHandler implements JobHandler {
         RestoreService.RestoreJobPayload payload = ctx.payload(RestoreService.RestoreJobPayload.class);
         RestoreOperation op = restores.start(payload.restoreId());
         RestoreRequest req = mapper.treeToValue(op.options, RestoreRequest.class);
-        RestoreRun run = new RestoreRun(new RestoreRun.Settings(config.pg().binDir(),
-                config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors())),
-                runSources(), (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));
+        RestoreRun run = new RestoreRun(
+                new RestoreRun.Settings(
+                        config.pg().binDir(),
+                        config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors())),
+                runSources(),
+                (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));
         RestoreResult report;
         try {
             ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)));
             Manifest manifest = reader.manifest();
             List<String> mediaNames = req.includeMedia()
-                    ? manifest.media().stream().map(Manifest.MediaSection::source).toList()
+                    ? manifest.media().stream()
+                            .map(Manifest.MediaSection::source)
+                            .toList()
                     : List.of();
 
             // Checked again here, before anything is touched: configuration and targets may have changed since
@@ -134,17 +139,35 @@ public class RestoreJobHandler implements JobHandler {
      * Records the pre-restore backup of what the restore will change and runs it as a {@link BackupRunner} run
      * within this restore's job (its progress the first part of the restore's, its stop the restore's).
      */
-    private void preBackup(RestoreOperation op, RestoreRequest req, List<String> dbNames, List<String> mediaNames,
-            ProgressSink progress, StopSignal stop) throws Exception {
+    private void preBackup(
+            RestoreOperation op,
+            RestoreRequest req,
+            List<String> dbNames,
+            List<String> mediaNames,
+            ProgressSink progress,
+            StopSignal stop)
+            throws Exception {
         boolean dbs = !dbNames.isEmpty();
-        BackupType type = dbs && !mediaNames.isEmpty() ? BackupType.FULL : dbs ? BackupType.DATABASE
-                : BackupType.MEDIA;
+        BackupType type = dbs && !mediaNames.isEmpty() ? BackupType.FULL : dbs ? BackupType.DATABASE : BackupType.MEDIA;
         // A selective replace only changes those tables; anything wider saves whole databases.
-        List<String> tables = "replace".equals(req.restoreMode()) && !req.includeReferencing() ? req.tables()
-                : List.of();
-        BackupRequest pre = new BackupRequest("pre-restore-" + op.id, type,
-                "Taken by restore " + op.id + " before it changed anything", !mediaNames.isEmpty(), null, null,
-                dbNames, mediaNames, null, null, tables.isEmpty() ? null : tables, null, null, null, null);
+        List<String> tables =
+                "replace".equals(req.restoreMode()) && !req.includeReferencing() ? req.tables() : List.of();
+        BackupRequest pre = new BackupRequest(
+                "pre-restore-" + op.id,
+                type,
+                "Taken by restore " + op.id + " before it changed anything",
+                !mediaNames.isEmpty(),
+                null,
+                null,
+                dbNames,
+                mediaNames,
+                null,
+                null,
+                tables.isEmpty() ? null : tables,
+                null,
+                null,
+                null,
+                null);
         UUID preId = backups.recordForRestore(pre, op.createdBy);
         restores.preBackup(op.id, preId);
         progress.progress(Progress.phase("pre-backup", "Backing up what the restore will change"));
@@ -152,15 +175,14 @@ public class RestoreJobHandler implements JobHandler {
             backupRunner.run(preId, progress, stop);
         } catch (Exception e) {
             backups.failRecorded(preId, e);
-            throw new IllegalStateException("The pre-restore backup failed, so nothing was changed: "
-                    + describe(e), e);
+            throw new IllegalStateException("The pre-restore backup failed, so nothing was changed: " + describe(e), e);
         }
     }
 
     @Override
     public void onFailure(JobOutcome outcome) {
-        RestoreService.RestoreJobPayload p = mapper.convertValue(outcome.payload(),
-                RestoreService.RestoreJobPayload.class);
+        RestoreService.RestoreJobPayload p =
+                mapper.convertValue(outcome.payload(), RestoreService.RestoreJobPayload.class);
         String error = outcome.error();
         List<String> cleaned = cleanUpStaging(p.restoreId());
         if (!cleaned.isEmpty()) {
@@ -171,8 +193,11 @@ public class RestoreJobHandler implements JobHandler {
             // that stopped (the job queue failed it when its lease expired). Say what that means for targets.
             error = error + ". " + afterInstanceStopped(outcome.jobId());
         }
-        restores.fail(p.restoreId(), outcome.state() == JobState.CANCELLED ? RestoreStatus.CANCELLED
-                : RestoreStatus.FAILED, error, null);
+        restores.fail(
+                p.restoreId(),
+                outcome.state() == JobState.CANCELLED ? RestoreStatus.CANCELLED : RestoreStatus.FAILED,
+                error,
+                null);
     }
 
     @Override
@@ -182,8 +207,12 @@ public class RestoreJobHandler implements JobHandler {
             String why = "Its job ended " + o.jobState() + (o.jobError() == null ? "" : ": " + o.jobError())
                     + (JobState.SUCCEEDED.name().equals(o.jobState()) ? " without recording the restore" : "");
             JobState state = JobState.CANCELLED.name().equals(o.jobState()) ? JobState.CANCELLED : JobState.FAILED;
-            onFailure(new JobOutcome(o.jobId(), type(), mapper.valueToTree(
-                    new RestoreService.RestoreJobPayload(o.restoreId())), state, why));
+            onFailure(new JobOutcome(
+                    o.jobId(),
+                    type(),
+                    mapper.valueToTree(new RestoreService.RestoreJobPayload(o.restoreId())),
+                    state,
+                    why));
         }
         for (java.util.UUID pre : restores.orphanedPreBackups()) {
             backups.failRecorded(pre, new IllegalStateException("The restore that took it ended first"));

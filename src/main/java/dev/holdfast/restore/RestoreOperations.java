@@ -28,9 +28,13 @@ public class RestoreOperations implements BackupUsage {
 
     @Override
     public long activeRestoresUsing(UUID backupId) {
-        return ((Number) RestoreOperation.getEntityManager().createNativeQuery("SELECT count(*) FROM "
-                + "holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') AND (backup_id = :id OR "
-                + "pre_backup_id = :id)").setParameter("id", backupId).getSingleResult()).longValue();
+        return ((Number) RestoreOperation.getEntityManager()
+                        .createNativeQuery("SELECT count(*) FROM "
+                                + "holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') AND (backup_id = :id OR "
+                                + "pre_backup_id = :id)")
+                        .setParameter("id", backupId)
+                        .getSingleResult())
+                .longValue();
     }
 
     /**
@@ -38,15 +42,21 @@ public class RestoreOperations implements BackupUsage {
      * (so that a caller in a repeatable-read transaction sees them in its own snapshot).
      */
     public static Set<UUID> backupsInActiveUse(Connection c) throws SQLException {
-        return ids(c, "SELECT backup_id FROM holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') "
-                + "UNION SELECT pre_backup_id FROM holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') "
-                + "AND pre_backup_id IS NOT NULL", null);
+        return ids(
+                c,
+                "SELECT backup_id FROM holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') "
+                        + "UNION SELECT pre_backup_id FROM holdfast.restore_operation WHERE status IN ('QUEUED', 'RUNNING') "
+                        + "AND pre_backup_id IS NOT NULL",
+                null);
     }
 
     /** Pre-restore backups of restores created at or after {@code since}, on the caller's connection. */
     public static Set<UUID> preRestoreBackupsSince(Connection c, Instant since) throws SQLException {
-        return ids(c, "SELECT pre_backup_id FROM holdfast.restore_operation WHERE pre_backup_id IS NOT NULL "
-                + "AND created_at >= ?", since);
+        return ids(
+                c,
+                "SELECT pre_backup_id FROM holdfast.restore_operation WHERE pre_backup_id IS NOT NULL "
+                        + "AND created_at >= ?",
+                since);
     }
 
     private static Set<UUID> ids(Connection c, String sql, Instant arg) throws SQLException {
@@ -69,7 +79,8 @@ public class RestoreOperations implements BackupUsage {
 
     /** Restore outcomes per source (databases restored, media roots in the report) and mode. */
     public List<Outcome> outcomes() {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
                 SELECT x.src, r.restore_mode,
                        max(r.finished_at) FILTER (WHERE r.status = 'SUCCEEDED'),
                        max(r.finished_at) FILTER (WHERE r.status = 'FAILED')

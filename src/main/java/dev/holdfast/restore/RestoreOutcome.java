@@ -64,8 +64,11 @@ final class RestoreOutcome {
         return errors.isEmpty() && checks.stream().allMatch(RestoreReport.Check::passed);
     }
 
-    synchronized RestoreReport report(RestoreContext ctx, List<Manifest.TableEntry> load,
-            List<RestoreReport.SequenceResult> sequences, boolean committed) {
+    synchronized RestoreReport report(
+            RestoreContext ctx,
+            List<Manifest.TableEntry> load,
+            List<RestoreReport.SequenceResult> sequences,
+            boolean committed) {
         List<RestoreReport.TableResult> tables = new ArrayList<>();
         long rows = 0;
         long bytes = 0;
@@ -74,19 +77,31 @@ final class RestoreOutcome {
             long[] l = loaded.getOrDefault(r, new long[2]);
             rows += l[0];
             bytes += l[1];
-            tables.add(new RestoreReport.TableResult(r.schema(), r.name(), te.rowCount(), l[0],
-                    removed.getOrDefault(r, 0L), l[1], tableErrors.get(r)));
+            tables.add(new RestoreReport.TableResult(
+                    r.schema(), r.name(), te.rowCount(), l[0], removed.getOrDefault(r, 0L), l[1], tableErrors.get(r)));
         }
         RestoreOptions options = ctx.options();
-        return new RestoreReport(ctx.section().source(), options.mode(), options.dryRun(), committed, tables,
-                sequences, checks, errors, rows, bytes, Duration.ofNanos(ctx.phases().elapsedNanos()), path,
+        return new RestoreReport(
+                ctx.section().source(),
+                options.mode(),
+                options.dryRun(),
+                committed,
+                tables,
+                sequences,
+                checks,
+                errors,
+                rows,
+                bytes,
+                Duration.ofNanos(ctx.phases().elapsedNanos()),
+                path,
                 parallel);
     }
 
     /** The errors and failed checks of {@code report}, for an exception's message. */
     static String describeFailures(RestoreReport report) {
         List<String> all = new ArrayList<>(report.errors());
-        report.validation().stream().filter(ch -> !ch.passed())
+        report.validation().stream()
+                .filter(ch -> !ch.passed())
                 .forEach(ch -> all.add(ch.kind() + " check of " + ch.subject() + " failed: " + ch.detail()));
         return String.join("; ", all);
     }

@@ -11,8 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +31,9 @@ final class RestorePlanner {
      * @param conversions binary tables of a replace restore whose target has a column of another type than the
      *     archive: their rows go through a temporary table of the archive's types
      */
-    record LoadPlan(List<Manifest.TableEntry> tables, List<Manifest.SequenceEntry> sequences,
+    record LoadPlan(
+            List<Manifest.TableEntry> tables,
+            List<Manifest.SequenceEntry> sequences,
             Map<TableRef, Conversion> conversions) {}
 
     /** A binary table's temporary columns (archive types where they differ) and the values to insert. */
@@ -67,7 +69,8 @@ final class RestorePlanner {
         addReferencing(catalog, inArchive, chosen);
 
         List<Manifest.TableEntry> tables = section.tables().stream()
-                .filter(t -> chosen.contains(RestoreContext.ref(t))).toList();
+                .filter(t -> chosen.contains(RestoreContext.ref(t)))
+                .toList();
         Map<TableRef, Conversion> converted = new HashMap<>();
         List<String> problems = new ArrayList<>();
         for (Manifest.TableEntry te : tables) {
@@ -78,8 +81,7 @@ final class RestorePlanner {
     }
 
     /** FK check: TRUNCATE without CASCADE fails when a table outside the set references one inside. */
-    private void addReferencing(PgCatalog catalog, Map<TableRef, Manifest.TableEntry> inArchive,
-            Set<TableRef> chosen) {
+    private void addReferencing(PgCatalog catalog, Map<TableRef, Manifest.TableEntry> inArchive, Set<TableRef> chosen) {
         List<FkGraph.Edge> edges = FkGraph.of(catalog).edges();
         List<String> problems = new ArrayList<>();
         boolean grew = true;
@@ -96,7 +98,8 @@ final class RestorePlanner {
                 if (!options.includeReferencing()) {
                     problems.add("table " + e.from().dotted() + " references " + e.to().dotted() + " (constraint "
                             + e.constraint() + ") but is not being restored: emptying " + e.to().dotted()
-                            + " would need TRUNCATE ... CASCADE. Add " + e.from().dotted()
+                            + " would need TRUNCATE ... CASCADE. Add "
+                            + e.from().dotted()
                             + " to the tables or ask to include referencing tables");
                 } else if (!inArchive.containsKey(e.from())) {
                     problems.add("table " + e.from().dotted() + " references " + e.to().dotted() + " (constraint "
@@ -112,8 +115,14 @@ final class RestorePlanner {
     }
 
     /** Adds the problems of loading {@code te} into the target's table; a binary one may need a conversion. */
-    private void checkTable(Connection c, PgCatalog catalog, SchemaScript pre, Manifest.TableEntry te,
-            List<String> problems, Map<TableRef, Conversion> converted) throws SQLException {
+    private void checkTable(
+            Connection c,
+            PgCatalog catalog,
+            SchemaScript pre,
+            Manifest.TableEntry te,
+            List<String> problems,
+            Map<TableRef, Conversion> converted)
+            throws SQLException {
         TableRef r = RestoreContext.ref(te);
         Optional<PgCatalog.Table> found = catalog.table(r);
         if (found.isEmpty()) {
@@ -151,8 +160,8 @@ final class RestorePlanner {
                     // Binary values only load into their own type; the text route converts them as a
                     // text archive would have been (the target type without modifiers, which the
                     // insert applies as an assignment: too long still fails, as text input would).
-                    String targetBase = source == null || source.equals(col.type()) ? null
-                            : otherBaseType(c, source, col.type());
+                    String targetBase =
+                            source == null || source.equals(col.type()) ? null : otherBaseType(c, source, col.type());
                     tempColumns.add(q + " " + (targetBase == null ? col.type() : source));
                     values.add(targetBase == null ? q : q + "::text::" + targetBase);
                     convert |= targetBase != null;
@@ -196,11 +205,17 @@ final class RestorePlanner {
         Set<TableRef> chosen = new LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
         for (String wanted : options.tables().stream().sorted().toList()) {
-            List<TableRef> exact = inArchive.keySet().stream().filter(t -> t.dotted().equals(wanted)).toList();
-            List<TableRef> bare = inArchive.keySet().stream().filter(t -> t.name().equals(wanted)).toList();
+            List<TableRef> exact = inArchive.keySet().stream()
+                    .filter(t -> t.dotted().equals(wanted))
+                    .toList();
+            List<TableRef> bare = inArchive.keySet().stream()
+                    .filter(t -> t.name().equals(wanted))
+                    .toList();
             // A partitioned table names its leaves, which are what the archive holds.
             List<TableRef> leaves = catalog.tables().stream()
-                    .filter(t -> t.partitioned() && (t.ref().dotted().equals(wanted) || t.ref().name().equals(wanted)))
+                    .filter(t -> t.partitioned()
+                            && (t.ref().dotted().equals(wanted)
+                                    || t.ref().name().equals(wanted)))
                     .flatMap(p -> leavesOf(catalog, p.ref()).stream())
                     .filter(inArchive::containsKey)
                     .toList();
@@ -209,8 +224,8 @@ final class RestorePlanner {
             } else if (bare.size() == 1) {
                 chosen.addAll(bare);
             } else if (bare.size() > 1) {
-                problems.add("table name '" + wanted + "' matches " + bare.stream().map(TableRef::dotted).toList()
-                        + "; qualify it with its schema");
+                problems.add("table name '" + wanted + "' matches "
+                        + bare.stream().map(TableRef::dotted).toList() + "; qualify it with its schema");
             } else if (!leaves.isEmpty()) {
                 chosen.addAll(leaves);
             } else {
@@ -237,8 +252,8 @@ final class RestorePlanner {
 
     private void refuseIf(List<String> problems) {
         if (!problems.isEmpty()) {
-            throw new RestoreException("Restore of " + section.source() + " refused, nothing was changed: "
-                    + String.join("; ", problems));
+            throw new RestoreException(
+                    "Restore of " + section.source() + " refused, nothing was changed: " + String.join("; ", problems));
         }
     }
 
@@ -301,8 +316,7 @@ final class RestorePlanner {
 
     /** Base type (domains unwrapped), array element type (0 if none), category of the base type. */
     private static long[] typeInfo(Connection c, long oid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                """
+        try (PreparedStatement ps = c.prepareStatement("""
                 WITH RECURSIVE d(oid, depth) AS (
                   SELECT ?::oid, 0
                   UNION ALL SELECT t.typbasetype, d.depth + 1 FROM pg_type t JOIN d ON t.oid = d.oid

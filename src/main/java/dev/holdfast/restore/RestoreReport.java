@@ -65,7 +65,13 @@ public record RestoreReport(
      * @param error the error loading this table, or null
      */
     public record TableResult(
-            String schema, String name, long rowsExpected, long rowsLoaded, long rowsRemoved, long bytes, String error) {}
+            String schema,
+            String name,
+            long rowsExpected,
+            long rowsLoaded,
+            long rowsRemoved,
+            long bytes,
+            String error) {}
 
     /**
      * One sequence set from the manifest.

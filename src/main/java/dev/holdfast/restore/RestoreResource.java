@@ -1,9 +1,9 @@
 package dev.holdfast.restore;
 
-import dev.holdfast.audit.Audited;
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
+import dev.holdfast.audit.Audited;
 import dev.holdfast.job.JobEventStream;
 import dev.holdfast.security.CurrentUser;
 import io.smallrye.common.annotation.Blocking;
@@ -36,9 +36,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/restores")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Restores", description = "Validated, all-or-nothing restores and their rollback")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class RestoreResource {
     @Inject
@@ -52,10 +56,14 @@ public class RestoreResource {
 
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "List restores", description = "Role: backup-viewer. Newest first by default; sort "
-            + "fields: created_at, finished_at, status.")
+    @Operation(
+            summary = "List restores",
+            description =
+                    "Role: backup-viewer. Newest first by default; sort " + "fields: created_at, finished_at, status.")
     @APIResponse(responseCode = "200", description = "A page of restores")
-    @APIResponse(responseCode = "400", description = "Invalid filter, paging or sort parameter",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid filter, paging or sort parameter",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<RestoreView> list(
             @QueryParam("backup_id") @Parameter(description = "Only restores of this backup") UUID backupId,
@@ -67,11 +75,15 @@ public class RestoreResource {
     @GET
     @Path("{id}")
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "Get a restore", description = "Role: backup-viewer. With its report: per table the "
-            + "rows loaded and removed, sequences set, validation checks; per media root the files added, changed "
-            + "and removed.")
+    @Operation(
+            summary = "Get a restore",
+            description = "Role: backup-viewer. With its report: per table the "
+                    + "rows loaded and removed, sequences set, validation checks; per media root the files added, changed "
+                    + "and removed.")
     @APIResponse(responseCode = "200", description = "The restore")
-    @APIResponse(responseCode = "404", description = "No such restore",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such restore",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public RestoreView get(@PathParam("id") UUID id) {
         return restores.get(id);
@@ -82,11 +94,15 @@ public class RestoreResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed(Roles.VIEWER)
     @Blocking
-    @Operation(summary = "Follow a restore live (Server-Sent Events)", description = "Role: backup-viewer. The "
-            + "event stream of the restore's job, as GET /api/jobs/{id}/events (phases pre-backup, verify, load, "
-            + "validate, media; per table rows and bytes).")
+    @Operation(
+            summary = "Follow a restore live (Server-Sent Events)",
+            description = "Role: backup-viewer. The "
+                    + "event stream of the restore's job, as GET /api/jobs/{id}/events (phases pre-backup, verify, load, "
+                    + "validate, media; per table rows and bytes).")
     @APIResponse(responseCode = "200", description = "An event stream")
-    @APIResponse(responseCode = "404", description = "No such restore",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such restore",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> progress(@PathParam("id") UUID id, @Context Sse sse) {
         return events.stream(restores.jobOf(id), sse);
@@ -96,18 +112,27 @@ public class RestoreResource {
     @POST
     @Path("{id}/rollback")
     @RolesAllowed(Roles.ADMIN)
-    @Operation(summary = "Roll a restore back", description = "Role: backup-admin. Restores the restore's "
-            + "pre-restore backup the same way; recorded as a new restore (rollback_of) with its own pre-restore "
-            + "backup.")
+    @Operation(
+            summary = "Roll a restore back",
+            description = "Role: backup-admin. Restores the restore's "
+                    + "pre-restore backup the same way; recorded as a new restore (rollback_of) with its own pre-restore "
+                    + "backup.")
     @APIResponse(responseCode = "202", description = "Rollback queued: the new restore")
-    @APIResponse(responseCode = "404", description = "No such restore",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such restore",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Dry run, still running, or no pre-restore backup",
+    @APIResponse(
+            responseCode = "409",
+            description = "Dry run, still running, or no pre-restore backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response rollback(@PathParam("id") UUID id, @Context UriInfo uri) {
         RestoreView r = restores.rollback(id, user.subject());
         return Response.accepted(r)
-                .location(uri.getBaseUriBuilder().path("api/restores").path(r.id().toString()).build())
+                .location(uri.getBaseUriBuilder()
+                        .path("api/restores")
+                        .path(r.id().toString())
+                        .build())
                 .build();
     }
 }

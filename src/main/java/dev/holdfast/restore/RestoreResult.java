@@ -14,8 +14,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *
  * @param preBackup why no pre-restore backup was taken (for some targets or at all), or null
  */
-@Schema(name = "RestoreResult", description = "Per database: tables with rows loaded and removed, sequences, "
-        + "validation checks; per media root: files added, changed, removed")
+@Schema(
+        name = "RestoreResult",
+        description = "Per database: tables with rows loaded and removed, sequences, "
+                + "validation checks; per media root: files added, changed, removed")
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RestoreResult(
@@ -80,9 +82,21 @@ public record RestoreResult(
 
         /** The report of a database restored into {@code target}. */
         public static DatabaseResult of(RestoreReport r, String target) {
-            return new DatabaseResult(r.source(), r.mode(), r.dryRun(), r.committed(), r.tables(), r.sequences(),
-                    r.validation(), r.errors(), r.rowsLoaded(), r.bytesLoaded(), r.duration(), r.path(),
-                    r.parallelConnections(), target);
+            return new DatabaseResult(
+                    r.source(),
+                    r.mode(),
+                    r.dryRun(),
+                    r.committed(),
+                    r.tables(),
+                    r.sequences(),
+                    r.validation(),
+                    r.errors(),
+                    r.rowsLoaded(),
+                    r.bytesLoaded(),
+                    r.duration(),
+                    r.path(),
+                    r.parallelConnections(),
+                    target);
         }
     }
 
@@ -107,8 +121,16 @@ public record RestoreResult(
             List<String> kept) {
 
         static MediaResult of(String source, String target, MediaRestore.Plan plan, List<String> warnings) {
-            return new MediaResult(warnings, source, target, plan.files(), plan.bytes(), plan.added(), plan.changed(),
-                    plan.removed(), plan.kept());
+            return new MediaResult(
+                    warnings,
+                    source,
+                    target,
+                    plan.files(),
+                    plan.bytes(),
+                    plan.added(),
+                    plan.changed(),
+                    plan.removed(),
+                    plan.kept());
         }
     }
 }

@@ -70,8 +70,12 @@ public final class RestoreRun {
      * @param databases where each database source goes, resolved just before the run
      * @param media where each media root goes, resolved just before the run
      */
-    public record Request(UUID restoreId, RestoreRequest request, ArchiveReader reader,
-            List<RestoreTargets.DatabaseTarget> databases, List<RestoreTargets.MediaTarget> media) {
+    public record Request(
+            UUID restoreId,
+            RestoreRequest request,
+            ArchiveReader reader,
+            List<RestoreTargets.DatabaseTarget> databases,
+            List<RestoreTargets.MediaTarget> media) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
@@ -99,13 +103,14 @@ public final class RestoreRun {
         RestoreRequest req = request.request();
         // One percent scale for the run: the pre-restore backup fills its first part, the restore the rest.
         ProgressScale scale = new ProgressScale(progress);
-        boolean pre = !req.dryRun() && req.createPreBackup()
-                && preBackupOrRefuse(request, scale.sink(0, PRE_BACKUP_SHARE));
+        boolean pre =
+                !req.dryRun() && req.createPreBackup() && preBackupOrRefuse(request, scale.sink(0, PRE_BACKUP_SHARE));
         if (!req.dryRun() && !req.createPreBackup()) {
             result = result.withPreBackup("skipped: create_pre_backup is false");
         }
         double start = pre ? PRE_BACKUP_SHARE : 0;
-        double share = (100.0 - start) / Math.max(1, request.databases().size() + request.media().size());
+        double share = (100.0 - start)
+                / Math.max(1, request.databases().size() + request.media().size());
         int part = 0;
         stop.checkpoint();
 
@@ -115,18 +120,28 @@ public final class RestoreRun {
         // also ends a statement waiting on the server (a lock, an index build).
         AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
         try (StopSignal.Registration stopRegistration = stop.onStop(connections::abortAll)) {
-            DatabaseRestore engine = new DatabaseRestore(connections, tools, parallelism)
-                    .stagedClean(parallelism, request.restoreId());
+            DatabaseRestore engine =
+                    new DatabaseRestore(connections, tools, parallelism).stagedClean(parallelism, request.restoreId());
             RestoreOptions options = new RestoreOptions(
                     "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,
-                    new HashSet<>(req.tables()), req.includeReferencing(), req.dryRun());
+                    new HashSet<>(req.tables()),
+                    req.includeReferencing(),
+                    req.dryRun());
             // A staged clean restore creates a missing target by renaming its validated staging database into
             // place, so that no half-restored database ever carries the target's name.
-            boolean staged = options.mode() == RestoreOptions.Mode.CLEAN && !req.dryRun() && req.tables().isEmpty()
+            boolean staged = options.mode() == RestoreOptions.Mode.CLEAN
+                    && !req.dryRun()
+                    && req.tables().isEmpty()
                     && parallelism >= 2;
             for (RestoreTargets.DatabaseTarget dbTarget : request.databases()) {
-                restoreDatabase(request, dbTarget, engine, options, staged,
-                        scale.sink(start + share * part, start + share * ++part), stop);
+                restoreDatabase(
+                        request,
+                        dbTarget,
+                        engine,
+                        options,
+                        staged,
+                        scale.sink(start + share * part, start + share * ++part),
+                        stop);
             }
             for (RestoreTargets.MediaTarget mediaTarget : request.media()) {
                 restoreMedia(request, mediaTarget, scale.sink(start + share * part, start + share * ++part), stop);
@@ -135,17 +150,25 @@ public final class RestoreRun {
         return result;
     }
 
-    private void restoreDatabase(Request request, RestoreTargets.DatabaseTarget dbTarget, DatabaseRestore engine,
-            RestoreOptions options, boolean staged, ProgressSink pc, StopSignal stop) throws Exception {
+    private void restoreDatabase(
+            Request request,
+            RestoreTargets.DatabaseTarget dbTarget,
+            DatabaseRestore engine,
+            RestoreOptions options,
+            boolean staged,
+            ProgressSink pc,
+            StopSignal stop)
+            throws Exception {
         RestoreRequest req = request.request();
         String name = dbTarget.source();
         Manifest.DatabaseSection section = request.reader().manifest().databases().stream()
-                .filter(d -> d.source().equals(name)).findFirst()
+                .filter(d -> d.source().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("The archive has no database " + name));
         PgConnectionInfo src = sources.database(name);
         if (src == null) {
-            throw new IllegalStateException("Database source '" + name + "' is not configured here, so "
-                    + "there is nowhere to restore it");
+            throw new IllegalStateException(
+                    "Database source '" + name + "' is not configured here, so " + "there is nowhere to restore it");
         }
         PgConnectionInfo info = dbTarget.info();
         if (req.target() != null) {
@@ -153,10 +176,20 @@ public final class RestoreRun {
         }
         String label = name + (req.target() == null ? "" : " into " + req.target());
         pc.progress(Progress.phase("verify", "Verifying the entries of " + label));
-        RestoreReport r = engine.run(request.reader(), section, info, options,
-                p -> pc.progress(new Progress(p.phase(), null, p.bytesDone(), p.bytesTotal(),
-                        (long) p.tablesDone(), (long) p.tablesTotal(),
-                        p.table() == null ? null : name + ":" + p.table(), null,
+        RestoreReport r = engine.run(
+                request.reader(),
+                section,
+                info,
+                options,
+                p -> pc.progress(new Progress(
+                        p.phase(),
+                        null,
+                        p.bytesDone(),
+                        p.bytesTotal(),
+                        (long) p.tablesDone(),
+                        (long) p.tablesTotal(),
+                        p.table() == null ? null : name + ":" + p.table(),
+                        null,
                         "Restoring " + label + " (" + p.rowsDone() + " of " + p.rowsTotal() + " rows)")),
                 stop::checkpoint);
         result = result.with(RestoreResult.DatabaseResult.of(r, req.target() == null ? name : req.target()));
@@ -165,28 +198,34 @@ public final class RestoreRun {
         }
     }
 
-    private void restoreMedia(Request request, RestoreTargets.MediaTarget mediaTarget, ProgressSink mc,
-            StopSignal stop) throws Exception {
+    private void restoreMedia(Request request, RestoreTargets.MediaTarget mediaTarget, ProgressSink mc, StopSignal stop)
+            throws Exception {
         RestoreRequest req = request.request();
         String name = mediaTarget.source();
         Path target = mediaTarget.path();
         MediaRestore mr = MediaRestore.of(request.reader(), name, target);
         // What the backup's root and the target's root leave out of their backups (so out of any
         // pre-restore backup too) is out of the restore's reach: never removed, never overwritten.
-        for (SourceRegistry.MediaSource filters : new SourceRegistry.MediaSource[] {sources.media(name),
-                mediaTarget.asSource()}) {
+        for (SourceRegistry.MediaSource filters :
+                new SourceRegistry.MediaSource[] {sources.media(name), mediaTarget.asSource()}) {
             if (filters != null) {
                 mr.keepExcluded(filters.include(), filters.exclude());
             }
         }
-        mr
-                .mode("merge".equals(req.mediaMode()) ? MediaRestore.Mode.MERGE : MediaRestore.Mode.REPLACE)
+        mr.mode("merge".equals(req.mediaMode()) ? MediaRestore.Mode.MERGE : MediaRestore.Mode.REPLACE)
                 .selectPrefixes(req.mediaPaths())
                 .selectGlobs(req.mediaGlobs())
                 .checkpoint(stop::checkpoint)
-                .progress(p -> mc.progress(new Progress("media", null, p.bytesDone(), p.bytesTotal(),
-                        p.filesDone(), p.filesTotal(), p.currentFile() == null ? null
-                                : name + ":" + p.currentFile(), null, "Restoring media root " + name)));
+                .progress(p -> mc.progress(new Progress(
+                        "media",
+                        null,
+                        p.bytesDone(),
+                        p.bytesTotal(),
+                        p.filesDone(),
+                        p.filesTotal(),
+                        p.currentFile() == null ? null : name + ":" + p.currentFile(),
+                        null,
+                        "Restoring media root " + name)));
         if (req.dryRun()) {
             result = result.with(RestoreResult.MediaResult.of(name, target.toString(), mr.dryRun(), null));
         } else {
@@ -207,8 +246,8 @@ public final class RestoreRun {
         List<String> empty = new ArrayList<>();
         for (RestoreTargets.DatabaseTarget t : request.databases()) {
             if (t.needsUncoveredChange()) {
-                throw new IllegalStateException(RestoreService.uncovered("database '" + t.database() + "'")
-                        + "; nothing was changed");
+                throw new IllegalStateException(
+                        RestoreService.uncovered("database '" + t.database() + "'") + "; nothing was changed");
             }
             if (t.asSource() != null && t.exists()) {
                 if (!preDbs.contains(t.asSource())) {
@@ -220,8 +259,8 @@ public final class RestoreRun {
         }
         for (RestoreTargets.MediaTarget t : request.media()) {
             if (t.needsUncoveredChange()) {
-                throw new IllegalStateException(RestoreService.uncovered("media directory " + t.path())
-                        + "; nothing was changed");
+                throw new IllegalStateException(
+                        RestoreService.uncovered("media directory " + t.path()) + "; nothing was changed");
             }
             if (t.asSource() != null && Files.isDirectory(t.path())) {
                 if (!preMedia.contains(t.asSource().name())) {
@@ -253,8 +292,8 @@ public final class RestoreRun {
                 }
             }
             if (!create) {
-                throw new IllegalStateException("Target database " + name + " does not exist; set create_target "
-                        + "to create it");
+                throw new IllegalStateException(
+                        "Target database " + name + " does not exist; set create_target " + "to create it");
             }
             if (deferCreation && reachable(source.withDatabase(DatabaseRestore.MAINTENANCE_DB))) {
                 return;

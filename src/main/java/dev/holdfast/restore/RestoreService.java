@@ -31,8 +31,9 @@ public class RestoreService {
     static final String RESTORE_JOB = "restore";
     /** Every restore takes this resource: they run one at a time, whatever their targets. */
     static final String RESOURCE_KEY = "restore";
-    static final Map<String, String> SORT_FIELDS = Map.of("created_at", "createdAt", "status", "status",
-            "finished_at", "finishedAt");
+
+    static final Map<String, String> SORT_FIELDS =
+            Map.of("created_at", "createdAt", "status", "status", "finished_at", "finishedAt");
 
     @Inject
     BackupService backups;
@@ -74,8 +75,8 @@ public class RestoreService {
     public RestoreView create(UUID backupId, RestoreRequest req, String user, UUID rollbackOf) {
         BackupView b = backups.get(backupId);
         if (b.status() != BackupStatus.SUCCEEDED) {
-            throw new BackupNotStored("Backup " + backupId + " is " + b.status() + " and has no archive to "
-                    + "restore");
+            throw new BackupNotStored(
+                    "Backup " + backupId + " is " + b.status() + " and has no archive to " + "restore");
         }
         List<String> backupDbs = b.databases();
         List<String> backupMedia = b.media();
@@ -84,30 +85,33 @@ public class RestoreService {
         // touches what it did not select. Naming neither restores everything; include_media decides media.
         boolean dbSelected = !isEmpty(req.tables()) || !isEmpty(req.databases()) || req.target() != null;
         boolean mediaSelected = !isEmpty(req.mediaPaths()) || !isEmpty(req.mediaGlobs()) || req.mediaTarget() != null;
-        List<String> dbs = !isEmpty(req.databases()) ? req.databases()
-                : mediaSelected && !dbSelected ? List.of() : backupDbs;
+        List<String> dbs =
+                !isEmpty(req.databases()) ? req.databases() : mediaSelected && !dbSelected ? List.of() : backupDbs;
         for (int i = 0; i < dbs.size(); i++) {
             if (!backupDbs.contains(dbs.get(i))) {
-                throw new InvalidRestoreRequest("databases[" + i + "]", "backup " + backupId + " holds no "
-                        + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
+                throw new InvalidRestoreRequest(
+                        "databases[" + i + "]",
+                        "backup " + backupId + " holds no " + "database '" + dbs.get(i) + "'; it holds " + backupDbs);
             }
         }
-        boolean media = req.includeMedia() == null ? !backupMedia.isEmpty() && (mediaSelected || !dbSelected)
+        boolean media = req.includeMedia() == null
+                ? !backupMedia.isEmpty() && (mediaSelected || !dbSelected)
                 : req.includeMedia();
         if (media && backupMedia.isEmpty()) {
             throw new InvalidRestoreRequest("include_media", "backup " + backupId + " holds no media");
         }
         if (req.target() != null && dbs.size() != 1) {
-            throw new InvalidRestoreRequest("target", "a target database needs exactly one database source; "
-                    + "choose it with databases");
+            throw new InvalidRestoreRequest(
+                    "target", "a target database needs exactly one database source; " + "choose it with databases");
         }
         if (req.mediaTarget() != null && (!media || backupMedia.size() != 1)) {
             throw new InvalidRestoreRequest("media_target", "a media target needs exactly one media root");
         }
         String mode = req.restoreMode() == null ? "replace" : req.restoreMode();
         if ("clean".equals(mode) && req.tables() != null && !req.tables().isEmpty()) {
-            throw new InvalidRestoreRequest("tables", "a clean restore recreates whole databases; restore "
-                    + "selected tables in replace mode");
+            throw new InvalidRestoreRequest(
+                    "tables",
+                    "a clean restore recreates whole databases; restore " + "selected tables in replace mode");
         }
         if (dbs.isEmpty() && !media) {
             throw new InvalidRestoreRequest("databases", "nothing to restore");
@@ -129,15 +133,22 @@ public class RestoreService {
             }
         }
         checkTablesInBackup(b, dbs, req.tables());
-        RestoreRequest normalised = new RestoreRequest(mode,
+        RestoreRequest normalised = new RestoreRequest(
+                mode,
                 req.createPreBackup() == null || req.createPreBackup(),
-                req.verifyBeforeRestore() == null || req.verifyBeforeRestore(), req.description(),
-                req.dryRun() != null && req.dryRun(), req.tables() == null ? List.of() : req.tables(),
-                req.includeReferencing() != null && req.includeReferencing(), dbs, req.target(),
-                req.createTarget() != null && req.createTarget(), media,
+                req.verifyBeforeRestore() == null || req.verifyBeforeRestore(),
+                req.description(),
+                req.dryRun() != null && req.dryRun(),
+                req.tables() == null ? List.of() : req.tables(),
+                req.includeReferencing() != null && req.includeReferencing(),
+                dbs,
+                req.target(),
+                req.createTarget() != null && req.createTarget(),
+                media,
                 req.mediaMode() == null ? "replace" : req.mediaMode(),
                 req.mediaPaths() == null ? List.of() : req.mediaPaths(),
-                req.mediaGlobs() == null ? List.of() : req.mediaGlobs(), req.mediaTarget());
+                req.mediaGlobs() == null ? List.of() : req.mediaGlobs(),
+                req.mediaTarget());
 
         RestoreOperation op = new RestoreOperation();
         op.id = UUID.randomUUID();
@@ -174,8 +185,10 @@ public class RestoreService {
         }
         for (int i = 0; i < tables.size(); i++) {
             if (!known.contains(tables.get(i))) {
-                throw new InvalidRestoreRequest("tables[" + i + "]", "backup " + b.id() + " holds no table '"
-                        + tables.get(i) + "' in " + dbs + " (a partitioned table is named by its partitions)");
+                throw new InvalidRestoreRequest(
+                        "tables[" + i + "]",
+                        "backup " + b.id() + " holds no table '" + tables.get(i) + "' in " + dbs
+                                + " (a partitioned table is named by its partitions)");
             }
         }
     }
@@ -191,16 +204,29 @@ public class RestoreService {
             throw new RestoreRefused("Restore " + id + " was a dry run and changed nothing");
         }
         if (op.status != RestoreStatus.SUCCEEDED && op.status != RestoreStatus.FAILED) {
-            throw new RestoreRefused("Restore " + id + " is " + op.status + "; only an ended restore can be "
-                    + "rolled back");
+            throw new RestoreRefused(
+                    "Restore " + id + " is " + op.status + "; only an ended restore can be " + "rolled back");
         }
         if (op.preBackupId == null) {
             throw new RestoreRefused("Restore " + id + " has no pre-restore backup to roll back to");
         }
         RestoreRequest orig = options(op);
-        RestoreRequest back = new RestoreRequest(orig.restoreMode(), true, true,
-                "Rollback of restore " + id, false, List.of(), false, null, null, false, orig.includeMedia(),
-                "replace", List.of(), List.of(), null);
+        RestoreRequest back = new RestoreRequest(
+                orig.restoreMode(),
+                true,
+                true,
+                "Rollback of restore " + id,
+                false,
+                List.of(),
+                false,
+                null,
+                null,
+                false,
+                orig.includeMedia(),
+                "replace",
+                List.of(),
+                List.of(),
+                null);
         return create(op.preBackupId, back, user, id);
     }
 
@@ -237,11 +263,12 @@ public class RestoreService {
             where.add("status = :s");
             p.and("s", status);
         }
-        var q = where.isEmpty() ? RestoreOperation.<RestoreOperation>findAll(sort)
+        var q = where.isEmpty()
+                ? RestoreOperation.<RestoreOperation>findAll(sort)
                 : RestoreOperation.<RestoreOperation>find(String.join(" and ", where), sort, p);
         long total = q.count();
-        return PageRequest.Page.of(q.page(page.page, page.size).list().stream().map(this::view).toList(), page,
-                total);
+        return PageRequest.Page.of(
+                q.page(page.page, page.size).list().stream().map(this::view).toList(), page, total);
     }
 
     /** The restore's job, for its progress stream. */
@@ -276,8 +303,8 @@ public class RestoreService {
     void succeed(UUID id, RestoreResult report) {
         RestoreOperation op = RestoreOperation.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (op == null || op.status != RestoreStatus.RUNNING) {
-            throw new IllegalStateException("Restore " + id + " was recorded " + (op == null ? "deleted" : op.status)
-                    + " while it ran");
+            throw new IllegalStateException(
+                    "Restore " + id + " was recorded " + (op == null ? "deleted" : op.status) + " while it ran");
         }
         op.status = RestoreStatus.SUCCEEDED;
         op.report = mapper.valueToTree(report);
@@ -299,9 +326,20 @@ public class RestoreService {
             dbs.addAll(options(op).databases());
         }
         // Delivered to AFTER_SUCCESS observers once this transaction commits.
-        finished.fire(new RestoreFinished(op.id, op.backupId, op.restoreMode, op.dryRun, op.rollbackOf, op.status, dbs,
-                media, op.startedAt == null ? null : op.startedAt.toInstant(), op.finishedAt.toInstant(), op.error,
-                op.status == RestoreStatus.SUCCEEDED && !op.dryRun ? rows : 0, op.createdBy));
+        finished.fire(new RestoreFinished(
+                op.id,
+                op.backupId,
+                op.restoreMode,
+                op.dryRun,
+                op.rollbackOf,
+                op.status,
+                dbs,
+                media,
+                op.startedAt == null ? null : op.startedAt.toInstant(),
+                op.finishedAt.toInstant(),
+                op.error,
+                op.status == RestoreStatus.SUCCEEDED && !op.dryRun ? rows : 0,
+                op.createdBy));
     }
 
     /** Whether the restore is still recorded as running (no outcome has been written for it). */
@@ -330,12 +368,15 @@ public class RestoreService {
     @Transactional
     List<Orphan> orphans() {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = RestoreOperation.getEntityManager().createNativeQuery("""
+        List<Object[]> rows =
+                RestoreOperation.getEntityManager().createNativeQuery("""
                 SELECT r.id, j.id, j.state, j.error FROM holdfast.restore_operation r
                   JOIN holdfast.job j ON j.id = r.job_id
                  WHERE r.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
                 """).getResultList();
-        return rows.stream().map(r -> new Orphan((UUID) r[0], (UUID) r[1], (String) r[2], (String) r[3])).toList();
+        return rows.stream()
+                .map(r -> new Orphan((UUID) r[0], (UUID) r[1], (String) r[2], (String) r[3]))
+                .toList();
     }
 
     /** A restore row left behind by its job. */
@@ -345,7 +386,8 @@ public class RestoreService {
     @Transactional
     List<UUID> orphanedPreBackups() {
         @SuppressWarnings("unchecked")
-        List<UUID> ids = RestoreOperation.getEntityManager().createNativeQuery("""
+        List<UUID> ids =
+                RestoreOperation.getEntityManager().createNativeQuery("""
                 SELECT b.id FROM holdfast.restore_operation r JOIN holdfast.backup b ON b.id = r.pre_backup_id
                  WHERE r.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND b.status IN ('QUEUED', 'RUNNING')
                 """).getResultList();

@@ -42,8 +42,8 @@ final class RestoreSteps {
         try (InputStream dump = ctx.archive().openEntry(ctx.section().schemaEntry())) {
             ctx.tools().script(dump, part, scriptOptions, sql);
         } catch (PgEngineException e) {
-            throw new RestoreException("Reading the archive's schema failed, nothing was changed: "
-                    + e.getMessage(), e);
+            throw new RestoreException(
+                    "Reading the archive's schema failed, nothing was changed: " + e.getMessage(), e);
         }
         return SchemaScript.parse(sql.toString(StandardCharsets.UTF_8));
     }
@@ -77,18 +77,24 @@ final class RestoreSteps {
             throws SQLException {
         for (PgCatalog.ForeignKey fk : after.foreignKeys()) {
             if (restored.test(fk)) {
-                boolean valid = queryBoolean(c, "SELECT convalidated FROM pg_constraint WHERE conname = "
-                        + PgNames.quoteLiteral(fk.name()) + " AND conrelid = " + PgNames.quoteLiteral(fk.from().sql())
-                        + "::regclass AND contype = 'f'");
-                outcome.check(new RestoreReport.Check("foreign-key", fk.from().dotted() + "." + fk.name(), valid,
+                boolean valid = queryBoolean(
+                        c,
+                        "SELECT convalidated FROM pg_constraint WHERE conname = "
+                                + PgNames.quoteLiteral(fk.name()) + " AND conrelid = "
+                                + PgNames.quoteLiteral(fk.from().sql())
+                                + "::regclass AND contype = 'f'");
+                outcome.check(new RestoreReport.Check(
+                        "foreign-key",
+                        fk.from().dotted() + "." + fk.name(),
+                        valid,
                         valid ? "created and validated by post-data" : "created NOT VALID, as in the source"));
             }
         }
     }
 
     /** Sets each of {@code wanted} to its archived value and checks it against the column it feeds. */
-    List<RestoreReport.SequenceResult> setSequences(Connection c, List<Manifest.SequenceEntry> wanted,
-            PgCatalog catalog) throws SQLException {
+    List<RestoreReport.SequenceResult> setSequences(
+            Connection c, List<Manifest.SequenceEntry> wanted, PgCatalog catalog) throws SQLException {
         Map<TableRef, PgCatalog.Sequence> bySeq = new HashMap<>();
         catalog.sequences().forEach(s -> bySeq.put(s.ref(), s));
         List<RestoreReport.SequenceResult> out = new ArrayList<>();
@@ -111,19 +117,24 @@ final class RestoreSteps {
                 if (ts.ownedByTable().isPresent() && ts.ownedByColumn().isPresent()) {
                     TableRef owner = ts.ownedByTable().get();
                     ownedBy = owner.dotted() + "." + ts.ownedByColumn().get();
-                    try (ResultSet rs = st.executeQuery("SELECT max(" + PgNames.quoteIdent(ts.ownedByColumn().get())
-                            + ")::bigint FROM " + owner.sql())) {
+                    try (ResultSet rs = st.executeQuery("SELECT max("
+                            + PgNames.quoteIdent(ts.ownedByColumn().get()) + ")::bigint FROM " + owner.sql())) {
                         rs.next();
                         max = (Long) rs.getObject(1, Long.class);
                     }
                     long next = s.isCalled() ? s.lastValue() : s.lastValue() - ts.increment();
                     boolean ok = max == null || (ts.increment() > 0 ? next >= max : next <= max);
-                    outcome.check(new RestoreReport.Check("sequence", sr.dotted(), ok, "last value " + next
-                            + (max == null ? ", column empty" : ", column " + (ts.increment() > 0 ? "max " : "min ")
-                                    + max)));
+                    outcome.check(new RestoreReport.Check(
+                            "sequence",
+                            sr.dotted(),
+                            ok,
+                            "last value " + next
+                                    + (max == null
+                                            ? ", column empty"
+                                            : ", column " + (ts.increment() > 0 ? "max " : "min ") + max)));
                 }
-                out.add(new RestoreReport.SequenceResult(s.schema(), s.name(), s.lastValue(), s.isCalled(), ownedBy,
-                        max));
+                out.add(new RestoreReport.SequenceResult(
+                        s.schema(), s.name(), s.lastValue(), s.isCalled(), ownedBy, max));
             }
         }
         ctx.lap("sequences");
@@ -141,8 +152,8 @@ final class RestoreSteps {
             TableRef r = RestoreContext.ref(te);
             long count = outcome.rowsLoaded(r);
             boolean ok = count == te.rowCount();
-            outcome.check(new RestoreReport.Check("row-count", r.dotted(), ok, count + " rows, manifest says "
-                    + te.rowCount()));
+            outcome.check(new RestoreReport.Check(
+                    "row-count", r.dotted(), ok, count + " rows, manifest says " + te.rowCount()));
         }
         ctx.lap("validate-row-counts");
         // Deferred keys of the restored tables (none are left after a re-add, but the target may have more)
@@ -198,14 +209,16 @@ final class RestoreSteps {
     }
 
     static long queryLong(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
     static boolean queryBoolean(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             return rs.next() && rs.getBoolean(1);
         }
     }

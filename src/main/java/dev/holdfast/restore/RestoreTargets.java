@@ -32,6 +32,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RestoreTargets {
     /** Databases that are never a restore target, whatever is configured. */
     static final Set<String> NEVER = Set.of("postgres", "template0", "template1");
+
     static final String DATABASE_TARGETS_KEY = "holdfast.restore.database-targets";
     static final String MEDIA_TARGETS_KEY = "holdfast.restore.media-targets";
 
@@ -54,8 +55,8 @@ public class RestoreTargets {
      * @param exists whether it exists now
      * @param holdsData whether it holds any table, sequence, view or foreign table now
      */
-    public record DatabaseTarget(String source, PgConnectionInfo info, String database, String asSource,
-            boolean exists, boolean holdsData) {
+    public record DatabaseTarget(
+            String source, PgConnectionInfo info, String database, String asSource, boolean exists, boolean holdsData) {
         /** Whether changing it cannot be undone unless a pre-restore backup can cover it. */
         boolean needsUncoveredChange() {
             return asSource == null && holdsData;
@@ -83,8 +84,9 @@ public class RestoreTargets {
     public DatabaseTarget database(String source, String target, String mode) {
         SourceRegistry.DatabaseSource src = sources.databases().get(source);
         if (src == null) {
-            throw new InvalidRestoreRequest("databases", "database source '" + source + "' is not configured "
-                    + "here, so there is nowhere to restore it");
+            throw new InvalidRestoreRequest(
+                    "databases",
+                    "database source '" + source + "' is not configured " + "here, so there is nowhere to restore it");
         }
         String field = target == null ? "databases" : "target";
         String name = target == null ? src.databaseName() : target;
@@ -97,45 +99,54 @@ public class RestoreTargets {
             }
         }
         if (NEVER.contains(name)) {
-            throw new InvalidRestoreRequest(field, "'" + name + "' is a template or the maintenance database, "
-                    + "never a restore target");
+            throw new InvalidRestoreRequest(
+                    field, "'" + name + "' is a template or the maintenance database, " + "never a restore target");
         }
         // By name on any server: two spellings of one host (name, address) must not let the catalog through.
         if (name.equals(LibpqParams.fromJdbcUrl(catalogUrl).dbname())) {
             if (asSource == null) {
-                throw new InvalidRestoreRequest(field, "'" + name + "' is Holdfast's own catalog database, "
-                        + "never a restore target unless it is a configured source");
+                throw new InvalidRestoreRequest(
+                        field,
+                        "'" + name + "' is Holdfast's own catalog database, "
+                                + "never a restore target unless it is a configured source");
             }
             if ("clean".equals(mode)) {
-                throw new InvalidRestoreRequest("restore_mode", "'" + name + "' (source " + asSource + ") is "
-                        + "Holdfast's own catalog database: a clean restore would recreate it; restore it in "
-                        + "replace mode");
+                throw new InvalidRestoreRequest(
+                        "restore_mode",
+                        "'" + name + "' (source " + asSource + ") is "
+                                + "Holdfast's own catalog database: a clean restore would recreate it; restore it in "
+                                + "replace mode");
             }
         }
         if (asSource == null && !matches(name)) {
-            throw new InvalidRestoreRequest(field, "'" + name + "' is neither a configured source's database on "
-                    + "this server nor matches " + DATABASE_TARGETS_KEY + " " + patterns());
+            throw new InvalidRestoreRequest(
+                    field,
+                    "'" + name + "' is neither a configured source's database on " + "this server nor matches "
+                            + DATABASE_TARGETS_KEY + " " + patterns());
         }
-        PgConnectionInfo info = target == null ? src.connectionInfo() : src.connectionInfo().withDatabase(target);
+        PgConnectionInfo info =
+                target == null ? src.connectionInfo() : src.connectionInfo().withDatabase(target);
         boolean exists;
         boolean holdsData;
-        try (Connection c = src.connectionInfo().withDatabase(DatabaseRestore.MAINTENANCE_DB)
-                .open(ConnectionFactory.driverManager());
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = ?")) {
+        try (Connection c = src.connectionInfo()
+                        .withDatabase(DatabaseRestore.MAINTENANCE_DB)
+                        .open(ConnectionFactory.driverManager());
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT datistemplate, datallowconn FROM pg_database WHERE datname = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 exists = rs.next();
                 if (exists && rs.getBoolean(1)) {
-                    throw new InvalidRestoreRequest(field, "'" + name + "' is a template database "
-                            + "(datistemplate), never a restore target");
+                    throw new InvalidRestoreRequest(
+                            field,
+                            "'" + name + "' is a template database " + "(datistemplate), never a restore target");
                 }
                 // A database nobody may connect to cannot be looked into: count it as holding data.
                 holdsData = exists && (!rs.getBoolean(2) || holdsData(info));
             }
         } catch (SQLException e) {
-            throw new RestoreRefused("Cannot check the restore target '" + name + "' on the server of source "
-                    + source + ": " + e.getMessage());
+            throw new RestoreRefused("Cannot check the restore target '" + name + "' on the server of source " + source
+                    + ": " + e.getMessage());
         }
         return new DatabaseTarget(source, info, name, asSource, exists, holdsData);
     }
@@ -160,8 +171,8 @@ public class RestoreTargets {
         if (mediaTarget == null) {
             SourceRegistry.MediaSource src = sources.media().get(source);
             if (src == null) {
-                throw new InvalidRestoreRequest("media_target", "media root '" + source + "' is not configured "
-                        + "here; give media_target");
+                throw new InvalidRestoreRequest(
+                        "media_target", "media root '" + source + "' is not configured " + "here; give media_target");
             }
             Path p = src.path().toAbsolutePath().normalize();
             return new MediaTarget(source, p, src, nonEmpty(p));
@@ -182,11 +193,13 @@ public class RestoreTargets {
             }
         }
         List<String> prefixes = config.restore().mediaTargets().orElse(List.of());
-        boolean under = prefixes.stream().map(p -> real(Path.of(p))).anyMatch(p -> path.startsWith(p)
-                && !path.equals(p));
+        boolean under =
+                prefixes.stream().map(p -> real(Path.of(p))).anyMatch(p -> path.startsWith(p) && !path.equals(p));
         if (!under) {
-            throw new InvalidRestoreRequest("media_target", "'" + mediaTarget + "' is neither a configured media "
-                    + "root nor a directory below one of " + MEDIA_TARGETS_KEY + " " + prefixes);
+            throw new InvalidRestoreRequest(
+                    "media_target",
+                    "'" + mediaTarget + "' is neither a configured media " + "root nor a directory below one of "
+                            + MEDIA_TARGETS_KEY + " " + prefixes);
         }
         for (SourceRegistry.MediaSource m : sources.media().values()) {
             overlap(path, real(m.path()), "media root '" + m.name() + "'");
@@ -197,8 +210,10 @@ public class RestoreTargets {
 
     private static void overlap(Path target, Path other, String what) {
         if (target.startsWith(other) || other.startsWith(target)) {
-            throw new InvalidRestoreRequest("media_target", "'" + target + "' overlaps " + what + " (" + other
-                    + "); a media target must be a directory of its own");
+            throw new InvalidRestoreRequest(
+                    "media_target",
+                    "'" + target + "' overlaps " + what + " (" + other
+                            + "); a media target must be a directory of its own");
         }
     }
 
@@ -301,7 +316,10 @@ public class RestoreTargets {
             if (h.equals("localhost") || h.equals("127.0.0.1") || h.equals("::1")) {
                 h = "loopback";
             }
-            out.append(h).append(':').append(i < ports.length ? ports[i] : "5432").append(',');
+            out.append(h)
+                    .append(':')
+                    .append(i < ports.length ? ports[i] : "5432")
+                    .append(',');
         }
         return out.toString();
     }

@@ -9,16 +9,27 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record RestoreView(
         UUID id,
         UUID backupId,
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED") RestoreStatus status,
+
+        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        RestoreStatus status,
+
         String restoreMode,
         boolean dryRun,
         String description,
         @Schema(description = "The options it runs with") RestoreRequest options,
         UUID jobId,
-        @Schema(description = "The backup taken before anything changed; rollback restores it") UUID preBackupId,
-        @Schema(description = "The restore this one rolled back") UUID rollbackOf,
-        @Schema(description = "Per database: tables with rows loaded and removed, sequences, validation checks; "
-                + "per media root: files added, changed, removed") RestoreResult report,
+
+        @Schema(description = "The backup taken before anything changed; rollback restores it")
+        UUID preBackupId,
+
+        @Schema(description = "The restore this one rolled back")
+        UUID rollbackOf,
+
+        @Schema(
+                description = "Per database: tables with rows loaded and removed, sequences, validation checks; "
+                        + "per media root: files added, changed, removed")
+        RestoreResult report,
+
         OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
@@ -27,7 +38,22 @@ public record RestoreView(
 
     /** The view of a restore whose stored options and report were read as {@code options} and {@code report}. */
     static RestoreView of(RestoreOperation r, RestoreRequest options, RestoreResult report) {
-        return new RestoreView(r.id, r.backupId, r.status, r.restoreMode, r.dryRun, r.description, options, r.jobId,
-                r.preBackupId, r.rollbackOf, report, r.createdAt, r.startedAt, r.finishedAt, r.error, r.createdBy);
+        return new RestoreView(
+                r.id,
+                r.backupId,
+                r.status,
+                r.restoreMode,
+                r.dryRun,
+                r.description,
+                options,
+                r.jobId,
+                r.preBackupId,
+                r.rollbackOf,
+                report,
+                r.createdAt,
+                r.startedAt,
+                r.finishedAt,
+                r.error,
+                r.createdBy);
     }
 }

@@ -1,11 +1,11 @@
 package dev.holdfast.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.PgConnectionInfo;
-import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
@@ -69,10 +69,12 @@ public class RetiredDatabases {
     void init() {
         // One thread: drops on this instance never overlap, and each DROP's forced checkpoint comes alone.
         executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(() -> {
-                MDC.clear(); // made by whoever submits first (a job worker): not its logging context
-                r.run();
-            }, "holdfast-retired-drop");
+            Thread t = new Thread(
+                    () -> {
+                        MDC.clear(); // made by whoever submits first (a job worker): not its logging context
+                        r.run();
+                    },
+                    "holdfast-retired-drop");
             t.setDaemon(true);
             return t;
         });
@@ -102,8 +104,9 @@ public class RetiredDatabases {
                     LOG.infof("After restore %s: %s", restoreId, String.join("; ", done));
                 }
             } catch (RuntimeException e) {
-                LOG.warnf("Could not drop the databases restore %s moved aside (the sweep will): %s", restoreId,
-                        e.getMessage());
+                LOG.warnf(
+                        "Could not drop the databases restore %s moved aside (the sweep will): %s",
+                        restoreId, e.getMessage());
             }
         });
     }
@@ -115,8 +118,11 @@ public class RetiredDatabases {
 
     /** Checks whether the cluster-wide sweep is due; the sweep itself runs on the drop thread. */
     // The ":1m" repeats HoldfastConfig.Restore.retiredSweepCheckEvery()'s @WithDefault: annotations cannot read it.
-    @Scheduled(identity = "retired-database-sweep", every = "${holdfast.restore.retired-sweep-check-every:1m}",
-            delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(
+            identity = "retired-database-sweep",
+            every = "${holdfast.restore.retired-sweep-check-every:1m}",
+            delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         ClusterTasks.submitUnlessPending(executor, sweepPending, this::sweepIfDue);
     }
@@ -142,8 +148,14 @@ public class RetiredDatabases {
      */
     public boolean sweepIfDue() {
         String owner = worker.instanceId() == null ? "unknown" : worker.instanceId();
-        return ClusterTasks.runIfDue(dataSource, TASK, time.now(), config.restore().retiredSweepInterval(), owner,
-                "the sweep of retired databases", () -> {
+        return ClusterTasks.runIfDue(
+                dataSource,
+                TASK,
+                time.now(),
+                config.restore().retiredSweepInterval(),
+                owner,
+                "the sweep of retired databases",
+                () -> {
                     List<String> done = sweep();
                     if (!done.isEmpty()) {
                         LOG.infof("Sweep of retired databases: %s", String.join("; ", done));
@@ -166,7 +178,8 @@ public class RetiredDatabases {
         for (SourceRegistry.DatabaseSource src : sources.databases().values()) {
             PgConnectionInfo info = src.connectionInfo();
             List<String> names;
-            try (Connection m = info.withDatabase(DatabaseRestore.MAINTENANCE_DB).open(ConnectionFactory.driverManager());
+            try (Connection m =
+                            info.withDatabase(DatabaseRestore.MAINTENANCE_DB).open(ConnectionFactory.driverManager());
                     PreparedStatement ps = m.prepareStatement(
                             "SELECT datname FROM pg_database WHERE datname ~ '__hf_old_[0-9a-f]{8}$' ORDER BY 1");
                     ResultSet rs = ps.executeQuery()) {
@@ -175,8 +188,9 @@ public class RetiredDatabases {
                     names.add(rs.getString(1));
                 }
             } catch (SQLException e) {
-                LOG.warnf("Could not look for retired databases on the server of source %s: %s", src.name(),
-                        e.getMessage());
+                LOG.warnf(
+                        "Could not look for retired databases on the server of source %s: %s",
+                        src.name(), e.getMessage());
                 continue;
             }
             for (String name : names) {
@@ -186,7 +200,8 @@ public class RetiredDatabases {
                 }
                 for (UUID id : succeededCleanRestores(prefix)) {
                     for (Target t : targets(id)) {
-                        if (t.source().equals(src.name()) && DatabaseRestore.retiredName(t.database(), id).equals(name)
+                        if (t.source().equals(src.name())
+                                && DatabaseRestore.retiredName(t.database(), id).equals(name)
                                 && seen.add(server(info) + "/" + name)) {
                             done.add(drop(info, name, id));
                         }
@@ -216,16 +231,17 @@ public class RetiredDatabases {
 
     private String drop(PgConnectionInfo info, String name, UUID restoreId) {
         try {
-            DatabaseRestore.Retired outcome = DatabaseRestore.dropRetired(ConnectionFactory.driverManager(), info,
-                    name);
+            DatabaseRestore.Retired outcome =
+                    DatabaseRestore.dropRetired(ConnectionFactory.driverManager(), info, name);
             if (outcome == DatabaseRestore.Retired.HOLDS_OBJECTS) {
-                LOG.warnf("%s, the empty database restore %s replaced, gained objects since; it is kept, drop it"
-                        + " yourself if they are not needed", name, restoreId);
+                LOG.warnf(
+                        "%s, the empty database restore %s replaced, gained objects since; it is kept, drop it"
+                                + " yourself if they are not needed",
+                        name, restoreId);
             }
             return outcome == DatabaseRestore.Retired.ABSENT ? null : outcome.describe(name);
         } catch (SQLException e) {
-            LOG.warnf("Could not drop %s, the empty database restore %s replaced: %s", name, restoreId,
-                    e.getMessage());
+            LOG.warnf("Could not drop %s, the empty database restore %s replaced: %s", name, restoreId, e.getMessage());
             return "could not drop " + name + ": " + e.getMessage();
         }
     }
@@ -264,8 +280,8 @@ public class RetiredDatabases {
     List<Target> targets(UUID restoreId) {
         List<Target> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT options::text FROM holdfast.restore_operation WHERE id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT options::text FROM holdfast.restore_operation WHERE id = ?")) {
             ps.setObject(1, restoreId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -275,8 +291,7 @@ public class RetiredDatabases {
                 for (String name : req.databases()) {
                     SourceRegistry.DatabaseSource src = sources.databases().get(name);
                     if (src != null) {
-                        out.add(new Target(name, req.target() != null ? req.target()
-                                : src.databaseName()));
+                        out.add(new Target(name, req.target() != null ? req.target() : src.databaseName()));
                     }
                 }
             }

@@ -40,8 +40,9 @@ final class SingleTransactionCleanStrategy implements TransactionStrategy {
     }
 
     @Override
-    public List<RestoreReport.SequenceResult> restore(Connection c, PgCatalog before, SchemaScript pre,
-            SchemaScript post, RestorePlanner.LoadPlan plan) throws SQLException, IOException {
+    public List<RestoreReport.SequenceResult> restore(
+            Connection c, PgCatalog before, SchemaScript pre, SchemaScript post, RestorePlanner.LoadPlan plan)
+            throws SQLException, IOException {
         ctx.progress("schema", null, 0, 0);
         Set<TableRef> created = new LinkedHashSet<>(pre.tables());
         List<Long> existing = new ArrayList<>();
@@ -49,7 +50,10 @@ final class SingleTransactionCleanStrategy implements TransactionStrategy {
             if (created.contains(t.ref())) {
                 existing.add(t.oid());
                 if (t.dataCarrying()) {
-                    outcome.removed(t.ref(), RestoreSteps.queryLong(c, "SELECT count(*) FROM ONLY " + t.ref().sql()));
+                    outcome.removed(
+                            t.ref(),
+                            RestoreSteps.queryLong(
+                                    c, "SELECT count(*) FROM ONLY " + t.ref().sql()));
                 }
             }
         }

@@ -33,8 +33,8 @@ final class SingleTransactionRestore {
                 st.execute("SET search_path = ''");
             }
             c.setAutoCommit(false);
-            boolean superuser = RestoreSteps.queryBoolean(c,
-                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+            boolean superuser =
+                    RestoreSteps.queryBoolean(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
             PgTools.RestoreOptions scriptOptions = new PgTools.RestoreOptions(!superuser, !superuser, false, clean);
             SchemaScript pre = steps.script(PgTools.Section.PRE_DATA, scriptOptions);
             PgCatalog catalog = PgCatalog.read(c);
@@ -46,8 +46,10 @@ final class SingleTransactionRestore {
             ctx.lap("plan");
             ctx.progress("verify", null, 0, 0);
             // Stored bytes now, before anything changes; raw bytes as they stream into COPY (see TableLoader).
-            DatabaseRestore.checkStoredEntries(ctx.archive(),
-                    plan.tables().stream().map(Manifest.TableEntry::entry).toList(), ctx.parallelism(),
+            DatabaseRestore.checkStoredEntries(
+                    ctx.archive(),
+                    plan.tables().stream().map(Manifest.TableEntry::entry).toList(),
+                    ctx.parallelism(),
                     ctx::checkpoint);
             ctx.lap("verify");
             SchemaScript post = clean ? steps.script(PgTools.Section.POST_DATA, scriptOptions) : null;
@@ -65,8 +67,14 @@ final class SingleTransactionRestore {
     }
 
     /** Restores, validates, then commits, or rolls back a dry run or a restore that failed validation. */
-    private RestoreReport restore(Connection c, TransactionStrategy strategy, PgCatalog catalog, SchemaScript pre,
-            SchemaScript post, RestorePlanner.LoadPlan plan) throws SQLException, IOException {
+    private RestoreReport restore(
+            Connection c,
+            TransactionStrategy strategy,
+            PgCatalog catalog,
+            SchemaScript pre,
+            SchemaScript post,
+            RestorePlanner.LoadPlan plan)
+            throws SQLException, IOException {
         RestoreSteps.raiseMaintenanceMemory(c);
         List<RestoreReport.SequenceResult> sequences = strategy.restore(c, catalog, pre, post, plan);
         steps.validate(c, plan.tables());

@@ -41,8 +41,13 @@ final class StagedCleanStrategy {
     /** Loads straight into the new tables: a staged restore converts no column types. */
     private final TableLoader loader;
 
-    StagedCleanStrategy(RestoreContext ctx, RestoreOutcome outcome, RestoreSteps steps, int stagingConnections,
-            UUID restoreId, Consumer<String> taskHook) {
+    StagedCleanStrategy(
+            RestoreContext ctx,
+            RestoreOutcome outcome,
+            RestoreSteps steps,
+            int stagingConnections,
+            UUID restoreId,
+            Consumer<String> taskHook) {
         this.ctx = ctx;
         this.outcome = outcome;
         this.steps = steps;
@@ -58,7 +63,9 @@ final class StagedCleanStrategy {
         StagingDatabase databases = new StagingDatabase(ctx, restoreId);
         PgConnectionInfo maintenance = ctx.target().withDatabase(DatabaseRestore.MAINTENANCE_DB);
         PgConnectionInfo into = ctx.target().withDatabase(stagingDb);
-        int n = Math.max(2, Math.min(stagingConnections, Math.max(1, ctx.section().tables().size())));
+        int n = Math.max(
+                2,
+                Math.min(stagingConnections, Math.max(1, ctx.section().tables().size())));
         outcome.path(RestoreReport.STAGING_DATABASE, n);
         boolean created = false;
         CompletableFuture<Void> creating = null;
@@ -111,17 +118,21 @@ final class StagedCleanStrategy {
         PgTools.RestoreOptions scriptOptions = new PgTools.RestoreOptions(!superuser, !superuser, false, true);
         SchemaScript pre = steps.script(PgTools.Section.PRE_DATA, scriptOptions);
         ctx.lap("read-schema");
-        List<Manifest.TableEntry> load = new RestorePlanner(ctx.section(), ctx.options()).planClean(pre).tables();
+        List<Manifest.TableEntry> load =
+                new RestorePlanner(ctx.section(), ctx.options()).planClean(pre).tables();
         ctx.progress().plan(load, ctx::rawSize);
         ctx.lap("plan");
         ctx.progress("verify", null, 0, 0);
-        DatabaseRestore.checkStoredEntries(ctx.archive(), load.stream().map(Manifest.TableEntry::entry).toList(),
-                ctx.parallelism(), ctx::checkpoint);
+        DatabaseRestore.checkStoredEntries(
+                ctx.archive(),
+                load.stream().map(Manifest.TableEntry::entry).toList(),
+                ctx.parallelism(),
+                ctx::checkpoint);
         ctx.lap("verify");
         // Post-data without --clean: the staging database is new, and the drops that --clean puts at the
         // top of the script would run on every connection, dropping what another one just built.
-        SchemaScript post = steps.script(PgTools.Section.POST_DATA,
-                new PgTools.RestoreOptions(!superuser, !superuser, false, false));
+        SchemaScript post = steps.script(
+                PgTools.Section.POST_DATA, new PgTools.RestoreOptions(!superuser, !superuser, false, false));
         ctx.checkpoint();
         ctx.lap("read-schema");
         return new Prepared(pre, post, load);
@@ -143,7 +154,8 @@ final class StagedCleanStrategy {
             PgCatalog after = PgCatalog.read(c);
             steps.checkCreatedForeignKeys(c, after, fk -> true);
             ctx.lap("post-data-check");
-            List<RestoreReport.SequenceResult> sequences = steps.setSequences(c, ctx.section().sequences(), after);
+            List<RestoreReport.SequenceResult> sequences =
+                    steps.setSequences(c, ctx.section().sequences(), after);
             steps.validate(c, prepared.load());
             ctx.checkpoint();
             if (!outcome.passed()) {
@@ -166,8 +178,9 @@ final class StagedCleanStrategy {
      * session's tablespace or access method between objects, all tables load first and post-data runs as one
      * script.
      */
-    private void loadAndPostData(Connection c, PgConnectionInfo into, int n, SchemaScript post,
-            List<Manifest.TableEntry> load) throws SQLException, IOException {
+    private void loadAndPostData(
+            Connection c, PgConnectionInfo into, int n, SchemaScript post, List<Manifest.TableEntry> load)
+            throws SQLException, IOException {
         PostDataScript split = PostDataScript.split(post.sql());
         if (load.isEmpty()) {
             ctx.progress("post-data", null, 0, 0); // otherwise sent when the last table is loaded
@@ -189,8 +202,12 @@ final class StagedCleanStrategy {
         } else {
             schedule(into, n, split.preamble(), load, split.groups(), List.of(), "indexes");
             runScript(c, split.preamble() + String.join("\n", split.before()));
-            runSchedule(into, n, split.preamble(), new StagedLoadScheduler(ctx.cancellation(), List.of(),
-                    ctx::rawSize, Map.of(), split.foreignKeys()));
+            runSchedule(
+                    into,
+                    n,
+                    split.preamble(),
+                    new StagedLoadScheduler(
+                            ctx.cancellation(), List.of(), ctx::rawSize, Map.of(), split.foreignKeys()));
             ctx.lap("foreign-keys");
         }
         if (!split.after().isEmpty()) {
@@ -213,17 +230,24 @@ final class StagedCleanStrategy {
      * {@code foreignKeys} as one schedule; charges the time until the last table was loaded to {@code load}
      * and the rest to {@code tail}.
      */
-    private void schedule(PgConnectionInfo into, int n, String preamble, List<Manifest.TableEntry> load,
-            Map<String, List<String>> groups, List<PostDataScript.ForeignKey> foreignKeys, String tail)
+    private void schedule(
+            PgConnectionInfo into,
+            int n,
+            String preamble,
+            List<Manifest.TableEntry> load,
+            Map<String, List<String>> groups,
+            List<PostDataScript.ForeignKey> foreignKeys,
+            String tail)
             throws SQLException, IOException {
-        StagedLoadScheduler s = new StagedLoadScheduler(ctx.cancellation(), load, ctx::rawSize, groups,
-                foreignKeys);
+        StagedLoadScheduler s = new StagedLoadScheduler(ctx.cancellation(), load, ctx::rawSize, groups, foreignKeys);
         runSchedule(into, n, preamble, s);
         ctx.phases().lapUntil(s.lastLoadEnd(), "load");
         ctx.lap(tail);
         if (s.postTasks() > 0) {
-            LOG.infof("Restore of %s: %d of %d key, index and foreign-key tasks started while tables were still"
-                    + " loading", ctx.section().source(), s.overlapped(), s.postTasks());
+            LOG.infof(
+                    "Restore of %s: %d of %d key, index and foreign-key tasks started while tables were still"
+                            + " loading",
+                    ctx.section().source(), s.overlapped(), s.postTasks());
         }
     }
 

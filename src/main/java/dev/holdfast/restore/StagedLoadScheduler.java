@@ -32,7 +32,8 @@ final class StagedLoadScheduler {
     /** A table's load, the key and index statements of one table, or one foreign key, with the tables it locks. */
     record Task(Manifest.TableEntry entry, List<String> sql, Set<TableRef> tables, TableRef group, long size) {
         String describe() {
-            String names = String.join(",", tables.stream().map(TableRef::dotted).sorted().toList());
+            String names = String.join(
+                    ",", tables.stream().map(TableRef::dotted).sorted().toList());
             return (entry != null ? "load " : group != null ? "keys " : "foreign-key ") + names;
         }
     }
@@ -45,6 +46,7 @@ final class StagedLoadScheduler {
     private final Map<TableRef, Integer> groupsLeft = new HashMap<>();
     /** The other table of each foreign key, both ways: a load that completes a pair goes first. */
     private final Map<TableRef, Set<TableRef>> partners = new HashMap<>();
+
     private final Set<TableRef> loadStarted = new HashSet<>();
     private int loadsLeft;
     private int groupsLeftTotal;
@@ -60,8 +62,11 @@ final class StagedLoadScheduler {
      * @param loads the tables to load, sized by {@code rawSize}
      * @param groups key and index statements by table, as post-data writes the table
      */
-    StagedLoadScheduler(Cancellation cancellation, List<Manifest.TableEntry> loads,
-            ToLongFunction<Manifest.TableEntry> rawSize, Map<String, List<String>> groups,
+    StagedLoadScheduler(
+            Cancellation cancellation,
+            List<Manifest.TableEntry> loads,
+            ToLongFunction<Manifest.TableEntry> rawSize,
+            Map<String, List<String>> groups,
             List<PostDataScript.ForeignKey> foreignKeys) {
         this.cancellation = cancellation;
         Map<TableRef, Long> sizes = new HashMap<>();
@@ -82,8 +87,15 @@ final class StagedLoadScheduler {
         for (PostDataScript.ForeignKey fk : foreignKeys) {
             Set<TableRef> tables = new LinkedHashSet<>();
             fk.tables().forEach(t -> tables.add(parseQualified(t)));
-            fks.add(new Task(null, List.of(fk.sql()), Set.copyOf(tables), null,
-                    tables.stream().mapToLong(t -> sizes.getOrDefault(t, 0L)).max().orElse(0)));
+            fks.add(new Task(
+                    null,
+                    List.of(fk.sql()),
+                    Set.copyOf(tables),
+                    null,
+                    tables.stream()
+                            .mapToLong(t -> sizes.getOrDefault(t, 0L))
+                            .max()
+                            .orElse(0)));
             for (TableRef a : tables) {
                 for (TableRef b : tables) {
                     if (!a.equals(b)) {
@@ -139,8 +151,8 @@ final class StagedLoadScheduler {
             }
             if (running == 0) {
                 // Cannot happen by construction: everything waits only on tasks that are left.
-                throw new IllegalStateException("No staged restore task can start: " + pending.stream()
-                        .map(Task::describe).toList());
+                throw new IllegalStateException("No staged restore task can start: "
+                        + pending.stream().map(Task::describe).toList());
             }
             try {
                 wait(100);
@@ -169,8 +181,8 @@ final class StagedLoadScheduler {
                 return t;
             }
             if (t.entry() != null) {
-                if (!Collections.disjoint(partners.getOrDefault(RestoreContext.ref(t.entry()), Set.of()),
-                        loadStarted)) {
+                if (!Collections.disjoint(
+                        partners.getOrDefault(RestoreContext.ref(t.entry()), Set.of()), loadStarted)) {
                     return t;
                 }
                 if (firstLoad == null) {
@@ -283,7 +295,10 @@ final class StagedLoadScheduler {
             }
         }
         parts.add(part.toString());
-        if (quoted || parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+        if (quoted
+                || parts.size() != 2
+                || parts.get(0).isEmpty()
+                || parts.get(1).isEmpty()) {
             return new TableRef("", written);
         }
         return new TableRef(parts.get(0), parts.get(1));

@@ -22,6 +22,7 @@ final class StagingDatabase {
 
     /** Logged as the engine: {@code docs/restore.md} names {@code DatabaseRestore}'s log category. */
     private static final Logger LOG = Logger.getLogger(DatabaseRestore.class);
+
     private static final long SESSION_WAIT_NANOS = 1_000_000_000L;
 
     /** A target that a staged clean restore may take the name of. */
@@ -46,7 +47,10 @@ final class StagingDatabase {
      */
     static Staging eligible(RestoreContext ctx, int stagingConnections, UUID stagingId) throws SQLException {
         RestoreOptions options = ctx.options();
-        if (stagingConnections < 2 || stagingId == null || options.dryRun() || !options.tables().isEmpty()) {
+        if (stagingConnections < 2
+                || stagingId == null
+                || options.dryRun()
+                || !options.tables().isEmpty()) {
             return null;
         }
         String db = LibpqParams.fromJdbcUrl(ctx.target().jdbcUrl()).dbname();
@@ -56,14 +60,16 @@ final class StagingDatabase {
             opened = maintenance.open(ctx.connections());
         } catch (SQLException e) {
             // Creating, renaming and dropping databases happens from there; without it, stay in one transaction.
-            LOG.warnf("Clean restore of %s stays one transaction: the maintenance database %s cannot be reached"
-                    + " (%s)", ctx.section().source(), DatabaseRestore.MAINTENANCE_DB, e.getMessage());
+            LOG.warnf(
+                    "Clean restore of %s stays one transaction: the maintenance database %s cannot be reached"
+                            + " (%s)",
+                    ctx.section().source(), DatabaseRestore.MAINTENANCE_DB, e.getMessage());
             return null;
         }
         Staging found;
         try (Connection m = opened) {
-            if (!RestoreSteps.queryBoolean(m,
-                    "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
+            if (!RestoreSteps.queryBoolean(
+                    m, "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
                 return null;
             }
             found = described(m, db);
@@ -111,8 +117,8 @@ final class StagingDatabase {
     private static boolean othersGone(RestoreContext ctx, PgConnectionInfo maintenance, String db, long ownPid)
             throws SQLException {
         try (Connection m = maintenance.open(ctx.connections());
-                PreparedStatement ps = m.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
-                        + " AND pid <> ?")) {
+                PreparedStatement ps = m.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = ?" + " AND pid <> ?")) {
             // The check's own session may not have exited yet; it is not someone else's. A session that
             // just closed takes a moment to leave too, so give others up to a second to be gone.
             ps.setString(1, db);
@@ -144,20 +150,24 @@ final class StagingDatabase {
      * given.
      */
     CompletableFuture<Void> create(String stagingDb, Staging staging) {
-        return CompletableFuture.runAsync(() -> {
-            try (Connection m = maintenance.open(ctx.connections()); Statement st = m.createStatement()) {
-                st.execute("CREATE DATABASE " + PgNames.quoteIdent(stagingDb) + (staging.existed()
-                        ? " TEMPLATE " + PgNames.quoteIdent(staging.database()) + " OWNER "
-                                + PgNames.quoteIdent(staging.owner())
-                        : ""));
-            } catch (SQLException e) {
-                throw new CompletionException(e);
-            }
-        }, r -> {
-            Thread t = new Thread(r, "holdfast-restore-create");
-            t.setDaemon(true);
-            t.start();
-        });
+        return CompletableFuture.runAsync(
+                () -> {
+                    try (Connection m = maintenance.open(ctx.connections());
+                            Statement st = m.createStatement()) {
+                        st.execute("CREATE DATABASE " + PgNames.quoteIdent(stagingDb)
+                                + (staging.existed()
+                                        ? " TEMPLATE " + PgNames.quoteIdent(staging.database()) + " OWNER "
+                                                + PgNames.quoteIdent(staging.owner())
+                                        : ""));
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                r -> {
+                    Thread t = new Thread(r, "holdfast-restore-create");
+                    t.setDaemon(true);
+                    t.start();
+                });
     }
 
     /**
@@ -166,14 +176,17 @@ final class StagingDatabase {
      */
     void swap(Staging staging, String stagingDb) throws SQLException {
         String target = PgNames.quoteIdent(staging.database());
-        try (Connection m = maintenance.open(ctx.connections()); Statement st = m.createStatement()) {
+        try (Connection m = maintenance.open(ctx.connections());
+                Statement st = m.createStatement()) {
             if (!staging.existed()) {
                 try {
                     st.execute("ALTER DATABASE " + PgNames.quoteIdent(stagingDb) + " RENAME TO " + target);
                 } catch (SQLException e) {
-                    throw new RestoreException("The restored database could not take the name "
-                            + staging.database() + " (" + e.getMessage() + "); it was dropped and nothing else"
-                            + " changed", e);
+                    throw new RestoreException(
+                            "The restored database could not take the name "
+                                    + staging.database() + " (" + e.getMessage() + "); it was dropped and nothing else"
+                                    + " changed",
+                            e);
                 }
                 return;
             }
@@ -182,9 +195,11 @@ final class StagingDatabase {
             try {
                 st.execute("ALTER DATABASE " + target + " RENAME TO " + PgNames.quoteIdent(retired));
             } catch (SQLException e) {
-                throw new RestoreException("The empty target database " + staging.database() + " could not be"
-                        + " renamed to make way for the restored one (" + e.getMessage() + "; is someone"
-                        + " connected to it?); the restored copy was dropped and the target is unchanged", e);
+                throw new RestoreException(
+                        "The empty target database " + staging.database() + " could not be"
+                                + " renamed to make way for the restored one (" + e.getMessage() + "; is someone"
+                                + " connected to it?); the restored copy was dropped and the target is unchanged",
+                        e);
             }
             // Checked again now that nobody can be connected to it (a rename needs that) or reach it by its
             // name: someone may have created objects since the check at the start, and those must not be
@@ -202,9 +217,11 @@ final class StagingDatabase {
                 st.execute("ALTER DATABASE " + PgNames.quoteIdent(stagingDb) + " RENAME TO " + target);
             } catch (SQLException e) {
                 st.execute("ALTER DATABASE " + PgNames.quoteIdent(retired) + " RENAME TO " + target);
-                throw new RestoreException("The restored database could not take the name "
-                        + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
-                        + " unchanged", e);
+                throw new RestoreException(
+                        "The restored database could not take the name "
+                                + staging.database() + " (" + e.getMessage() + "); it was dropped and the target is"
+                                + " unchanged",
+                        e);
             }
             // Not dropped here: DROP DATABASE forces a checkpoint that writes out everything just loaded,
             // which the restore need not wait for. The caller drops it once the restore is recorded
@@ -236,7 +253,8 @@ final class StagingDatabase {
     }
 
     void dropQuietly(String db) {
-        try (Connection m = maintenance.open(ctx.connections()); Statement st = m.createStatement()) {
+        try (Connection m = maintenance.open(ctx.connections());
+                Statement st = m.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + PgNames.quoteIdent(db) + " WITH (FORCE)");
         } catch (SQLException e) {
             LOG.warnf("Could not drop the staging database %s after a failed restore: %s", db, e.getMessage());

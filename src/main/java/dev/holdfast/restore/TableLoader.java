@@ -23,6 +23,7 @@ final class TableLoader {
     private static final int PROGRESS_EVERY = 4 << 20;
     /** 256 KiB CopyData messages, read up to 4 ahead: 1.5 MiB per loading connection. */
     private static final int READ_AHEAD_CHUNK = 256 * 1024;
+
     private static final int READ_AHEAD_DEPTH = 4;
 
     private final RestoreContext ctx;
@@ -36,8 +37,7 @@ final class TableLoader {
     }
 
     /** Loads {@code load} one table after the other on {@code c}, in its transaction. */
-    void loadTables(Connection c, List<Manifest.TableEntry> load, RestoreSteps steps)
-            throws SQLException, IOException {
+    void loadTables(Connection c, List<Manifest.TableEntry> load, RestoreSteps steps) throws SQLException, IOException {
         // FREEZE needs the table created or truncated in the current subtransaction, so the savepoints a
         // dry run uses to keep going after an error rule it out there.
         boolean freeze = !ctx.options().dryRun();
@@ -82,8 +82,8 @@ final class TableLoader {
             copyConverting(c, te, conversion, size, result);
             return;
         }
-        String sql = "COPY " + r.sql() + " " + PgNames.columnList(te.columns()) + " FROM STDIN WITH (FORMAT "
-                + format + (freeze ? ", FREEZE" : "") + ")";
+        String sql = "COPY " + r.sql() + " " + PgNames.columnList(te.columns()) + " FROM STDIN WITH (FORMAT " + format
+                + (freeze ? ", FREEZE" : "") + ")";
         stream(c, sql, te, size, result);
     }
 
@@ -93,8 +93,9 @@ final class TableLoader {
      * (output of the archive's type, input of the target's, the target's modifiers applied as in an
      * assignment), exactly what loading a text archive does.
      */
-    private void copyConverting(Connection c, Manifest.TableEntry te, RestorePlanner.Conversion conversion,
-            long size, long[] result) throws SQLException, IOException {
+    private void copyConverting(
+            Connection c, Manifest.TableEntry te, RestorePlanner.Conversion conversion, long size, long[] result)
+            throws SQLException, IOException {
         TableRef r = RestoreContext.ref(te);
         String temp = "pg_temp." + PgNames.quoteIdent("holdfast_convert");
         try (Statement st = c.createStatement()) {
@@ -105,8 +106,8 @@ final class TableLoader {
         stream(c, "COPY " + temp + " FROM STDIN WITH (FORMAT binary)", te, size, staged);
         result[1] = staged[1];
         try (Statement st = c.createStatement()) {
-            result[0] = st.executeUpdate("INSERT INTO " + r.sql() + " " + PgNames.columnList(te.columns())
-                    + " SELECT " + String.join(", ", conversion.values()) + " FROM " + temp);
+            result[0] = st.executeUpdate("INSERT INTO " + r.sql() + " " + PgNames.columnList(te.columns()) + " SELECT "
+                    + String.join(", ", conversion.values()) + " FROM " + temp);
             st.execute("DROP TABLE " + temp);
         }
     }
@@ -116,8 +117,8 @@ final class TableLoader {
         CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         // Decompressed and checksummed on the way, on a thread of its own so that the server never waits for
         // it: the entry's raw SHA-256 is checked when it ends.
-        try (InputStream in = new ReadAheadInputStream(ctx.archive().openEntry(te.entry()), READ_AHEAD_CHUNK,
-                READ_AHEAD_DEPTH, "holdfast-restore-read")) {
+        try (InputStream in = new ReadAheadInputStream(
+                ctx.archive().openEntry(te.entry()), READ_AHEAD_CHUNK, READ_AHEAD_DEPTH, "holdfast-restore-read")) {
             byte[] buf = new byte[READ_AHEAD_CHUNK];
             long sinceProgress = 0;
             int n;

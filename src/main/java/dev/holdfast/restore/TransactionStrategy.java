@@ -25,6 +25,7 @@ interface TransactionStrategy {
      * @param post the post-data script, null unless {@link #clean()}
      * @return the sequences set
      */
-    List<RestoreReport.SequenceResult> restore(Connection c, PgCatalog catalog, SchemaScript pre, SchemaScript post,
-            RestorePlanner.LoadPlan plan) throws SQLException, IOException;
+    List<RestoreReport.SequenceResult> restore(
+            Connection c, PgCatalog catalog, SchemaScript pre, SchemaScript post, RestorePlanner.LoadPlan plan)
+            throws SQLException, IOException;
 }

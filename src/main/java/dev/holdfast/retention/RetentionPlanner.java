@@ -1,9 +1,9 @@
 package dev.holdfast.retention;
 
-import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupType;
+import dev.holdfast.time.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -51,7 +51,8 @@ public final class RetentionPlanner {
     public static final String EMPTY_POLICY = "empty policy keeps everything";
 
     private static final Comparator<Candidate> NEWEST_FIRST = Comparator.comparing(Candidate::createdAt)
-            .thenComparing(Candidate::id).reversed();
+            .thenComparing(Candidate::id)
+            .reversed();
 
     private RetentionPlanner() {}
 
@@ -62,8 +63,17 @@ public final class RetentionPlanner {
      * @param usedByRestore a QUEUED or RUNNING restore reads it (or took it as its pre-restore backup)
      * @param preRestoreOfRecentRestore it is the pre-restore backup of a restore younger than keep-pre-restore-for
      */
-    public record Candidate(UUID id, String name, Instant createdAt, BackupStatus status, BackupType type,
-            List<String> sources, UUID scheduleId, boolean isProtected, Boolean verifyOk, boolean usedByRestore,
+    public record Candidate(
+            UUID id,
+            String name,
+            Instant createdAt,
+            BackupStatus status,
+            BackupType type,
+            List<String> sources,
+            UUID scheduleId,
+            boolean isProtected,
+            Boolean verifyOk,
+            boolean usedByRestore,
             boolean preRestoreOfRecentRestore) {
         public Candidate {
             sources = sources.stream().sorted().distinct().toList();
@@ -71,9 +81,14 @@ public final class RetentionPlanner {
     }
 
     /** What rules are counted within: the schedule, the backup type and the source set. */
-    @Schema(name = "RetentionGroup",
+    @Schema(
+            name = "RetentionGroup",
             description = "Retention rules count backups within a group: same schedule, type and sources")
-    public record Group(@Schema(description = "null: not from a schedule") UUID scheduleId, BackupType backupType,
+    public record Group(
+            @Schema(description = "null: not from a schedule")
+            UUID scheduleId,
+
+            BackupType backupType,
             List<String> sources) {
         static Group of(Candidate c) {
             return new Group(c.scheduleId(), c.type(), c.sources());
@@ -96,12 +111,15 @@ public final class RetentionPlanner {
     public record Plan(List<Verdict> verdicts) {
         /** The backups to delete. */
         public List<Verdict> toDelete() {
-            return verdicts.stream().filter(v -> v.decision() == Decision.DELETE).toList();
+            return verdicts.stream()
+                    .filter(v -> v.decision() == Decision.DELETE)
+                    .toList();
         }
 
         /** How many backups are kept. */
         public int keptCount() {
-            return (int) verdicts.stream().filter(v -> v.decision() == Decision.KEEP).count();
+            return (int)
+                    verdicts.stream().filter(v -> v.decision() == Decision.KEEP).count();
         }
     }
 
@@ -119,10 +137,16 @@ public final class RetentionPlanner {
      * @param zone the time zone of day, week, month and year buckets
      * @throws IllegalArgumentException when a duration of the policy is invalid
      */
-    public static Plan plan(Collection<Candidate> backups, Predicate<Candidate> inScope, RetentionPolicy policy,
-            Duration failedMaxAge, Instant now, ZoneId zone) {
+    public static Plan plan(
+            Collection<Candidate> backups,
+            Predicate<Candidate> inScope,
+            RetentionPolicy policy,
+            Duration failedMaxAge,
+            Instant now,
+            ZoneId zone) {
         Map<UUID, List<String>> reasons = new HashMap<>();
-        List<Candidate> scoped = backups.stream().filter(inScope).sorted(NEWEST_FIRST).toList();
+        List<Candidate> scoped =
+                backups.stream().filter(inScope).sorted(NEWEST_FIRST).toList();
         scoped.forEach(c -> reasons.put(c.id(), new ArrayList<>()));
         boolean empty = isEmpty(policy);
 
@@ -140,7 +164,8 @@ public final class RetentionPlanner {
         neverDelete(backups, reasons);
 
         Duration maxAge = policy.maxAge() != null ? Durations.parse(policy.maxAge()) : null;
-        String maxAgeLabel = policy.maxAge() != null ? policy.maxAge()
+        String maxAgeLabel = policy.maxAge() != null
+                ? policy.maxAge()
                 : failedMaxAge == null ? null : Durations.format(failedMaxAge);
         Duration failedAge = maxAge != null ? maxAge : failedMaxAge;
         List<Verdict> out = new ArrayList<>();
@@ -177,8 +202,12 @@ public final class RetentionPlanner {
 
     /** Whether a policy has no rule that keeps anything: then it keeps everything. */
     public static boolean isEmpty(RetentionPolicy p) {
-        return !positive(p.keepLast()) && !positive(p.keepDaily()) && !positive(p.keepWeekly())
-                && !positive(p.keepMonthly()) && !positive(p.keepYearly()) && !positiveDuration(p.keepWithin())
+        return !positive(p.keepLast())
+                && !positive(p.keepDaily())
+                && !positive(p.keepWeekly())
+                && !positive(p.keepMonthly())
+                && !positive(p.keepYearly())
+                && !positiveDuration(p.keepWithin())
                 && !positiveDuration(p.maxAge());
     }
 
@@ -190,24 +219,45 @@ public final class RetentionPlanner {
         return d != null && !Durations.parse(d).isZero();
     }
 
-    private static void keepByRules(List<Candidate> newestFirst, RetentionPolicy p, Instant now, ZoneId zone,
-            Map<UUID, List<String>> reasons) {
+    private static void keepByRules(
+            List<Candidate> newestFirst, RetentionPolicy p, Instant now, ZoneId zone, Map<UUID, List<String>> reasons) {
         if (positive(p.keepLast())) {
-            newestFirst.stream().limit(p.keepLast()).forEach(c -> reasons.get(c.id()).add("keep_last " + p.keepLast()));
+            newestFirst.stream()
+                    .limit(p.keepLast())
+                    .forEach(c -> reasons.get(c.id()).add("keep_last " + p.keepLast()));
         }
         buckets(newestFirst, p.keepDaily(), "daily", t -> t.toLocalDate().toString(), zone, reasons);
-        buckets(newestFirst, p.keepWeekly(), "weekly", t -> String.format(Locale.ROOT, "%d-W%02d",
-                t.get(IsoFields.WEEK_BASED_YEAR), t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)), zone, reasons);
-        buckets(newestFirst, p.keepMonthly(), "monthly", t -> String.format(Locale.ROOT, "%d-%02d", t.getYear(),
-                t.getMonthValue()), zone, reasons);
+        buckets(
+                newestFirst,
+                p.keepWeekly(),
+                "weekly",
+                t -> String.format(
+                        Locale.ROOT,
+                        "%d-W%02d",
+                        t.get(IsoFields.WEEK_BASED_YEAR),
+                        t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)),
+                zone,
+                reasons);
+        buckets(
+                newestFirst,
+                p.keepMonthly(),
+                "monthly",
+                t -> String.format(Locale.ROOT, "%d-%02d", t.getYear(), t.getMonthValue()),
+                zone,
+                reasons);
         buckets(newestFirst, p.keepYearly(), "yearly", t -> Integer.toString(t.getYear()), zone, reasons);
         within(newestFirst, p.keepWithin(), "within", now, reasons);
         within(newestFirst, p.maxAge(), "max_age", now, reasons);
     }
 
     /** Newest of each bucket, for the newest N buckets that have a backup (restic's algorithm). */
-    private static void buckets(List<Candidate> newestFirst, Integer n, String label,
-            Function<ZonedDateTime, String> bucket, ZoneId zone, Map<UUID, List<String>> reasons) {
+    private static void buckets(
+            List<Candidate> newestFirst,
+            Integer n,
+            String label,
+            Function<ZonedDateTime, String> bucket,
+            ZoneId zone,
+            Map<UUID, List<String>> reasons) {
         if (!positive(n)) {
             return;
         }
@@ -226,8 +276,8 @@ public final class RetentionPlanner {
         }
     }
 
-    private static void within(List<Candidate> newestFirst, String duration, String label, Instant now,
-            Map<UUID, List<String>> reasons) {
+    private static void within(
+            List<Candidate> newestFirst, String duration, String label, Instant now, Map<UUID, List<String>> reasons) {
         if (!positiveDuration(duration)) {
             return;
         }

@@ -29,9 +29,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/retention")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Retention", description = "Retention policies (restic forget semantics): preview and apply")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class RetentionResource {
     @Inject
@@ -51,33 +55,52 @@ public class RetentionResource {
             Policy: the keep_* / max_age parameters when any is given, else the schedule's policy, else the global \
             one (holdfast.retention.*).""")
     @APIResponse(responseCode = "200", description = "The decisions")
-    @APIResponse(responseCode = "400", description = "Invalid count or duration",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid count or duration",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The schedule's stored policy is invalid",
+    @APIResponse(
+            responseCode = "409",
+            description = "The schedule's stored policy is invalid",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public RetentionPreview preview(
             @QueryParam("schedule_id") @Parameter(description = "Preview this schedule's backups") UUID scheduleId,
             @QueryParam("keep_last") @Parameter(description = "Ad-hoc: keep the newest N per group") String keepLast,
-            @QueryParam("keep_daily") @Parameter(description = "Ad-hoc: newest of each of the last N days with a "
-                    + "backup") String keepDaily,
-            @QueryParam("keep_weekly") @Parameter(description = "Ad-hoc: newest of each of the last N ISO weeks "
-                    + "with a backup") String keepWeekly,
-            @QueryParam("keep_monthly") @Parameter(description = "Ad-hoc: newest of each of the last N months with "
-                    + "a backup") String keepMonthly,
-            @QueryParam("keep_yearly") @Parameter(description = "Ad-hoc: newest of each of the last N years with a "
-                    + "backup") String keepYearly,
-            @QueryParam("keep_within") @Parameter(description = "Ad-hoc: keep every backup younger than this, e.g. "
-                    + "7d") String keepWithin,
-            @QueryParam("max_age") @Parameter(description = "Ad-hoc: keep every backup younger than this, e.g. 30d; "
-                    + "older failed rows go") String maxAge) {
+            @QueryParam("keep_daily")
+                    @Parameter(description = "Ad-hoc: newest of each of the last N days with a " + "backup")
+                    String keepDaily,
+            @QueryParam("keep_weekly")
+                    @Parameter(description = "Ad-hoc: newest of each of the last N ISO weeks " + "with a backup")
+                    String keepWeekly,
+            @QueryParam("keep_monthly")
+                    @Parameter(description = "Ad-hoc: newest of each of the last N months with " + "a backup")
+                    String keepMonthly,
+            @QueryParam("keep_yearly")
+                    @Parameter(description = "Ad-hoc: newest of each of the last N years with a " + "backup")
+                    String keepYearly,
+            @QueryParam("keep_within")
+                    @Parameter(description = "Ad-hoc: keep every backup younger than this, e.g. " + "7d")
+                    String keepWithin,
+            @QueryParam("max_age")
+                    @Parameter(
+                            description =
+                                    "Ad-hoc: keep every backup younger than this, e.g. 30d; " + "older failed rows go")
+                    String maxAge) {
         RetentionPolicy adHoc = null;
         if (Stream.of(keepLast, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, maxAge)
                 .anyMatch(v -> v != null && !v.isBlank())) {
-            adHoc = new RetentionPolicy(count("keep_last", keepLast), count("keep_daily", keepDaily),
-                    count("keep_weekly", keepWeekly), count("keep_monthly", keepMonthly),
-                    count("keep_yearly", keepYearly), blankToNull(keepWithin), blankToNull(maxAge));
+            adHoc = new RetentionPolicy(
+                    count("keep_last", keepLast),
+                    count("keep_daily", keepDaily),
+                    count("keep_weekly", keepWeekly),
+                    count("keep_monthly", keepMonthly),
+                    count("keep_yearly", keepYearly),
+                    blankToNull(keepWithin),
+                    blankToNull(maxAge));
         }
         return retention.preview(scheduleId, adHoc);
     }
@@ -94,11 +117,17 @@ public class RetentionResource {
             seed's `cleanup_old_backups --days 30` is {"policy": {"max_age": "30d"}}.""")
     @RequestBody(required = false, content = @Content(schema = @Schema(implementation = ApplyRequest.class)))
     @APIResponse(responseCode = "200", description = "What was deleted, kept and refused")
-    @APIResponse(responseCode = "400", description = "Invalid policy",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid policy",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The schedule's stored policy is invalid",
+    @APIResponse(
+            responseCode = "409",
+            description = "The schedule's stored policy is invalid",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public RetentionResult apply(@Valid ApplyRequest request) {
         ApplyRequest req = request == null ? new ApplyRequest(null, null) : request;
@@ -117,8 +146,8 @@ public class RetentionResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.BadRequest.field(field, "'" + value + "' is not a whole number from 0 to "
-                + RetentionService.MAX_COUNT);
+        throw ApiException.BadRequest.field(
+                field, "'" + value + "' is not a whole number from 0 to " + RetentionService.MAX_COUNT);
     }
 
     private static String blankToNull(String s) {

@@ -8,12 +8,21 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "Outcome of a retention run")
 public record RetentionResult(
         @Schema(description = "The policy applied") RetentionPolicy policy,
-        @Schema(description = "request (ad-hoc), schedule, or global") String policySource,
-        @Schema(description = "The schedule whose backups were in scope; null: the global scope") UUID scheduleId,
-        @Schema(description = "Backups deleted (archive, then catalog entry)") List<Deleted> deleted,
-        @Schema(description = "Backups in scope that were kept") int kept,
+
+        @Schema(description = "request (ad-hoc), schedule, or global")
+        String policySource,
+
+        @Schema(description = "The schedule whose backups were in scope; null: the global scope")
+        UUID scheduleId,
+
+        @Schema(description = "Backups deleted (archive, then catalog entry)")
+        List<Deleted> deleted,
+
+        @Schema(description = "Backups in scope that were kept")
+        int kept,
+
         @Schema(description = "Deletions refused or failed (e.g. protected or put in use meanwhile)")
-                List<Failure> failures) {
+        List<Failure> failures) {
 
     /** A deleted backup and why it went. */
     @Schema(name = "RetentionDeleted")

@@ -3,8 +3,8 @@ package dev.holdfast.retention;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
-import dev.holdfast.config.RetentionConfig;
 import dev.holdfast.cluster.ClusterTasks;
+import dev.holdfast.config.RetentionConfig;
 import dev.holdfast.domain.NotFoundException;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.time.TimeSource;
@@ -57,10 +57,12 @@ public class RetentionRunner {
     void init() {
         executor = Executors.newSingleThreadExecutor(r -> {
             // The thread is made by whoever submits first (a job worker): drop the logging context it inherits.
-            Thread t = new Thread(() -> {
-                MDC.clear();
-                r.run();
-            }, "holdfast-retention");
+            Thread t = new Thread(
+                    () -> {
+                        MDC.clear();
+                        r.run();
+                    },
+                    "holdfast-retention");
             t.setDaemon(true);
             return t;
         });
@@ -94,7 +96,10 @@ public class RetentionRunner {
 
     /** Checks whether the cluster-wide sweep is due; the sweep itself runs on the retention thread. */
     // The ":1m" repeats RetentionConfig.checkEvery()'s @WithDefault: annotation values cannot read the mapping.
-    @Scheduled(identity = "retention-sweep", every = "${holdfast.retention.check-every:1m}", delayed = "30s",
+    @Scheduled(
+            identity = "retention-sweep",
+            every = "${holdfast.retention.check-every:1m}",
+            delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         try {
@@ -113,8 +118,8 @@ public class RetentionRunner {
      */
     public boolean sweepIfDue() {
         String owner = worker.instanceId() == null ? "unknown" : worker.instanceId();
-        return ClusterTasks.runIfDue(dataSource, TASK, time.now(), config.interval(), owner, "the retention sweep",
-                () -> {
+        return ClusterTasks.runIfDue(
+                dataSource, TASK, time.now(), config.interval(), owner, "the retention sweep", () -> {
                     List<String> errors = retention.applyAll(AuditLog.SYSTEM);
                     return errors.isEmpty() ? null : String.join("\n", errors);
                 });

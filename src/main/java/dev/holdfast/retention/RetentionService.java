@@ -1,18 +1,18 @@
 package dev.holdfast.retention;
 
-import dev.holdfast.config.RetentionConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupNotFound;
 import dev.holdfast.backup.BackupQueries;
+import dev.holdfast.backup.BackupService;
+import dev.holdfast.config.RetentionConfig;
 import dev.holdfast.domain.ConflictException;
 import dev.holdfast.domain.DomainException;
 import dev.holdfast.domain.NotFoundException;
 import dev.holdfast.domain.Violation;
-import dev.holdfast.time.Durations;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.holdfast.audit.AuditLog;
-import dev.holdfast.backup.BackupService;
 import dev.holdfast.restore.RestoreOperations;
+import dev.holdfast.time.Durations;
 import dev.holdfast.time.TimeSource;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,14 +81,27 @@ public class RetentionService {
     }
 
     /** Everything one run decides on. */
-    record Snapshot(UUID scheduleId, RetentionPolicy policy, String policySource, ZoneId zone, Instant now,
-            List<RetentionPlanner.Candidate> backups, Predicate<RetentionPlanner.Candidate> inScope) {}
+    record Snapshot(
+            UUID scheduleId,
+            RetentionPolicy policy,
+            String policySource,
+            ZoneId zone,
+            Instant now,
+            List<RetentionPlanner.Candidate> backups,
+            Predicate<RetentionPlanner.Candidate> inScope) {}
 
     /** The global policy, from configuration. */
     public RetentionPolicy globalPolicy() {
-        return new RetentionPolicy(count(config.keepLast()), count(config.keepDaily()), count(config.keepWeekly()),
-                count(config.keepMonthly()), count(config.keepYearly()),
-                config.keepWithin().filter(d -> !d.isZero()).map(Durations::format).orElse(null),
+        return new RetentionPolicy(
+                count(config.keepLast()),
+                count(config.keepDaily()),
+                count(config.keepWeekly()),
+                count(config.keepMonthly()),
+                count(config.keepYearly()),
+                config.keepWithin()
+                        .filter(d -> !d.isZero())
+                        .map(Durations::format)
+                        .orElse(null),
                 config.maxAge().isZero() ? null : Durations.format(config.maxAge()));
     }
 
@@ -104,13 +117,25 @@ public class RetentionService {
         Snapshot s = load(scheduleId, adHoc);
         RetentionPlanner.Plan plan = plan(s);
         List<RetentionPreview.Item> items = plan.verdicts().stream()
-                .map(v -> new RetentionPreview.Item(v.backup().id(), v.backup().name(),
-                        v.backup().createdAt().atOffset(ZoneOffset.UTC), v.backup().status(), v.group(), v.decision(),
+                .map(v -> new RetentionPreview.Item(
+                        v.backup().id(),
+                        v.backup().name(),
+                        v.backup().createdAt().atOffset(ZoneOffset.UTC),
+                        v.backup().status(),
+                        v.group(),
+                        v.decision(),
                         v.reasons()))
                 .toList();
         int delete = plan.toDelete().size();
-        return new RetentionPreview(s.policy(), s.policySource(), scheduleId, s.zone().getId(),
-                s.now().atOffset(ZoneOffset.UTC), items.size() - delete, delete, items);
+        return new RetentionPreview(
+                s.policy(),
+                s.policySource(),
+                scheduleId,
+                s.zone().getId(),
+                s.now().atOffset(ZoneOffset.UTC),
+                items.size() - delete,
+                delete,
+                items);
     }
 
     /**
@@ -140,22 +165,48 @@ public class RetentionService {
             } catch (BackupNotFound e) {
                 continue; // deleted meanwhile, by hand or by another run: nothing left to do
             } catch (RuntimeException e) {
-                String error = e instanceof DomainException ? e.getMessage()
-                        : e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage());
-                failures.add(new RetentionResult.Failure(v.backup().id(), v.backup().name(), error));
+                String error = e instanceof DomainException
+                        ? e.getMessage()
+                        : e.getMessage()
+                                + (e.getCause() == null
+                                        ? ""
+                                        : ": " + e.getCause().getMessage());
+                failures.add(
+                        new RetentionResult.Failure(v.backup().id(), v.backup().name(), error));
                 details.put("error", error);
-                audit.recordAs(subject, name, "retention.delete", "backup", v.backup().id().toString(),
-                        AuditLog.Outcome.FAILED, details);
+                audit.recordAs(
+                        subject,
+                        name,
+                        "retention.delete",
+                        "backup",
+                        v.backup().id().toString(),
+                        AuditLog.Outcome.FAILED,
+                        details);
                 continue;
             }
             deleted.add(new RetentionResult.Deleted(v.backup().id(), v.backup().name(), reason));
-            audit.recordAs(subject, name, "retention.delete", "backup", v.backup().id().toString(),
-                    AuditLog.Outcome.SUCCEEDED, details);
+            audit.recordAs(
+                    subject,
+                    name,
+                    "retention.delete",
+                    "backup",
+                    v.backup().id().toString(),
+                    AuditLog.Outcome.SUCCEEDED,
+                    details);
         }
-        LOG.infof("Retention (%s policy%s): deleted %d, kept %d, failed %d", s.policySource(),
-                scheduleId == null ? ", global scope" : ", schedule " + scheduleId, deleted.size(), plan.keptCount(),
+        LOG.infof(
+                "Retention (%s policy%s): deleted %d, kept %d, failed %d",
+                s.policySource(),
+                scheduleId == null ? ", global scope" : ", schedule " + scheduleId,
+                deleted.size(),
+                plan.keptCount(),
                 failures.size());
-        return new RetentionResult(s.policy(), s.policySource(), scheduleId, List.copyOf(deleted), plan.keptCount(),
+        return new RetentionResult(
+                s.policy(),
+                s.policySource(),
+                scheduleId,
+                List.copyOf(deleted),
+                plan.keptCount(),
                 List.copyOf(failures));
     }
 
@@ -204,8 +255,13 @@ public class RetentionService {
 
     static List<Violation> violations(RetentionPolicy p, String prefix) {
         List<Violation> bad = new ArrayList<>();
-        Object[][] counts = {{"keep_last", p.keepLast()}, {"keep_daily", p.keepDaily()},
-            {"keep_weekly", p.keepWeekly()}, {"keep_monthly", p.keepMonthly()}, {"keep_yearly", p.keepYearly()}};
+        Object[][] counts = {
+            {"keep_last", p.keepLast()},
+            {"keep_daily", p.keepDaily()},
+            {"keep_weekly", p.keepWeekly()},
+            {"keep_monthly", p.keepMonthly()},
+            {"keep_yearly", p.keepYearly()}
+        };
         for (Object[] c : counts) {
             Integer n = (Integer) c[1];
             if (n != null && (n < 0 || n > MAX_COUNT)) {
@@ -239,8 +295,8 @@ public class RetentionService {
                         throw new NotFoundException("Schedule", scheduleId);
                     }
                     if (adHoc == null && s.error() != null) {
-                        throw new ConflictException("The retention policy of schedule " + scheduleId
-                                + " is invalid (" + s.error() + "); fix it, or give a policy with the request");
+                        throw new ConflictException("The retention policy of schedule " + scheduleId + " is invalid ("
+                                + s.error() + "); fix it, or give a policy with the request");
                     }
                     policy = adHoc != null ? adHoc : s.policy() != null ? s.policy() : globalPolicy();
                     source = adHoc != null ? SOURCE_REQUEST : s.policy() != null ? SOURCE_SCHEDULE : SOURCE_GLOBAL;
@@ -251,7 +307,8 @@ public class RetentionService {
                     source = adHoc != null ? SOURCE_REQUEST : SOURCE_GLOBAL;
                     zone = config.timeZone();
                     // A schedule whose own policy is unreadable keeps its backups out of every scope until fixed.
-                    scope = b -> b.scheduleId() == null || schedules.get(b.scheduleId()) == null
+                    scope = b -> b.scheduleId() == null
+                            || schedules.get(b.scheduleId()) == null
                             || !schedules.get(b.scheduleId()).hasOwn();
                 }
                 List<RetentionPlanner.Candidate> all = candidates(c, now.minus(config.keepPreRestoreFor()));
@@ -303,8 +360,17 @@ public class RetentionService {
         Set<UUID> recentPreRestore = RestoreOperations.preRestoreBackupsSince(c, preRestoreSince);
         List<RetentionPlanner.Candidate> out = new ArrayList<>();
         for (BackupQueries.Row b : BackupQueries.all(c)) {
-            out.add(new RetentionPlanner.Candidate(b.id(), b.name(), b.createdAt(), b.status(), b.type(), b.sources(),
-                    b.scheduleId(), b.isProtected(), b.verifyOk(), inUse.contains(b.id()),
+            out.add(new RetentionPlanner.Candidate(
+                    b.id(),
+                    b.name(),
+                    b.createdAt(),
+                    b.status(),
+                    b.type(),
+                    b.sources(),
+                    b.scheduleId(),
+                    b.isProtected(),
+                    b.verifyOk(),
+                    inUse.contains(b.id()),
                     recentPreRestore.contains(b.id())));
         }
         return out;

@@ -72,12 +72,16 @@ public final class CronSchedule {
         try {
             parsed = PARSER.parse(expr).validate();
         } catch (IllegalArgumentException e) {
-            String reason = e.getMessage() == null ? "unparsable" : e.getMessage()
-                    .replace("Failed to parse cron expression. ", "")
-                    .replace("Cron expression contains", "it has")
-                    .replace("parts but we expect one of [5]", "fields, not 5");
-            throw new Invalid("cron", "'" + cron + "' is not a five-field Unix cron expression (minute hour "
-                    + "day-of-month month day-of-week, e.g. '0 2 * * *'): " + reason);
+            String reason = e.getMessage() == null
+                    ? "unparsable"
+                    : e.getMessage()
+                            .replace("Failed to parse cron expression. ", "")
+                            .replace("Cron expression contains", "it has")
+                            .replace("parts but we expect one of [5]", "fields, not 5");
+            throw new Invalid(
+                    "cron",
+                    "'" + cron + "' is not a five-field Unix cron expression (minute hour "
+                            + "day-of-month month day-of-week, e.g. '0 2 * * *'): " + reason);
         }
         return new CronSchedule(expr, zone, ExecutionTime.forCron(parsed));
     }
@@ -104,8 +108,10 @@ public final class CronSchedule {
      */
     public static ZoneId zone(String timeZone) {
         if (timeZone == null || !ZONES.contains(timeZone)) {
-            throw new Invalid("time_zone", "'" + timeZone + "' is not an IANA time zone; use a name such as "
-                    + "Europe/Berlin, America/New_York or UTC");
+            throw new Invalid(
+                    "time_zone",
+                    "'" + timeZone + "' is not an IANA time zone; use a name such as "
+                            + "Europe/Berlin, America/New_York or UTC");
         }
         return ZoneId.of(timeZone);
     }
@@ -133,12 +139,15 @@ public final class CronSchedule {
 
         // Shortly after a spring-forward change, slots from the skipped hour may still be pending.
         ZoneOffsetTransition last = rules.previousTransition(after.plusNanos(1));
-        if (last != null && last.isGap() && !after.isBefore(last.getInstant())
+        if (last != null
+                && last.isGap()
+                && !after.isBefore(last.getInstant())
                 && after.isBefore(last.getInstant().plus(last.getDuration()))) {
             LocalDateTime asIfUnchanged = after.atOffset(last.getOffsetBefore()).toLocalDateTime();
             Optional<LocalDateTime> skipped = wallClockNext(asIfUnchanged);
             if (skipped.isPresent() && skipped.get().isBefore(last.getDateTimeAfter())) {
-                Instant candidate = skipped.get().atOffset(last.getOffsetBefore()).toInstant();
+                Instant candidate =
+                        skipped.get().atOffset(last.getOffsetBefore()).toInstant();
                 if (best == null || candidate.isBefore(best)) {
                     best = candidate;
                 }
@@ -186,6 +195,8 @@ public final class CronSchedule {
         if (t != null && t.isGap()) {
             return local.atOffset(t.getOffsetBefore()).toInstant();
         }
-        return ZonedDateTime.ofLocal(local, zone, null).withEarlierOffsetAtOverlap().toInstant();
+        return ZonedDateTime.ofLocal(local, zone, null)
+                .withEarlierOffsetAtOverlap()
+                .toInstant();
     }
 }

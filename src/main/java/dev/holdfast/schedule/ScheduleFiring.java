@@ -56,8 +56,16 @@ public final class ScheduleFiring {
     public record Launched(UUID backupId, UUID jobId) {}
 
     /** One claimed slot and what was done with it. */
-    public record Result(UUID scheduleId, String name, Instant slot, Outcome outcome, Instant nextRunAt,
-            UUID backupId, UUID jobId, UUID runningBackupId, String error) {}
+    public record Result(
+            UUID scheduleId,
+            String name,
+            Instant slot,
+            Outcome outcome,
+            Instant nextRunAt,
+            UUID backupId,
+            UUID jobId,
+            UUID runningBackupId,
+            String error) {}
 
     /** Queues a due schedule's backup on the claiming connection, in its transaction. */
     @FunctionalInterface
@@ -117,8 +125,13 @@ public final class ScheduleFiring {
             ps.setInt(2, batchSize);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getObject(5, OffsetDateTime.class).toInstant(), rs.getString(6)));
+                    due.add(new Due(
+                            rs.getObject(1, UUID.class),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getObject(5, OffsetDateTime.class).toInstant(),
+                            rs.getString(6)));
                 }
             }
         }
@@ -155,8 +168,8 @@ public final class ScheduleFiring {
             return new Result(d.id(), d.name(), d.slot(), Outcome.FAILED, next, null, null, null, e.getMessage());
         }
         advance(c, d.id(), next, now, launched.backupId());
-        return new Result(d.id(), d.name(), d.slot(), Outcome.FIRED, next, launched.backupId(), launched.jobId(), null,
-                null);
+        return new Result(
+                d.id(), d.name(), d.slot(), Outcome.FIRED, next, launched.backupId(), launched.jobId(), null, null);
     }
 
     private static UUID running(Connection c, UUID scheduleId) throws SQLException {

@@ -47,7 +47,7 @@ public class ScheduleLookups implements ScheduleNames, ScheduleSettingsLookup, S
     public List<UUID> withOwnPolicy(Connection c) throws SQLException {
         List<UUID> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM holdfast.schedule WHERE retention IS NOT NULL "
-                + "AND jsonb_typeof(retention) <> 'null' ORDER BY name");
+                        + "AND jsonb_typeof(retention) <> 'null' ORDER BY name");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getObject(1, UUID.class));

@@ -36,9 +36,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/schedules")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Schedules", description = "Cron schedules that create backups, with retention and notifications")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class ScheduleResource {
     @Inject
@@ -49,10 +53,14 @@ public class ScheduleResource {
 
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "List schedules", description = "Role: backup-viewer. By name by default; sort fields: "
-            + "name, created_at, updated_at, next_run_at, last_fired_at.")
+    @Operation(
+            summary = "List schedules",
+            description = "Role: backup-viewer. By name by default; sort fields: "
+                    + "name, created_at, updated_at, next_run_at, last_fired_at.")
     @APIResponse(responseCode = "200", description = "A page of schedules")
-    @APIResponse(responseCode = "400", description = "Invalid paging or sort parameter",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid paging or sort parameter",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public PageRequest.Page<ScheduleView> list(
             @QueryParam("enabled") @Parameter(description = "Only enabled (true) or disabled (false) schedules")
@@ -70,13 +78,20 @@ public class ScheduleResource {
             Role: backup-admin. The cron is five-field Unix cron read in time_zone; the schedule fires first at its \
             first slot after now. The backup request is checked as POST /api/backups checks it.""")
     @APIResponse(responseCode = "201", description = "Created; Location points at it")
-    @APIResponse(responseCode = "400", description = "Invalid cron, time zone, duration or backup request",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid cron, time zone, duration or backup request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "A schedule with this name exists",
+    @APIResponse(
+            responseCode = "409",
+            description = "A schedule with this name exists",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response create(@Valid @NotNull ScheduleRequest request, @Context UriInfo uri) {
         ScheduleView s = schedules.create(request, user.subject());
-        return Response.created(uri.getBaseUriBuilder().path("api/schedules").path(s.id().toString()).build())
+        return Response.created(uri.getBaseUriBuilder()
+                        .path("api/schedules")
+                        .path(s.id().toString())
+                        .build())
                 .entity(s)
                 .build();
     }
@@ -84,10 +99,14 @@ public class ScheduleResource {
     @GET
     @Path("{id}")
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "Get a schedule", description = "Role: backup-viewer. With its next 5 fire times, its "
-            + "newest backup, its last success and its effective overdue threshold.")
+    @Operation(
+            summary = "Get a schedule",
+            description = "Role: backup-viewer. With its next 5 fire times, its "
+                    + "newest backup, its last success and its effective overdue threshold.")
     @APIResponse(responseCode = "200", description = "The schedule")
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public ScheduleView get(@PathParam("id") UUID id) {
         return schedules.get(id);
@@ -103,11 +122,17 @@ public class ScheduleResource {
             zone and enabled state are unchanged keeps its pending slot; otherwise it fires first at its first slot \
             after now, and not at all while disabled.""")
     @APIResponse(responseCode = "200", description = "The schedule as it is now")
-    @APIResponse(responseCode = "400", description = "Invalid cron, time zone, duration or backup request",
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid cron, time zone, duration or backup request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Another schedule has this name",
+    @APIResponse(
+            responseCode = "409",
+            description = "Another schedule has this name",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public ScheduleView update(@PathParam("id") UUID id, @Valid @NotNull ScheduleRequest request) {
         return schedules.update(id, request);
@@ -117,10 +142,13 @@ public class ScheduleResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.ADMIN)
-    @Operation(summary = "Delete a schedule", description = "Role: backup-admin. The backups it made stay; they "
-            + "are no longer linked to it.")
+    @Operation(
+            summary = "Delete a schedule",
+            description = "Role: backup-admin. The backups it made stay; they " + "are no longer linked to it.")
     @APIResponse(responseCode = "204", description = "Deleted")
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response delete(@PathParam("id") UUID id) {
         schedules.delete(id);
@@ -135,16 +163,25 @@ public class ScheduleResource {
             Role: backup-operator. Queues the schedule's backup now (trigger api, linked to the schedule), even \
             while the schedule is disabled; its cron slots are unaffected.""")
     @APIResponse(responseCode = "202", description = "Backup queued; Location points at it")
-    @APIResponse(responseCode = "400", description = "The schedule's backup no longer fits the configured sources",
+    @APIResponse(
+            responseCode = "400",
+            description = "The schedule's backup no longer fits the configured sources",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such schedule",
+    @APIResponse(
+            responseCode = "404",
+            description = "No such schedule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "A backup of this schedule is still queued or running",
+    @APIResponse(
+            responseCode = "409",
+            description = "A backup of this schedule is still queued or running",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response run(@PathParam("id") UUID id, @Context UriInfo uri) {
         BackupView b = schedules.run(id, user.subject());
         return Response.accepted(b)
-                .location(uri.getBaseUriBuilder().path("api/backups").path(b.id().toString()).build())
+                .location(uri.getBaseUriBuilder()
+                        .path("api/backups")
+                        .path(b.id().toString())
+                        .build())
                 .build();
     }
 }

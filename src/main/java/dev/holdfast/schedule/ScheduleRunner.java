@@ -66,15 +66,23 @@ public class ScheduleRunner {
     }
 
     void start(@Observes StartupEvent ev) {
-        List<String> names = QuarkusTransaction.requiringNew().call(() -> Schedule.getEntityManager()
-                .createQuery("select s.name from Schedule s", String.class).getResultList());
+        List<String> names = QuarkusTransaction.requiringNew()
+                .call(() -> Schedule.getEntityManager()
+                        .createQuery("select s.name from Schedule s", String.class)
+                        .getResultList());
         names.forEach(metrics::init);
-        LOG.infof("Schedules: %d defined; this instance %s them (tick %s, missed-run grace %s)", names.size(),
-                config.enabled() ? "fires" : "does not fire", config.tickInterval(), config.missedRunGrace());
+        LOG.infof(
+                "Schedules: %d defined; this instance %s them (tick %s, missed-run grace %s)",
+                names.size(),
+                config.enabled() ? "fires" : "does not fire",
+                config.tickInterval(),
+                config.missedRunGrace());
     }
 
     /** The timer: it only triggers {@link #fireDue()} and never throws, so one bad tick cannot stop the next. */
-    @Scheduled(identity = "holdfast-schedules", every = "${holdfast.schedules.tick-interval}",
+    @Scheduled(
+            identity = "holdfast-schedules",
+            every = "${holdfast.schedules.tick-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         if (!config.enabled()) {
@@ -142,14 +150,14 @@ public class ScheduleRunner {
                 outcome = AuditLog.Outcome.ACCEPTED;
                 details.put("backup_id", r.backupId().toString());
                 details.put("job_id", r.jobId().toString());
-                LOG.infof("Schedule %s (%s) fired for %s: backup %s", r.name(), r.scheduleId(), r.slot(),
-                        r.backupId());
+                LOG.infof("Schedule %s (%s) fired for %s: backup %s", r.name(), r.scheduleId(), r.slot(), r.backupId());
             }
             case SKIPPED_RUNNING -> {
                 action = "schedule.skip";
                 outcome = AuditLog.Outcome.REFUSED;
                 details.put("running_backup_id", r.runningBackupId().toString());
-                LOG.warnf("Schedule %s (%s) skipped its run of %s: backup %s is still queued or running; next %s",
+                LOG.warnf(
+                        "Schedule %s (%s) skipped its run of %s: backup %s is still queued or running; next %s",
                         r.name(), r.scheduleId(), r.slot(), r.runningBackupId(), r.nextRunAt());
             }
             case MISSED -> {
@@ -157,18 +165,26 @@ public class ScheduleRunner {
                 outcome = AuditLog.Outcome.REFUSED;
                 long late = Duration.between(r.slot(), now).toSeconds();
                 details.put("late_by_seconds", late);
-                LOG.warnf("Schedule %s (%s) missed its run of %s (%d s late, more than the %s grace period); next %s",
+                LOG.warnf(
+                        "Schedule %s (%s) missed its run of %s (%d s late, more than the %s grace period); next %s",
                         r.name(), r.scheduleId(), r.slot(), late, config.missedRunGrace(), r.nextRunAt());
             }
             default -> {
                 action = "schedule.fire";
                 outcome = AuditLog.Outcome.FAILED;
                 details.put("error", r.error());
-                LOG.errorf("Schedule %s (%s) could not queue its run of %s: %s; next %s", r.name(), r.scheduleId(),
-                        r.slot(), r.error(), r.nextRunAt());
+                LOG.errorf(
+                        "Schedule %s (%s) could not queue its run of %s: %s; next %s",
+                        r.name(), r.scheduleId(), r.slot(), r.error(), r.nextRunAt());
             }
         }
-        audit.recordAs(AuditLog.SYSTEM, "schedule:" + r.name(), action, "schedule", r.scheduleId().toString(),
-                outcome, details);
+        audit.recordAs(
+                AuditLog.SYSTEM,
+                "schedule:" + r.name(),
+                action,
+                "schedule",
+                r.scheduleId().toString(),
+                outcome,
+                details);
     }
 }

@@ -1,9 +1,5 @@
 package dev.holdfast.schedule;
 
-import dev.holdfast.config.ScheduleConfig;
-import dev.holdfast.backup.InvalidSelection;
-import dev.holdfast.domain.Violation;
-import dev.holdfast.time.Durations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,9 +9,13 @@ import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.BackupView;
+import dev.holdfast.backup.InvalidSelection;
 import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.config.ScheduleConfig;
+import dev.holdfast.domain.Violation;
 import dev.holdfast.notify.NotificationSettings;
 import dev.holdfast.retention.RetentionPolicy;
+import dev.holdfast.time.Durations;
 import dev.holdfast.time.TimeSource;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -43,10 +43,20 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class ScheduleService {
-    static final Map<String, String> SORT_FIELDS = Map.of("name", "name", "created_at", "createdAt", "updated_at",
-            "updatedAt", "next_run_at", "nextRunAt", "last_fired_at", "lastFiredAt");
+    static final Map<String, String> SORT_FIELDS = Map.of(
+            "name",
+            "name",
+            "created_at",
+            "createdAt",
+            "updated_at",
+            "updatedAt",
+            "next_run_at",
+            "nextRunAt",
+            "last_fired_at",
+            "lastFiredAt");
     /** Runs looked at when deriving the overdue threshold: enough to include a weekend or a month's end. */
     static final int GAP_RUNS = 10;
+
     static final int NEXT_RUNS = 5;
 
     @Inject
@@ -71,7 +81,12 @@ public class ScheduleService {
     EntityManager em;
 
     /** A request that passed every check, with its parsed parts. */
-    private record Checked(ScheduleRequest req, String name, CronSchedule cron, boolean enabled, Long alertAfterSeconds,
+    private record Checked(
+            ScheduleRequest req,
+            String name,
+            CronSchedule cron,
+            boolean enabled,
+            Long alertAfterSeconds,
             BackupRequest backup) {}
 
     /**
@@ -80,7 +95,9 @@ public class ScheduleService {
      */
     private Checked check(ScheduleRequest req, Instant now) {
         List<Violation> bad = new ArrayList<>();
-        String zone = req.timeZone() == null || req.timeZone().isBlank() ? "UTC" : req.timeZone().strip();
+        String zone = req.timeZone() == null || req.timeZone().isBlank()
+                ? "UTC"
+                : req.timeZone().strip();
         CronSchedule cron = null;
         try {
             CronSchedule.zone(zone);
@@ -111,15 +128,15 @@ public class ScheduleService {
             e.violations().forEach(v -> bad.add(new Violation("backup." + v.field(), v.message())));
         }
         if (!bad.isEmpty()) {
-            throw new InvalidSchedule(bad.stream().map(v -> v.field() + ": " + v.message())
-                    .collect(Collectors.joining("; ")), bad);
+            throw new InvalidSchedule(
+                    bad.stream().map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; ")), bad);
         }
         return new Checked(req, req.name().strip(), cron, req.enabled() == null || req.enabled(), alertAfter, backup);
     }
 
     private static BackupRequest empty() {
-        return new BackupRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null);
+        return new BackupRequest(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Creates a schedule; it fires first at its first slot after now. */
@@ -162,7 +179,10 @@ public class ScheduleService {
 
     private void apply(Schedule s, Checked c, Instant now) {
         String zone = c.cron().zone().getId();
-        boolean sameTiming = s.enabled && c.enabled() && s.nextRunAt != null && c.cron().expression().equals(s.cron)
+        boolean sameTiming = s.enabled
+                && c.enabled()
+                && s.nextRunAt != null
+                && c.cron().expression().equals(s.cron)
                 && zone.equals(s.timeZone);
         s.name = c.name();
         s.description = c.req().description();
@@ -176,7 +196,8 @@ public class ScheduleService {
         if (!s.enabled) {
             s.nextRunAt = null;
         } else if (!sameTiming) {
-            s.nextRunAt = c.cron().next(now).map(t -> t.atOffset(ZoneOffset.UTC)).orElse(null);
+            s.nextRunAt =
+                    c.cron().next(now).map(t -> t.atOffset(ZoneOffset.UTC)).orElse(null);
         }
         s.updatedAt = time.now().atOffset(ZoneOffset.UTC);
     }
@@ -221,7 +242,8 @@ public class ScheduleService {
             where.add("(lower(name) like :q or lower(coalesce(description, '')) like :q)");
             p.and("q", "%" + q.toLowerCase(Locale.ROOT).replace("%", "") + "%");
         }
-        var query = where.isEmpty() ? Schedule.<Schedule>findAll(sort)
+        var query = where.isEmpty()
+                ? Schedule.<Schedule>findAll(sort)
                 : Schedule.<Schedule>find(String.join(" and ", where), sort, p);
         long total = query.count();
         List<Schedule> rows = query.page(page.page, page.size).list();
@@ -247,8 +269,11 @@ public class ScheduleService {
     @Transactional
     public BackupView run(UUID id, String user) {
         Schedule s = lock(id);
-        Backup running = Backup.<Backup>find("scheduleId = ?1 and status in ?2 order by createdAt desc", id,
-                List.of(BackupStatus.QUEUED, BackupStatus.RUNNING)).firstResult();
+        Backup running = Backup.<Backup>find(
+                        "scheduleId = ?1 and status in ?2 order by createdAt desc",
+                        id,
+                        List.of(BackupStatus.QUEUED, BackupStatus.RUNNING))
+                .firstResult();
         if (running != null) {
             throw new ScheduleConflict("Schedule '" + s.name + "' already has backup " + running.id + " "
                     + running.status + "; wait for it to end or cancel job " + running.jobId);
@@ -263,9 +288,12 @@ public class ScheduleService {
             backups.validate(req);
         } catch (InvalidSelection e) {
             List<Violation> bad = e.violations().stream()
-                    .map(v -> new Violation("backup." + v.field(), v.message())).toList();
-            throw new InvalidSchedule("The schedule's backup no longer fits the configured sources: "
-                    + e.getMessage() + "; update the schedule", bad);
+                    .map(v -> new Violation("backup." + v.field(), v.message()))
+                    .toList();
+            throw new InvalidSchedule(
+                    "The schedule's backup no longer fits the configured sources: " + e.getMessage()
+                            + "; update the schedule",
+                    bad);
         }
         BackupView b = backups.createScheduled(req, id, "api", user);
         s.lastBackupId = b.id();
@@ -300,15 +328,20 @@ public class ScheduleService {
         if (ids.isEmpty()) {
             return new Runs(last, success);
         }
-        em.createQuery("select b.scheduleId, b.id, b.status, b.finishedAt from Backup b where b.scheduleId in :ids "
-                + "and b.createdAt = (select max(n.createdAt) from Backup n where n.scheduleId = b.scheduleId) "
-                + "order by b.id", Object[].class)
+        em.createQuery(
+                        "select b.scheduleId, b.id, b.status, b.finishedAt from Backup b where b.scheduleId in :ids "
+                                + "and b.createdAt = (select max(n.createdAt) from Backup n where n.scheduleId = b.scheduleId) "
+                                + "order by b.id",
+                        Object[].class)
                 .setParameter("ids", ids)
                 .getResultList()
-                .forEach(r -> last.putIfAbsent((UUID) r[0], new ScheduleView.LastBackup((UUID) r[1],
-                        (BackupStatus) r[2], (OffsetDateTime) r[3])));
-        em.createQuery("select b.scheduleId, max(b.finishedAt) from Backup b where b.scheduleId in :ids "
-                + "and b.status = :ok group by b.scheduleId", Object[].class)
+                .forEach(r -> last.putIfAbsent(
+                        (UUID) r[0],
+                        new ScheduleView.LastBackup((UUID) r[1], (BackupStatus) r[2], (OffsetDateTime) r[3])));
+        em.createQuery(
+                        "select b.scheduleId, max(b.finishedAt) from Backup b where b.scheduleId in :ids "
+                                + "and b.status = :ok group by b.scheduleId",
+                        Object[].class)
                 .setParameter("ids", ids)
                 .setParameter("ok", BackupStatus.SUCCEEDED)
                 .getResultList()
@@ -339,12 +372,29 @@ public class ScheduleService {
         CronSchedule cron = CronSchedule.of(s.cron, s.timeZone);
         boolean derived = s.alertAfterSeconds == null;
         long alertAfter = alertAfter(cron, s.alertAfterSeconds, now).toSeconds();
-        return new ScheduleView(s.id, s.name, s.description, s.cron, s.timeZone, s.enabled,
-                read(s.backupRequest, BackupRequest.class), read(s.retention, RetentionPolicy.class),
-                read(s.notifications, NotificationSettings.class), alertAfter, derived,
-                s.nextRunAt == null ? null : s.nextRunAt.atZoneSameInstant(cron.zone()).toOffsetDateTime(),
-                s.enabled ? cron.nextRuns(now, NEXT_RUNS) : List.of(), s.lastFiredAt, runs.last().get(s.id),
-                runs.lastSuccess().get(s.id), s.createdAt, s.updatedAt, s.createdBy, s.version);
+        return new ScheduleView(
+                s.id,
+                s.name,
+                s.description,
+                s.cron,
+                s.timeZone,
+                s.enabled,
+                read(s.backupRequest, BackupRequest.class),
+                read(s.retention, RetentionPolicy.class),
+                read(s.notifications, NotificationSettings.class),
+                alertAfter,
+                derived,
+                s.nextRunAt == null
+                        ? null
+                        : s.nextRunAt.atZoneSameInstant(cron.zone()).toOffsetDateTime(),
+                s.enabled ? cron.nextRuns(now, NEXT_RUNS) : List.of(),
+                s.lastFiredAt,
+                runs.last().get(s.id),
+                runs.lastSuccess().get(s.id),
+                s.createdAt,
+                s.updatedAt,
+                s.createdBy,
+                s.version);
     }
 
     private <T> T read(JsonNode json, Class<T> type) {

@@ -17,27 +17,51 @@ public record ScheduleView(
         UUID id,
         String name,
         String description,
-        @Schema(description = "Five-field Unix cron expression") String cron,
-        @Schema(description = "IANA time zone the cron is read in") String timeZone,
+
+        @Schema(description = "Five-field Unix cron expression")
+        String cron,
+
+        @Schema(description = "IANA time zone the cron is read in")
+        String timeZone,
+
         boolean enabled,
         @Schema(description = "The backup each run creates") BackupRequest backup,
-        @Schema(description = "Retention applied after each run; null: the global policy only") RetentionPolicy retention,
-        @Schema(description = "Notification settings; null: the global ones") NotificationSettings notifications,
-        @Schema(description = "Effective overdue threshold in seconds: as given, or (alert_after_derived) twice the "
-                + "longest gap between the next runs plus the missed-run grace period")
-                long alertAfterSeconds,
+
+        @Schema(description = "Retention applied after each run; null: the global policy only")
+        RetentionPolicy retention,
+
+        @Schema(description = "Notification settings; null: the global ones")
+        NotificationSettings notifications,
+
+        @Schema(
+                description = "Effective overdue threshold in seconds: as given, or (alert_after_derived) twice the "
+                        + "longest gap between the next runs plus the missed-run grace period")
+        long alertAfterSeconds,
+
         @Schema(description = "True when alert_after_seconds was derived from the cron rather than given")
-                boolean alertAfterDerived,
-        @Schema(description = "When the schedule fires next, in its zone; null while disabled") OffsetDateTime nextRunAt,
+        boolean alertAfterDerived,
+
+        @Schema(description = "When the schedule fires next, in its zone; null while disabled")
+        OffsetDateTime nextRunAt,
+
         @Schema(description = "The next 5 fire times, in the schedule's zone; empty while disabled")
-                List<OffsetDateTime> nextRuns,
-        @Schema(description = "When the cron last queued a backup (run now does not count)") OffsetDateTime lastFiredAt,
-        @Schema(description = "The newest backup this schedule made (cron or run now)") LastBackup lastBackup,
-        @Schema(description = "When a backup of this schedule last succeeded") OffsetDateTime lastSuccessAt,
+        List<OffsetDateTime> nextRuns,
+
+        @Schema(description = "When the cron last queued a backup (run now does not count)")
+        OffsetDateTime lastFiredAt,
+
+        @Schema(description = "The newest backup this schedule made (cron or run now)")
+        LastBackup lastBackup,
+
+        @Schema(description = "When a backup of this schedule last succeeded")
+        OffsetDateTime lastSuccessAt,
+
         OffsetDateTime createdAt,
         OffsetDateTime updatedAt,
         String createdBy,
-        @Schema(description = "Changes with every update and every run; for clients that track edits") int version) {
+
+        @Schema(description = "Changes with every update and every run; for clients that track edits")
+        int version) {
 
     /** The newest backup of a schedule. */
     @Schema(name = "ScheduleLastBackup")

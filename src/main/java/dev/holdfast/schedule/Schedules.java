@@ -37,8 +37,21 @@ final class Schedules {
         if (r.name() != null && !r.name().isBlank()) {
             return r;
         }
-        return new BackupRequest(scheduleName, r.backupType(), r.description(), r.includeMedia(), r.compressBackup(),
-                r.compression(), r.databases(), r.media(), r.includeSchemas(), r.excludeSchemas(), r.includeTables(),
-                r.excludeTables(), r.schemaOnlyTables(), r.mediaInclude(), r.mediaExclude());
+        return new BackupRequest(
+                scheduleName,
+                r.backupType(),
+                r.description(),
+                r.includeMedia(),
+                r.compressBackup(),
+                r.compression(),
+                r.databases(),
+                r.media(),
+                r.includeSchemas(),
+                r.excludeSchemas(),
+                r.includeTables(),
+                r.excludeTables(),
+                r.schemaOnlyTables(),
+                r.mediaInclude(),
+                r.mediaExclude());
     }
 }

@@ -29,15 +29,17 @@ public class DevAnonymousAdmin implements SecurityIdentityAugmentor {
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (!identity.isAnonymous() || LaunchMode.current() != LaunchMode.DEVELOPMENT
+        if (!identity.isAnonymous()
+                || LaunchMode.current() != LaunchMode.DEVELOPMENT
                 || !config.security().devAnonymousAdmin()) {
             return Uni.createFrom().item(identity);
         }
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
-                .setPrincipal(new QuarkusPrincipal("dev-anonymous"))
-                .addRole(Roles.ADMIN)
-                .addRole(Roles.OPERATOR)
-                .addRole(Roles.VIEWER)
-                .build());
+        return Uni.createFrom()
+                .item(QuarkusSecurityIdentity.builder()
+                        .setPrincipal(new QuarkusPrincipal("dev-anonymous"))
+                        .addRole(Roles.ADMIN)
+                        .addRole(Roles.OPERATOR)
+                        .addRole(Roles.VIEWER)
+                        .build());
     }
 }

@@ -34,7 +34,8 @@ public class SecurityStartupCheck {
         LaunchMode mode = LaunchMode.current();
         // A static verification key (quarkus.oidc.public-key) is an identity provider too, without discovery.
         boolean issuer = (authServerUrl.filter(s -> !s.isBlank()).isPresent()
-                || publicKey.filter(s -> !s.isBlank()).isPresent()) && tenantEnabled;
+                        || publicKey.filter(s -> !s.isBlank()).isPresent())
+                && tenantEnabled;
         if (mode == LaunchMode.NORMAL) {
             if (!issuer) {
                 throw new IllegalStateException("Holdfast refuses to start without an identity provider: set "
@@ -47,8 +48,11 @@ public class SecurityStartupCheck {
             }
         } else if (!issuer) {
             String banner = "*".repeat(78);
-            LOG.warnf("%n%s%n  NO IDENTITY PROVIDER: OIDC is off in %s mode.%n  %s%n  Set quarkus.oidc.auth-server-url "
-                    + "(and holdfast.dev.oidc-enabled=true) to use Keycloak; see README.md.%n%s", banner, mode,
+            LOG.warnf(
+                    "%n%s%n  NO IDENTITY PROVIDER: OIDC is off in %s mode.%n  %s%n  Set quarkus.oidc.auth-server-url "
+                            + "(and holdfast.dev.oidc-enabled=true) to use Keycloak; see README.md.%n%s",
+                    banner,
+                    mode,
                     config.security().devAnonymousAdmin()
                             ? "Every request without a token acts as the administrator 'dev-anonymous'."
                             : "Every protected endpoint answers 401.",

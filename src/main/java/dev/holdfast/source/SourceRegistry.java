@@ -59,8 +59,9 @@ public class SourceRegistry {
         if (config.databases().isEmpty()) {
             out.put(DEFAULT, new DatabaseSource(DEFAULT, ownUrl, ownUser, ownPassword));
         } else {
-            config.databases().forEach((name, db) -> out.put(name,
-                    new DatabaseSource(name, db.jdbcUrl(), db.username(), db.password())));
+            config.databases()
+                    .forEach((name, db) ->
+                            out.put(name, new DatabaseSource(name, db.jdbcUrl(), db.username(), db.password())));
         }
         return out;
     }
@@ -68,8 +69,14 @@ public class SourceRegistry {
     /** All media roots, sorted by name. */
     public Map<String, MediaSource> media() {
         Map<String, MediaSource> out = new TreeMap<>();
-        config.media().forEach((name, m) -> out.put(name, new MediaSource(name, Path.of(m.path()),
-                m.include().orElse(List.of()), m.exclude().orElse(List.of()))));
+        config.media()
+                .forEach((name, m) -> out.put(
+                        name,
+                        new MediaSource(
+                                name,
+                                Path.of(m.path()),
+                                m.include().orElse(List.of()),
+                                m.exclude().orElse(List.of()))));
         return out;
     }
 
@@ -78,7 +85,7 @@ public class SourceRegistry {
         if (jdbcUrl == null) {
             return null;
         }
-        return jdbcUrl.replaceAll("(?i)([?&;](?:[a-z]*password|[a-z]*secret|[a-z]*key|user|sslkey)[a-z]*=)[^&;]*",
-                "$1***");
+        return jdbcUrl.replaceAll(
+                "(?i)([?&;](?:[a-z]*password|[a-z]*secret|[a-z]*key|user|sslkey)[a-z]*=)[^&;]*", "$1***");
     }
 }

@@ -27,11 +27,19 @@ public class SourceResource {
     /** A database source as the API shows it. */
     public record DatabaseView(
             String name,
-            @Schema(description = "JDBC URL with credentials removed") String jdbcUrl,
+
+            @Schema(description = "JDBC URL with credentials removed")
+            String jdbcUrl,
+
             String username) {}
 
     /** A media root as the API shows it. */
-    public record MediaView(String name, String path, @Schema(description = "Whether the directory exists now") boolean exists) {}
+    public record MediaView(
+            String name,
+            String path,
+
+            @Schema(description = "Whether the directory exists now")
+            boolean exists) {}
 
     /** All sources. */
     public record SourcesView(List<DatabaseView> databases, List<MediaView> media) {}
@@ -40,13 +48,20 @@ public class SourceResource {
     @RolesAllowed(Roles.VIEWER)
     @Operation(summary = "List backup sources", description = "Role: backup-viewer. Passwords are never included.")
     @APIResponse(responseCode = "200", description = "The configured sources")
-    @APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+    @APIResponse(
+            responseCode = "401",
+            description = "Missing or invalid bearer token",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "The token lacks the required role",
+    @APIResponse(
+            responseCode = "403",
+            description = "The token lacks the required role",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public SourcesView list() {
         List<DatabaseView> dbs = registry.databases().values().stream()
-                .map(d -> new DatabaseView(d.name(), SourceRegistry.redact(d.jdbcUrl()), d.username().orElse(null)))
+                .map(d -> new DatabaseView(
+                        d.name(),
+                        SourceRegistry.redact(d.jdbcUrl()),
+                        d.username().orElse(null)))
                 .toList();
         List<MediaView> media = registry.media().values().stream()
                 .map(m -> new MediaView(m.name(), m.path().toString(), Files.isDirectory(m.path())))

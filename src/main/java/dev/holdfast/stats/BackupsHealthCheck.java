@@ -57,7 +57,9 @@ public class BackupsHealthCheck implements HealthCheck {
                 if (StatisticsService.overdue(o, alertAfter, now)) {
                     overdue.add(o.name());
                     problems.add("schedule '" + o.name() + "' has not succeeded for more than " + alertAfter
-                            + (o.lastSuccess() == null ? " (never succeeded)" : " (last success " + o.lastSuccess() + ")"));
+                            + (o.lastSuccess() == null
+                                    ? " (never succeeded)"
+                                    : " (last success " + o.lastSuccess() + ")"));
                 }
             }
             b.withData("overdue_schedules", String.join(",", overdue));
@@ -77,8 +79,11 @@ public class BackupsHealthCheck implements HealthCheck {
             problems.add("storage has " + s.freeBytes() + " bytes free, below " + minFreeBytes);
         }
         if (s.freePercent() != null && s.freePercent() < minFreePercent) {
-            problems.add(String.format(java.util.Locale.ROOT, "storage is nearly full: %.1f%% free, below %s%%",
-                    s.freePercent(), minFreePercent));
+            problems.add(String.format(
+                    java.util.Locale.ROOT,
+                    "storage is nearly full: %.1f%% free, below %s%%",
+                    s.freePercent(),
+                    minFreePercent));
         }
         return problems;
     }

@@ -35,12 +35,23 @@ public class CatalogStats {
     RestoreOperations restores;
 
     /** Outcomes of the backups of one source, schedule and type. */
-    public record BackupOutcome(String source, String schedule, String type, Instant lastSuccess, Instant lastFailure,
-            Long lastSuccessSize, UUID lastSuccessId, String lastError, long succeeded, long failed, long storedBytes) {}
+    public record BackupOutcome(
+            String source,
+            String schedule,
+            String type,
+            Instant lastSuccess,
+            Instant lastFailure,
+            Long lastSuccessSize,
+            UUID lastSuccessId,
+            String lastError,
+            long succeeded,
+            long failed,
+            long storedBytes) {}
 
     /** Outcomes per source, schedule (name, or {@link #NO_SCHEDULE}) and backup type. */
     public List<BackupOutcome> backupOutcomes() {
-        return query("""
+        return query(
+                """
                 SELECT src, coalesce(s.name, '%s'), b.backup_type,
                        max(b.finished_at) FILTER (WHERE b.status = 'SUCCEEDED'),
                        max(b.finished_at) FILTER (WHERE b.status = 'FAILED'),
@@ -51,10 +62,19 @@ public class CatalogStats {
                        count(*) FILTER (WHERE b.status = 'FAILED'),
                        coalesce(sum(b.size_bytes) FILTER (WHERE b.status = 'SUCCEEDED'), 0)
                 FROM holdfast.backup b LEFT JOIN holdfast.schedule s ON s.id = b.schedule_id, %s AS src
-                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""".formatted(NO_SCHEDULE, SOURCES), rs -> new BackupOutcome(
-                rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5),
-                (Long) rs.getObject(6), (UUID) rs.getObject(7), rs.getString(8), rs.getLong(9), rs.getLong(10),
-                rs.getLong(11)));
+                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""".formatted(NO_SCHEDULE, SOURCES),
+                rs -> new BackupOutcome(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        instant(rs, 4),
+                        instant(rs, 5),
+                        (Long) rs.getObject(6),
+                        (UUID) rs.getObject(7),
+                        rs.getString(8),
+                        rs.getLong(9),
+                        rs.getLong(10),
+                        rs.getLong(11)));
     }
 
     /** Outcomes of the restores (dry runs left out) of one source in one mode. */
@@ -62,7 +82,8 @@ public class CatalogStats {
 
     public List<RestoreOutcome> restoreOutcomes() {
         return restores.outcomes().stream()
-                .map(o -> new RestoreOutcome(o.source(), o.mode(), o.lastSuccess(), o.lastFailure())).toList();
+                .map(o -> new RestoreOutcome(o.source(), o.mode(), o.lastSuccess(), o.lastFailure()))
+                .toList();
     }
 
     /** When the backups of a source were last verified successfully and unsuccessfully. */
@@ -74,17 +95,29 @@ public class CatalogStats {
                        max(b.verified_at) FILTER (WHERE NOT b.verify_ok)
                 FROM holdfast.backup b, %s AS src
                 WHERE b.verified_at IS NOT NULL
-                GROUP BY 1 ORDER BY 1""".formatted(SOURCES), rs -> new VerifyOutcome(rs.getString(1), instant(rs, 2),
-                instant(rs, 3)));
+                GROUP BY 1 ORDER BY 1""".formatted(SOURCES), rs -> new VerifyOutcome(rs.getString(1), instant(rs, 2), instant(rs, 3)));
     }
 
     /** A schedule with the outcome of its runs. */
-    public record ScheduleOutcome(UUID id, String name, boolean enabled, String cron, String timeZone,
-            Long alertAfterSeconds, Instant createdAt, Instant nextRunAt, Instant lastSuccess, Instant lastFailure,
-            String lastError, long succeeded, long failed, String backupRequestJson) {}
+    public record ScheduleOutcome(
+            UUID id,
+            String name,
+            boolean enabled,
+            String cron,
+            String timeZone,
+            Long alertAfterSeconds,
+            Instant createdAt,
+            Instant nextRunAt,
+            Instant lastSuccess,
+            Instant lastFailure,
+            String lastError,
+            long succeeded,
+            long failed,
+            String backupRequestJson) {}
 
     public List<ScheduleOutcome> scheduleOutcomes() {
-        return query("""
+        return query(
+                """
                 SELECT s.id, s.name, s.enabled, s.cron, s.time_zone, s.alert_after_seconds, s.created_at, s.next_run_at,
                        max(b.finished_at) FILTER (WHERE b.status = 'SUCCEEDED'),
                        max(b.finished_at) FILTER (WHERE b.status = 'FAILED'),
@@ -93,10 +126,22 @@ public class CatalogStats {
                        count(b.id) FILTER (WHERE b.status = 'FAILED'),
                        s.backup_request::text
                 FROM holdfast.schedule s LEFT JOIN holdfast.backup b ON b.schedule_id = s.id
-                GROUP BY s.id ORDER BY s.name""", rs -> new ScheduleOutcome((UUID) rs.getObject(1), rs.getString(2),
-                rs.getBoolean(3), rs.getString(4), rs.getString(5), (Long) rs.getObject(6), instant(rs, 7),
-                instant(rs, 8), instant(rs, 9), instant(rs, 10), rs.getString(11), rs.getLong(12), rs.getLong(13),
-                rs.getString(14)));
+                GROUP BY s.id ORDER BY s.name""",
+                rs -> new ScheduleOutcome(
+                        (UUID) rs.getObject(1),
+                        rs.getString(2),
+                        rs.getBoolean(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        (Long) rs.getObject(6),
+                        instant(rs, 7),
+                        instant(rs, 8),
+                        instant(rs, 9),
+                        instant(rs, 10),
+                        rs.getString(11),
+                        rs.getLong(12),
+                        rs.getLong(13),
+                        rs.getString(14)));
     }
 
     /** How many backups are in each status and of each type, and what the stored ones take. */
@@ -138,20 +183,24 @@ public class CatalogStats {
     public Window window(Instant since) {
         return query("""
                 SELECT count(*) FILTER (WHERE status = 'SUCCEEDED'), count(*) FILTER (WHERE status = 'FAILED')
-                FROM holdfast.backup WHERE finished_at >= ?""", rs -> new Window(since, rs.getLong(1), rs.getLong(2)),
-                Timestamp.from(since)).get(0);
+                FROM holdfast.backup WHERE finished_at >= ?""", rs -> new Window(since, rs.getLong(1), rs.getLong(2)), Timestamp.from(since))
+                .get(0);
     }
 
     /** Durations of the successful backups finished since an instant. */
     public record Durations(Instant since, long count, Double averageSeconds, Double p95Seconds, Double maxSeconds) {}
 
     public Durations durations(Instant since) {
-        return query("""
+        return query(
+                        """
                 SELECT count(*), avg(d), percentile_cont(0.95) WITHIN GROUP (ORDER BY d), max(d)
                 FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM holdfast.backup
                       WHERE status = 'SUCCEEDED' AND started_at IS NOT NULL AND finished_at >= ?) t""",
-                rs -> new Durations(since, rs.getLong(1), (Double) rs.getObject(2), (Double) rs.getObject(3),
-                        (Double) rs.getObject(4)), Timestamp.from(since)).get(0);
+                        rs -> new Durations(
+                                since, rs.getLong(1), (Double) rs.getObject(2), (Double) rs.getObject(3), (Double)
+                                        rs.getObject(4)),
+                        Timestamp.from(since))
+                .get(0);
     }
 
     @FunctionalInterface
@@ -160,7 +209,8 @@ public class CatalogStats {
     }
 
     <T> List<T> query(String sql, Row<T> row, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

@@ -43,10 +43,22 @@ import org.jboss.logging.Logger;
 public class OperationsMetrics {
     private static final Logger LOG = Logger.getLogger(OperationsMetrics.class);
     /** Duration histogram buckets: from a second to a day, as backups range from seconds to hours. */
-    private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
-        Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
-        Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4),
-        Duration.ofHours(8), Duration.ofHours(24)};
+    private static final Duration[] BUCKETS = {
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(1),
+        Duration.ofMinutes(2),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(30),
+        Duration.ofHours(1),
+        Duration.ofHours(2),
+        Duration.ofHours(4),
+        Duration.ofHours(8),
+        Duration.ofHours(24)
+    };
 
     @Inject
     MeterRegistry registry;
@@ -84,36 +96,63 @@ public class OperationsMetrics {
     private final AtomicLong storedBackups = new AtomicLong();
 
     void start(@Observes StartupEvent ev) {
-        backupLastSuccess = multi("holdfast.backup.last.success.timestamp", "seconds",
+        backupLastSuccess = multi(
+                "holdfast.backup.last.success.timestamp",
+                "seconds",
                 "When the newest successful backup of a source (per schedule and type) finished, Unix time");
-        backupLastFailure = multi("holdfast.backup.last.failure.timestamp", "seconds",
+        backupLastFailure = multi(
+                "holdfast.backup.last.failure.timestamp",
+                "seconds",
                 "When the newest failed backup of a source (per schedule and type) finished, Unix time");
-        backupSize = multi("holdfast.backup.size", "bytes",
+        backupSize = multi(
+                "holdfast.backup.size",
+                "bytes",
                 "Archive size of the newest successful backup of a source (per schedule and type)");
-        restoreLastSuccess = multi("holdfast.restore.last.success.timestamp", "seconds",
+        restoreLastSuccess = multi(
+                "holdfast.restore.last.success.timestamp",
+                "seconds",
                 "When the newest successful restore of a source (per mode) finished, Unix time; dry runs excluded");
-        restoreLastFailure = multi("holdfast.restore.last.failure.timestamp", "seconds",
+        restoreLastFailure = multi(
+                "holdfast.restore.last.failure.timestamp",
+                "seconds",
                 "When the newest failed restore of a source (per mode) finished, Unix time; dry runs excluded");
-        verifyLastSuccess = multi("holdfast.verify.last.success.timestamp", "seconds",
+        verifyLastSuccess = multi(
+                "holdfast.verify.last.success.timestamp",
+                "seconds",
                 "When a backup of the source last passed verification, Unix time");
-        verifyLastFailure = multi("holdfast.verify.last.failure.timestamp", "seconds",
+        verifyLastFailure = multi(
+                "holdfast.verify.last.failure.timestamp",
+                "seconds",
                 "When a backup of the source last failed verification, Unix time");
-        scheduleLastSuccess = multi("holdfast.schedule.last.success.timestamp", "seconds",
+        scheduleLastSuccess = multi(
+                "holdfast.schedule.last.success.timestamp",
+                "seconds",
                 "When the schedule's newest successful backup finished, Unix time; 0 if it never succeeded");
-        scheduleLastFailure = multi("holdfast.schedule.last.failure.timestamp", "seconds",
+        scheduleLastFailure = multi(
+                "holdfast.schedule.last.failure.timestamp",
+                "seconds",
                 "When the schedule's newest failed backup finished, Unix time; 0 if none failed");
-        scheduleAlertAfter = multi("holdfast.schedule.alert.after", "seconds",
+        scheduleAlertAfter = multi(
+                "holdfast.schedule.alert.after",
+                "seconds",
                 "A last success older than this makes the schedule overdue (its alert_after)");
         scheduleCreated = multi("holdfast.schedule.created.timestamp", "seconds", "When the schedule was created");
         scheduleEnabled = multi("holdfast.schedule.enabled", null, "1 if the schedule is enabled, else 0");
-        Gauge.builder("holdfast.storage.used", storageUsed, AtomicLong::get).baseUnit("bytes")
-                .description("Bytes taken by the archives of successful backups (catalog sizes)").register(registry);
-        Gauge.builder("holdfast.storage.free", storageFree, AtomicLong::get).baseUnit("bytes")
-                .description("Bytes still free where archives are stored (-1: unknown)").register(registry);
-        Gauge.builder("holdfast.storage.capacity", storageCapacity, AtomicLong::get).baseUnit("bytes")
-                .description("Size of the space archives are stored in (-1: unknown)").register(registry);
+        Gauge.builder("holdfast.storage.used", storageUsed, AtomicLong::get)
+                .baseUnit("bytes")
+                .description("Bytes taken by the archives of successful backups (catalog sizes)")
+                .register(registry);
+        Gauge.builder("holdfast.storage.free", storageFree, AtomicLong::get)
+                .baseUnit("bytes")
+                .description("Bytes still free where archives are stored (-1: unknown)")
+                .register(registry);
+        Gauge.builder("holdfast.storage.capacity", storageCapacity, AtomicLong::get)
+                .baseUnit("bytes")
+                .description("Size of the space archives are stored in (-1: unknown)")
+                .register(registry);
         Gauge.builder("holdfast.backups.stored", storedBackups, AtomicLong::get)
-                .description("Successful backups in the catalog").register(registry);
+                .description("Successful backups in the catalog")
+                .register(registry);
         for (String source : sources.databases().keySet()) {
             initBackupCounters(source, CatalogStats.NO_SCHEDULE, List.of("full", "database"));
             initRestoreCounters(source);
@@ -156,12 +195,18 @@ public class OperationsMetrics {
             if (ok) {
                 Tags tags = Tags.of("schedule", schedule, "type", type);
                 registry.counter("holdfast.backup.rows", tags).increment(e.rows());
-                Counter.builder("holdfast.backup.read").baseUnit("bytes").tags(tags)
+                Counter.builder("holdfast.backup.read")
+                        .baseUnit("bytes")
+                        .tags(tags)
                         .description("Uncompressed bytes read from the sources by successful backups")
-                        .register(registry).increment(e.rawBytes());
-                Counter.builder("holdfast.backup.written").baseUnit("bytes").tags(tags)
+                        .register(registry)
+                        .increment(e.rawBytes());
+                Counter.builder("holdfast.backup.written")
+                        .baseUnit("bytes")
+                        .tags(tags)
                         .description("Archive bytes written by successful backups")
-                        .register(registry).increment(e.sizeBytes() == null ? 0 : e.sizeBytes());
+                        .register(registry)
+                        .increment(e.sizeBytes() == null ? 0 : e.sizeBytes());
             }
         } catch (RuntimeException ex) {
             LOG.warnf(ex, "Backup metrics not updated for %s", e.backupId());
@@ -185,7 +230,8 @@ public class OperationsMetrics {
                 }
             }
             if (ok) {
-                registry.counter("holdfast.restore.rows", Tags.of("mode", e.mode())).increment(e.rows());
+                registry.counter("holdfast.restore.rows", Tags.of("mode", e.mode()))
+                        .increment(e.rows());
             }
         } catch (RuntimeException ex) {
             LOG.warnf(ex, "Restore metrics not updated for %s", e.restoreId());
@@ -200,7 +246,10 @@ public class OperationsMetrics {
     }
 
     private Timer timer(String name, String description, Tags tags) {
-        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
+        return Timer.builder(name)
+                .description(description)
+                .tags(tags)
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 
@@ -227,39 +276,41 @@ public class OperationsMetrics {
     // --- gauges, from the catalog ---------------------------------------------------------------
 
     /** Re-reads the catalog-derived gauges; never throws (a scrape then shows the previous values). */
-    @Scheduled(every = "${holdfast.monitoring.refresh-interval}", delayed = "5s",
+    @Scheduled(
+            every = "${holdfast.monitoring.refresh-interval}",
+            delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void refresh() {
         try {
             List<CatalogStats.BackupOutcome> backups = catalog.backupOutcomes();
-            Function<CatalogStats.BackupOutcome, Tags> bt = o -> Tags.of("source", o.source(), "schedule",
-                    o.schedule(), "type", o.type());
-            backupLastSuccess.register(rows(backups, o -> o.lastSuccess() != null, bt, o -> epoch(o.lastSuccess())),
-                    true);
-            backupLastFailure.register(rows(backups, o -> o.lastFailure() != null, bt, o -> epoch(o.lastFailure())),
-                    true);
+            Function<CatalogStats.BackupOutcome, Tags> bt =
+                    o -> Tags.of("source", o.source(), "schedule", o.schedule(), "type", o.type());
+            backupLastSuccess.register(
+                    rows(backups, o -> o.lastSuccess() != null, bt, o -> epoch(o.lastSuccess())), true);
+            backupLastFailure.register(
+                    rows(backups, o -> o.lastFailure() != null, bt, o -> epoch(o.lastFailure())), true);
             backupSize.register(rows(backups, o -> o.lastSuccessSize() != null, bt, o -> o.lastSuccessSize()), true);
 
             List<CatalogStats.RestoreOutcome> restores = catalog.restoreOutcomes();
             Function<CatalogStats.RestoreOutcome, Tags> rt = o -> Tags.of("source", o.source(), "mode", o.mode());
-            restoreLastSuccess.register(rows(restores, o -> o.lastSuccess() != null, rt,
-                    o -> epoch(o.lastSuccess())), true);
-            restoreLastFailure.register(rows(restores, o -> o.lastFailure() != null, rt,
-                    o -> epoch(o.lastFailure())), true);
+            restoreLastSuccess.register(
+                    rows(restores, o -> o.lastSuccess() != null, rt, o -> epoch(o.lastSuccess())), true);
+            restoreLastFailure.register(
+                    rows(restores, o -> o.lastFailure() != null, rt, o -> epoch(o.lastFailure())), true);
 
             List<CatalogStats.VerifyOutcome> verifies = catalog.verifyOutcomes();
             Function<CatalogStats.VerifyOutcome, Tags> vt = o -> Tags.of("source", o.source());
-            verifyLastSuccess.register(rows(verifies, o -> o.lastSuccess() != null, vt, o -> epoch(o.lastSuccess())),
-                    true);
-            verifyLastFailure.register(rows(verifies, o -> o.lastFailure() != null, vt, o -> epoch(o.lastFailure())),
-                    true);
+            verifyLastSuccess.register(
+                    rows(verifies, o -> o.lastSuccess() != null, vt, o -> epoch(o.lastSuccess())), true);
+            verifyLastFailure.register(
+                    rows(verifies, o -> o.lastFailure() != null, vt, o -> epoch(o.lastFailure())), true);
 
             List<CatalogStats.ScheduleOutcome> schedules = catalog.scheduleOutcomes();
             Function<CatalogStats.ScheduleOutcome, Tags> st = o -> Tags.of("schedule", o.name());
-            scheduleLastSuccess.register(rows(schedules, o -> true, st,
-                    o -> o.lastSuccess() == null ? 0 : epoch(o.lastSuccess())), true);
-            scheduleLastFailure.register(rows(schedules, o -> true, st,
-                    o -> o.lastFailure() == null ? 0 : epoch(o.lastFailure())), true);
+            scheduleLastSuccess.register(
+                    rows(schedules, o -> true, st, o -> o.lastSuccess() == null ? 0 : epoch(o.lastSuccess())), true);
+            scheduleLastFailure.register(
+                    rows(schedules, o -> true, st, o -> o.lastFailure() == null ? 0 : epoch(o.lastFailure())), true);
             java.util.Map<String, Duration> alertAfter = new java.util.HashMap<>();
             for (CatalogStats.ScheduleOutcome o : schedules) {
                 Duration d = thresholds.alertAfter(o);
@@ -267,8 +318,13 @@ public class OperationsMetrics {
                     alertAfter.put(o.name(), d);
                 }
             }
-            scheduleAlertAfter.register(rows(schedules, o -> alertAfter.containsKey(o.name()), st,
-                    o -> alertAfter.get(o.name()).toSeconds()), true);
+            scheduleAlertAfter.register(
+                    rows(
+                            schedules,
+                            o -> alertAfter.containsKey(o.name()),
+                            st,
+                            o -> alertAfter.get(o.name()).toSeconds()),
+                    true);
             scheduleCreated.register(rows(schedules, o -> true, st, o -> epoch(o.createdAt())), true);
             scheduleEnabled.register(rows(schedules, o -> true, st, o -> o.enabled() ? 1 : 0), true);
             for (CatalogStats.ScheduleOutcome s : schedules) {
@@ -289,8 +345,11 @@ public class OperationsMetrics {
         }
     }
 
-    private static <T> List<MultiGauge.Row<?>> rows(List<T> items, java.util.function.Predicate<T> include,
-            Function<T, Tags> tags, java.util.function.ToDoubleFunction<T> value) {
+    private static <T> List<MultiGauge.Row<?>> rows(
+            List<T> items,
+            java.util.function.Predicate<T> include,
+            Function<T, Tags> tags,
+            java.util.function.ToDoubleFunction<T> value) {
         List<MultiGauge.Row<?>> out = new ArrayList<>();
         Set<Tags> seen = new LinkedHashSet<>();
         for (T item : items) {

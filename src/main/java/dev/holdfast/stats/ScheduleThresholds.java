@@ -36,7 +36,8 @@ public class ScheduleThresholds {
         if (!type.equals("media")) {
             names(req.path("databases"), sources.databases().keySet()).forEach(n -> out.add(new Coverage(n, type)));
         }
-        boolean media = type.equals("media") || (type.equals("full") && req.path("include_media").asBoolean(true));
+        boolean media = type.equals("media")
+                || (type.equals("full") && req.path("include_media").asBoolean(true));
         if (media) {
             names(req.path("media"), sources.media().keySet()).forEach(n -> out.add(new Coverage(n, type)));
         }

@@ -18,9 +18,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/statistics")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Statistics", description = "The state of the backups at a glance")
-@APIResponse(responseCode = "401", description = "Missing or invalid bearer token",
+@APIResponse(
+        responseCode = "401",
+        description = "Missing or invalid bearer token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "The token lacks the required role",
+@APIResponse(
+        responseCode = "403",
+        description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class StatisticsResource {
     @Inject
@@ -28,10 +32,12 @@ public class StatisticsResource {
 
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "Backup statistics", description = "Role: backup-viewer. Counts by status and type, total "
-            + "and per-source size, storage used and free, last success and last failure per source and per schedule "
-            + "(with whether the schedule is overdue), success rate over the last 7 and 30 days, average and p95 "
-            + "duration of the last 30 days.")
+    @Operation(
+            summary = "Backup statistics",
+            description = "Role: backup-viewer. Counts by status and type, total "
+                    + "and per-source size, storage used and free, last success and last failure per source and per schedule "
+                    + "(with whether the schedule is overdue), success rate over the last 7 and 30 days, average and p95 "
+                    + "duration of the last 30 days.")
     @APIResponse(responseCode = "200", description = "The statistics")
     public Statistics get() {
         return statistics.statistics();

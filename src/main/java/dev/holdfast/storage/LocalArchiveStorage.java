@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
 public final class LocalArchiveStorage implements ArchiveStorage {
     /** Keys are plain file names: no separators, no leading dot (temps start with one), nothing odd. */
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
+
     private static final Pattern TEMP = Pattern.compile("\\..+\\.tmp-[0-9a-f]{16}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -50,8 +51,8 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         this.fileMode = parseMode(fileMode);
         this.root = root.toAbsolutePath().normalize();
         if (!Files.isDirectory(this.root)) {
-            Files.createDirectories(this.root,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    this.root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // createDirectories applies the umask; the mode must be exact.
             Files.setPosixFilePermissions(this.root, PosixFilePermissions.fromString("rwx------"));
         }
@@ -69,10 +70,17 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         }
         int bits = Integer.parseInt(mode, 8);
         Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = { PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_READ };
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_READ
+        };
         for (int i = 0; i < order.length; i++) {
             if ((bits & (1 << i)) != 0) {
                 set.add(order[i]);
@@ -87,7 +95,8 @@ public final class LocalArchiveStorage implements ArchiveStorage {
     /** Throws unless {@code key} is a safe plain file name. */
     public static void validateKey(String key) {
         if (key == null || !KEY.matcher(key).matches()) {
-            throw new InvalidArchiveKeyException(String.valueOf(key),
+            throw new InvalidArchiveKeyException(
+                    String.valueOf(key),
                     "use 1-200 characters of letters, digits, '.', '_' and '-', not starting with '.' or '-'");
         }
         if (key.contains("..")) {
@@ -105,7 +114,9 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         byte[] r = new byte[8];
         RANDOM.nextBytes(r);
         Path temp = root.resolve("." + key + ".tmp-" + HexFormat.of().formatHex(r));
-        FileChannel ch = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        FileChannel ch = FileChannel.open(
+                temp,
+                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(fileMode));
         try {
             // The umask may have removed bits the operator asked for.
@@ -153,7 +164,8 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (KEY.matcher(n).matches() && !n.contains("..")
+                if (KEY.matcher(n).matches()
+                        && !n.contains("..")
                         && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     keys.add(n);
                 }
@@ -268,24 +280,26 @@ public final class LocalArchiveStorage implements ArchiveStorage {
             this.temp = temp;
             this.channel = channel;
             OutputStream raw = Channels.newOutputStream(channel);
-            this.out = new BufferedOutputStream(new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    raw.write(b);
-                    written++;
-                }
+            this.out = new BufferedOutputStream(
+                    new OutputStream() {
+                        @Override
+                        public void write(int b) throws IOException {
+                            raw.write(b);
+                            written++;
+                        }
 
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    raw.write(b, off, len);
-                    written += len;
-                }
+                        @Override
+                        public void write(byte[] b, int off, int len) throws IOException {
+                            raw.write(b, off, len);
+                            written += len;
+                        }
 
-                @Override
-                public void close() {
-                    // Only commit() or abort() end the file.
-                }
-            }, 256 * 1024);
+                        @Override
+                        public void close() {
+                            // Only commit() or abort() end the file.
+                        }
+                    },
+                    256 * 1024);
         }
 
         @Override

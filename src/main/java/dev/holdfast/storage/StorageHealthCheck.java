@@ -18,8 +18,8 @@ public class StorageHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("archive-storage");
-        try (WritableArchive probe = storage.create("readiness-probe-" + ProcessHandle.current().pid() + "-"
-                + Thread.currentThread().getId())) {
+        try (WritableArchive probe = storage.create("readiness-probe-"
+                + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId())) {
             probe.stream().write("ok".getBytes(StandardCharsets.US_ASCII));
             probe.abort();
             b.up().withData("used_bytes", storage.usedBytes());

@@ -20,15 +20,16 @@ public class StorageProducer {
     @Startup
     ArchiveStorage storage(HoldfastConfig config) {
         try {
-            LocalArchiveStorage storage = new LocalArchiveStorage(Path.of(config.storage().local().root()),
-                    config.archive().fileMode());
+            LocalArchiveStorage storage = new LocalArchiveStorage(
+                    Path.of(config.storage().local().root()), config.archive().fileMode());
             int removed = storage.cleanupStaleTemps();
             if (removed > 0) {
                 LOG.infof("Removed %d stale partial archive(s) from %s", removed, storage.root());
             }
             return storage;
         } catch (IOException e) {
-            throw new UncheckedIOException("Archive storage " + config.storage().local().root() + " is unusable", e);
+            throw new UncheckedIOException(
+                    "Archive storage " + config.storage().local().root() + " is unusable", e);
         }
     }
 }

@@ -16,6 +16,7 @@ import org.eclipse.microprofile.config.spi.Converter;
 public final class Durations {
     /** Every accepted form, as a regex for validation annotations (a compile-time constant, so usable in them). */
     public static final String PATTERN = "^(\\d{1,6}[smhdwy]|P[0-9YMWDTHS.]+)$";
+
     private static final Pattern ACCEPTED = Pattern.compile(PATTERN);
     private static final Pattern SHORT = Pattern.compile("(\\d{1,6})([smhdwy])");
     public static final String EXPECTED = "must be a duration such as 30d, 12h, 2w, 1y or ISO-8601 P30D";

@@ -21,7 +21,11 @@ class OpenApiDriftTest {
 
     @Test
     void committedSpecMatchesTheServedOne() throws Exception {
-        String served = given().accept("application/yaml").get("/q/openapi").then().statusCode(200).extract()
+        String served = given().accept("application/yaml")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
+                .extract()
                 .asString();
         if (Boolean.getBoolean("update-openapi")) {
             Files.createDirectories(COMMITTED.getParent());
@@ -36,19 +40,30 @@ class OpenApiDriftTest {
     @Test
     void everyOperationHasASummaryItsRoleAndItsErrorResponses() throws Exception {
         var spec = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(given().accept("application/json").get("/q/openapi?format=json").asString());
+                .readTree(given().accept("application/json")
+                        .get("/q/openapi?format=json")
+                        .asString());
         spec.get("paths").fields().forEachRemaining(p -> {
             if (!p.getKey().startsWith("/api/")) {
                 return;
             }
             p.getValue().fields().forEachRemaining(op -> {
                 String name = op.getKey() + " " + p.getKey();
-                assertThat(op.getValue().path("summary").asText()).as("%s summary", name).isNotBlank();
-                assertThat(op.getValue().path("description").asText()).as("%s role", name).contains("Role: ");
-                assertThat(op.getValue().path("responses").has("401")).as("%s documents 401", name).isTrue();
-                assertThat(op.getValue().path("responses").has("403")).as("%s documents 403", name).isTrue();
+                assertThat(op.getValue().path("summary").asText())
+                        .as("%s summary", name)
+                        .isNotBlank();
+                assertThat(op.getValue().path("description").asText())
+                        .as("%s role", name)
+                        .contains("Role: ");
+                assertThat(op.getValue().path("responses").has("401"))
+                        .as("%s documents 401", name)
+                        .isTrue();
+                assertThat(op.getValue().path("responses").has("403"))
+                        .as("%s documents 403", name)
+                        .isTrue();
                 assertThat(op.getValue().path("security").isArray() || spec.has("security"))
-                        .as("%s declares bearer security", name).isTrue();
+                        .as("%s declares bearer security", name)
+                        .isTrue();
             });
         });
     }

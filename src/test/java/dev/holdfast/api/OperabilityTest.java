@@ -24,8 +24,12 @@ class OperabilityTest {
 
     @Test
     void readinessReportsDatabaseStorageAndJobQueue() {
-        String body = given().get("/q/health/ready").then().statusCode(200).extract().asString();
-        assertThat(body).contains("\"status\": \"UP\"").contains("archive-storage").contains("job-queue")
+        String body =
+                given().get("/q/health/ready").then().statusCode(200).extract().asString();
+        assertThat(body)
+                .contains("\"status\": \"UP\"")
+                .contains("archive-storage")
+                .contains("job-queue")
                 .contains("Database connections health check");
         given().get("/q/health/live").then().statusCode(200);
     }
@@ -34,15 +38,19 @@ class OperabilityTest {
     void metricsCountJobOutcomesAndTimeThem() {
         UUID ok = jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(1, 1, null), null, "m").id;
         UUID bad = jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(1, 1, 1), null, "m").id;
-        await().atMost(Duration.ofSeconds(20)).until(() -> jobs.get(ok).state().terminal()
-                && jobs.get(bad).state().terminal());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        jobs.get(ok).state().terminal() && jobs.get(bad).state().terminal());
         assertThat(jobs.get(ok).state()).isEqualTo(JobState.SUCCEEDED);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-            assertThat(metrics).containsPattern(
-                    "holdfast_jobs_finished_total\\{[^}]*state=\"SUCCEEDED\",type=\"test.steps\"[^}]*} [1-9]");
-            assertThat(metrics).containsPattern(
-                    "holdfast_jobs_finished_total\\{[^}]*state=\"FAILED\",type=\"test.steps\"[^}]*} [1-9]");
+            String metrics =
+                    given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(metrics)
+                    .containsPattern(
+                            "holdfast_jobs_finished_total\\{[^}]*state=\"SUCCEEDED\",type=\"test.steps\"[^}]*} [1-9]");
+            assertThat(metrics)
+                    .containsPattern(
+                            "holdfast_jobs_finished_total\\{[^}]*state=\"FAILED\",type=\"test.steps\"[^}]*} [1-9]");
             assertThat(metrics).contains("holdfast_job_duration_seconds_bucket");
             assertThat(metrics).containsPattern("holdfast_jobs_queued [0-9]");
             assertThat(metrics).containsPattern("holdfast_jobs_running [0-9]");

@@ -51,7 +51,10 @@ class RequestFuzzTest {
     private static final Duration BUDGET = Duration.ofSeconds(50);
     private static final Set<String> MUTATING = Set.of("post", "put", "delete", "patch");
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private Random random;
     private JsonNode doc;
 
@@ -61,12 +64,16 @@ class RequestFuzzTest {
     void everyOperationAnswersRandomAndBoundaryInputWithA4xxProblemOrSuccess() throws Exception {
         long seed = Long.getLong("holdfast.fuzz.seed", 20260611L);
         int rounds = Integer.getInteger("holdfast.fuzz.rounds", 40);
-        LOG.infof("Request fuzzer seed %d (replay with -Dholdfast.fuzz.seed=%d), %d requests per operation", seed,
-                seed, rounds);
+        LOG.infof(
+                "Request fuzzer seed %d (replay with -Dholdfast.fuzz.seed=%d), %d requests per operation",
+                seed, seed, rounds);
         random = new Random(seed);
         String base = RestAssured.baseURI + ":" + RestAssured.port;
-        doc = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/q/openapi?format=json")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        doc = JSON.readTree(http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/q/openapi?format=json"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
         String admin = Tokens.admin();
         Instant started = Instant.now();
         Instant from = started.minusSeconds(1);
@@ -79,9 +86,9 @@ class RequestFuzzTest {
         int mutating = 0;
         int operations = 0;
 
-        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.path("paths").fields(); paths.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.path("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
-            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext();) {
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
                 Map.Entry<String, JsonNode> op = ops.next();
                 String method = op.getKey();
                 if (!Set.of("get", "post", "put", "delete", "patch").contains(method)) {
@@ -89,7 +96,9 @@ class RequestFuzzTest {
                 }
                 operations++;
                 String name = method.toUpperCase(Locale.ROOT) + " " + path.getKey();
-                for (int round = 0; round < rounds && Duration.between(started, Instant.now()).compareTo(BUDGET) < 0;
+                for (int round = 0;
+                        round < rounds
+                                && Duration.between(started, Instant.now()).compareTo(BUDGET) < 0;
                         round++) {
                     Map<String, String> pathValues = new LinkedHashMap<>();
                     StringBuilder query = new StringBuilder();
@@ -99,33 +108,43 @@ class RequestFuzzTest {
                         if (in.equals("path")) {
                             pathValues.put(pname, pathValue(round));
                         } else if (in.equals("query") && random.nextInt(3) > 0) {
-                            query.append(query.isEmpty() ? "?" : "&").append(enc(snake(pname))).append('=')
+                            query.append(query.isEmpty() ? "?" : "&")
+                                    .append(enc(snake(pname)))
+                                    .append('=')
                                     .append(enc(scalarText(resolve(p.path("schema")))));
                         }
                     }
                     String uriPath = path.getKey();
                     for (Map.Entry<String, String> v : pathValues.entrySet()) {
-                        uriPath = uriPath.replace("{" + v.getKey() + "}", enc(v.getValue()).replace("+", "%20"));
+                        uriPath = uriPath.replace(
+                                "{" + v.getKey() + "}", enc(v.getValue()).replace("+", "%20"));
                     }
                     // Whatever a request queues or creates is cancelled or deleted afterwards; retention is only
                     // ever applied to a schedule that does not exist, so that it deletes nothing of other tests.
                     String body = null;
-                    JsonNode bodySchema = op.getValue().path("requestBody").path("content").path("application/json")
+                    JsonNode bodySchema = op.getValue()
+                            .path("requestBody")
+                            .path("content")
+                            .path("application/json")
                             .path("schema");
                     if (!bodySchema.isMissingNode()) {
                         body = body(resolve(bodySchema), path.getKey());
                     }
                     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + uriPath + query))
-                            .timeout(TIMEOUT).header("Authorization", "Bearer " + admin)
+                            .timeout(TIMEOUT)
+                            .header("Authorization", "Bearer " + admin)
                             .header("Accept", "application/json, application/problem+json, */*");
                     if (body != null) {
                         req.header("Content-Type", "application/json");
                     }
-                    HttpRequest.BodyPublisher pub = body == null ? HttpRequest.BodyPublishers.noBody()
+                    HttpRequest.BodyPublisher pub = body == null
+                            ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8);
                     req.method(method.toUpperCase(Locale.ROOT), pub);
-                    String described = name + " " + uriPath + query + (body == null ? ""
-                            : " body " + (body.length() > 300 ? body.substring(0, 300) + "…" : body));
+                    String described = name + " " + uriPath + query
+                            + (body == null
+                                    ? ""
+                                    : " body " + (body.length() > 300 ? body.substring(0, 300) + "…" : body));
                     HttpResponse<String> resp;
                     try {
                         resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
@@ -153,25 +172,39 @@ class RequestFuzzTest {
         cleanUp(base, admin, jobs, schedules, backups);
 
         Map<String, Map<Integer, Integer>> table = new TreeMap<>();
-        outcomes.forEach(o -> table.computeIfAbsent(o.operation(), k -> new TreeMap<>()).merge(o.status(), 1,
-                Integer::sum));
+        outcomes.forEach(
+                o -> table.computeIfAbsent(o.operation(), k -> new TreeMap<>()).merge(o.status(), 1, Integer::sum));
         Map<Integer, Integer> byStatus = new TreeMap<>();
         outcomes.forEach(o -> byStatus.merge(o.status(), 1, Integer::sum));
-        LOG.infof("Request fuzzer: %d operations, %d requests (%d mutating) in %d s; statuses %s; per operation %s",
-                operations, outcomes.size(), mutating, Duration.between(started, Instant.now()).toSeconds(), byStatus,
+        LOG.infof(
+                "Request fuzzer: %d operations, %d requests (%d mutating) in %d s; statuses %s; per operation %s",
+                operations,
+                outcomes.size(),
+                mutating,
+                Duration.between(started, Instant.now()).toSeconds(),
+                byStatus,
                 table);
         assertThat(failures).as("seed %d", seed).isEmpty();
         assertThat(operations).isGreaterThanOrEqualTo(20);
 
         // Every mutating request left an audit event: as many events by the admin, and each id it named.
-        JsonNode audit = JSON.readTree(RestAssured.given().auth().oauth2(admin)
-                .get("/api/audit?actor=sub-ada&size=1&from=" + from).asString());
-        assertThat(audit.path("total_items").asLong()).as("audit events of %d mutating requests", mutating)
+        JsonNode audit = JSON.readTree(RestAssured.given()
+                .auth()
+                .oauth2(admin)
+                .get("/api/audit?actor=sub-ada&size=1&from=" + from)
+                .asString());
+        assertThat(audit.path("total_items").asLong())
+                .as("audit events of %d mutating requests", mutating)
                 .isGreaterThanOrEqualTo(mutating);
         for (String id : auditedIds) {
-            JsonNode ev = JSON.readTree(RestAssured.given().auth().oauth2(admin)
-                    .get("/api/audit?size=1&from=" + from + "&target_id=" + enc(id)).asString());
-            assertThat(ev.path("total_items").asLong()).as("audit events for target %s", id).isPositive();
+            JsonNode ev = JSON.readTree(RestAssured.given()
+                    .auth()
+                    .oauth2(admin)
+                    .get("/api/audit?size=1&from=" + from + "&target_id=" + enc(id))
+                    .asString());
+            assertThat(ev.path("total_items").asLong())
+                    .as("audit events for target %s", id)
+                    .isPositive();
         }
     }
 
@@ -199,8 +232,13 @@ class RequestFuzzTest {
         }
     }
 
-    private void collectCreated(String path, String method, HttpResponse<String> resp, List<String> jobs,
-            List<String> schedules, List<String> backups) {
+    private void collectCreated(
+            String path,
+            String method,
+            HttpResponse<String> resp,
+            List<String> jobs,
+            List<String> schedules,
+            List<String> backups) {
         if (resp.statusCode() >= 300 || !method.equals("post")) {
             return;
         }
@@ -230,9 +268,15 @@ class RequestFuzzTest {
             RestAssured.given().auth().oauth2(admin).post("/api/jobs/{id}/cancel", job);
         }
         for (String job : jobs) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Set.of("SUCCEEDED",
-                    "FAILED", "CANCELLED").contains(RestAssured.given().auth().oauth2(admin)
-                    .get("/api/jobs/{id}", job).jsonPath().getString("state")));
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> Set.of("SUCCEEDED", "FAILED", "CANCELLED")
+                            .contains(RestAssured.given()
+                                    .auth()
+                                    .oauth2(admin)
+                                    .get("/api/jobs/{id}", job)
+                                    .jsonPath()
+                                    .getString("state")));
         }
         for (String s : schedules) {
             RestAssured.given().auth().oauth2(admin).delete("/api/schedules/{id}", s);
@@ -298,12 +342,15 @@ class RequestFuzzTest {
         switch (type) {
             case "object": {
                 ObjectNode o = f.objectNode();
-                for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext();) {
+                for (Iterator<Map.Entry<String, JsonNode>> it =
+                                schema.path("properties").fields();
+                        it.hasNext(); ) {
                     Map.Entry<String, JsonNode> p = it.next();
                     if (random.nextInt(3) > 0) {
                         // The document may spell fields in camelCase; the API reads snake_case.
-                        o.set(random.nextInt(8) == 0 ? p.getKey() : snake(p.getKey()), value(resolve(p.getValue()),
-                                depth + 1));
+                        o.set(
+                                random.nextInt(8) == 0 ? p.getKey() : snake(p.getKey()),
+                                value(resolve(p.getValue()), depth + 1));
                     }
                 }
                 return o;
@@ -332,15 +379,34 @@ class RequestFuzzTest {
     }
 
     private JsonNode rawNumber() {
-        return JsonNodeFactory.instance.rawValueNode(new RawValue(pick(List.of("0", "-1", "1", "7", "2147483647",
-                "2147483648", "-2147483649", "9223372036854775808", "99999999999999999999", "1e309", "-1e309",
-                "1.5", "-0", "1e-400", "0.0000001"))));
+        return JsonNodeFactory.instance.rawValueNode(new RawValue(pick(List.of(
+                "0",
+                "-1",
+                "1",
+                "7",
+                "2147483647",
+                "2147483648",
+                "-2147483649",
+                "9223372036854775808",
+                "99999999999999999999",
+                "1e309",
+                "-1e309",
+                "1.5",
+                "-0",
+                "1e-400",
+                "0.0000001"))));
     }
 
     private JsonNode wrongType(String expected) {
         JsonNodeFactory f = JsonNodeFactory.instance;
-        List<JsonNode> all = List.of(f.nullNode(), f.textNode("wrong"), f.numberNode(42), f.booleanNode(true),
-                f.objectNode(), f.arrayNode().add(1), f.textNode("\u0000"));
+        List<JsonNode> all = List.of(
+                f.nullNode(),
+                f.textNode("wrong"),
+                f.numberNode(42),
+                f.booleanNode(true),
+                f.objectNode(),
+                f.arrayNode().add(1),
+                f.textNode("\u0000"));
         JsonNode v;
         do {
             v = pick(all);
@@ -354,15 +420,33 @@ class RequestFuzzTest {
             return string(schema);
         }
         return switch (type) {
-            case "integer", "number" -> pick(List.of("0", "-1", "1", "20", "1000", "1001", "2147483647",
-                    "2147483648", "99999999999999999999", "1e309", "1.5", "abc", ""));
+            case "integer", "number" ->
+                pick(List.of(
+                        "0",
+                        "-1",
+                        "1",
+                        "20",
+                        "1000",
+                        "1001",
+                        "2147483647",
+                        "2147483648",
+                        "99999999999999999999",
+                        "1e309",
+                        "1.5",
+                        "abc",
+                        ""));
             case "boolean" -> pick(List.of("true", "false", "TRUE", "maybe", "1", ""));
-            default -> schema.has("enum") && random.nextBoolean()
-                    ? schema.get("enum").get(random.nextInt(schema.get("enum").size())).asText()
-                    : "date-time".equals(schema.path("format").asText()) && random.nextBoolean()
-                            ? pick(List.of("2026-01-31T23:00:00Z", "2026-13-45T99:00:00Z", "+999999999-12-31T23:59:59Z"))
-                            : "uuid".equals(schema.path("format").asText()) && random.nextBoolean()
-                                    ? UUID.randomUUID().toString() : string(schema);
+            default ->
+                schema.has("enum") && random.nextBoolean()
+                        ? schema.get("enum")
+                                .get(random.nextInt(schema.get("enum").size()))
+                                .asText()
+                        : "date-time".equals(schema.path("format").asText()) && random.nextBoolean()
+                                ? pick(List.of(
+                                        "2026-01-31T23:00:00Z", "2026-13-45T99:00:00Z", "+999999999-12-31T23:59:59Z"))
+                                : "uuid".equals(schema.path("format").asText()) && random.nextBoolean()
+                                        ? UUID.randomUUID().toString()
+                                        : string(schema);
         };
     }
 

@@ -38,7 +38,7 @@ class ArchiveRoundTripTest {
         try (OutputStream out = Files.newOutputStream(archive);
                 ArchiveWriter w = new ArchiveWriter(out, options(1L << 30))) {
             for (Codec codec : Codec.values()) {
-                for (int size : new int[] { 0, 1, 511, 512, 513, 100_000, 2_000_000 }) {
+                for (int size : new int[] {0, 1, 511, 512, 513, 100_000, 2_000_000}) {
                     String name = "databases/main/data/public.t_" + size + ".copy" + codec.extension();
                     byte[] data = TestData.bytes(size, size, 50);
                     contents.put(name, data);
@@ -49,10 +49,12 @@ class ArchiveRoundTripTest {
             Files.write(raw, TestData.bytes(7, 70_000, 0));
             contents.put("media/uploads/files/photo.jpg", Files.readAllBytes(raw));
             infos.add(w.addRawFile("media/uploads/files/photo.jpg", EntryInfo.KIND_MEDIA_FILE, raw));
-            ArchiveSummary summary = w.finish(
-                    Manifest.of("b-1", "nightly", "full", Instant.parse("2024-05-01T00:00:00Z")));
+            ArchiveSummary summary =
+                    w.finish(Manifest.of("b-1", "nightly", "full", Instant.parse("2024-05-01T00:00:00Z")));
             assertThat(summary.manifest().entries()).containsExactlyElementsOf(infos);
-            assertThat(summary.archiveBytes()).isEqualTo(Files.size(archive) - 0).isEqualTo(w.bytesWritten());
+            assertThat(summary.archiveBytes())
+                    .isEqualTo(Files.size(archive) - 0)
+                    .isEqualTo(w.bytesWritten());
         }
         assertThat(Files.size(archive) % 512).isZero();
 
@@ -88,7 +90,8 @@ class ArchiveRoundTripTest {
         assertThat(report.failures()).isEmpty();
         assertThat(report.ok()).isTrue();
         assertThat(report.checkedEntries()).isEqualTo(contents.size());
-        assertThat(report.rawBytes()).isEqualTo(contents.values().stream().mapToLong(b -> b.length).sum());
+        assertThat(report.rawBytes())
+                .isEqualTo(contents.values().stream().mapToLong(b -> b.length).sum());
     }
 
     @Test
@@ -101,9 +104,10 @@ class ArchiveRoundTripTest {
             for (int i = 0; i < 12; i++) {
                 int n = i;
                 futures.add(pool.submit(() -> {
-                    EntryBuilder b = w.openEntry("databases/main/data/public.t" + n + ".copy.zst",
-                            EntryInfo.KIND_TABLE_DATA, Codec.ZSTD);
-                    try (b; InputStream in = TestData.stream(n, 300_000 + n * 1000L, 70)) {
+                    EntryBuilder b = w.openEntry(
+                            "databases/main/data/public.t" + n + ".copy.zst", EntryInfo.KIND_TABLE_DATA, Codec.ZSTD);
+                    try (b;
+                            InputStream in = TestData.stream(n, 300_000 + n * 1000L, 70)) {
                         in.transferTo(b);
                         return b.commit();
                     }
@@ -136,7 +140,8 @@ class ArchiveRoundTripTest {
             skipped.abort();
             assertThat(w.entries()).isEmpty();
             assertThatThrownBy(() -> w.finish(Manifest.of("x", "x", "full", Instant.now())))
-                    .isInstanceOf(ArchiveException.class).hasMessageContaining("a.copy");
+                    .isInstanceOf(ArchiveException.class)
+                    .hasMessageContaining("a.copy");
         }
     }
 
@@ -182,8 +187,9 @@ class ArchiveRoundTripTest {
     @Test
     void maxSizeCountsHeadersAndTheManifest() throws IOException {
         try (ArchiveWriter w = new ArchiveWriter(OutputStream.nullOutputStream(), options(4096))) {
-            assertThatThrownBy(() -> w.addEntry("e", EntryInfo.KIND_OTHER, Codec.NONE,
-                    new ByteArrayInputStream(new byte[3000]))).isInstanceOf(ArchiveTooLargeException.class);
+            assertThatThrownBy(() ->
+                            w.addEntry("e", EntryInfo.KIND_OTHER, Codec.NONE, new ByteArrayInputStream(new byte[3000])))
+                    .isInstanceOf(ArchiveTooLargeException.class);
         }
     }
 }

@@ -23,7 +23,7 @@ class ArchiveThroughputBenchmark {
     void measure() throws IOException {
         Path spool = Files.createTempDirectory("holdfast-bench");
         report("generate input only", BYTES, time(() -> Digests.drain(input())), -1);
-        for (Object[] c : new Object[][] { { Codec.ZSTD, 1 }, { Codec.ZSTD, 3 }, { Codec.GZIP, 6 } }) {
+        for (Object[] c : new Object[][] {{Codec.ZSTD, 1}, {Codec.ZSTD, 3}, {Codec.GZIP, 6}}) {
             Codec codec = (Codec) c[0];
             int level = (Integer) c[1];
             long[] stored = new long[1];
@@ -41,7 +41,8 @@ class ArchiveThroughputBenchmark {
             report(codec.jsonName() + " " + level + ": compress + 2x SHA-256, no spool", BYTES, pipe, stored[0]);
             long full = time(() -> {
                 ArchiveWriter.Options o = ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE)
-                        .withZstdLevel(codec == Codec.ZSTD ? level : 3).withGzipLevel(codec == Codec.GZIP ? level : 6);
+                        .withZstdLevel(codec == Codec.ZSTD ? level : 3)
+                        .withGzipLevel(codec == Codec.GZIP ? level : 6);
                 try (ArchiveWriter w = new ArchiveWriter(OutputStream.nullOutputStream(), o);
                         InputStream in = input()) {
                     w.addEntry("e" + codec.extension(), EntryInfo.KIND_OTHER, codec, in);
@@ -67,7 +68,11 @@ class ArchiveThroughputBenchmark {
     }
 
     private static void report(String what, long bytes, long nanos, long stored) {
-        System.out.printf(Locale.ROOT, "BENCH %-50s %8.1f MB/s%s%n", what, bytes / 1e6 / (nanos / 1e9),
+        System.out.printf(
+                Locale.ROOT,
+                "BENCH %-50s %8.1f MB/s%s%n",
+                what,
+                bytes / 1e6 / (nanos / 1e9),
                 stored < 0 ? "" : String.format(Locale.ROOT, "  (ratio %.3f)", (double) stored / bytes));
     }
 }

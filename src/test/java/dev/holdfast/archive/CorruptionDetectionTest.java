@@ -24,6 +24,7 @@ class CorruptionDetectionTest {
 
     @TempDir
     Path dir;
+
     Path archive;
     byte[] pristine;
     Manifest manifest;
@@ -33,10 +34,16 @@ class CorruptionDetectionTest {
         archive = dir.resolve("a.tar");
         try (OutputStream out = Files.newOutputStream(archive);
                 ArchiveWriter w = new ArchiveWriter(out, ArchiveWriter.Options.defaults(dir, 1L << 30))) {
-            w.addEntry("databases/main/schema.dump", EntryInfo.KIND_SCHEMA, Codec.NONE,
+            w.addEntry(
+                    "databases/main/schema.dump",
+                    EntryInfo.KIND_SCHEMA,
+                    Codec.NONE,
                     new ByteArrayInputStream(TestData.bytes(1, 5000, 100)));
             w.addEntry(TABLE, EntryInfo.KIND_TABLE_DATA, Codec.ZSTD, TestData.stream(2, 200_000, 60));
-            w.addEntry("databases/main/data/public.items.copy.gz", EntryInfo.KIND_TABLE_DATA, Codec.GZIP,
+            w.addEntry(
+                    "databases/main/data/public.items.copy.gz",
+                    EntryInfo.KIND_TABLE_DATA,
+                    Codec.GZIP,
                     TestData.stream(3, 100_000, 60));
             w.addEntry(LONG, EntryInfo.KIND_MEDIA_FILE, Codec.NONE, TestData.stream(4, 3000, 0));
             manifest = w.finish(Manifest.of("b", "n", "full", Instant.now())).manifest();
@@ -60,7 +67,7 @@ class CorruptionDetectionTest {
     @Test
     void aFlippedByteInsideCompressedDataIsNamed() throws IOException {
         EntryInfo e = manifest.entry(TABLE);
-        for (long p : new long[] { e.offset(), e.offset() + e.storedSize() / 2, e.offset() + e.storedSize() - 1 }) {
+        for (long p : new long[] {e.offset(), e.offset() + e.storedSize() / 2, e.offset() + e.storedSize() - 1}) {
             VerificationReport r = flip(p);
             assertThat(r.ok()).isFalse();
             assertThat(r.failures()).anySatisfy(f -> {
@@ -76,7 +83,7 @@ class CorruptionDetectionTest {
         for (EntryInfo e : manifest.entries()) {
             intact.checkStored(e.name());
         }
-        for (String name : new String[] { TABLE, "databases/main/schema.dump" }) {
+        for (String name : new String[] {TABLE, "databases/main/schema.dump"}) {
             EntryInfo e = manifest.entry(name);
             flip(e.offset() + e.storedSize() / 2);
             ArchiveReader damaged = ArchiveReader.open(archive);
@@ -93,17 +100,19 @@ class CorruptionDetectionTest {
     void aFlippedByteInsideUncompressedDataIsNamed() throws IOException {
         EntryInfo e = manifest.entry("databases/main/schema.dump");
         VerificationReport r = flip(e.offset() + 10);
-        assertThat(r.failures()).extracting(VerificationReport.Failure::entry, VerificationReport.Failure::reason)
+        assertThat(r.failures())
+                .extracting(VerificationReport.Failure::entry, VerificationReport.Failure::reason)
                 .contains(org.assertj.core.groups.Tuple.tuple("databases/main/schema.dump", Reason.CHECKSUM_MISMATCH));
     }
 
     @Test
     void aFlippedByteInATarHeaderIsNamed() throws IOException {
         // name field, mode, size field, checksum field, magic
-        for (int field : new int[] { 3, 101, 130, 150, 258 }) {
+        for (int field : new int[] {3, 101, 130, 150, 258}) {
             VerificationReport r = flip(headerOf(TABLE) + field);
             assertThat(r.ok()).as("field offset %d", field).isFalse();
-            assertThat(r.failures()).as("field offset %d: %s", field, r.failures())
+            assertThat(r.failures())
+                    .as("field offset %d: %s", field, r.failures())
                     .anySatisfy(f -> assertThat(f.entry()).isEqualTo(TABLE));
         }
     }
@@ -112,10 +121,11 @@ class CorruptionDetectionTest {
     void aFlippedByteInAPaxHeaderIsNoticed() throws IOException {
         // The pax data block holding the long path sits one block before the ustar header.
         long paxData = headerOf(LONG) - 512;
-        for (int i : new int[] { 0, 20, 100 }) {
+        for (int i : new int[] {0, 20, 100}) {
             VerificationReport r = flip(paxData + i);
             assertThat(r.ok()).as("pax byte %d", i).isFalse();
-            assertThat(r.failures()).as("pax byte %d: %s", i, r.failures())
+            assertThat(r.failures())
+                    .as("pax byte %d: %s", i, r.failures())
                     .anySatisfy(f -> assertThat(f.entry()).isEqualTo(LONG));
         }
     }
@@ -124,10 +134,12 @@ class CorruptionDetectionTest {
     void aFlippedByteInTheManifestIsNamed() throws IOException {
         int at = indexOf(pristine, "\"backup_id\"".getBytes(StandardCharsets.UTF_8));
         VerificationReport r = flip(at + 3);
-        assertThat(r.failures()).extracting(VerificationReport.Failure::reason)
+        assertThat(r.failures())
+                .extracting(VerificationReport.Failure::reason)
                 .contains(Reason.MANIFEST_CHECKSUM_MISMATCH);
         assertThat(r.failures()).anySatisfy(f -> assertThat(f.entry()).isEqualTo(EntryNames.MANIFEST));
-        assertThatThrownBy(() -> ArchiveReader.open(archive)).isInstanceOf(CorruptArchiveException.class)
+        assertThatThrownBy(() -> ArchiveReader.open(archive))
+                .isInstanceOf(CorruptArchiveException.class)
                 .hasMessageContaining("manifest");
     }
 
@@ -135,7 +147,8 @@ class CorruptionDetectionTest {
     void aFlippedByteInTheManifestChecksumIsNamed() throws IOException {
         int at = indexOf(pristine, "  manifest.json\n".getBytes(StandardCharsets.US_ASCII));
         VerificationReport r = flip(at - 5);
-        assertThat(r.failures()).extracting(VerificationReport.Failure::reason)
+        assertThat(r.failures())
+                .extracting(VerificationReport.Failure::reason)
                 .containsExactly(Reason.MANIFEST_CHECKSUM_MISMATCH);
     }
 
@@ -164,7 +177,9 @@ class CorruptionDetectionTest {
 
     @Test
     void storedOnlyVerificationAlsoDetectsEverySampledFlip() throws IOException {
-        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(pristine)).ok()).isTrue();
+        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(pristine))
+                        .ok())
+                .isTrue();
         int detected = 0;
         for (int p = 0; p < pristine.length; p += (inBigData(p) ? 1999 : 13)) {
             byte[] b = pristine.clone();
@@ -177,7 +192,8 @@ class CorruptionDetectionTest {
         EntryInfo e = manifest.entry(TABLE);
         byte[] b = pristine.clone();
         b[(int) (e.offset() + e.storedSize() / 2)] ^= 1;
-        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(b)).failures())
+        assertThat(ArchiveReader.verifyStored(new java.io.ByteArrayInputStream(b))
+                        .failures())
                 .extracting(VerificationReport.Failure::entry, VerificationReport.Failure::reason)
                 .contains(org.assertj.core.groups.Tuple.tuple(TABLE, Reason.CHECKSUM_MISMATCH));
     }
@@ -199,15 +215,16 @@ class CorruptionDetectionTest {
         Files.write(archive, b);
         ArchiveReader reader = ArchiveReader.open(archive);
         assertThatThrownBy(() -> {
-            try (InputStream in = reader.openEntry(e.name())) {
-                in.readAllBytes();
-            }
-        }).isInstanceOf(IOException.class);
+                    try (InputStream in = reader.openEntry(e.name())) {
+                        in.readAllBytes();
+                    }
+                })
+                .isInstanceOf(IOException.class);
     }
 
     @Test
     void unsafeNamesInAForeignArchiveAreRefused() throws IOException {
-        for (String evil : new String[] { "../etc/passwd", "/etc/passwd", "a/../../b", "a\\b", "./x" }) {
+        for (String evil : new String[] {"../etc/passwd", "/etc/passwd", "a/../../b", "a\\b", "./x"}) {
             Path p = dir.resolve("evil.tar");
             try (OutputStream out = Files.newOutputStream(p);
                     TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 512, "UTF-8")) {
@@ -221,7 +238,8 @@ class CorruptionDetectionTest {
                 tar.closeArchiveEntry();
             }
             assertThatThrownBy(() -> ArchiveReader.open(p)).as(evil).isInstanceOf(UnsafeEntryNameException.class);
-            assertThat(ArchiveReader.verify(p).failures()).as(evil)
+            assertThat(ArchiveReader.verify(p).failures())
+                    .as(evil)
                     .anySatisfy(f -> assertThat(f.reason()).isEqualTo(Reason.UNSAFE_ENTRY_NAME));
         }
     }

@@ -29,9 +29,11 @@ class EntryNamesTest {
 
     @Test
     void pathSegmentsKeepUnicodeAndEscapeOnlyWhatIsDangerous() {
-        for (String s : new String[] { "résumé.pdf", "a\\b", "..", ".", "100%", "tab\there", "日本語.txt", "😀.png" }) {
+        for (String s : new String[] {"résumé.pdf", "a\\b", "..", ".", "100%", "tab\there", "日本語.txt", "😀.png"}) {
             String enc = EntryNames.encodePathSegment(s);
-            assertThatCode(() -> EntryNames.requireSafe("media/x/files/" + enc)).as(s).doesNotThrowAnyException();
+            assertThatCode(() -> EntryNames.requireSafe("media/x/files/" + enc))
+                    .as(s)
+                    .doesNotThrowAnyException();
             assertThat(EntryNames.decode(enc)).as(s).isEqualTo(s);
         }
         assertThat(EntryNames.encodePathSegment("résumé.pdf")).isEqualTo("résumé.pdf");
@@ -40,9 +42,11 @@ class EntryNamesTest {
 
     @Test
     void unsafeNamesAreRefused() {
-        for (String bad : new String[] { "", "/etc/passwd", "../x", "a/../b", "a/./b", "a//b", "a/", "a\\b", "a\u0000b",
-                "a\nb", "C:/x", ".." }) {
-            assertThatThrownBy(() -> EntryNames.requireSafe(bad)).as("'%s'", bad)
+        for (String bad : new String[] {
+            "", "/etc/passwd", "../x", "a/../b", "a/./b", "a//b", "a/", "a\\b", "a\u0000b", "a\nb", "C:/x", ".."
+        }) {
+            assertThatThrownBy(() -> EntryNames.requireSafe(bad))
+                    .as("'%s'", bad)
                     .isInstanceOf(UnsafeEntryNameException.class);
         }
     }

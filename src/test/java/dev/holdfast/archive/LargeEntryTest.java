@@ -32,10 +32,11 @@ class LargeEntryTest {
         long baseline = liveHeap();
         long midEntryGrowth;
         try (WritableArchive target = storage.create("big.tar");
-                ArchiveWriter w = new ArchiveWriter(target.stream(),
-                        ArchiveWriter.Options.defaults(dir.resolve("spool"), 1L << 40))) {
+                ArchiveWriter w = new ArchiveWriter(
+                        target.stream(), ArchiveWriter.Options.defaults(dir.resolve("spool"), 1L << 40))) {
             EntryBuilder b = w.openEntry(NAME, EntryInfo.KIND_TABLE_DATA, Codec.ZSTD);
-            try (b; InputStream in = TestData.stream(42, SIZE, 50)) {
+            try (b;
+                    InputStream in = TestData.stream(42, SIZE, 50)) {
                 in.transferTo(b);
                 midEntryGrowth = liveHeap() - baseline;
                 EntryInfo info = b.commit();

@@ -23,43 +23,104 @@ class ManifestCodecTest {
     static Manifest sample() {
         TableRef orders = new TableRef("public", "orders");
         TableRef customers = new TableRef("public", "customers");
-        DatabaseSection db = new DatabaseSection("main", "15.8", "15.8", "00000003-0000001B-1",
-                Instant.parse("2024-05-01T00:00:01Z"), "text", "databases/main/schema.dump",
-                List.of(new TableEntry("public", "customers", List.of("id", "name"), 2,
-                        "databases/main/data/public.customers.copy.zst", "binary", Map.of())),
-                List.of(new FkEdge("orders_customer_fk", orders, customers, false)), List.of(List.of(orders)),
-                List.of(new SequenceEntry("public", "orders_id_seq", 42, true, "public.orders.id")), List.of("w"),
+        DatabaseSection db = new DatabaseSection(
+                "main",
+                "15.8",
+                "15.8",
+                "00000003-0000001B-1",
+                Instant.parse("2024-05-01T00:00:01Z"),
+                "text",
+                "databases/main/schema.dump",
+                List.of(new TableEntry(
+                        "public",
+                        "customers",
+                        List.of("id", "name"),
+                        2,
+                        "databases/main/data/public.customers.copy.zst",
+                        "binary",
+                        Map.of())),
+                List.of(new FkEdge("orders_customer_fk", orders, customers, false)),
+                List.of(List.of(orders)),
+                List.of(new SequenceEntry("public", "orders_id_seq", 42, true, "public.orders.id")),
+                List.of("w"),
                 Map.of("identity_columns", new TextNode("none")));
-        MediaSection media = new MediaSection("uploads", List.of(new MediaFile("a/b.jpg",
-                "media/uploads/files/a/b.jpg", 10, "0644", Instant.parse("2024-01-01T00:00:00Z"), "ab")),
-                List.of(new MediaDirectory(".", "0755", Instant.parse("2024-01-01T00:00:00Z")),
+        MediaSection media = new MediaSection(
+                "uploads",
+                List.of(new MediaFile(
+                        "a/b.jpg",
+                        "media/uploads/files/a/b.jpg",
+                        10,
+                        "0644",
+                        Instant.parse("2024-01-01T00:00:00Z"),
+                        "ab")),
+                List.of(
+                        new MediaDirectory(".", "0755", Instant.parse("2024-01-01T00:00:00Z")),
                         new MediaDirectory("a", "0700", Instant.parse("2024-01-02T00:00:00Z"))),
-                List.of(new MediaSymlink("a/link", "b.jpg", Instant.parse("2024-01-03T00:00:00Z"))), List.of(), null);
+                List.of(new MediaSymlink("a/link", "b.jpg", Instant.parse("2024-01-03T00:00:00Z"))),
+                List.of(),
+                null);
         return Manifest.of("b-1", "nightly", "full", Instant.parse("2024-05-01T00:00:00Z"))
                 .withTools(Map.of("holdfast", "0.1.0", "pg_dump", "15.8"))
-                .withEntries(List.of(new EntryInfo("databases/main/data/public.customers.copy.zst",
-                        EntryInfo.KIND_TABLE_DATA, Codec.ZSTD, 100, 50, "aa", "bb", 1024)))
-                .withDatabases(List.of(db)).withMedia(List.of(media));
+                .withEntries(List.of(new EntryInfo(
+                        "databases/main/data/public.customers.copy.zst",
+                        EntryInfo.KIND_TABLE_DATA,
+                        Codec.ZSTD,
+                        100,
+                        50,
+                        "aa",
+                        "bb",
+                        1024)))
+                .withDatabases(List.of(db))
+                .withMedia(List.of(media));
     }
 
     @Test
     void jsonIsSnakeCaseInDeclarationOrderAndRoundTrips() throws Exception {
         Manifest m = sample();
         String json = new String(ManifestCodec.toBytes(m), StandardCharsets.UTF_8);
-        assertThat(json).containsSubsequence("\"format_version\" : 1", "\"backup_id\"", "\"name\"", "\"backup_type\"",
-                "\"created_at\" : \"2024-05-01T00:00:00Z\"", "\"tools\"", "\"entries\"", "\"databases\"", "\"media\"");
-        assertThat(json).contains("\"codec\" : \"zstd\"", "\"raw_size\" : 100", "\"stored_sha256\" : \"bb\"",
-                "\"server_version\"", "\"pg_dump_version\"", "\"snapshot_id\"", "\"fk_edges\"", "\"row_count\" : 2",
-                "\"last_value\" : 42", "\"is_called\" : true", "\"schema_entry\"");
-        assertThat(json).containsSubsequence("\"source\" : \"uploads\"", "\"files\"", "\"directories\"",
-                "\"path\" : \".\"", "\"mode\" : \"0755\"", "\"symlinks\"", "\"target\" : \"b.jpg\"", "\"warnings\"");
+        assertThat(json)
+                .containsSubsequence(
+                        "\"format_version\" : 1",
+                        "\"backup_id\"",
+                        "\"name\"",
+                        "\"backup_type\"",
+                        "\"created_at\" : \"2024-05-01T00:00:00Z\"",
+                        "\"tools\"",
+                        "\"entries\"",
+                        "\"databases\"",
+                        "\"media\"");
+        assertThat(json)
+                .contains(
+                        "\"codec\" : \"zstd\"",
+                        "\"raw_size\" : 100",
+                        "\"stored_sha256\" : \"bb\"",
+                        "\"server_version\"",
+                        "\"pg_dump_version\"",
+                        "\"snapshot_id\"",
+                        "\"fk_edges\"",
+                        "\"row_count\" : 2",
+                        "\"last_value\" : 42",
+                        "\"is_called\" : true",
+                        "\"schema_entry\"");
+        assertThat(json)
+                .containsSubsequence(
+                        "\"source\" : \"uploads\"",
+                        "\"files\"",
+                        "\"directories\"",
+                        "\"path\" : \".\"",
+                        "\"mode\" : \"0755\"",
+                        "\"symlinks\"",
+                        "\"target\" : \"b.jpg\"",
+                        "\"warnings\"");
         assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m))).isEqualTo(m);
     }
 
     @Test
     void mediaSectionsWrittenBeforeDirectoriesAndSymlinksStillRead() throws Exception {
         String old = "{\"format_version\":1,\"media\":[{\"source\":\"u\",\"files\":[],\"warnings\":[\"w\"]}]}";
-        MediaSection m = ManifestCodec.fromBytes(old.getBytes(StandardCharsets.UTF_8)).media().get(0);
+        MediaSection m = ManifestCodec.fromBytes(old.getBytes(StandardCharsets.UTF_8))
+                .media()
+                .get(0);
         assertThat(m.directories()).isEmpty();
         assertThat(m.symlinks()).isEmpty();
         assertThat(m.warnings()).containsExactly("w");
@@ -68,9 +129,12 @@ class ManifestCodecTest {
     @Test
     void unknownFieldsAreToleratedButNewerFormatVersionsAreNot() throws Exception {
         assertThat(ManifestCodec.fromBytes("{\"format_version\":1,\"backup_id\":\"x\",\"future\":1}"
-                .getBytes(StandardCharsets.UTF_8)).backupId()).isEqualTo("x");
+                                .getBytes(StandardCharsets.UTF_8))
+                        .backupId())
+                .isEqualTo("x");
         assertThatThrownBy(() -> ManifestCodec.fromBytes("{\"format_version\":2}".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(CorruptArchiveException.class).hasMessageContaining("format_version 2");
+                .isInstanceOf(CorruptArchiveException.class)
+                .hasMessageContaining("format_version 2");
     }
 
     @Test

@@ -63,11 +63,13 @@ class ReadAheadInputStreamTest {
         try (InputStream in = new ReadAheadInputStream(failingAtEnd, 4096, 2, "test-read-ahead")) {
             byte[] buf = new byte[1000];
             assertThatThrownBy(() -> {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    got.write(buf, 0, n);
-                }
-            }).isInstanceOf(CorruptArchiveException.class).hasMessageContaining("raw SHA-256 differs");
+                        int n;
+                        while ((n = in.read(buf)) >= 0) {
+                            got.write(buf, 0, n);
+                        }
+                    })
+                    .isInstanceOf(CorruptArchiveException.class)
+                    .hasMessageContaining("raw SHA-256 differs");
             assertThat(got.toByteArray()).isEqualTo(data);
             // and it stays failed rather than turning into an end of stream
             assertThatThrownBy(() -> in.read(buf)).isInstanceOf(CorruptArchiveException.class);
@@ -97,6 +99,7 @@ class ReadAheadInputStreamTest {
         assertThat(in.read(new byte[10])).isEqualTo(10);
         in.close();
         assertThat(closed).isTrue();
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-read-ahead-endless"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().equals("test-read-ahead-endless"));
     }
 }

@@ -6,8 +6,7 @@ import java.util.SplittableRandom;
 
 /** Deterministic generated content, produced on the fly so tests never hold large data in memory. */
 final class TestData {
-    private TestData() {
-    }
+    private TestData() {}
 
     /**
      * {@code length} bytes from {@code seed}: alternating 64 KiB runs of random bytes and of COPY-like text
@@ -26,7 +25,7 @@ final class TestData {
                     int i = 0;
                     while (i < run.length) {
                         byte[] line = (row + "\tuser" + (row % 977) + "@example.com\t" + (random.nextInt(1000))
-                                + "\t2024-05-" + (10 + row % 18) + " 12:00:00+00\tactive\n")
+                                        + "\t2024-05-" + (10 + row % 18) + " 12:00:00+00\tactive\n")
                                 .getBytes(StandardCharsets.US_ASCII);
                         int n = Math.min(line.length, run.length - i);
                         System.arraycopy(line, 0, run, i, n);

@@ -21,7 +21,12 @@ class AuditApiTest {
     static final Object RESOURCES = TestResources.class;
 
     static JsonPath audit(String query) {
-        return given().auth().oauth2(Tokens.admin()).get("/api/audit?" + query).then().statusCode(200).extract()
+        return given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?" + query)
+                .then()
+                .statusCode(200)
+                .extract()
                 .jsonPath();
     }
 
@@ -32,26 +37,46 @@ class AuditApiTest {
         UUID id = BackupApiTest.create("{\"backup_type\":\"database\",\"name\":\"audited\"}");
         assertThat(BackupApiTest.awaitBackup(id).path("status").asText()).isEqualTo("SUCCEEDED");
 
-        String verifyJob = given().auth().oauth2(Tokens.operator()).post("/api/backups/{id}/verify", id).then()
-                .statusCode(202).extract().jsonPath().getString("id");
+        String verifyJob = given().auth()
+                .oauth2(Tokens.operator())
+                .post("/api/backups/{id}/verify", id)
+                .then()
+                .statusCode(202)
+                .extract()
+                .jsonPath()
+                .getString("id");
         // An unknown source is refused: the refusal is recorded with its reason, and no backup is created.
-        given().auth().oauth2(Tokens.operator()).contentType("application/json")
-                .body("{\"databases\":[\"nope\"]}").post("/api/backups").then().statusCode(400);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+        given().auth()
+                .oauth2(Tokens.operator())
+                .contentType("application/json")
+                .body("{\"databases\":[\"nope\"]}")
+                .post("/api/backups")
+                .then()
+                .statusCode(400);
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(60))
                 .until(() -> BackupApiTest.jobState(verifyJob).equals("SUCCEEDED"));
-        given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", id).then().statusCode(204);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", id)
+                .then()
+                .statusCode(204);
 
         JsonPath trail = audit("target_type=backup&target_id=" + id + "&sort=at,asc&size=50");
         List<Map<String, Object>> items = trail.getList("items");
-        assertThat(items).extracting(m -> m.get("action") + ":" + m.get("outcome"))
+        assertThat(items)
+                .extracting(m -> m.get("action") + ":" + m.get("outcome"))
                 .contains("backup.create:ACCEPTED", "backup.verify:ACCEPTED", "backup.delete:SUCCEEDED");
         Map<String, Object> created = items.get(0);
         assertThat(created.get("action")).isEqualTo("backup.create");
         assertThat(created.get("actor_subject")).isEqualTo("sub-otto");
         assertThat(created.get("actor_name")).isEqualTo("otto");
-        assertThat(((Map<?, ?>) ((Map<?, ?>) created.get("details")).get("request")).get("name")).isEqualTo("audited");
+        assertThat(((Map<?, ?>) ((Map<?, ?>) created.get("details")).get("request")).get("name"))
+                .isEqualTo("audited");
         assertThat(OffsetDateTime.parse((String) created.get("at"))).isAfter(before);
-        Map<String, Object> verify = items.stream().filter(m -> m.get("action").equals("backup.verify")).findFirst()
+        Map<String, Object> verify = items.stream()
+                .filter(m -> m.get("action").equals("backup.verify"))
+                .findFirst()
                 .orElseThrow();
         assertThat(((Map<?, ?>) verify.get("details")).get("result_id")).isEqualTo(verifyJob);
         Map<String, Object> deleted = items.get(items.size() - 1);
@@ -71,11 +96,25 @@ class AuditApiTest {
     @Test
     void auditTrailIsForAdminsOnlyAndFiltersAreValidated() {
         given().auth().oauth2(Tokens.operator()).get("/api/audit").then().statusCode(403);
-        given().auth().oauth2(Tokens.admin()).get("/api/audit?outcome=MAYBE").then().statusCode(400)
+        given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?outcome=MAYBE")
+                .then()
+                .statusCode(400)
                 .contentType("application/problem+json")
-                .body("detail", org.hamcrest.Matchers.containsString("not one of [ACCEPTED, SUCCEEDED, REFUSED, FAILED]"));
-        given().auth().oauth2(Tokens.admin()).get("/api/audit?from=yesterday").then().statusCode(400)
+                .body(
+                        "detail",
+                        org.hamcrest.Matchers.containsString("not one of [ACCEPTED, SUCCEEDED, REFUSED, FAILED]"));
+        given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?from=yesterday")
+                .then()
+                .statusCode(400)
                 .body("detail", org.hamcrest.Matchers.containsString("ISO-8601"));
-        given().auth().oauth2(Tokens.admin()).get("/api/audit?sort=secret").then().statusCode(400);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?sort=secret")
+                .then()
+                .statusCode(400);
     }
 }

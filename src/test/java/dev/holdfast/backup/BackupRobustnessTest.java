@@ -39,8 +39,11 @@ class BackupRobustnessTest {
     }
 
     static void bigTable(String name, long rows, int md5PerRow) {
-        AppDatabase.exec(TestDatabase.APP_DB, "CREATE TABLE public." + name + " AS SELECT g AS id, repeat(md5(g::text), "
-                + md5PerRow + ") AS payload FROM generate_series(1, " + rows + ") g", "ANALYZE public." + name);
+        AppDatabase.exec(
+                TestDatabase.APP_DB,
+                "CREATE TABLE public." + name + " AS SELECT g AS id, repeat(md5(g::text), " + md5PerRow
+                        + ") AS payload FROM generate_series(1, " + rows + ") g",
+                "ANALYZE public." + name);
     }
 
     static Manifest manifest(UUID id) throws Exception {
@@ -48,7 +51,10 @@ class BackupRobustnessTest {
     }
 
     static long rows(Manifest m, String table) {
-        return m.databases().get(0).tables().stream().filter(t -> t.name().equals(table)).findFirst().orElseThrow()
+        return m.databases().get(0).tables().stream()
+                .filter(t -> t.name().equals(table))
+                .findFirst()
+                .orElseThrow()
                 .rowCount();
     }
 
@@ -69,10 +75,24 @@ class BackupRobustnessTest {
     void cancellingARunningBackupStopsItAndLeavesNoArchiveNoTempAndNoSpool() throws Exception {
         bigTable("big", 3_000_000, 4);
         UUID id = BackupApiTest.create("{\"backup_type\":\"database\"}");
-        String job = given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", id).jsonPath().getString("job_id");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> "copy".equals(
-                given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", job).jsonPath().getString("progress.phase")));
-        given().auth().oauth2(Tokens.operator()).post("/api/jobs/{id}/cancel", job).then().statusCode(202);
+        String job = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", id)
+                .jsonPath()
+                .getString("job_id");
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> "copy"
+                        .equals(given().auth()
+                                .oauth2(Tokens.viewer())
+                                .get("/api/jobs/{id}", job)
+                                .jsonPath()
+                                .getString("progress.phase")));
+        given().auth()
+                .oauth2(Tokens.operator())
+                .post("/api/jobs/{id}/cancel", job)
+                .then()
+                .statusCode(202);
         JsonNode b = BackupApiTest.awaitBackup(id);
         assertThat(b.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(b.get("error").asText()).isEqualTo("Cancelled by request");
@@ -84,33 +104,41 @@ class BackupRobustnessTest {
     void progressStreamReportsPhasesBytesAndTablesUntilTheEnd() throws Exception {
         bigTable("big", 1_000_000, 4);
         UUID id = BackupApiTest.create("{\"backup_type\":\"database\"}");
-        java.util.List<dev.holdfast.support.SseClient.Event> events = dev.holdfast.support.SseClient
-                .collect(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
-                        + "/api/backups/" + id + "/progress", Tokens.viewer())
+        java.util.List<dev.holdfast.support.SseClient.Event> events = dev.holdfast.support.SseClient.collect(
+                        io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/backups/"
+                                + id + "/progress",
+                        Tokens.viewer())
                 .get(120, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(events.get(0).name()).isEqualTo("state");
         assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
         assertThat(events.get(events.size() - 1).data().get("state").asText()).isEqualTo("SUCCEEDED");
-        var copy = events.stream().filter(e -> e.name().equals("progress") && e.data().hasNonNull("progress")
-                && "copy".equals(e.data().get("progress").path("phase").asText())).toList();
+        var copy = events.stream()
+                .filter(e -> e.name().equals("progress")
+                        && e.data().hasNonNull("progress")
+                        && "copy".equals(e.data().get("progress").path("phase").asText()))
+                .toList();
         assertThat(copy).isNotEmpty();
         JsonNode p = copy.get(copy.size() - 1).data().get("progress");
         assertThat(p.get("bytes_total").asLong()).isPositive();
         assertThat(p.get("items_total").asLong()).isGreaterThan(10);
         assertThat(p.get("current_item").asText()).startsWith("app:");
-        assertThat(events.stream().map(e -> e.data().path("progress").path("phase").asText()))
+        assertThat(events.stream()
+                        .map(e -> e.data().path("progress").path("phase").asText()))
                 .contains("copy", "store", "verify", "done");
     }
 
     @Test
     void writesDuringTheBackupDoNotLeakIntoItAndParallelReadersShareOneSnapshot() throws Exception {
         bigTable("big", 1_500_000, 4);
-        AppDatabase.exec(TestDatabase.APP_DB, "CREATE TABLE public.pair_a (id bigint PRIMARY KEY)",
+        AppDatabase.exec(
+                TestDatabase.APP_DB,
+                "CREATE TABLE public.pair_a (id bigint PRIMARY KEY)",
                 "CREATE TABLE public.pair_b (id bigint PRIMARY KEY)");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong written = new AtomicLong();
         Thread writer = new Thread(() -> {
-            try (Connection c = TestDatabase.connect(TestDatabase.APP_DB); Statement st = c.createStatement()) {
+            try (Connection c = TestDatabase.connect(TestDatabase.APP_DB);
+                    Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
                 while (!stop.get()) {
                     long n = written.incrementAndGet();

@@ -31,11 +31,13 @@ class ClientHangUpTest {
     @Test
     void aDownloadAbortedMidStreamLogsNoError() throws Exception {
         // About 40 MB of archive, stored uncompressed: far more than socket buffers hold.
-        AppDatabase.exec(TestDatabase.APP_DB, "DROP TABLE IF EXISTS public.hangup_big",
+        AppDatabase.exec(
+                TestDatabase.APP_DB,
+                "DROP TABLE IF EXISTS public.hangup_big",
                 "CREATE TABLE public.hangup_big AS SELECT g AS id, md5(random()::text) || md5(random()::text) "
                         + "|| md5(random()::text) || md5(random()::text) AS payload FROM generate_series(1, 300000) g");
-        UUID id = BackupApiTest.create("{\"backup_type\":\"database\",\"include_tables\":[\"hangup_big\"],"
-                + "\"compression\":\"none\"}");
+        UUID id = BackupApiTest.create(
+                "{\"backup_type\":\"database\",\"include_tables\":[\"hangup_big\"]," + "\"compression\":\"none\"}");
         assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
 
         try (LogCapture log = LogCapture.from(Level.WARNING)) {
@@ -43,7 +45,8 @@ class ClientHangUpTest {
                 try (Socket s = new Socket("localhost", RestAssured.port)) {
                     OutputStream out = s.getOutputStream();
                     out.write(("GET /api/backups/" + id + "/download HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
-                            + "Bearer " + Tokens.admin() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                    + "Bearer " + Tokens.admin() + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     InputStream in = s.getInputStream();
                     byte[] buf = new byte[16384];
@@ -53,16 +56,23 @@ class ClientHangUpTest {
                         assertThat(n).isPositive();
                         read += n;
                     }
-                    assertThat(new String(buf, 0, 12, StandardCharsets.ISO_8859_1)).isNotEmpty();
+                    assertThat(new String(buf, 0, 12, StandardCharsets.ISO_8859_1))
+                            .isNotEmpty();
                     s.setSoLinger(true, 0); // a reset, as a killed client leaves it
                 }
             }
             Thread.sleep(2000); // the server notices on its next writes
-            assertThat(log.lines()).filteredOn(l -> l.startsWith("SEVERE") || l.startsWith("ERROR")).isEmpty();
+            assertThat(log.lines())
+                    .filteredOn(l -> l.startsWith("SEVERE") || l.startsWith("ERROR"))
+                    .isEmpty();
             assertThat(log.lines()).noneMatch(l -> l.contains("BackupResource") || l.contains("ProblemMapper"));
         }
         // And the service still serves the archive whole.
-        RestAssured.given().auth().oauth2(Tokens.admin()).get("/api/backups/{id}/download", id).then()
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.admin())
+                .get("/api/backups/{id}/download", id)
+                .then()
                 .statusCode(200);
     }
 }

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -53,8 +52,10 @@ class DatabaseBackupFaultTest {
         admin("CREATE DATABASE " + name);
         db = new PgConnectionInfo(SERVER + name, TestDatabase.USER, TestDatabase.PASSWORD);
         // big is copied first (largest first) and long enough to be caught mid-COPY; small comes after it
-        exec("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, 200000) g",
-                "CREATE TABLE small AS SELECT g AS id FROM generate_series(1, 1000) g", "ANALYZE");
+        exec(
+                "CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, 200000) g",
+                "CREATE TABLE small AS SELECT g AS id FROM generate_series(1, 1000) g",
+                "ANALYZE");
         dir = Files.createTempDirectory("holdfast-bfault");
     }
 
@@ -80,10 +81,12 @@ class DatabaseBackupFaultTest {
                 truncateWhenPossible("small");
             }
         };
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> backup(1, new TestJob(), sink))
-                .isInstanceOf(PgEngineException.class)
-                .hasMessageContaining("snapshot session")
-                .hasMessageContaining("was lost"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> assertThatThrownBy(() -> backup(1, new TestJob(), sink))
+                        .isInstanceOf(PgEngineException.class)
+                        .hasMessageContaining("snapshot session")
+                        .hasMessageContaining("was lost"));
         assertThat(struck).isTrue();
         assertSourceReleased();
     }
@@ -96,8 +99,10 @@ class DatabaseBackupFaultTest {
             exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND pid <> pg_backend_pid() AND query LIKE 'COPY%'");
         });
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
-                () -> backup(2, job, (a, b, c, d, e, f) -> {})).isInstanceOf(PgEngineException.class));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> assertThatThrownBy(() -> backup(2, job, (a, b, c, d, e, f) -> {}))
+                        .isInstanceOf(PgEngineException.class));
         killer.join();
         assertSourceReleased();
     }
@@ -131,8 +136,10 @@ class DatabaseBackupFaultTest {
         };
         try {
             // the lock timeout is far longer than the bound: only the cancel can end this wait in time
-            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
-                    () -> backup(1, job, sink, Duration.ofMinutes(10))).isInstanceOf(JobCancelledException.class));
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(60),
+                    () -> assertThatThrownBy(() -> backup(1, job, sink, Duration.ofMinutes(10)))
+                            .isInstanceOf(JobCancelledException.class));
         } finally {
             for (Connection c : open) {
                 c.close();
@@ -146,8 +153,8 @@ class DatabaseBackupFaultTest {
         return backup(parallelism, job, sink, Duration.ofSeconds(10));
     }
 
-    private Manifest.DatabaseSection backup(int parallelism, TestJob job, DatabaseBackup.ProgressSink sink,
-            Duration lockTimeout) throws Exception {
+    private Manifest.DatabaseSection backup(
+            int parallelism, TestJob job, DatabaseBackup.ProgressSink sink, Duration lockTimeout) throws Exception {
         try (OutputStream out = Files.newOutputStream(dir.resolve("a.tar"));
                 ArchiveWriter writer = new ArchiveWriter(out, ArchiveWriter.Options.defaults(dir, Long.MAX_VALUE))) {
             return new DatabaseBackup(FACTORY, TOOLS, parallelism, lockTimeout)
@@ -166,13 +173,15 @@ class DatabaseBackupFaultTest {
         } while (!left.isEmpty() && System.nanoTime() < deadline && pause(100));
         assertThat(left).as("sessions left on the source").isEmpty();
         assertThat(query("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                + " WHERE c.relname IN ('big', 'small') AND l.pid <> pg_backend_pid()")).isEqualTo("0");
+                        + " WHERE c.relname IN ('big', 'small') AND l.pid <> pg_backend_pid()"))
+                .isEqualTo("0");
     }
 
     private void truncateWhenPossible(String table) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
-            try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
+            try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD);
+                    Statement st = c.createStatement()) {
                 st.execute("SET lock_timeout = '200ms'");
                 st.execute("TRUNCATE " + table);
                 return;
@@ -188,10 +197,13 @@ class DatabaseBackupFaultTest {
         long start = System.nanoTime();
         boolean seen = false;
         while (System.nanoTime() - start < Duration.ofSeconds(20).toNanos()) {
-            boolean running = !"0".equals(query("SELECT count(*) FROM pg_stat_activity"
-                    + " WHERE datname = current_database() AND application_name = 'pg_dump'"));
+            boolean running = !"0"
+                    .equals(query("SELECT count(*) FROM pg_stat_activity"
+                            + " WHERE datname = current_database() AND application_name = 'pg_dump'"));
             seen |= running;
-            if (!running && (seen || System.nanoTime() - start > Duration.ofSeconds(2).toNanos())) {
+            if (!running
+                    && (seen
+                            || System.nanoTime() - start > Duration.ofSeconds(2).toNanos())) {
                 return;
             }
             pause(20);
@@ -211,7 +223,8 @@ class DatabaseBackupFaultTest {
     private void awaitSessions(String condition, int n, String never) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (Integer.parseInt(query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND " + condition)) < n) {
+                        + " AND " + condition))
+                < n) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(never);
             }
@@ -230,7 +243,8 @@ class DatabaseBackupFaultTest {
     }
 
     private void exec(String... sql) {
-        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD);
+                Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
             }
@@ -240,7 +254,8 @@ class DatabaseBackupFaultTest {
     }
 
     private String query(String sql) {
-        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement();
+        try (Connection c = FACTORY.open(db.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD);
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
@@ -250,7 +265,8 @@ class DatabaseBackupFaultTest {
     }
 
     private static void admin(String sql) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", TestDatabase.USER, TestDatabase.PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", TestDatabase.USER, TestDatabase.PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

@@ -55,15 +55,22 @@ class RowsEndWithTheirJobsTest {
     /** Fills every worker slot with a long test job, so that what is queued next stays queued. */
     void occupyWorkers() {
         for (int i = 0; i < 2; i++) {
-            blockers.add(jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(600, 100, null),
-                    null, "test").id);
+            blockers.add(jobs.enqueue(
+                            TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(600, 100, null), null, "test")
+                    .id);
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> blockers.stream().allMatch(
-                id -> "RUNNING".equals(jobs.get(id).state().name())));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> blockers.stream()
+                        .allMatch(id -> "RUNNING".equals(jobs.get(id).state().name())));
     }
 
     static JsonPath backup(UUID id) {
-        return given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", id).then().statusCode(200).extract()
+        return given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", id)
+                .then()
+                .statusCode(200)
+                .extract()
                 .jsonPath();
     }
 
@@ -86,14 +93,24 @@ class RowsEndWithTheirJobsTest {
         assertThat(b.getString("status")).isEqualTo("CANCELLED");
         assertThat(b.getString("error")).isEqualTo("Cancelled before it started");
         assertThat(b.getString("finished_at")).isNotNull();
-        given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", id).then().statusCode(204);
-        given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", id).then().statusCode(404);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", id)
+                .then()
+                .statusCode(204);
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", id)
+                .then()
+                .statusCode(404);
     }
 
     @Test
     void aScheduleWhoseQueuedRunWasCancelledCanRunAgain() {
         occupyWorkers();
-        Response created = given().auth().oauth2(Tokens.admin()).contentType("application/json")
+        Response created = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
                 .body("{\"name\":\"cancel-then-run\",\"cron\":\"0 2 * * *\",\"enabled\":false,"
                         + "\"backup\":{\"backup_type\":\"database\",\"databases\":[\"app\"]}}")
                 .post("/api/schedules");
@@ -107,7 +124,8 @@ class RowsEndWithTheirJobsTest {
 
         Response second = given().auth().oauth2(Tokens.operator()).post("/api/schedules/{id}/run", schedule);
         assertThat(second.statusCode()).as(second.asString()).isEqualTo(202);
-        assertThat(second.jsonPath().getString("id")).isNotEqualTo(first.jsonPath().getString("id"));
+        assertThat(second.jsonPath().getString("id"))
+                .isNotEqualTo(first.jsonPath().getString("id"));
         cancel(second.jsonPath().getString("job_id"));
         given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", schedule);
     }
@@ -117,15 +135,25 @@ class RowsEndWithTheirJobsTest {
         UUID backup = RestoreApiTest.backup();
         occupyWorkers();
         UUID restore = RestoreApiTest.restore(backup, "{\"restore_mode\":\"replace\"}");
-        String job = given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", restore).jsonPath()
+        String job = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", restore)
+                .jsonPath()
                 .getString("job_id");
 
         cancel(job);
 
-        JsonPath r = given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", restore).jsonPath();
+        JsonPath r = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", restore)
+                .jsonPath();
         assertThat(r.getString("status")).isEqualTo("CANCELLED");
         assertThat(r.getString("finished_at")).isNotNull();
-        given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", backup).then().statusCode(204);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", backup)
+                .then()
+                .statusCode(204);
     }
 
     @Test
@@ -140,18 +168,23 @@ class RowsEndWithTheirJobsTest {
                 ps.setString(1, job);
                 assertThat(ps.executeUpdate()).isEqualTo(1);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE holdfast.backup SET status = 'RUNNING',"
-                    + " started_at = now() WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE holdfast.backup SET status = 'RUNNING'," + " started_at = now() WHERE id = ?")) {
                 ps.setObject(1, id);
                 assertThat(ps.executeUpdate()).isEqualTo(1);
             }
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> !"RUNNING".equals(backup(id).getString("status")));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> !"RUNNING".equals(backup(id).getString("status")));
 
         JsonPath b = backup(id);
         assertThat(b.getString("status")).isEqualTo("FAILED");
         assertThat(b.getString("error")).isEqualTo("Its job ended FAILED: The instance running it stopped");
-        given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", id).then().statusCode(204);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", id)
+                .then()
+                .statusCode(204);
     }
 }

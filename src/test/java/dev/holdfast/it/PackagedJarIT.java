@@ -21,9 +21,17 @@ class PackagedJarIT {
 
     @Test
     void answersRealTokensAndRefusesOthers() {
-        String body = given().auth().oauth2(Tokens.admin()).get("/api/sources").then().statusCode(200)
-                .extract().asString();
-        assertThat(body).contains("\"name\":\"default\"").contains("holdfast_test").doesNotContain("password");
+        String body = given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/sources")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(body)
+                .contains("\"name\":\"default\"")
+                .contains("holdfast_test")
+                .doesNotContain("password");
         given().get("/api/jobs").then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(Tokens.noRole()).get("/api/jobs").then().statusCode(403);
         given().auth().oauth2(Tokens.viewer()).get("/api/jobs").then().statusCode(200);
@@ -33,8 +41,8 @@ class PackagedJarIT {
     @Test
     void productionProfileRefusesToStartWithoutAnIssuer() throws Exception {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                jar.toString())
+        ProcessBuilder pb = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(new File("target/it-no-issuer.log"));
         pb.environment().put("QUARKUS_HTTP_PORT", "0");
@@ -43,11 +51,15 @@ class PackagedJarIT {
         pb.environment().put("HOLDFAST_DB_PASSWORD", TestDatabase.PASSWORD);
         pb.environment().remove("QUARKUS_OIDC_AUTH_SERVER_URL");
         Process p = pb.start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process exits by itself").isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("process exits by itself")
+                .isTrue();
         assertThat(p.exitValue()).isNotZero();
         String log = java.nio.file.Files.readString(Path.of("target/it-no-issuer.log"), StandardCharsets.UTF_8);
         // quarkus-oidc refuses first; SecurityStartupCheck backs it up should that ever change.
-        assertThat(log).containsAnyOf("refuses to start without an identity provider",
-                "'quarkus.oidc.auth-server-url' property must be configured");
+        assertThat(log)
+                .containsAnyOf(
+                        "refuses to start without an identity provider",
+                        "'quarkus.oidc.auth-server-url' property must be configured");
     }
 }

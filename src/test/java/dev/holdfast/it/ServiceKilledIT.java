@@ -59,7 +59,8 @@ class ServiceKilledIT {
         TestDatabase.ensureDatabase(CATALOG);
         TestDatabase.ensureDatabase(TARGET);
         AppDatabase.load(TARGET);
-        AppDatabase.exec(TARGET,
+        AppDatabase.exec(
+                TARGET,
                 "CREATE TABLE public.big_events (id bigint PRIMARY KEY, user_id int REFERENCES public.auth_user (id),"
                         + " payload text)",
                 "INSERT INTO public.big_events SELECT g, 1, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, "
@@ -92,44 +93,56 @@ class ServiceKilledIT {
         try {
             backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
                     .getString("backup.id");
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> !Set.of("QUEUED", "RUNNING").contains(first.get("/api/backups/" + backupId)
-                            .getString("status")));
-            assertThat(first.get("/api/backups/" + backupId).getString("status")).isEqualTo("SUCCEEDED");
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("QUEUED", "RUNNING")
+                            .contains(first.get("/api/backups/" + backupId).getString("status")));
+            assertThat(first.get("/api/backups/" + backupId).getString("status"))
+                    .isEqualTo("SUCCEEDED");
 
             // What the restore would undo: the state it must leave untouched when it dies.
-            AppDatabase.exec(TARGET, "INSERT INTO public.auth_user VALUES (2, 'intruder')",
+            AppDatabase.exec(
+                    TARGET,
+                    "INSERT INTO public.auth_user VALUES (2, 'intruder')",
                     "UPDATE public.big_events SET payload = 'changed' WHERE id % 1000 = 0",
                     "DELETE FROM public.big_events WHERE id % 7 = 0",
                     "INSERT INTO \"Audit\".\"EventLog\" (\"Payload\") SELECT 'x' FROM generate_series(1, 50)");
             before = state();
 
-            JsonPath restore = first.post("/api/backups/" + backupId + "/restore",
+            JsonPath restore = first.post(
+                    "/api/backups/" + backupId + "/restore",
                     "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}");
             restoreId = restore.getString("id");
             jobId = restore.getString("job_id");
 
             // The job reports its COPY phase on the big table, and the server shows that COPY under way.
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                JsonPath job = first.get("/api/jobs/" + jobId);
-                return "load".equals(job.getString("progress.phase"))
-                        && "app:public.big_events".equals(job.getString("progress.current_item"));
-            });
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        JsonPath job = first.get("/api/jobs/" + jobId);
+                        return "load".equals(job.getString("progress.phase"))
+                                && "app:public.big_events".equals(job.getString("progress.current_item"));
+                    });
             long[] copy = new long[2];
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                long[] c = copyInProgress();
-                copy[0] = c[0];
-                copy[1] = c[1];
-                return c[1] > 0;
-            });
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        long[] c = copyInProgress();
+                        copy[0] = c[0];
+                        copy[1] = c[1];
+                        return c[1] > 0;
+                    });
             first.kill();
-            System.out.printf("service killed while its COPY into public.big_events had %d of %d rows%n", copy[1],
-                    BIG_ROWS);
-            assertThat(copy[1]).as("rows the COPY had loaded when the service was killed")
-                    .isGreaterThan(0).isLessThan(BIG_ROWS);
+            System.out.printf(
+                    "service killed while its COPY into public.big_events had %d of %d rows%n", copy[1], BIG_ROWS);
+            assertThat(copy[1])
+                    .as("rows the COPY had loaded when the service was killed")
+                    .isGreaterThan(0)
+                    .isLessThan(BIG_ROWS);
 
             // The dead service's backend notices the closed connection and aborts its transaction.
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> !backendAlive(copy[0]));
             assertThat(state()).isEqualTo(before);
         } finally {
@@ -142,8 +155,10 @@ class ServiceKilledIT {
 
         Service second = Service.start("kill-it-b", "target/kill-it-b.log");
         try {
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> !"RUNNING".equals(second.get("/api/restores/" + restoreId).getString("status")));
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !"RUNNING"
+                            .equals(second.get("/api/restores/" + restoreId).getString("status")));
             JsonPath r = second.get("/api/restores/" + restoreId);
             assertThat(r.getString("status")).isEqualTo("FAILED");
             assertThat(r.getString("error"))
@@ -182,7 +197,8 @@ class ServiceKilledIT {
         // Recorded by the instance itself on its way out: nobody else is running.
         assertThat(query(CATALOG, "SELECT status || ': ' || error FROM holdfast.backup WHERE id = '" + backupId + "'"))
                 .isEqualTo("FAILED: The service instance is shutting down");
-        assertThat(query(CATALOG, "SELECT state FROM holdfast.job WHERE id = '" + jobId + "'")).isEqualTo("FAILED");
+        assertThat(query(CATALOG, "SELECT state FROM holdfast.job WHERE id = '" + jobId + "'"))
+                .isEqualTo("FAILED");
         assertReleased(backupId);
     }
 
@@ -201,12 +217,17 @@ class ServiceKilledIT {
                 .isEqualTo("RUNNING");
         Service second = Service.start("kill-it-d", "target/kill-it-d.log");
         try {
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> !"RUNNING".equals(second.get("/api/backups/" + backupId).getString("status")));
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !"RUNNING"
+                            .equals(second.get("/api/backups/" + backupId).getString("status")));
             JsonPath b = second.get("/api/backups/" + backupId);
             assertThat(b.getString("status")).isEqualTo("FAILED");
             assertThat(b.getString("error")).contains("Instance kill-it-c stopped renewing the lease");
-            assertThat(given().auth().oauth2(token()).delete(second.uri("/api/backups/" + backupId)).statusCode())
+            assertThat(given().auth()
+                            .oauth2(token())
+                            .delete(second.uri("/api/backups/" + backupId))
+                            .statusCode())
                     .isEqualTo(204);
         } finally {
             second.stop();
@@ -222,13 +243,16 @@ class ServiceKilledIT {
         try {
             String backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
                     .getString("backup.id");
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> !Set.of("QUEUED", "RUNNING").contains(first.get("/api/backups/" + backupId)
-                            .getString("status")));
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("QUEUED", "RUNNING")
+                            .contains(first.get("/api/backups/" + backupId).getString("status")));
             AppDatabase.exec(TARGET, "UPDATE public.big_events SET payload = 'changed by term-it' WHERE id % 999 = 0");
             before = state();
-            restoreId = first.post("/api/backups/" + backupId + "/restore",
-                    "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}").getString("id");
+            restoreId = first.post(
+                            "/api/backups/" + backupId + "/restore",
+                            "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}")
+                    .getString("id");
             awaitCopy("COPY FROM");
             first.stop();
             assertThat(first.process.isAlive()).isFalse();
@@ -237,24 +261,36 @@ class ServiceKilledIT {
         }
         assertThat(query(CATALOG, "SELECT status FROM holdfast.restore_operation WHERE id = '" + restoreId + "'"))
                 .isEqualTo("FAILED");
-        await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(query("postgres",
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET + "' AND pid <> pg_backend_pid()")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> "0"
+                        .equals(query(
+                                "postgres",
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET
+                                        + "' AND pid <> pg_backend_pid()")));
         assertThat(state()).isEqualTo(before);
     }
 
     /** Waits until the service's COPY of big_events (TO: a backup, FROM: a restore) is under way. */
     static void awaitCopy(String command) {
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> "t".equals(query(TARGET,
-                "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_copy WHERE datname = current_database()"
-                        + " AND command = '" + command + "' AND relid = 'public.big_events'::regclass"
-                        + " AND tuples_processed > 0)")));
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "t"
+                        .equals(query(
+                                TARGET,
+                                "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_copy WHERE datname = current_database()"
+                                        + " AND command = '" + command + "' AND relid = 'public.big_events'::regclass"
+                                        + " AND tuples_processed > 0)")));
     }
 
     /** No session is left on the source and no file of the backup in storage. */
     static void assertReleased(String backupId) throws Exception {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> "0".equals(query(
-                "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET + "'"
-                        + " AND pid <> pg_backend_pid()")));
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "0"
+                        .equals(query(
+                                "postgres",
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET + "'"
+                                        + " AND pid <> pg_backend_pid()")));
         try (Stream<Path> files = Files.walk(storage)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(backupId));
         }
@@ -263,17 +299,23 @@ class ServiceKilledIT {
     /** Content hash of every table, sequences, constraints and indexes of the target. */
     static String state() {
         return AppDatabase.tableHashes(TARGET) + " " + AppDatabase.sequences(TARGET) + " "
-                + query(TARGET, "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || convalidated::text"
-                        + " || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
-                        + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'")
-                + " " + query(TARGET, "SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
-                        + " indexrelid::regclass::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
-                        + " WHERE c.relnamespace::regnamespace::text NOT LIKE 'pg_%'");
+                + query(
+                        TARGET,
+                        "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || convalidated::text"
+                                + " || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
+                                + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'")
+                + " "
+                + query(
+                        TARGET,
+                        "SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
+                                + " indexrelid::regclass::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+                                + " WHERE c.relnamespace::regnamespace::text NOT LIKE 'pg_%'");
     }
 
     /** Backend pid and rows so far of a COPY into big_events on the target, or zeros. */
     static long[] copyInProgress() throws Exception {
-        try (Connection c = TestDatabase.connect(TARGET); Statement st = c.createStatement();
+        try (Connection c = TestDatabase.connect(TARGET);
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT pid, tuples_processed FROM pg_stat_progress_copy"
                         + " WHERE datname = current_database() AND command = 'COPY FROM'"
                         + " AND relid = 'public.big_events'::regclass")) {
@@ -290,8 +332,14 @@ class ServiceKilledIT {
     }
 
     static String token() {
-        return Jwt.subject("sub-kill-it").preferredUserName("kill-it").groups(Set.of("backup-admin"))
-                .issuer(ISSUER).expiresIn(900).jws().keyId("1").sign(key.getPrivate());
+        return Jwt.subject("sub-kill-it")
+                .preferredUserName("kill-it")
+                .groups(Set.of("backup-admin"))
+                .issuer(ISSUER)
+                .expiresIn(900)
+                .jws()
+                .keyId("1")
+                .sign(key.getPrivate());
     }
 
     /** The packaged jar as a process of its own, in the prod profile, sharing the catalog database. */
@@ -310,8 +358,10 @@ class ServiceKilledIT {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                    Path.of("target/quarkus-app/quarkus-run.jar").toString())
+            ProcessBuilder pb = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "-jar",
+                            Path.of("target/quarkus-app/quarkus-run.jar").toString())
                     .redirectErrorStream(true)
                     .redirectOutput(new File(log));
             Map<String, String> env = pb.environment();
@@ -321,7 +371,9 @@ class ServiceKilledIT {
             env.put("HOLDFAST_DB_URL", TestDatabase.url(CATALOG));
             env.put("HOLDFAST_DB_USER", TestDatabase.USER);
             env.put("HOLDFAST_DB_PASSWORD", TestDatabase.PASSWORD);
-            env.put("QUARKUS_OIDC_PUBLIC_KEY", Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
+            env.put(
+                    "QUARKUS_OIDC_PUBLIC_KEY",
+                    Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
             env.put("QUARKUS_OIDC_TOKEN_ISSUER", ISSUER);
             env.put("HOLDFAST_STORAGE_ROOT", storage.toString());
             env.put("HOLDFAST_DATABASES_APP_JDBC_URL", TestDatabase.url(TARGET));
@@ -333,7 +385,9 @@ class ServiceKilledIT {
             env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
             Service s = new Service(pb.start(), port);
             try {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(s::ready);
+                await().atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(s::ready);
             } catch (RuntimeException e) {
                 s.kill();
                 throw new IllegalStateException("the service did not become ready; see " + log, e);
@@ -346,8 +400,12 @@ class ServiceKilledIT {
                 throw new IllegalStateException("the service exited with " + process.exitValue());
             }
             try {
-                return http.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return http.send(
+                                        HttpRequest.newBuilder(uri("/q/health/ready"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (Exception e) {
                 return false;
             }
@@ -358,13 +416,25 @@ class ServiceKilledIT {
         }
 
         JsonPath get(String path) {
-            return new JsonPath(given().auth().oauth2(token()).get(uri(path)).then().statusCode(200).extract()
+            return new JsonPath(given().auth()
+                    .oauth2(token())
+                    .get(uri(path))
+                    .then()
+                    .statusCode(200)
+                    .extract()
                     .asString());
         }
 
         JsonPath post(String path, String body) {
-            return new JsonPath(given().auth().oauth2(token()).contentType("application/json").body(body)
-                    .post(uri(path)).then().statusCode(org.hamcrest.Matchers.oneOf(201, 202)).extract().asString());
+            return new JsonPath(given().auth()
+                    .oauth2(token())
+                    .contentType("application/json")
+                    .body(body)
+                    .post(uri(path))
+                    .then()
+                    .statusCode(org.hamcrest.Matchers.oneOf(201, 202))
+                    .extract()
+                    .asString());
         }
 
         /** SIGKILL: no shutdown hook, no rollback by the service, no outcome recorded. */

@@ -65,8 +65,8 @@ class HungJobTest {
     void aJobWithoutProgressIsStoppedAndWhenItIgnoresThatItsLeaseLapsesAndTheQueueFailsIt() throws Exception {
         Hung hung = new Hung();
         UUID id = UUID.randomUUID();
-        try (SecondInstance b = new SecondInstance("hung-b", mapper, 1, d -> new JobHandler[] {hung},
-                Duration.ofSeconds(2), Duration.ofSeconds(2))) {
+        try (SecondInstance b = new SecondInstance(
+                "hung-b", mapper, 1, d -> new JobHandler[] {hung}, Duration.ofSeconds(2), Duration.ofSeconds(2))) {
             try (Connection c = TestDatabase.connect(TestDatabase.CATALOG_DB);
                     PreparedStatement ps = c.prepareStatement(
                             "INSERT INTO holdfast.job (id, type, state, created_by) VALUES (?, ?, 'QUEUED', 'test')")) {

@@ -46,11 +46,11 @@ class JobEventsTest {
     void streamSendsStateThenEachProgressThenOneEndEventAndCloses() throws Exception {
         // The job waits on a busy resource so the client is surely connected before it starts.
         String key = "sse-" + UUID.randomUUID();
-        UUID blocker = jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(5, 100, null), key,
-                "t").id;
+        UUID blocker =
+                jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(5, 100, null), key, "t").id;
         UUID id = jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(8, 150, null), key, "t").id;
-        CompletableFuture<List<SseClient.Event>> events = SseClient.collect(jobsUrl + id.toString() + "/events",
-                Tokens.viewer());
+        CompletableFuture<List<SseClient.Event>> events =
+                SseClient.collect(jobsUrl + id.toString() + "/events", Tokens.viewer());
         List<SseClient.Event> got = events.get(60, TimeUnit.SECONDS);
 
         assertThat(got.get(0).name()).isEqualTo("state");
@@ -75,7 +75,11 @@ class JobEventsTest {
                 .toList();
         assertThat(done).isSorted();
         assertThat(done).isNotEmpty();
-        assertThat(progress.get(progress.size() - 1).data().get("progress").get("current_item").asText())
+        assertThat(progress.get(progress.size() - 1)
+                        .data()
+                        .get("progress")
+                        .get("current_item")
+                        .asText())
                 .startsWith("step ");
         assertThat(jobs.get(blocker).state()).isEqualTo(JobState.SUCCEEDED);
     }
@@ -111,8 +115,8 @@ class JobEventsTest {
                 return type;
             }
         };
-        CompletableFuture<List<SseClient.Event>> events = SseClient.collect(jobsUrl + id.toString() + "/events",
-                Tokens.viewer());
+        CompletableFuture<List<SseClient.Event>> events =
+                SseClient.collect(jobsUrl + id.toString() + "/events", Tokens.viewer());
         await().atMost(Duration.ofSeconds(10)).until(() -> bus.subscribedJobs().contains(id));
         List<SseClient.Event> got;
         try (SecondInstance b = new SecondInstance("instance-remote", mapper, 1, d -> new JobHandler[] {remote})) {
@@ -121,7 +125,8 @@ class JobEventsTest {
         }
         assertThat(got.get(0).name()).isEqualTo("state");
         assertThat(got.get(0).data().get("state").asText()).isEqualTo("QUEUED");
-        assertThat(got.stream().filter(e -> e.name().equals("progress")).count()).isGreaterThanOrEqualTo(3);
+        assertThat(got.stream().filter(e -> e.name().equals("progress")).count())
+                .isGreaterThanOrEqualTo(3);
         SseClient.Event end = got.get(got.size() - 1);
         assertThat(end.name()).isEqualTo("end");
         assertThat(end.data().get("state").asText()).isEqualTo("SUCCEEDED");
@@ -130,10 +135,13 @@ class JobEventsTest {
 
     @Test
     void streamOfAnUnknownJobIsA404Problem() {
-        RestAssured.given().auth().oauth2(Tokens.viewer())
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.viewer())
                 .accept("text/event-stream")
                 .get("/api/jobs/{id}/events", UUID.randomUUID())
-                .then().statusCode(404)
+                .then()
+                .statusCode(404)
                 .contentType("application/problem+json");
     }
 }

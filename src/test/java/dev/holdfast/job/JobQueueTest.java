@@ -44,20 +44,27 @@ class JobQueueTest {
 
     @BeforeEach
     void table() throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS public.test_job_runs(job_id uuid NOT NULL, instance text NOT NULL,"
                     + " at timestamptz NOT NULL DEFAULT clock_timestamp())");
         }
     }
 
     JobView awaitEnd(UUID id, Duration max) {
-        await().atMost(max).pollInterval(Duration.ofMillis(100)).until(() -> jobs.get(id).state().terminal());
+        await().atMost(max)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> jobs.get(id).state().terminal());
         return jobs.get(id);
     }
 
     UUID steps(int steps, int stepMillis, Integer failAt, String resourceKey) {
-        return jobs.enqueue(TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(steps, stepMillis, failAt),
-                resourceKey, "test").id;
+        return jobs.enqueue(
+                        TestJobHandlers.Steps.TYPE,
+                        new TestJobHandlers.StepsPayload(steps, stepMillis, failAt),
+                        resourceKey,
+                        "test")
+                .id;
     }
 
     @Test
@@ -89,19 +96,26 @@ class JobQueueTest {
     void cancellingARunningJobStopsItAtTheNextCheckpointAndCleansUp() {
         UUID id = steps(200, 50, null, null);
         await().atMost(Duration.ofSeconds(20)).until(() -> jobs.get(id).state() == JobState.RUNNING);
-        RestAssured.given().auth().oauth2(Tokens.operator())
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.operator())
                 .post("/api/jobs/{id}/cancel", id)
-                .then().statusCode(202);
+                .then()
+                .statusCode(202);
         JobView done = awaitEnd(id, Duration.ofSeconds(10));
         assertThat(done.state()).isEqualTo(JobState.CANCELLED);
         assertThat(done.error()).isEqualTo("Cancelled by request");
         assertThat(done.progress().itemsDone()).isLessThan(200);
-        assertThat(TestJobHandlers.CLEANED).anyMatch(p -> p.getFileName().toString().contains(id.toString()));
+        assertThat(TestJobHandlers.CLEANED)
+                .anyMatch(p -> p.getFileName().toString().contains(id.toString()));
         assertThat(TestJobHandlers.FAILURE_HOOK.get(id)).isEqualTo(JobState.CANCELLED);
         // Cancelling again is harmless; the job stays as it ended.
-        RestAssured.given().auth().oauth2(Tokens.operator())
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.operator())
                 .post("/api/jobs/{id}/cancel", id)
-                .then().statusCode(202);
+                .then()
+                .statusCode(202);
     }
 
     @Test
@@ -113,9 +127,12 @@ class JobQueueTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> jobs.get(first).state() == JobState.RUNNING);
         // Free slots exist, yet the other two wait for the resource.
         assertThat(jobs.get(second).state()).isEqualTo(JobState.QUEUED);
-        RestAssured.given().auth().oauth2(Tokens.operator())
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.operator())
                 .post("/api/jobs/{id}/cancel", third)
-                .then().statusCode(202);
+                .then()
+                .statusCode(202);
         assertThat(jobs.get(third).state()).isEqualTo(JobState.CANCELLED);
         assertThat(jobs.get(third).error()).isEqualTo("Cancelled before it started");
         JobView a = awaitEnd(first, Duration.ofSeconds(20));
@@ -130,9 +147,12 @@ class JobQueueTest {
     void cancellingAFinishedJobIsAConflict() {
         UUID id = steps(1, 1, null, null);
         awaitEnd(id, Duration.ofSeconds(20));
-        RestAssured.given().auth().oauth2(Tokens.operator())
+        RestAssured.given()
+                .auth()
+                .oauth2(Tokens.operator())
                 .post("/api/jobs/{id}/cancel", id)
-                .then().statusCode(409)
+                .then()
+                .statusCode(409)
                 .contentType("application/problem+json")
                 .body("detail", org.hamcrest.Matchers.containsString("already ended SUCCEEDED"));
     }
@@ -157,7 +177,9 @@ class JobQueueTest {
         assertThat(jobs.get(id).ownerInstance()).isEqualTo("dead-instance");
         JobView done = awaitEnd(id, Duration.ofSeconds(20));
         assertThat(done.state()).isEqualTo(JobState.FAILED);
-        assertThat(done.error()).contains("dead-instance").contains("stopped renewing the lease")
+        assertThat(done.error())
+                .contains("dead-instance")
+                .contains("stopped renewing the lease")
                 .contains("not safe to retry");
         UUID failed = id;
         await().atMost(Duration.ofSeconds(5)).until(() -> TestJobHandlers.FAILURE_HOOK.get(failed) == JobState.FAILED);
@@ -183,8 +205,8 @@ class JobQueueTest {
     void twoInstancesRunEveryJobExactlyOnce() throws Exception {
         int n = 300;
         List<UUID> ids = new ArrayList<>();
-        try (SecondInstance b = new SecondInstance("instance-b", mapper, 3,
-                d -> new JobHandler[] {new TestJobHandlers.Counting(d, "instance-b")})) {
+        try (SecondInstance b = new SecondInstance(
+                "instance-b", mapper, 3, d -> new JobHandler[] {new TestJobHandlers.Counting(d, "instance-b")})) {
             b.start(Duration.ofMillis(20));
             // All jobs become visible at once (one commit), so both instances compete for them.
             QuarkusTransaction.requiringNew().run(() -> {
@@ -192,13 +214,15 @@ class JobQueueTest {
                     ids.add(jobs.enqueue(TestJobHandlers.Counting.TYPE, Map.of("n", i), null, "test").id);
                 }
             });
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(250))
                     .until(() -> countWhere("state = 'SUCCEEDED' AND type = 'test.count' AND id = ANY(?)", ids) == n);
         }
         Map<UUID, Integer> runs = new HashMap<>();
         Map<String, Integer> perInstance = new HashMap<>();
         try (Connection c = ds.getConnection();
-                var ps = c.prepareStatement("SELECT job_id, instance FROM public.test_job_runs WHERE job_id = ANY(?)")) {
+                var ps =
+                        c.prepareStatement("SELECT job_id, instance FROM public.test_job_runs WHERE job_id = ANY(?)")) {
             ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -210,7 +234,8 @@ class JobQueueTest {
         assertThat(runs).hasSize(n);
         assertThat(runs.values()).allMatch(count -> count == 1);
         assertThat(perInstance.keySet()).containsExactlyInAnyOrder(worker.instanceId(), "instance-b");
-        assertThat(perInstance.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(n);
+        assertThat(perInstance.values().stream().mapToInt(Integer::intValue).sum())
+                .isEqualTo(n);
     }
 
     long countWhere(String where, List<UUID> ids) throws Exception {

@@ -26,13 +26,19 @@ public class SecondInstance implements AutoCloseable {
     private final ExecutorService executor;
     private final ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor();
 
-    public SecondInstance(String id, ObjectMapper mapper, int concurrency, Function<DataSource, JobHandler[]> handlers) {
+    public SecondInstance(
+            String id, ObjectMapper mapper, int concurrency, Function<DataSource, JobHandler[]> handlers) {
         this(id, mapper, concurrency, handlers, null, Duration.ofMinutes(1));
     }
 
     /** An instance whose stall timeout ({@code null}: none) and stop grace are the test's. */
-    public SecondInstance(String id, ObjectMapper mapper, int concurrency, Function<DataSource, JobHandler[]> handlers,
-            Duration stallTimeout, Duration stopGrace) {
+    public SecondInstance(
+            String id,
+            ObjectMapper mapper,
+            int concurrency,
+            Function<DataSource, JobHandler[]> handlers,
+            Duration stallTimeout,
+            Duration stopGrace) {
         this.id = id;
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(TestDatabase.url(TestDatabase.CATALOG_DB) + "?currentSchema=holdfast");
@@ -40,19 +46,32 @@ public class SecondInstance implements AutoCloseable {
         this.dataSource = ds;
         this.executor = Executors.newFixedThreadPool(concurrency);
         this.store = new JobStore(ds, id, mapper);
-        Map<String, JobHandler> byType = Stream.of(handlers.apply(ds))
-                .collect(Collectors.toMap(JobHandler::type, h -> h));
-        this.pool = new WorkerPool(store, byType, executor, concurrency, Duration.ofSeconds(6), Duration.ofMillis(100),
-                mapper, WorkerPool.Listener.NONE, stallTimeout, stopGrace);
+        Map<String, JobHandler> byType =
+                Stream.of(handlers.apply(ds)).collect(Collectors.toMap(JobHandler::type, h -> h));
+        this.pool = new WorkerPool(
+                store,
+                byType,
+                executor,
+                concurrency,
+                Duration.ofSeconds(6),
+                Duration.ofMillis(100),
+                mapper,
+                WorkerPool.Listener.NONE,
+                stallTimeout,
+                stopGrace);
     }
 
     /** Starts polling, heart-beating and reaping like a live instance. */
     public SecondInstance start(Duration pollEvery) {
         driver.scheduleWithFixedDelay(pool::poll, 0, pollEvery.toMillis(), TimeUnit.MILLISECONDS);
-        driver.scheduleWithFixedDelay(() -> {
-            pool.heartbeat();
-            pool.reap();
-        }, 500, 1000, TimeUnit.MILLISECONDS);
+        driver.scheduleWithFixedDelay(
+                () -> {
+                    pool.heartbeat();
+                    pool.reap();
+                },
+                500,
+                1000,
+                TimeUnit.MILLISECONDS);
         return this;
     }
 

@@ -42,8 +42,8 @@ public final class TestJobHandlers {
         @Override
         public JsonNode run(JobContext ctx) throws Exception {
             try (Connection c = ds.getConnection();
-                    PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO public.test_job_runs(job_id, instance) VALUES (?, ?)")) {
+                    PreparedStatement ps =
+                            c.prepareStatement("INSERT INTO public.test_job_runs(job_id, instance) VALUES (?, ?)")) {
                 ps.setObject(1, ctx.jobId());
                 ps.setString(2, instance);
                 ps.executeUpdate();
@@ -98,8 +98,16 @@ public final class TestJobHandlers {
                     if (p.failAt() != null && p.failAt() == i) {
                         throw new IllegalStateException("step " + i + " failed on purpose");
                     }
-                    ctx.progress(new Progress("work", null, i * 1000L, p.steps() * 1000L, (long) i, (long) p.steps(),
-                            "step " + i, null, "step " + i + " of " + p.steps()));
+                    ctx.progress(new Progress(
+                            "work",
+                            null,
+                            i * 1000L,
+                            p.steps() * 1000L,
+                            (long) i,
+                            (long) p.steps(),
+                            "step " + i,
+                            null,
+                            "step " + i + " of " + p.steps()));
                 }
             } catch (JobCancelledException e) {
                 Files.deleteIfExists(scratch);

@@ -64,34 +64,54 @@ class MediaApiTest {
         assertThat(media.get("files").asLong()).isEqualTo(4);
         assertThat(media.get("complete").asBoolean()).isTrue();
 
-        Manifest m = ArchiveReader.open(BackupApiTest.STORAGE.resolve(backup + ".tar")).manifest();
+        Manifest m = ArchiveReader.open(BackupApiTest.STORAGE.resolve(backup + ".tar"))
+                .manifest();
         Manifest.MediaSection section = m.media().get(0);
-        assertThat(section.files()).extracting(Manifest.MediaFile::path)
-                .containsExactlyInAnyOrder("empty.txt", "photos/2024/beach.jpg", "photos/notes ünïcødé.txt",
-                        "readme.txt");
+        assertThat(section.files())
+                .extracting(Manifest.MediaFile::path)
+                .containsExactlyInAnyOrder(
+                        "empty.txt", "photos/2024/beach.jpg", "photos/notes ünïcødé.txt", "readme.txt");
         for (Manifest.MediaFile f : section.files()) {
             assertThat(f.sha256()).isEqualTo(MediaTestSupport.sha(ROOT.resolve(f.path())));
         }
-        assertThat(m.entry(section.files().stream().filter(f -> f.path().endsWith(".jpg")).findFirst().orElseThrow()
-                .entry()).codec().jsonName()).isEqualTo("none");
+        assertThat(m.entry(section.files().stream()
+                                .filter(f -> f.path().endsWith(".jpg"))
+                                .findFirst()
+                                .orElseThrow()
+                                .entry())
+                        .codec()
+                        .jsonName())
+                .isEqualTo("none");
 
         // Damage the tree, then restore it.
         Files.writeString(ROOT.resolve("readme.txt.new"), "added later");
         Files.delete(ROOT.resolve("photos/2024/beach.jpg"));
         Files.writeString(ROOT.resolve("photos/notes ünïcødé.txt"), "overwritten");
-        Response r = given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{}")
+        Response r = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{}")
                 .post("/api/backups/{id}/restore", backup);
         r.then().statusCode(202);
         String id = r.jsonPath().getString("id");
-        await().atMost(Duration.ofSeconds(60)).until(() -> !given().auth().oauth2(Tokens.viewer())
-                .get("/api/restores/{id}", id).jsonPath().getString("status").matches("QUEUED|RUNNING"));
-        JsonNode done = JSON.readTree(given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).asString());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/restores/{id}", id)
+                        .jsonPath()
+                        .getString("status")
+                        .matches("QUEUED|RUNNING"));
+        JsonNode done = JSON.readTree(given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", id)
+                .asString());
         assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
         Map<String, String> after = MediaTestSupport.snapshot(ROOT);
         // cache/** is excluded from the root's backups, so out of the restore's reach: still there, as it was.
         assertThat(after).isEqualTo(before);
         assertThat(ROOT.resolve("cache/skip.bin")).hasContent("never backed up");
-        assertThat(done.get("report").get("media").get(0).get("removed").toString()).contains("readme.txt.new");
+        assertThat(done.get("report").get("media").get(0).get("removed").toString())
+                .contains("readme.txt.new");
         assertThat(done.get("pre_backup_id").isNull()).isFalse();
     }
 }

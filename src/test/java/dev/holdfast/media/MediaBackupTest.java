@@ -51,8 +51,9 @@ class MediaBackupTest {
         byte[] random = new byte[300_000];
         new Random(1).nextBytes(random);
         Files.write(root.resolve("noise.bin"), random);
-        Files.write(root.resolve("photo.JPG"), "not really a jpeg but named like one".repeat(300)
-                .getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                root.resolve("photo.JPG"),
+                "not really a jpeg but named like one".repeat(300).getBytes(StandardCharsets.UTF_8));
         Path ro = Files.writeString(root.resolve("read-only.txt"), "frozen");
         Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r--r--r--"));
         Files.setPosixFilePermissions(root.resolve("nested/deeper"), PosixFilePermissions.fromString("rwxr-x---"));
@@ -79,18 +80,25 @@ class MediaBackupTest {
         MediaBackup.Result r = backup(MediaBackup.of("u", root).progress(progress::add), archive);
 
         MediaSection s = r.section();
-        assertThat(s.files()).extracting(MediaFile::path).isSortedAccordingTo(MediaPaths.BYTE_ORDER)
+        assertThat(s.files())
+                .extracting(MediaFile::path)
+                .isSortedAccordingTo(MediaPaths.BYTE_ORDER)
                 .contains("empty.txt", "日本語/résumé final.txt", "with space/a b c.txt")
                 .noneMatch(p -> p.contains("secret") || p.contains("fifo"));
-        assertThat(s.symlinks()).extracting(MediaSymlink::path, MediaSymlink::target).contains(
-                org.assertj.core.groups.Tuple.tuple("link-inside", "nested/a.txt"),
-                org.assertj.core.groups.Tuple.tuple("nested/dir-link", "deeper"),
-                org.assertj.core.groups.Tuple.tuple("link-outside-relative", "../outside/secret.txt"));
+        assertThat(s.symlinks())
+                .extracting(MediaSymlink::path, MediaSymlink::target)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple("link-inside", "nested/a.txt"),
+                        org.assertj.core.groups.Tuple.tuple("nested/dir-link", "deeper"),
+                        org.assertj.core.groups.Tuple.tuple("link-outside-relative", "../outside/secret.txt"));
         assertThat(s.directories()).extracting(d -> d.path()).contains(".", "empty-dir", "nested/deeper");
-        assertThat(r.warnings()).anyMatch(w -> w.startsWith("a-fifo: FIFO skipped"))
+        assertThat(r.warnings())
+                .anyMatch(w -> w.startsWith("a-fifo: FIFO skipped"))
                 .anyMatch(w -> w.startsWith("link-outside: symbolic link points outside"));
         assertThat(r.inconsistent()).isEmpty();
-        assertThat(s.files()).filteredOn(f -> f.path().equals("read-only.txt")).extracting(MediaFile::mode)
+        assertThat(s.files())
+                .filteredOn(f -> f.path().equals("read-only.txt"))
+                .extracting(MediaFile::mode)
                 .containsExactly("0444");
         // Already-compressed content is stored as is, by name and by a sample; text is compressed.
         assertThat(entryOf(s, "photo.JPG")).doesNotEndWith(".zst");
@@ -98,13 +106,16 @@ class MediaBackupTest {
         assertThat(entryOf(s, "nested/a.txt")).endsWith(".zst");
         assertThat(r.storedUncompressed()).isEqualTo(2);
         MediaProgress last = progress.get(progress.size() - 1);
-        assertThat(last.filesDone()).isEqualTo(last.filesTotal()).isEqualTo(s.files().size());
+        assertThat(last.filesDone())
+                .isEqualTo(last.filesTotal())
+                .isEqualTo(s.files().size());
         assertThat(last.bytesDone()).isEqualTo(last.bytesTotal()).isEqualTo(r.bytes());
         assertThat(ArchiveReader.verify(archive).ok()).isTrue();
 
         Path restored = tmp.resolve("elsewhere/restored");
         MediaRestore.Result rr = MediaRestore.of(ArchiveReader.open(archive), "u", restored)
-                .allowSymlinksOutsideTarget(true).run();
+                .allowSymlinksOutsideTarget(true)
+                .run();
 
         Map<String, String> after = snapshot(restored);
         Map<String, String> expected = new java.util.TreeMap<>(before);
@@ -117,7 +128,11 @@ class MediaBackupTest {
     }
 
     private static String entryOf(MediaSection s, String path) {
-        return s.files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow().entry();
+        return s.files().stream()
+                .filter(f -> f.path().equals(path))
+                .findFirst()
+                .orElseThrow()
+                .entry();
     }
 
     @Test
@@ -125,11 +140,13 @@ class MediaBackupTest {
         Path root = Files.createDirectories(tmp.resolve("m"));
         Files.writeString(root.resolve("a.log"), "first line\n");
         Files.writeString(root.resolve("b.txt"), "b");
-        MediaBackup.Result r = backup(MediaBackup.of("u", root).parallelism(1).afterRead((path, attempt) -> {
-            if (path.equals("a.log") && attempt == 1) {
-                append(root.resolve("a.log"), "second line\n");
-            }
-        }), tmp.resolve("a.tar"));
+        MediaBackup.Result r = backup(
+                MediaBackup.of("u", root).parallelism(1).afterRead((path, attempt) -> {
+                    if (path.equals("a.log") && attempt == 1) {
+                        append(root.resolve("a.log"), "second line\n");
+                    }
+                }),
+                tmp.resolve("a.tar"));
 
         assertThat(r.inconsistent()).isEmpty();
         assertThat(r.warnings()).isEmpty();
@@ -145,11 +162,13 @@ class MediaBackupTest {
         Path root = Files.createDirectories(tmp.resolve("m"));
         Files.writeString(root.resolve("a.log"), "growing\n");
         Files.writeString(root.resolve("b.txt"), "b");
-        MediaBackup.Result r = backup(MediaBackup.of("u", root).afterRead((path, attempt) -> {
-            if (path.equals("a.log")) {
-                append(root.resolve("a.log"), "more\n");
-            }
-        }), tmp.resolve("a.tar"));
+        MediaBackup.Result r = backup(
+                MediaBackup.of("u", root).afterRead((path, attempt) -> {
+                    if (path.equals("a.log")) {
+                        append(root.resolve("a.log"), "more\n");
+                    }
+                }),
+                tmp.resolve("a.tar"));
 
         assertThat(r.inconsistent()).containsExactly("a.log");
         assertThat(r.complete()).isFalse();
@@ -169,8 +188,9 @@ class MediaBackupTest {
         Files.writeString(root.resolve("docs/a.tmp"), "t");
         Files.writeString(root.resolve("docs/old/b.txt"), "b");
         Files.writeString(root.resolve("top.txt"), "top");
-        MediaBackup.Result r = backup(MediaBackup.of("u", root).include(List.of("**.txt", "*.txt"))
-                .exclude(List.of("cache", "docs/old/**")), tmp.resolve("a.tar"));
+        MediaBackup.Result r = backup(
+                MediaBackup.of("u", root).include(List.of("**.txt", "*.txt")).exclude(List.of("cache", "docs/old/**")),
+                tmp.resolve("a.tar"));
 
         assertThat(r.section().files()).extracting(MediaFile::path).containsExactly("docs/a.txt", "top.txt");
         assertThat(r.section().directories()).extracting(d -> d.path()).containsExactly(".", "docs");
@@ -183,11 +203,14 @@ class MediaBackupTest {
             Files.writeString(root.resolve("f" + i + ".txt"), "x".repeat(1000));
         }
         AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> backup(MediaBackup.of("u", root).checkpoint(() -> {
-            if (calls.incrementAndGet() > 15) {
-                throw new CancellationException("cancelled by the operator");
-            }
-        }), tmp.resolve("a.tar"))).isInstanceOf(CancellationException.class);
+        assertThatThrownBy(() -> backup(
+                        MediaBackup.of("u", root).checkpoint(() -> {
+                            if (calls.incrementAndGet() > 15) {
+                                throw new CancellationException("cancelled by the operator");
+                            }
+                        }),
+                        tmp.resolve("a.tar")))
+                .isInstanceOf(CancellationException.class);
     }
 
     @Test

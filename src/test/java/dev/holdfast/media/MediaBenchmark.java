@@ -29,8 +29,8 @@ class MediaBenchmark {
         MediaTestSupport.backup(MediaBackup.of("u", root), tmp.resolve("warm.tar"));
         Files.delete(tmp.resolve("warm.tar"));
 
-        double tarZstd = time(() -> sh("tar", "--zstd", "-cf", tmp.resolve("t.tar.zst").toString(), "-C",
-                tmp.toString(), "tree"));
+        double tarZstd = time(
+                () -> sh("tar", "--zstd", "-cf", tmp.resolve("t.tar.zst").toString(), "-C", tmp.toString(), "tree"));
         double tarGz = time(() -> sh("tar", "czf", tmp.resolve("t.tgz").toString(), "-C", tmp.toString(), "tree"));
         double[] ours = new double[3];
         for (int i = 0; i < ours.length; i++) {
@@ -38,23 +38,38 @@ class MediaBenchmark {
             ours[i] = time(() -> MediaTestSupport.backup(MediaBackup.of("u", root), a));
         }
         java.util.Arrays.sort(ours);
-        double oursOne = time(() -> MediaTestSupport.backup(MediaBackup.of("u", root).parallelism(1),
-                tmp.resolve("h1t.tar")));
+        double oursOne =
+                time(() -> MediaTestSupport.backup(MediaBackup.of("u", root).parallelism(1), tmp.resolve("h1t.tar")));
         Files.createDirectories(tmp.resolve("x1"));
-        double untarZstd = time(() -> sh("tar", "--zstd", "-xf", tmp.resolve("t.tar.zst").toString(), "-C",
+        double untarZstd = time(() -> sh(
+                "tar",
+                "--zstd",
+                "-xf",
+                tmp.resolve("t.tar.zst").toString(),
+                "-C",
                 tmp.resolve("x1").toString()));
-        double restore = time(() -> MediaRestore.of(ArchiveReader.open(tmp.resolve("h0.tar")), "u",
-                tmp.resolve("x2")).fsync(false).run());
-        double restoreSync = time(() -> MediaRestore.of(ArchiveReader.open(tmp.resolve("h0.tar")), "u",
-                tmp.resolve("x3")).run());
+        double restore = time(() -> MediaRestore.of(ArchiveReader.open(tmp.resolve("h0.tar")), "u", tmp.resolve("x2"))
+                .fsync(false)
+                .run());
+        double restoreSync =
+                time(() -> MediaRestore.of(ArchiveReader.open(tmp.resolve("h0.tar")), "u", tmp.resolve("x3"))
+                        .run());
 
-        System.out.printf("%n== media benchmark: %d MB tree, %d cores ==%n", total >> 20,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "%n== media benchmark: %d MB tree, %d cores ==%n",
+                total >> 20, Runtime.getRuntime().availableProcessors());
         System.out.printf("tar --zstd -cf      %6.2f s  %8d bytes%n", tarZstd, Files.size(tmp.resolve("t.tar.zst")));
         System.out.printf("tar czf             %6.2f s  %8d bytes%n", tarGz, Files.size(tmp.resolve("t.tgz")));
-        System.out.printf("holdfast backup     %6.2f s (median of 3: %.2f %.2f %.2f)  %8d bytes  = %.2fx tar --zstd, "
-                + "%.2fx tar czf%n", ours[1], ours[0], ours[1], ours[2], Files.size(tmp.resolve("h0.tar")),
-                ours[1] / tarZstd, ours[1] / tarGz);
+        System.out.printf(
+                "holdfast backup     %6.2f s (median of 3: %.2f %.2f %.2f)  %8d bytes  = %.2fx tar --zstd, "
+                        + "%.2fx tar czf%n",
+                ours[1],
+                ours[0],
+                ours[1],
+                ours[2],
+                Files.size(tmp.resolve("h0.tar")),
+                ours[1] / tarZstd,
+                ours[1] / tarGz);
         System.out.printf("holdfast backup, 1 thread %6.2f s = %.2fx tar --zstd%n", oursOne, oursOne / tarZstd);
         System.out.printf("tar --zstd -xf      %6.2f s%n", untarZstd);
         System.out.printf("holdfast restore    %6.2f s without fsync, %.2f s with fsync%n", restore, restoreSync);
@@ -66,8 +81,8 @@ class MediaBenchmark {
         long randomBytes = 0;
         int n = 0;
         byte[] buf = new byte[1 << 20];
-        String[] words = "the quick brown fox jumps over a lazy dog while backups run at night and nobody notices"
-                .split(" ");
+        String[] words =
+                "the quick brown fox jumps over a lazy dog while backups run at night and nobody notices".split(" ");
         while (done < total) {
             Path dir = Files.createDirectories(root.resolve("d" + (n % 16)).resolve("e" + (n % 5)));
             // A third of the bytes (not of the files) are random, like photos; the rest is text.

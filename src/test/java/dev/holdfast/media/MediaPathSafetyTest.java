@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.holdfast.archive.ArchiveReader;
-import dev.holdfast.archive.UnsafeEntryNameException;
 import dev.holdfast.archive.Manifest.MediaDirectory;
 import dev.holdfast.archive.Manifest.MediaSymlink;
+import dev.holdfast.archive.UnsafeEntryNameException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MediaPathSafetyTest {
     @TempDir
     Path tmp;
+
     Path target;
     Map<String, String> before;
 
@@ -50,9 +51,14 @@ class MediaPathSafetyTest {
 
     private void refused(Path archive, String reason) throws Exception {
         for (MediaRestore.Mode mode : MediaRestore.Mode.values()) {
-            assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(archive), "u", target).mode(mode).run())
-                    .isInstanceOf(UnsafeMediaPathException.class).hasMessageContaining(reason);
-            assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(archive), "u", target).mode(mode).dryRun())
+            assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(archive), "u", target)
+                            .mode(mode)
+                            .run())
+                    .isInstanceOf(UnsafeMediaPathException.class)
+                    .hasMessageContaining(reason);
+            assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(archive), "u", target)
+                            .mode(mode)
+                            .dryRun())
                     .isInstanceOf(UnsafeMediaPathException.class);
         }
         assertThat(state()).isEqualTo(before);
@@ -89,47 +95,84 @@ class MediaPathSafetyTest {
 
     @Test
     void aDirectoryEscapingIsRefused() throws Exception {
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("ok.txt", "x"), List.of(),
-                List.of(new MediaDirectory("../sub/newdir", "0777", MediaTestSupport.T))), "'..' segment");
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("ok.txt", "x"),
+                        List.of(),
+                        List.of(new MediaDirectory("../sub/newdir", "0777", MediaTestSupport.T))),
+                "'..' segment");
     }
 
     @Test
     void aLinkPointingOutsideIsRefused() throws Exception {
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("ok.txt", "x"),
-                List.of(new MediaSymlink("l", "../sub", MediaTestSupport.T)), List.of()), "resolves outside");
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("ok.txt", "x"),
-                List.of(new MediaSymlink("l", "/etc", MediaTestSupport.T)), List.of()), "points outside");
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("ok.txt", "x"),
+                        List.of(new MediaSymlink("l", "../sub", MediaTestSupport.T)),
+                        List.of()),
+                "resolves outside");
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("ok.txt", "x"),
+                        List.of(new MediaSymlink("l", "/etc", MediaTestSupport.T)),
+                        List.of()),
+                "points outside");
     }
 
     @Test
     void aLinkEscapingThroughAnotherLinkIsRefused() throws Exception {
-        // d/up resolves to the root (inside); d/up2 = d/up/.. looks like "d" by its text, but is the parent of the root.
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("d/ok.txt", "x"),
-                List.of(new MediaSymlink("d/up", "..", MediaTestSupport.T),
-                        new MediaSymlink("d/up2", "up/..", MediaTestSupport.T)), List.of()),
+        // d/up resolves to the root (inside); d/up2 = d/up/.. looks like "d" by its text, but is the parent of the
+        // root.
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("d/ok.txt", "x"),
+                        List.of(
+                                new MediaSymlink("d/up", "..", MediaTestSupport.T),
+                                new MediaSymlink("d/up2", "up/..", MediaTestSupport.T)),
+                        List.of()),
                 "through 'd/up'");
     }
 
     @Test
     void aPathThroughAnExtractedLinkIsRefused() throws Exception {
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("l/pwn.txt", "x"),
-                List.of(new MediaSymlink("l", tmp.resolve("sandbox/sub").toString(), MediaTestSupport.T)),
-                List.of()), "goes through the symbolic link 'l'");
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("l/pwn.txt", "x"),
+                        List.of(new MediaSymlink("l", tmp.resolve("sandbox/sub").toString(), MediaTestSupport.T)),
+                        List.of()),
+                "goes through the symbolic link 'l'");
         // Even a link that stays inside: nothing is ever written through a link.
-        refused(crafted(tmp.resolve("evil.tar"), Map.of("real/x.txt", "x", "l/y.txt", "y"),
-                List.of(new MediaSymlink("l", "real", MediaTestSupport.T)), List.of()),
+        refused(
+                crafted(
+                        tmp.resolve("evil.tar"),
+                        Map.of("real/x.txt", "x", "l/y.txt", "y"),
+                        List.of(new MediaSymlink("l", "real", MediaTestSupport.T)),
+                        List.of()),
                 "goes through the symbolic link 'l'");
     }
 
     @Test
     void aLinkInsideIsAcceptedAndOutsideOnlyWhenAllowed() throws Exception {
-        Path ok = crafted(tmp.resolve("ok.tar"), Map.of("real/x.txt", "x"),
-                List.of(new MediaSymlink("l", "real/x.txt", MediaTestSupport.T),
+        Path ok = crafted(
+                tmp.resolve("ok.tar"),
+                Map.of("real/x.txt", "x"),
+                List.of(
+                        new MediaSymlink("l", "real/x.txt", MediaTestSupport.T),
                         new MediaSymlink("real/up", "../real", MediaTestSupport.T),
-                        new MediaSymlink("out", "/etc/hostname", MediaTestSupport.T)), List.of());
-        assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(ok), "u", target).run())
-                .hasMessageContaining("'out'").hasMessageContaining("allowSymlinksOutsideTarget");
-        MediaRestore.of(ArchiveReader.open(ok), "u", target).allowSymlinksOutsideTarget(true).run();
+                        new MediaSymlink("out", "/etc/hostname", MediaTestSupport.T)),
+                List.of());
+        assertThatThrownBy(() ->
+                        MediaRestore.of(ArchiveReader.open(ok), "u", target).run())
+                .hasMessageContaining("'out'")
+                .hasMessageContaining("allowSymlinksOutsideTarget");
+        MediaRestore.of(ArchiveReader.open(ok), "u", target)
+                .allowSymlinksOutsideTarget(true)
+                .run();
         assertThat(Files.readSymbolicLink(target.resolve("out"))).isEqualTo(Path.of("/etc/hostname"));
         assertThat(target.resolve("l")).hasContent("x");
     }
@@ -137,7 +180,8 @@ class MediaPathSafetyTest {
     @Test
     void anUnsafeTarEntryNameIsRefusedBeforeAnythingIsRead() throws Exception {
         Path evil = tmp.resolve("evil-raw.tar");
-        try (OutputStream out = Files.newOutputStream(evil); TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(evil);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
             byte[] data = "pwned".getBytes(StandardCharsets.UTF_8);
             TarArchiveEntry e = new TarArchiveEntry("media/u/files/../../../sub/x.txt", true);
             e.setSize(data.length);
@@ -145,7 +189,8 @@ class MediaPathSafetyTest {
             tar.write(data);
             tar.closeArchiveEntry();
         }
-        assertThatThrownBy(() -> ArchiveReader.open(evil)).isInstanceOf(UnsafeEntryNameException.class)
+        assertThatThrownBy(() -> ArchiveReader.open(evil))
+                .isInstanceOf(UnsafeEntryNameException.class)
                 .hasMessageContaining("'..' segment");
         assertThat(state()).isEqualTo(before);
     }

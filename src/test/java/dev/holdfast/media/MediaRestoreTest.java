@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MediaRestoreTest {
     @TempDir
     Path tmp;
+
     Path archive;
     Path live;
 
@@ -41,7 +42,8 @@ class MediaRestoreTest {
         Files.createDirectories(live.resolve("docs/sub"));
         Files.writeString(live.resolve("docs/a.txt"), "a changed since");
         Files.writeString(live.resolve("docs/sub/b.txt"), "b from backup");
-        MediaTestSupport.setMtime(live.resolve("docs/sub/b.txt"),
+        MediaTestSupport.setMtime(
+                live.resolve("docs/sub/b.txt"),
                 Files.getLastModifiedTime(root.resolve("docs/sub/b.txt")).toInstant());
         Files.writeString(live.resolve("new-since.txt"), "not in the backup");
     }
@@ -72,7 +74,8 @@ class MediaRestoreTest {
 
     @Test
     void mergeOverwritesRestoredFilesAndKeepsTheRest() throws Exception {
-        MediaRestore.Result r = restore().mode(MediaRestore.Mode.MERGE).keepPrevious(true).run();
+        MediaRestore.Result r =
+                restore().mode(MediaRestore.Mode.MERGE).keepPrevious(true).run();
 
         assertThat(live.resolve("new-since.txt")).hasContent("not in the backup");
         assertThat(live.resolve("docs/a.txt")).hasContent("a from backup");
@@ -102,11 +105,15 @@ class MediaRestoreTest {
     @Test
     void selectiveRestoreByPrefixOrGlob() throws Exception {
         Path a = tmp.resolve("by-prefix");
-        MediaRestore.of(ArchiveReader.open(archive), "u", a).selectPrefixes(List.of("docs/sub/")).run();
+        MediaRestore.of(ArchiveReader.open(archive), "u", a)
+                .selectPrefixes(List.of("docs/sub/"))
+                .run();
         assertThat(snapshot(a).keySet()).containsExactly(".", "docs", "docs/sub", "docs/sub/b.txt");
 
         Path b = tmp.resolve("by-glob");
-        MediaRestore.of(ArchiveReader.open(archive), "u", b).selectGlobs(List.of("*.txt")).run();
+        MediaRestore.of(ArchiveReader.open(archive), "u", b)
+                .selectGlobs(List.of("*.txt"))
+                .run();
         assertThat(snapshot(b).keySet()).containsExactly(".", "c.txt");
     }
 
@@ -126,8 +133,10 @@ class MediaRestoreTest {
         Map<String, String> before = snapshot(live);
 
         for (MediaRestore.Mode mode : MediaRestore.Mode.values()) {
-            assertThatThrownBy(() -> restore().mode(mode).run()).isInstanceOf(MediaRestoreException.class)
-                    .hasMessageContaining(victim.path()).hasMessageContaining("failed verification");
+            assertThatThrownBy(() -> restore().mode(mode).run())
+                    .isInstanceOf(MediaRestoreException.class)
+                    .hasMessageContaining(victim.path())
+                    .hasMessageContaining("failed verification");
             assertThat(snapshot(live)).isEqualTo(before);
             assertThat(leftovers(tmp)).isEmpty();
         }
@@ -136,8 +145,10 @@ class MediaRestoreTest {
     @Test
     void notEnoughFreeSpaceFailsBeforeExtracting() throws Exception {
         Map<String, String> before = snapshot(live);
-        assertThatThrownBy(() -> restore().usableSpace(p -> 10_000).run()).isInstanceOf(MediaRestoreException.class)
-                .hasMessageContaining("not enough free space").hasMessageContaining("10000 usable");
+        assertThatThrownBy(() -> restore().usableSpace(p -> 10_000).run())
+                .isInstanceOf(MediaRestoreException.class)
+                .hasMessageContaining("not enough free space")
+                .hasMessageContaining("10000 usable");
         assertThat(snapshot(live)).isEqualTo(before);
         assertThat(leftovers(tmp)).isEmpty();
     }
@@ -145,12 +156,15 @@ class MediaRestoreTest {
     @Test
     void aCancelledRestoreLeavesTheTargetUntouched() throws Exception {
         Map<String, String> before = snapshot(live);
-        int[] calls = { 0 };
-        assertThatThrownBy(() -> restore().checkpoint(() -> {
-            if (++calls[0] == 4) {
-                throw new java.util.concurrent.CancellationException("stop");
-            }
-        }).run()).isInstanceOf(java.util.concurrent.CancellationException.class);
+        int[] calls = {0};
+        assertThatThrownBy(() -> restore()
+                        .checkpoint(() -> {
+                            if (++calls[0] == 4) {
+                                throw new java.util.concurrent.CancellationException("stop");
+                            }
+                        })
+                        .run())
+                .isInstanceOf(java.util.concurrent.CancellationException.class);
         assertThat(snapshot(live)).isEqualTo(before);
         assertThat(leftovers(tmp)).isEmpty();
     }
@@ -163,7 +177,8 @@ class MediaRestoreTest {
         Map<String, String> before = snapshot(live);
 
         assertThatThrownBy(() -> restore().mode(MediaRestore.Mode.MERGE).run())
-                .isInstanceOf(UnsafeMediaPathException.class).hasMessageContaining("'docs' in the target is a symbolic link");
+                .isInstanceOf(UnsafeMediaPathException.class)
+                .hasMessageContaining("'docs' in the target is a symbolic link");
         assertThat(snapshot(live)).isEqualTo(before);
         try (var s = Files.list(elsewhere)) {
             assertThat(s).isEmpty();
@@ -191,9 +206,13 @@ class MediaRestoreTest {
         Files.writeString(live.resolve("cache/y.bin"), "excluded cache");
         chmod(live.resolve("cache"), perms("r-x------"));
         try {
-            MediaRestore.Plan dry = restore().keepExcluded(List.of(), List.of("**.tmp", "cache/**")).dryRun();
+            MediaRestore.Plan dry = restore()
+                    .keepExcluded(List.of(), List.of("**.tmp", "cache/**"))
+                    .dryRun();
             assertThat(dry.kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
-            MediaRestore.Result r = restore().keepExcluded(List.of(), List.of("**.tmp", "cache/**")).run();
+            MediaRestore.Result r = restore()
+                    .keepExcluded(List.of(), List.of("**.tmp", "cache/**"))
+                    .run();
 
             assertThat(live.resolve("docs/a.txt")).hasContent("a from backup");
             assertThat(live.resolve("new-since.txt")).doesNotExist();
@@ -202,10 +221,10 @@ class MediaRestoreTest {
             // '**.tmp' and 'cache/**' do not reach only-here/cache/..., which the backup lacks: removed, as before.
             assertThat(live.resolve("only-here")).doesNotExist();
             assertThat(r.plan().kept()).containsExactly("cache/y.bin", "docs/draft.tmp");
-            assertThat(r.plan().removed()).contains("new-since.txt", "only-here")
+            assertThat(r.plan().removed())
+                    .contains("new-since.txt", "only-here")
                     .doesNotContain("cache", "docs/draft.tmp");
-            assertThat(Files.getPosixFilePermissions(live.resolve("docs")))
-                    .isEqualTo(perms("r-xr-xr-x"));
+            assertThat(Files.getPosixFilePermissions(live.resolve("docs"))).isEqualTo(perms("r-xr-xr-x"));
             assertThat(leftovers(tmp)).isEmpty();
         } finally {
             chmod(live.resolve("docs"), perms("rwx------"));
@@ -220,14 +239,18 @@ class MediaRestoreTest {
     void filesAnIncludeFilterLeavesOutAreKeptAndArchivedOnesThereAreNotRestored() throws Exception {
         Files.writeString(live.resolve("notes.log"), "never backed up: not included");
         Files.writeString(live.resolve("c.txt"), "c changed since");
-        MediaRestore.Result r = restore().keepExcluded(List.of("**.txt"), List.of()).run();
+        MediaRestore.Result r =
+                restore().keepExcluded(List.of("**.txt"), List.of()).run();
         assertThat(live.resolve("notes.log")).hasContent("never backed up: not included");
         assertThat(live.resolve("new-since.txt")).doesNotExist();
         assertThat(live.resolve("c.txt")).hasContent("c from backup");
 
         // Merge: an archived path the filters exclude is never overwritten.
         Files.writeString(live.resolve("c.txt"), "c changed again");
-        restore().mode(MediaRestore.Mode.MERGE).keepExcluded(List.of(), List.of("c.txt")).run();
+        restore()
+                .mode(MediaRestore.Mode.MERGE)
+                .keepExcluded(List.of(), List.of("c.txt"))
+                .run();
         assertThat(live.resolve("c.txt")).hasContent("c changed again");
         assertThat(r.plan().kept()).containsExactly("notes.log");
     }
@@ -240,13 +263,15 @@ class MediaRestoreTest {
         Map<String, String> before = snapshot(live);
         for (boolean dry : new boolean[] {true, false}) {
             assertThatThrownBy(() -> {
-                MediaRestore m = restore().keepExcluded(List.of(), List.of("**.tmp"));
-                if (dry) {
-                    m.dryRun();
-                } else {
-                    m.run();
-                }
-            }).isInstanceOf(MediaRestoreException.class).hasMessageContaining("'c.txt'")
+                        MediaRestore m = restore().keepExcluded(List.of(), List.of("**.tmp"));
+                        if (dry) {
+                            m.dryRun();
+                        } else {
+                            m.run();
+                        }
+                    })
+                    .isInstanceOf(MediaRestoreException.class)
+                    .hasMessageContaining("'c.txt'")
                     .hasMessageContaining("c.txt/inside.tmp");
             assertThat(snapshot(live)).isEqualTo(before);
             assertThat(leftovers(tmp)).isEmpty();

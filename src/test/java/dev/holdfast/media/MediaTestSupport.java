@@ -33,8 +33,7 @@ import java.util.TreeMap;
 public final class MediaTestSupport {
     static final Instant T = Instant.parse("2024-03-01T10:00:00Z");
 
-    private MediaTestSupport() {
-    }
+    private MediaTestSupport() {}
 
     interface WriterBody {
         MediaBackup.Result run(ArchiveWriter w) throws IOException;
@@ -63,8 +62,8 @@ public final class MediaTestSupport {
             int n = 0;
             for (Map.Entry<String, String> e : files.entrySet()) {
                 byte[] data = e.getValue().getBytes(StandardCharsets.UTF_8);
-                EntryInfo info = w.addEntry("media/u/files/f" + n++, EntryInfo.KIND_MEDIA_FILE, Codec.NONE,
-                        new ByteArrayInputStream(data));
+                EntryInfo info = w.addEntry(
+                        "media/u/files/f" + n++, EntryInfo.KIND_MEDIA_FILE, Codec.NONE, new ByteArrayInputStream(data));
                 mf.add(new MediaFile(e.getKey(), info.name(), data.length, "0644", T, info.sha256()));
             }
             MediaSection s = new MediaSection("u", mf, dirs, links, List.of(), Map.of());
@@ -113,7 +112,8 @@ public final class MediaTestSupport {
     }
 
     private static long mtime(Path p) throws IOException {
-        return ((FileTime) Files.getAttribute(p, "lastModifiedTime", LinkOption.NOFOLLOW_LINKS)).toInstant()
+        return ((FileTime) Files.getAttribute(p, "lastModifiedTime", LinkOption.NOFOLLOW_LINKS))
+                .toInstant()
                 .getEpochSecond();
     }
 
@@ -134,7 +134,9 @@ public final class MediaTestSupport {
     /** Names in {@code dir} left by a restore (staging or previous trees). */
     static List<String> leftovers(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".holdfast-")).toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains(".holdfast-"))
+                    .toList();
         }
     }
 

@@ -42,16 +42,35 @@ class EmailChannelRetryTest {
     static EmailChannel channel(ReactiveMailer mailer, int attempts) {
         EmailChannel channel = new EmailChannel();
         channel.mailer = mailer;
-        channel.config = new AudienceTest.Config(true, false, Optional.empty(),
-                new AudienceTest.Email(Optional.empty(), Optional.of(List.of("ops@example.com")), "h@localhost",
-                        attempts, Duration.ofMillis(1)),
-                1, 1, Duration.ofSeconds(5), 1, Duration.ZERO, Map.of(), Optional.empty());
+        channel.config = new AudienceTest.Config(
+                true,
+                false,
+                Optional.empty(),
+                new AudienceTest.Email(
+                        Optional.empty(),
+                        Optional.of(List.of("ops@example.com")),
+                        "h@localhost",
+                        attempts,
+                        Duration.ofMillis(1)),
+                1,
+                1,
+                Duration.ofSeconds(5),
+                1,
+                Duration.ZERO,
+                Map.of(),
+                Optional.empty());
         return channel;
     }
 
     static Notification notification() {
-        return new Notification("backup.failed", NotificationConfig.Outcome.FAILURE, "backup 'x'", "subject",
-                "text", "<p>html</p>", new ObjectMapper().createObjectNode());
+        return new Notification(
+                "backup.failed",
+                NotificationConfig.Outcome.FAILURE,
+                "backup 'x'",
+                "subject",
+                "text",
+                "<p>html</p>",
+                new ObjectMapper().createObjectNode());
     }
 
     @Test

@@ -20,19 +20,33 @@ class MessagesTest {
     static final UUID ID = UUID.fromString("00000000-0000-0000-0000-0000000000b1");
 
     static BackupFinished backup(String name, BackupStatus status, Long size, String error) {
-        return new BackupFinished(ID, name, BackupType.FULL, status, List.of("app"), List.of("uploads"), "api", null,
-                null, size, START, START.plusSeconds(252), error, status == BackupStatus.SUCCEEDED ? 1234567 : 0,
+        return new BackupFinished(
+                ID,
+                name,
+                BackupType.FULL,
+                status,
+                List.of("app"),
+                List.of("uploads"),
+                "api",
+                null,
+                null,
+                size,
+                START,
+                START.plusSeconds(252),
+                error,
+                status == BackupStatus.SUCCEEDED ? 1234567 : 0,
                 status == BackupStatus.SUCCEEDED ? 9_000_000 : 0);
     }
 
     @Test
     void successNamesEverythingAndLinksToTheBackup() {
-        Notification n = new Messages("https://holdfast.example.com//").backup(backup("nightly", BackupStatus.SUCCEEDED,
-                1_572_864L, null));
+        Notification n = new Messages("https://holdfast.example.com//")
+                .backup(backup("nightly", BackupStatus.SUCCEEDED, 1_572_864L, null));
         assertThat(n.event()).isEqualTo("backup.succeeded");
         assertThat(n.outcome()).isEqualTo(NotificationConfig.Outcome.SUCCESS);
         assertThat(n.subject()).isEqualTo("[Holdfast] Backup 'nightly' SUCCEEDED");
-        assertThat(n.text()).contains("Backup 'nightly' succeeded.\n\n")
+        assertThat(n.text())
+                .contains("Backup 'nightly' succeeded.\n\n")
                 .contains("Sources:    databases app; media uploads\n")
                 .contains("Trigger:    api\n")
                 .contains("Size:       1.5 MiB (1,572,864 bytes)\n")
@@ -50,12 +64,22 @@ class MessagesTest {
 
     @Test
     void withoutABaseUrlThereIsNoLinkAndHostileNamesStayInert() {
-        Notification n = new Messages(null).backup(backup("evil\r\nBcc: x@example.com <script>", BackupStatus.FAILED,
-                null, "disk full\ncaused by: ENOSPC"));
+        Notification n = new Messages(null)
+                .backup(backup(
+                        "evil\r\nBcc: x@example.com <script>",
+                        BackupStatus.FAILED,
+                        null,
+                        "disk full\ncaused by: ENOSPC"));
         assertThat(n.subject()).isEqualTo("[Holdfast] Backup 'evil Bcc: x@example.com <script>' FAILED");
-        assertThat(n.text()).doesNotContain("Details:").doesNotContain("Size:").doesNotContain("Rows:")
+        assertThat(n.text())
+                .doesNotContain("Details:")
+                .doesNotContain("Size:")
+                .doesNotContain("Rows:")
                 .contains("Error:      disk full\n            caused by: ENOSPC\n");
-        assertThat(n.html()).doesNotContain("<script>").contains("&lt;script&gt;").doesNotContain("href");
+        assertThat(n.html())
+                .doesNotContain("<script>")
+                .contains("&lt;script&gt;")
+                .doesNotContain("href");
         assertThat(n.payload().get("backup").get("url").isNull()).isTrue();
         assertThat(n.payload().get("backup").get("error").asText()).isEqualTo("disk full\ncaused by: ENOSPC");
     }
@@ -64,18 +88,46 @@ class MessagesTest {
     void restoresSayTheirModeDryRunAndPreRestoreBackup() {
         UUID restore = UUID.fromString("00000000-0000-0000-0000-0000000000e1");
         UUID pre = UUID.fromString("00000000-0000-0000-0000-0000000000b2");
-        RestoreFinished dry = new RestoreFinished(restore, ID, "replace", true, null, RestoreStatus.SUCCEEDED,
-                List.of("app"), List.of(), START, START.plusMillis(850), null, 0, "alice");
+        RestoreFinished dry = new RestoreFinished(
+                restore,
+                ID,
+                "replace",
+                true,
+                null,
+                RestoreStatus.SUCCEEDED,
+                List.of("app"),
+                List.of(),
+                START,
+                START.plusMillis(850),
+                null,
+                0,
+                "alice");
         Notification d = new Messages("https://h.example").restore(dry, new Messages.RestoreContext("nightly", null));
         assertThat(d.subject()).isEqualTo("[Holdfast] Dry-run restore of backup 'nightly' SUCCEEDED");
-        assertThat(d.text()).containsPattern("Dry run: +yes: nothing was changed\n")
-                .containsPattern("Duration: +850 ms\n").doesNotContain("Rows loaded").doesNotContain("Pre-restore");
-        RestoreFinished failed = new RestoreFinished(restore, ID, "clean", false, null, RestoreStatus.FAILED,
-                List.of("app"), List.of(), START, START.plusSeconds(3), "validation failed", 0, "alice");
+        assertThat(d.text())
+                .containsPattern("Dry run: +yes: nothing was changed\n")
+                .containsPattern("Duration: +850 ms\n")
+                .doesNotContain("Rows loaded")
+                .doesNotContain("Pre-restore");
+        RestoreFinished failed = new RestoreFinished(
+                restore,
+                ID,
+                "clean",
+                false,
+                null,
+                RestoreStatus.FAILED,
+                List.of("app"),
+                List.of(),
+                START,
+                START.plusSeconds(3),
+                "validation failed",
+                0,
+                "alice");
         Notification f = new Messages("https://h.example").restore(failed, new Messages.RestoreContext(null, pre));
         assertThat(f.event()).isEqualTo("restore.failed");
         assertThat(f.subject()).isEqualTo("[Holdfast] Restore of backup '" + ID + "' FAILED");
-        assertThat(f.text()).containsPattern("Pre-restore backup: +" + pre)
+        assertThat(f.text())
+                .containsPattern("Pre-restore backup: +" + pre)
                 .containsPattern("Error: +validation failed")
                 .containsPattern("Details: +https://h.example/api/restores/" + restore);
         assertThat(f.payload().get("restore").get("pre_backup_id").asText()).isEqualTo(pre.toString());
@@ -84,8 +136,9 @@ class MessagesTest {
 
     @Test
     void aFailedVerificationIsAFailure() {
-        Notification n = new Messages("https://h.example").verificationFailed(new VerificationFinished(ID, "nightly",
-                List.of("app", "uploads"), false, 2, START));
+        Notification n = new Messages("https://h.example")
+                .verificationFailed(
+                        new VerificationFinished(ID, "nightly", List.of("app", "uploads"), false, 2, START));
         assertThat(n.event()).isEqualTo("verify.failed");
         assertThat(n.outcome()).isEqualTo(NotificationConfig.Outcome.FAILURE);
         assertThat(n.subject()).isEqualTo("[Holdfast] Verification of backup 'nightly' FAILED");
@@ -96,12 +149,40 @@ class MessagesTest {
     @Test
     void theTriggerNamesTheSchedule() {
         UUID schedule = UUID.fromString("00000000-0000-0000-0000-0000000000c1");
-        BackupFinished runNow = new BackupFinished(ID, "n", BackupType.DATABASE, BackupStatus.FAILED, List.of("app"),
-                List.of(), "api", schedule, "nightly", null, START, START.plusSeconds(1), "x", 0, 0);
+        BackupFinished runNow = new BackupFinished(
+                ID,
+                "n",
+                BackupType.DATABASE,
+                BackupStatus.FAILED,
+                List.of("app"),
+                List.of(),
+                "api",
+                schedule,
+                "nightly",
+                null,
+                START,
+                START.plusSeconds(1),
+                "x",
+                0,
+                0);
         assertThat(new Messages(null).backup(runNow).text())
                 .containsPattern("Trigger: +api, schedule 'nightly' \\(" + schedule + "\\)\n");
-        BackupFinished deleted = new BackupFinished(ID, "n", BackupType.DATABASE, BackupStatus.FAILED, List.of("app"),
-                List.of(), "schedule", schedule, null, null, START, START.plusSeconds(1), "x", 0, 0);
+        BackupFinished deleted = new BackupFinished(
+                ID,
+                "n",
+                BackupType.DATABASE,
+                BackupStatus.FAILED,
+                List.of("app"),
+                List.of(),
+                "schedule",
+                schedule,
+                null,
+                null,
+                START,
+                START.plusSeconds(1),
+                "x",
+                0,
+                0);
         assertThat(new Messages(null).backup(deleted).text()).containsPattern("Trigger: +schedule " + schedule + "\n");
     }
 

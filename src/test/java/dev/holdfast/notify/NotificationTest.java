@@ -88,11 +88,12 @@ class NotificationTest {
         UUID scheduleId = schedule(schedule, "{\"email_to\":[\"" + ops + "\",\"" + dba + "\"]}");
         String name = "ntf-fail-" + suffix();
         JsonNode b;
-        try (Connection locker = TestDatabase.connect(TestDatabase.APP_DB); Statement st = locker.createStatement()) {
+        try (Connection locker = TestDatabase.connect(TestDatabase.APP_DB);
+                Statement st = locker.createStatement()) {
             locker.setAutoCommit(false);
             st.execute("LOCK TABLE sales.customer IN ACCESS EXCLUSIVE MODE");
-            b = BackupApiTest.awaitBackup(scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":"
-                    + "\"database\"}"));
+            b = BackupApiTest.awaitBackup(
+                    scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":" + "\"database\"}"));
             locker.rollback();
         }
         assertThat(b.get("status").asText()).isEqualTo("FAILED");
@@ -102,12 +103,14 @@ class NotificationTest {
 
         MimeMessage m = awaitMail(ops, name);
         assertThat(m.getSubject()).isEqualTo("[Holdfast] Backup '" + name + "' FAILED");
-        assertThat(Arrays.stream(m.getRecipients(Message.RecipientType.TO)).map(a -> ((InternetAddress) a)
-                .getAddress())).containsExactlyInAnyOrder(ops, dba);
+        assertThat(Arrays.stream(m.getRecipients(Message.RecipientType.TO))
+                        .map(a -> ((InternetAddress) a).getAddress()))
+                .containsExactlyInAnyOrder(ops, dba);
         assertThat(((InternetAddress) m.getFrom()[0]).getAddress()).isEqualTo("holdfast@localhost");
         assertThat(m.getHeader("X-Holdfast-Event")[0]).isEqualTo("backup.failed");
         String text = MailServer.part(m, "text/plain");
-        assertThat(text).contains("Backup '" + name + "' failed.")
+        assertThat(text)
+                .contains("Backup '" + name + "' failed.")
                 .containsPattern("Outcome: +FAILED")
                 .containsPattern("Type: +database")
                 .containsPattern("Sources: +databases app")
@@ -133,11 +136,11 @@ class NotificationTest {
         UUID loudSchedule = schedule("loud-" + suffix(), "{\"on_success\":true,\"email_to\":[\"" + loud + "\"]}");
         String quietName = "ntf-quiet-" + suffix();
         String loudName = "ntf-loud-" + suffix();
-        JsonNode q = BackupApiTest.awaitBackup(scheduled(quietSchedule, "{\"name\":\"" + quietName
-                + "\",\"backup_type\":\"database\"}"));
+        JsonNode q = BackupApiTest.awaitBackup(
+                scheduled(quietSchedule, "{\"name\":\"" + quietName + "\",\"backup_type\":\"database\"}"));
         assertThat(q.get("status").asText()).isEqualTo("SUCCEEDED");
-        JsonNode b = BackupApiTest.awaitBackup(scheduled(loudSchedule, "{\"name\":\"" + loudName
-                + "\",\"backup_type\":\"database\"}"));
+        JsonNode b = BackupApiTest.awaitBackup(
+                scheduled(loudSchedule, "{\"name\":\"" + loudName + "\",\"backup_type\":\"database\"}"));
         assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
 
         MimeMessage m = awaitMail(loud, loudName);
@@ -149,7 +152,8 @@ class NotificationTest {
         }
         assertThat(rows).isPositive();
         String text = MailServer.part(m, "text/plain");
-        assertThat(text).containsPattern("Outcome: +SUCCEEDED")
+        assertThat(text)
+                .containsPattern("Outcome: +SUCCEEDED")
                 .containsPattern("Size: +[0-9.]+ (KiB|MiB) \\(" + String.format(Locale.ROOT, "%,d", size) + " bytes\\)")
                 .containsPattern("Rows: +" + String.format(Locale.ROOT, "%,d", rows) + "\n")
                 .containsPattern("Duration: +[0-9.]+ (ms|s)\n")
@@ -167,13 +171,17 @@ class NotificationTest {
         double sentBefore = metric("holdfast_notifications_sent_total", "email");
         mail.stopSmtp();
         try {
-            JsonNode b = BackupApiTest.awaitBackup(scheduled(scheduleId, "{\"name\":\"ntf-down-" + suffix()
-                    + "\",\"backup_type\":\"database\"}"));
+            JsonNode b = BackupApiTest.awaitBackup(
+                    scheduled(scheduleId, "{\"name\":\"ntf-down-" + suffix() + "\",\"backup_type\":\"database\"}"));
             assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
-            assertThat(given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", b.get("job_id").asText())
-                    .jsonPath().getString("state")).isEqualTo("SUCCEEDED");
-            await().atMost(WAIT).until(() -> metric("holdfast_notifications_failed_total", "email")
-                    >= failedBefore + 1);
+            assertThat(given().auth()
+                            .oauth2(Tokens.viewer())
+                            .get("/api/jobs/{id}", b.get("job_id").asText())
+                            .jsonPath()
+                            .getString("state"))
+                    .isEqualTo("SUCCEEDED");
+            await().atMost(WAIT)
+                    .until(() -> metric("holdfast_notifications_failed_total", "email") >= failedBefore + 1);
         } finally {
             mail.startSmtp();
         }
@@ -192,11 +200,11 @@ class NotificationTest {
     void webhookDeliveriesAreSignedAndCarryTheBackup() throws Exception {
         String schedule = "hooked-" + suffix();
         // failures-only first: had it been (wrongly) sent this success, it would have been received first.
-        UUID scheduleId = schedule(schedule, "{\"on_success\":true,\"email_to\":[],"
-                + "\"webhooks\":[\"failures-only\",\"receiver\"]}");
+        UUID scheduleId = schedule(
+                schedule, "{\"on_success\":true,\"email_to\":[]," + "\"webhooks\":[\"failures-only\",\"receiver\"]}");
         String name = "ntf-hook-" + suffix();
-        JsonNode b = BackupApiTest.awaitBackup(scheduled(scheduleId, "{\"name\":\"" + name
-                + "\",\"backup_type\":\"database\"}"));
+        JsonNode b = BackupApiTest.awaitBackup(
+                scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":\"database\"}"));
         assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
         String id = b.get("id").asText();
 
@@ -205,8 +213,9 @@ class NotificationTest {
         assertThat(r.header("X-Holdfast-Event")).isEqualTo("backup.succeeded");
         assertThat(UUID.fromString(r.header("X-Holdfast-Delivery"))).isNotNull();
         long ts = Long.parseLong(r.header("X-Holdfast-Timestamp"));
-        assertThat(r.header("X-Holdfast-Signature")).isEqualTo("sha256=" + hmac(WebhookReceiver.SECRET,
-                ts + "." + new String(r.body(), StandardCharsets.UTF_8)));
+        assertThat(r.header("X-Holdfast-Signature"))
+                .isEqualTo("sha256="
+                        + hmac(WebhookReceiver.SECRET, ts + "." + new String(r.body(), StandardCharsets.UTF_8)));
         assertThat(WebhookSignature.verify(WebhookReceiver.SECRET, ts, r.body(), r.header("X-Holdfast-Signature")))
                 .isTrue();
         assertThat(WebhookSignature.verify("another secret", ts, r.body(), r.header("X-Holdfast-Signature")))
@@ -227,19 +236,22 @@ class NotificationTest {
         assertThat(jb.get("rows").asLong()).isPositive();
         assertThat(jb.get("error").isNull()).isTrue();
         assertThat(jb.get("url").asText()).isEqualTo("https://holdfast.test/api/backups/" + id);
-        assertThat(body.get("occurred_at").asText()).isEqualTo(jb.get("finished_at").asText());
+        assertThat(body.get("occurred_at").asText())
+                .isEqualTo(jb.get("finished_at").asText());
 
         assertThat(deliveriesFor(hooks.requests("/ok/failures-only"), id)).isEmpty();
     }
 
     @Test
     void failingHangingAndUnknownWebhooksNeitherDelayNorFailTheBackup() throws Exception {
-        UUID scheduleId = schedule("flaky-" + suffix(), "{\"on_success\":true,\"email_to\":[],"
-                + "\"webhooks\":[\"hanging\",\"failing\",\"no-such-hook\",\"receiver\"]}");
+        UUID scheduleId = schedule(
+                "flaky-" + suffix(),
+                "{\"on_success\":true,\"email_to\":[],"
+                        + "\"webhooks\":[\"hanging\",\"failing\",\"no-such-hook\",\"receiver\"]}");
         double failedBefore = metric("holdfast_notifications_failed_total", "webhook");
         double sentBefore = metric("holdfast_notifications_sent_total", "webhook");
-        JsonNode b = BackupApiTest.awaitBackup(scheduled(scheduleId, "{\"name\":\"ntf-flaky-" + suffix()
-                + "\",\"backup_type\":\"database\"}"));
+        JsonNode b = BackupApiTest.awaitBackup(
+                scheduled(scheduleId, "{\"name\":\"ntf-flaky-" + suffix() + "\",\"backup_type\":\"database\"}"));
         assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
         String id = b.get("id").asText();
 
@@ -247,17 +259,23 @@ class NotificationTest {
         awaitHook("/ok/receiver", id);
         List<WebhookReceiver.Request> failing = deliveriesFor(hooks.requests("/fail"), id);
         assertThat(failing).hasSize(3); // webhook-attempts
-        assertThat(failing).extracting(r -> r.header("X-Holdfast-Delivery")).containsOnly(
-                failing.get(0).header("X-Holdfast-Delivery"));
+        assertThat(failing)
+                .extracting(r -> r.header("X-Holdfast-Delivery"))
+                .containsOnly(failing.get(0).header("X-Holdfast-Delivery"));
         for (WebhookReceiver.Request r : failing) {
-            assertThat(WebhookSignature.verify(WebhookReceiver.SECRET, Long.parseLong(r.header(
-                    "X-Holdfast-Timestamp")), r.body(), r.header("X-Holdfast-Signature"))).isTrue();
+            assertThat(WebhookSignature.verify(
+                            WebhookReceiver.SECRET,
+                            Long.parseLong(r.header("X-Holdfast-Timestamp")),
+                            r.body(),
+                            r.header("X-Holdfast-Signature")))
+                    .isTrue();
         }
         assertThat(deliveriesFor(hooks.requests("/hang"), id)).hasSize(3);
         await().atMost(WAIT).until(() -> metric("holdfast_notifications_sent_total", "webhook") >= sentBefore + 1);
         // hanging (timed out), failing (500) and the unconfigured name.
         assertThat(metric("holdfast_notifications_failed_total", "webhook")).isGreaterThanOrEqualTo(failedBefore + 3);
-        assertThat(BackupApiTest.awaitBackup(UUID.fromString(id)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(BackupApiTest.awaitBackup(UUID.fromString(id)).get("status").asText())
+                .isEqualTo("SUCCEEDED");
     }
 
     // --- restores and verifications ---------------------------------------------------------------
@@ -265,20 +283,31 @@ class NotificationTest {
     @Test
     void aRestoreIsToldWithItsPreRestoreBackupWhichIsNotToldOnItsOwn() throws Exception {
         String to = address("restore");
-        UUID scheduleId = schedule("restored-" + suffix(), "{\"on_success\":true,\"email_to\":[\"" + to + "\"],"
-                + "\"webhooks\":[\"receiver\"]}");
+        UUID scheduleId = schedule(
+                "restored-" + suffix(),
+                "{\"on_success\":true,\"email_to\":[\"" + to + "\"]," + "\"webhooks\":[\"receiver\"]}");
         String name = "ntf-restore-" + suffix();
         UUID backup = scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":\"database\"}");
         assertThat(BackupApiTest.awaitBackup(backup).get("status").asText()).isEqualTo("SUCCEEDED");
         awaitMail(to, "Backup '" + name + "' SUCCEEDED");
 
-        Response rr = given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{}")
+        Response rr = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{}")
                 .post("/api/backups/{id}/restore", backup);
         rr.then().statusCode(202);
         String restoreId = rr.jsonPath().getString("id");
-        await().atMost(Duration.ofSeconds(180)).until(() -> !List.of("QUEUED", "RUNNING").contains(given().auth()
-                .oauth2(Tokens.viewer()).get("/api/restores/{id}", restoreId).jsonPath().getString("status")));
-        JsonNode r = JSON.readTree(given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", restoreId)
+        await().atMost(Duration.ofSeconds(180))
+                .until(() -> !List.of("QUEUED", "RUNNING")
+                        .contains(given().auth()
+                                .oauth2(Tokens.viewer())
+                                .get("/api/restores/{id}", restoreId)
+                                .jsonPath()
+                                .getString("status")));
+        JsonNode r = JSON.readTree(given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", restoreId)
                 .asString());
         assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
         String pre = r.get("pre_backup_id").asText();
@@ -286,7 +315,8 @@ class NotificationTest {
         MimeMessage m = awaitMail(to, "Restore of backup '" + name + "'");
         assertThat(m.getSubject()).isEqualTo("[Holdfast] Restore of backup '" + name + "' SUCCEEDED");
         String text = MailServer.part(m, "text/plain");
-        assertThat(text).containsPattern("Mode: +replace")
+        assertThat(text)
+                .containsPattern("Mode: +replace")
                 .containsPattern("Dry run: +no")
                 .containsPattern("Pre-restore backup: +" + pre)
                 .containsPattern("Rows loaded: +[1-9]")
@@ -294,10 +324,13 @@ class NotificationTest {
                 .contains("https://holdfast.test/api/restores/" + restoreId)
                 .contains("https://holdfast.test/api/backups/" + backup);
         // The pre-restore backup finished (and was queued) before the restore: no message of its own.
-        assertThat(mail.messagesTo(to)).extracting(MimeMessage::getSubject).hasSize(2)
+        assertThat(mail.messagesTo(to))
+                .extracting(MimeMessage::getSubject)
+                .hasSize(2)
                 .noneMatch(s -> s.contains("pre-restore-"));
 
-        JsonNode body = JSON.readTree(awaitHook("/ok/receiver", restoreId).get(0).body());
+        JsonNode body =
+                JSON.readTree(awaitHook("/ok/receiver", restoreId).get(0).body());
         assertThat(body.get("event").asText()).isEqualTo("restore.succeeded");
         assertThat(body.get("restore").get("id").asText()).isEqualTo(restoreId);
         assertThat(body.get("restore").get("pre_backup_id").asText()).isEqualTo(pre);
@@ -306,22 +339,26 @@ class NotificationTest {
         assertThat(body.get("restore").get("rows").asLong()).isPositive();
         assertThat(body.get("backup").get("id").asText()).isEqualTo(backup.toString());
         assertThat(body.get("backup").get("name").asText()).isEqualTo(name);
-        assertThat(hooks.requests("/ok/receiver")).noneMatch(h -> h.header("X-Holdfast-Event").startsWith("backup.")
-                && deliveriesFor(List.of(h), pre).size() == 1);
+        assertThat(hooks.requests("/ok/receiver"))
+                .noneMatch(h -> h.header("X-Holdfast-Event").startsWith("backup.")
+                        && deliveriesFor(List.of(h), pre).size() == 1);
     }
 
     @Test
     void aFailedVerificationIsToldToTheBackupsSchedule() throws Exception {
         String to = address("verify");
-        UUID scheduleId = schedule("verified-" + suffix(), "{\"email_to\":[\"" + to + "\"],"
-                + "\"webhooks\":[\"receiver\"]}");
+        UUID scheduleId =
+                schedule("verified-" + suffix(), "{\"email_to\":[\"" + to + "\"]," + "\"webhooks\":[\"receiver\"]}");
         String name = "ntf-verify-" + suffix();
         UUID id = scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":\"database\"}");
         assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
 
         var storage = BackupApiTest.STORAGE.resolve(id + ".tar");
         Manifest mf = ArchiveReader.open(storage).manifest();
-        var entry = mf.entries().stream().filter(e -> e.name().contains("customer")).findFirst().orElseThrow();
+        var entry = mf.entries().stream()
+                .filter(e -> e.name().contains("customer"))
+                .findFirst()
+                .orElseThrow();
         try (RandomAccessFile f = new RandomAccessFile(storage.toFile(), "rw")) {
             long pos = entry.offset() + entry.storedSize() / 2;
             f.seek(pos);
@@ -329,22 +366,40 @@ class NotificationTest {
             f.seek(pos);
             f.write(v ^ 0x10);
         }
-        String job = given().auth().oauth2(Tokens.operator()).post("/api/backups/{id}/verify", id).then()
-                .statusCode(202).extract().jsonPath().getString("id");
-        await().atMost(WAIT).until(() -> "FAILED".equals(given().auth().oauth2(Tokens.viewer())
-                .get("/api/jobs/{id}", job).jsonPath().getString("state")));
+        String job = given().auth()
+                .oauth2(Tokens.operator())
+                .post("/api/backups/{id}/verify", id)
+                .then()
+                .statusCode(202)
+                .extract()
+                .jsonPath()
+                .getString("id");
+        await().atMost(WAIT)
+                .until(() -> "FAILED"
+                        .equals(given().auth()
+                                .oauth2(Tokens.viewer())
+                                .get("/api/jobs/{id}", job)
+                                .jsonPath()
+                                .getString("state")));
 
-        int problems = JSON.readTree(given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", id).asString())
-                .get("verify_failures").size();
+        int problems = JSON.readTree(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/backups/{id}", id)
+                        .asString())
+                .get("verify_failures")
+                .size();
         assertThat(problems).isPositive();
         MimeMessage m = awaitMail(to, "Verification of backup '" + name + "'");
         assertThat(m.getSubject()).isEqualTo("[Holdfast] Verification of backup '" + name + "' FAILED");
-        assertThat(MailServer.part(m, "text/plain")).containsPattern("Problems: +" + problems + " ")
+        assertThat(MailServer.part(m, "text/plain"))
+                .containsPattern("Problems: +" + problems + " ")
                 .containsPattern("Sources: +app")
                 .contains("https://holdfast.test/api/backups/" + id);
-        JsonNode body = JSON.readTree(deliveriesFor(awaitHook("/ok/receiver", id.toString()), id.toString())
-                .stream().filter(r -> "verify.failed".equals(r.header("X-Holdfast-Event"))).findFirst()
-                .orElseThrow().body());
+        JsonNode body = JSON.readTree(deliveriesFor(awaitHook("/ok/receiver", id.toString()), id.toString()).stream()
+                .filter(r -> "verify.failed".equals(r.header("X-Holdfast-Event")))
+                .findFirst()
+                .orElseThrow()
+                .body());
         assertThat(body.get("verification").get("ok").asBoolean()).isFalse();
         assertThat(body.get("verification").get("failures").asInt()).isEqualTo(problems);
         assertThat(body.get("backup").get("name").asText()).isEqualTo(name);
@@ -377,23 +432,31 @@ class NotificationTest {
     /** A backup created as the schedule's run. */
     UUID scheduled(UUID scheduleId, String requestJson) throws Exception {
         BackupRequest req = mapper.readValue(requestJson, BackupRequest.class);
-        return backups.createScheduled(req, scheduleId, "schedule", "notify-test").id();
+        return backups.createScheduled(req, scheduleId, "schedule", "notify-test")
+                .id();
     }
 
     /** The first message in a mailbox whose subject contains the text. */
     MimeMessage awaitMail(String address, String subjectPart) {
-        return await().atMost(WAIT).until(() -> mail.messagesTo(address).stream().filter(m -> {
-            try {
-                return m.getSubject().contains(subjectPart);
-            } catch (jakarta.mail.MessagingException e) {
-                throw new IllegalStateException(e);
-            }
-        }).findFirst().orElse(null), m -> m != null);
+        return await().atMost(WAIT)
+                .until(
+                        () -> mail.messagesTo(address).stream()
+                                .filter(m -> {
+                                    try {
+                                        return m.getSubject().contains(subjectPart);
+                                    } catch (jakarta.mail.MessagingException e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                })
+                                .findFirst()
+                                .orElse(null),
+                        m -> m != null);
     }
 
     /** Requests at a path whose body mentions the id (a backup's or a restore's). */
     static List<WebhookReceiver.Request> deliveriesFor(List<WebhookReceiver.Request> requests, String id) {
-        return requests.stream().filter(r -> new String(r.body(), StandardCharsets.UTF_8).contains("\"" + id + "\""))
+        return requests.stream()
+                .filter(r -> new String(r.body(), StandardCharsets.UTF_8).contains("\"" + id + "\""))
                 .toList();
     }
 
@@ -412,7 +475,9 @@ class NotificationTest {
         String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*channel=\"" + channel + "\"[^}]*} ([0-9.eE+-]+)$")
                 .matcher(body);
-        assertThat(m.find()).as(name + "{channel=" + channel + "} in /q/metrics").isTrue();
+        assertThat(m.find())
+                .as(name + "{channel=" + channel + "} in /q/metrics")
+                .isTrue();
         return Double.parseDouble(m.group(1));
     }
 }

@@ -41,9 +41,18 @@ class NotifierQueueTest {
 
     @Test
     void aFullQueueDropsAndCountsInsteadOfBlockingTheBackup() {
-        AudienceTest.Config config = new AudienceTest.Config(true, false, Optional.empty(),
+        AudienceTest.Config config = new AudienceTest.Config(
+                true,
+                false,
+                Optional.empty(),
                 new AudienceTest.Email(Optional.empty(), Optional.of(List.of("ops@example.com")), "h@localhost"),
-                1, 1, Duration.ofSeconds(5), 1, Duration.ZERO, Map.of(), Optional.empty());
+                1,
+                1,
+                Duration.ofSeconds(5),
+                1,
+                Duration.ZERO,
+                Map.of(),
+                Optional.empty());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NotificationMetrics metrics = new NotificationMetrics();
         metrics.registry = registry;
@@ -61,20 +70,28 @@ class NotifierQueueTest {
             // The sender is busy: one task fits in the queue, the next does not.
             notifier.onBackup(MessagesTest.backup("second", BackupStatus.FAILED, null, "boom"));
             notifier.onBackup(MessagesTest.backup("third", BackupStatus.FAILED, null, "boom"));
-            assertThat(registry.get("holdfast.notifications.dropped").counter().count()).isEqualTo(1);
+            assertThat(registry.get("holdfast.notifications.dropped").counter().count())
+                    .isEqualTo(1);
 
             // Neither a success (on-success is off) nor a cancellation is queued at all.
             notifier.onBackup(MessagesTest.backup("ok", BackupStatus.SUCCEEDED, 1L, null));
             notifier.onBackup(MessagesTest.backup("stopped", BackupStatus.CANCELLED, null, "cancelled"));
-            assertThat(registry.get("holdfast.notifications.dropped").counter().count()).isEqualTo(1);
+            assertThat(registry.get("holdfast.notifications.dropped").counter().count())
+                    .isEqualTo(1);
 
             email.release.countDown();
             await().atMost(Duration.ofSeconds(30)).until(() -> email.sent.size() == 2);
-            assertThat(email.sent).containsExactly("[Holdfast] Backup 'first' FAILED",
-                    "[Holdfast] Backup 'second' FAILED");
-            assertThat(registry.get("holdfast.notifications.sent").tag("channel", "email").counter().count())
+            assertThat(email.sent)
+                    .containsExactly("[Holdfast] Backup 'first' FAILED", "[Holdfast] Backup 'second' FAILED");
+            assertThat(registry.get("holdfast.notifications.sent")
+                            .tag("channel", "email")
+                            .counter()
+                            .count())
                     .isEqualTo(2);
-            assertThat(registry.get("holdfast.notifications.failed").tag("channel", "email").counter().count())
+            assertThat(registry.get("holdfast.notifications.failed")
+                            .tag("channel", "email")
+                            .counter()
+                            .count())
                     .isZero();
         } finally {
             email.release.countDown();

@@ -21,10 +21,12 @@ class WebhookSignatureTest {
     void verificationFailsForAnotherSecretTimestampOrBody() {
         String sig = WebhookSignature.sign("s3cret", 1_700_000_000L, BODY);
         assertThat(WebhookSignature.verify("s3cret", 1_700_000_000L, BODY, sig)).isTrue();
-        assertThat(WebhookSignature.verify("s3cret!", 1_700_000_000L, BODY, sig)).isFalse();
+        assertThat(WebhookSignature.verify("s3cret!", 1_700_000_000L, BODY, sig))
+                .isFalse();
         assertThat(WebhookSignature.verify("s3cret", 1_700_000_001L, BODY, sig)).isFalse();
         assertThat(WebhookSignature.verify("s3cret", 1_700_000_000L, "{}".getBytes(StandardCharsets.UTF_8), sig))
                 .isFalse();
-        assertThat(WebhookSignature.verify("s3cret", 1_700_000_000L, BODY, null)).isFalse();
+        assertThat(WebhookSignature.verify("s3cret", 1_700_000_000L, BODY, null))
+                .isFalse();
     }
 }

@@ -45,7 +45,9 @@ class CopyFormatBenchmarkTest {
             """;
 
     static final List<TableRef> TABLES = List.of(
-            new TableRef("public", "bench_mix"), new TableRef("public", "bench_ints"), new TableRef("public", "bench_text"));
+            new TableRef("public", "bench_mix"),
+            new TableRef("public", "bench_ints"),
+            new TableRef("public", "bench_text"));
 
     @Test
     void measureTextAgainstBinaryRawAndCompressed() throws Exception {
@@ -54,9 +56,13 @@ class CopyFormatBenchmarkTest {
             long t0 = System.nanoTime();
             db.execute(DATA);
             db.execute("VACUUM ANALYZE"); // alone: VACUUM refuses to run in a multi-statement string
-            line(report, "data generated in %.1f s; heap max %d MB; load average %.1f on %d cores", secs(t0),
+            line(
+                    report,
+                    "data generated in %.1f s; heap max %d MB; load average %.1f on %d cores",
+                    secs(t0),
                     Runtime.getRuntime().maxMemory() >> 20,
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                            .getSystemLoadAverage(),
                     Runtime.getRuntime().availableProcessors());
             try (SnapshotSession s = SnapshotSession.begin(PgTestDatabase.FACTORY, db.info, Duration.ofSeconds(10))) {
                 PgCatalog catalog = PgCatalog.read(s.coordinator());
@@ -64,7 +70,12 @@ class CopyFormatBenchmarkTest {
                 for (TableRef t : TABLES) {
                     PgCatalog.Table table = catalog.table(t).orElseThrow();
                     total += table.sizeBytes();
-                    line(report, "%-12s rows %9d  pg_table_size %7.1f MB", t.name(), table.estimatedRows(), mb(table.sizeBytes()));
+                    line(
+                            report,
+                            "%-12s rows %9d  pg_table_size %7.1f MB",
+                            t.name(),
+                            table.estimatedRows(),
+                            mb(table.sizeBytes()));
                 }
                 line(report, "total pg_table_size %.1f MB", mb(total));
                 s.lockTables(TABLES);
@@ -73,7 +84,16 @@ class CopyFormatBenchmarkTest {
                 for (TableRef t : TABLES) {
                     copy(w, catalog, t, CopyStreamer.Format.TEXT, false);
                 }
-                line(report, "%-12s %-6s %8s %9s %8s %9s %7s", "table", "format", "raw s", "raw MB", "zstd s", "zstd MB", "ratio");
+                line(
+                        report,
+                        "%-12s %-6s %8s %9s %8s %9s %7s",
+                        "table",
+                        "format",
+                        "raw s",
+                        "raw MB",
+                        "zstd s",
+                        "zstd MB",
+                        "ratio");
                 for (int round = 0; round < 2; round++) {
                     for (CopyStreamer.Format f : CopyStreamer.Format.values()) {
                         double rawS = 0, zS = 0;
@@ -86,15 +106,32 @@ class CopyFormatBenchmarkTest {
                             long[] z = copy(w, catalog, t, f, true);
                             double zs = secs(a);
                             assertThat(z[0]).isEqualTo(raw[0]);
-                            line(report, "%-12s %-6s %8.2f %9.1f %8.2f %9.1f %7.2f", t.name(), f, rs, mb(raw[1]), zs, mb(z[1]),
+                            line(
+                                    report,
+                                    "%-12s %-6s %8.2f %9.1f %8.2f %9.1f %7.2f",
+                                    t.name(),
+                                    f,
+                                    rs,
+                                    mb(raw[1]),
+                                    zs,
+                                    mb(z[1]),
                                     (double) raw[1] / z[1]);
                             rawS += rs;
                             zS += zs;
                             rawB += raw[1];
                             zB += z[1];
                         }
-                        line(report, "%-12s %-6s %8.2f %9.1f %8.2f %9.1f %7.2f   (round %d)", "ALL", f, rawS, mb(rawB), zS, mb(zB),
-                                (double) rawB / zB, round + 1);
+                        line(
+                                report,
+                                "%-12s %-6s %8.2f %9.1f %8.2f %9.1f %7.2f   (round %d)",
+                                "ALL",
+                                f,
+                                rawS,
+                                mb(rawB),
+                                zS,
+                                mb(zB),
+                                (double) rawB / zB,
+                                round + 1);
                     }
                 }
 
@@ -113,15 +150,21 @@ class CopyFormatBenchmarkTest {
                     for (int i = 0; i < 2; i++) {
                         Connection c = two.get(i);
                         CopyStreamer.CtidRange r = ranges.get(i);
-                        rawParts.add(pool.submit(
-                                () -> new CopyStreamer().copyOut(c, big, cols, CopyStreamer.Format.TEXT, r, new Counting()).rows()));
+                        rawParts.add(pool.submit(() -> new CopyStreamer()
+                                .copyOut(c, big, cols, CopyStreamer.Format.TEXT, r, new Counting())
+                                .rows()));
                     }
                     for (Future<Long> p : rawParts) {
                         p.get();
                     }
                     double splitRaw = secs(a);
-                    line(report, "range split %s text raw: 1 worker %.2f s, 2 workers x 1 range %.2f s (%.2fx)", big.name(),
-                            oneRaw, splitRaw, oneRaw / splitRaw);
+                    line(
+                            report,
+                            "range split %s text raw: 1 worker %.2f s, 2 workers x 1 range %.2f s (%.2fx)",
+                            big.name(),
+                            oneRaw,
+                            splitRaw,
+                            oneRaw / splitRaw);
                     a = System.nanoTime();
                     copy(w, catalog, big, CopyStreamer.Format.TEXT, true);
                     double one = secs(a);
@@ -133,7 +176,9 @@ class CopyFormatBenchmarkTest {
                         parts.add(pool.submit(() -> {
                             Counting sink = new Counting();
                             try (ZstdOutputStream z = new ZstdOutputStream(sink, 3)) {
-                                return new CopyStreamer().copyOut(c, big, cols, CopyStreamer.Format.TEXT, r, z).rows();
+                                return new CopyStreamer()
+                                        .copyOut(c, big, cols, CopyStreamer.Format.TEXT, r, z)
+                                        .rows();
                             }
                         }));
                     }
@@ -143,8 +188,13 @@ class CopyFormatBenchmarkTest {
                     }
                     double split = secs(a);
                     assertThat(rows).isEqualTo(catalog.table(big).orElseThrow().estimatedRows());
-                    line(report, "range split %s text+zstd: 1 worker %.2f s, 2 workers x 1 range %.2f s (%.2fx)", big.name(), one,
-                            split, one / split);
+                    line(
+                            report,
+                            "range split %s text+zstd: 1 worker %.2f s, 2 workers x 1 range %.2f s (%.2fx)",
+                            big.name(),
+                            one,
+                            split,
+                            one / split);
                 } finally {
                     pool.shutdown();
                 }
@@ -154,12 +204,18 @@ class CopyFormatBenchmarkTest {
             Path dump = Files.createTempFile("holdfast-bench", ".dump");
             try {
                 long a = System.nanoTime();
-                Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool("pg_dump", "-Fc", "-f", dump.toString(), db.name))
+                Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool(
+                                "pg_dump", "-Fc", "-f", dump.toString(), db.name))
                         .inheritIO()
                         .start();
                 assertThat(p.waitFor()).isZero();
-                line(report, "pg_dump -Fc: %.2f s, %.1f MB; load average now %.1f", secs(a), mb(Files.size(dump)),
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                line(
+                        report,
+                        "pg_dump -Fc: %.2f s, %.1f MB; load average now %.1f",
+                        secs(a),
+                        mb(Files.size(dump)),
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                                .getSystemLoadAverage());
             } finally {
                 Files.deleteIfExists(dump);
             }
@@ -168,7 +224,8 @@ class CopyFormatBenchmarkTest {
         Files.writeString(Path.of("target", "bench-copy-formats.txt"), report);
     }
 
-    static long[] copy(Connection w, PgCatalog catalog, TableRef t, CopyStreamer.Format f, boolean zstd) throws IOException {
+    static long[] copy(Connection w, PgCatalog catalog, TableRef t, CopyStreamer.Format f, boolean zstd)
+            throws IOException {
         List<String> cols = catalog.table(t).orElseThrow().copyColumns();
         Counting sink = new Counting();
         long rows;

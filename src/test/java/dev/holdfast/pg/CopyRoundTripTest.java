@@ -36,7 +36,12 @@ class CopyRoundTripTest {
         source.close();
     }
 
-    record Dumped(PgCatalog catalog, FkGraph graph, Selection.Result selection, byte[] schema, Map<TableRef, byte[]> data,
+    record Dumped(
+            PgCatalog catalog,
+            FkGraph graph,
+            Selection.Result selection,
+            byte[] schema,
+            Map<TableRef, byte[]> data,
             Map<TableRef, CopyStreamer.CopyResult> results) {}
 
     static Dumped dump(CopyStreamer.Format format) throws Exception {
@@ -55,7 +60,12 @@ class CopyRoundTripTest {
                 results.put(t.ref(), new CopyStreamer(512).copyOut(worker, t.ref(), t.copyColumns(), format, out));
                 data.put(t.ref(), out.toByteArray());
             }
-            return new Dumped(catalog, FkGraph.of(catalog, selection.tableRefs()), selection, schema.toByteArray(), data,
+            return new Dumped(
+                    catalog,
+                    FkGraph.of(catalog, selection.tableRefs()),
+                    selection,
+                    schema.toByteArray(),
+                    data,
                     results);
         }
     }
@@ -65,18 +75,24 @@ class CopyRoundTripTest {
         Dumped d = dump(CopyStreamer.Format.TEXT);
         for (PgCatalog.Table t : d.selection().dataTables()) {
             CopyStreamer.CopyResult r = d.results().get(t.ref());
-            assertThat(r.rows()).as(t.ref().toString())
-                    .isEqualTo(Long.parseLong(source.queryString("SELECT count(*) FROM " + t.ref().sql())));
+            assertThat(r.rows())
+                    .as(t.ref().toString())
+                    .isEqualTo(Long.parseLong(
+                            source.queryString("SELECT count(*) FROM " + t.ref().sql())));
             assertThat(r.bytes()).isEqualTo(d.data().get(t.ref()).length);
             // COPY text escapes embedded newlines, so newline bytes count rows exactly
-            long newlines = new String(d.data().get(t.ref()), StandardCharsets.UTF_8).chars().filter(ch -> ch == '\n').count();
+            long newlines = new String(d.data().get(t.ref()), StandardCharsets.UTF_8)
+                    .chars()
+                    .filter(ch -> ch == '\n')
+                    .count();
             assertThat(newlines).isEqualTo(r.rows());
         }
         assertThat(new String(d.data().get(new TableRef("public", "everything")), StandardCharsets.UTF_8))
                 .contains("tabs\\tnew\\nlines\\r\\nback\\\\slash ✓ 🐘 \\\\N literal");
 
         List<String> toc = tools.list(new ByteArrayInputStream(d.schema()));
-        assertThat(toc).anyMatch(l -> l.contains("TABLE public Order "))
+        assertThat(toc)
+                .anyMatch(l -> l.contains("TABLE public Order "))
                 .anyMatch(l -> l.contains("TABLE public select "))
                 .anyMatch(l -> l.contains("TABLE Audit EventLog "))
                 .anyMatch(l -> l.contains("TABLE sales measurement_2024 "))
@@ -92,7 +108,8 @@ class CopyRoundTripTest {
         Dumped d = dump(CopyStreamer.Format.BINARY);
         TableRef everything = new TableRef("public", "everything");
         assertThat(d.results().get(everything).rows()).isEqualTo(3);
-        assertThat(new String(d.data().get(everything), 0, 11, StandardCharsets.ISO_8859_1)).isEqualTo("PGCOPY\n\u00ff\r\n\0");
+        assertThat(new String(d.data().get(everything), 0, 11, StandardCharsets.ISO_8859_1))
+                .isEqualTo("PGCOPY\n\u00ff\r\n\0");
         // arrays of enums embed the enum's OID, which differs in the target; the server accepts it anyway
         restoreAndCompare(d, CopyStreamer.Format.BINARY);
     }
@@ -110,7 +127,8 @@ class CopyRoundTripTest {
             ByteArrayOutputStream schema = new ByteArrayOutputStream();
             tools.dumpSchema(source.info, s.snapshotId(), PgTools.DumpFilter.of(selection), s.lockTimeout(), schema);
             List<String> toc = tools.list(new ByteArrayInputStream(schema.toByteArray()));
-            assertThat(toc).noneMatch(l -> l.contains("TABLE public Order ") || l.contains("TABLE public select "))
+            assertThat(toc)
+                    .noneMatch(l -> l.contains("TABLE public Order ") || l.contains("TABLE public select "))
                     .noneMatch(l -> l.contains(" Audit "))
                     .noneMatch(l -> l.contains(" holdfast "))
                     .noneMatch(l -> l.contains("select_order_fk") || l.contains("order_customer_fk"))
@@ -122,8 +140,9 @@ class CopyRoundTripTest {
 
     @Test
     void pageRangesTogetherCopyExactlyTheWholeTable() throws Exception {
-        source.execute("CREATE TABLE public.wide AS SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 20000) g;"
-                + "DELETE FROM public.wide WHERE id % 7 = 0");
+        source.execute(
+                "CREATE TABLE public.wide AS SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 20000) g;"
+                        + "DELETE FROM public.wide WHERE id % 7 = 0");
         try (SnapshotSession s = SnapshotSession.begin(PgTestDatabase.FACTORY, source.info, Duration.ofSeconds(10))) {
             TableRef wide = new TableRef("public", "wide");
             s.lockTables(List.of(wide));
@@ -135,20 +154,26 @@ class CopyRoundTripTest {
             long rows = 0;
             for (CopyStreamer.CtidRange r : ranges) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                rows += new CopyStreamer().copyOut(w, wide, List.of("id", "pad"), CopyStreamer.Format.TEXT, r, out).rows();
+                rows += new CopyStreamer()
+                        .copyOut(w, wide, List.of("id", "pad"), CopyStreamer.Format.TEXT, r, out)
+                        .rows();
                 lines.addAll(out.toString(StandardCharsets.UTF_8).lines().toList());
             }
             ByteArrayOutputStream whole = new ByteArrayOutputStream();
             new CopyStreamer().copyOut(w, wide, List.of("id", "pad"), CopyStreamer.Format.TEXT, whole);
             assertThat(rows).isEqualTo(20000 - 20000 / 7);
-            assertThat(lines).containsExactlyInAnyOrderElementsOf(whole.toString(StandardCharsets.UTF_8).lines().toList());
-            try (PreparedStatement ps = w.prepareStatement("EXPLAIN " + CopyStreamer.copyOutSql(wide, List.of("id"),
-                    CopyStreamer.Format.TEXT, ranges.get(1)).replaceFirst("^COPY \\((.*)\\) TO STDOUT$", "$1"));
+            assertThat(lines)
+                    .containsExactlyInAnyOrderElementsOf(
+                            whole.toString(StandardCharsets.UTF_8).lines().toList());
+            try (PreparedStatement ps = w.prepareStatement("EXPLAIN "
+                            + CopyStreamer.copyOutSql(wide, List.of("id"), CopyStreamer.Format.TEXT, ranges.get(1))
+                                    .replaceFirst("^COPY \\((.*)\\) TO STDOUT$", "$1"));
                     ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 assertThat(rs.getString(1)).contains("Tid Range Scan");
             }
-            assertThat(CopyStreamer.pageRanges(w, wide, 4, 1_000_000)).containsExactly(new CopyStreamer.CtidRange(0, -1));
+            assertThat(CopyStreamer.pageRanges(w, wide, 4, 1_000_000))
+                    .containsExactly(new CopyStreamer.CtidRange(0, -1));
         } finally {
             source.execute("DROP TABLE public.wide");
         }
@@ -172,8 +197,13 @@ class CopyRoundTripTest {
                     }
                 }
             };
-            assertThatThrownBy(() -> new CopyStreamer(4096).copyOut(c, new TableRef("public", "many"),
-                            List.of("id"), CopyStreamer.Format.TEXT, failsAfter64k))
+            assertThatThrownBy(() -> new CopyStreamer(4096)
+                            .copyOut(
+                                    c,
+                                    new TableRef("public", "many"),
+                                    List.of("id"),
+                                    CopyStreamer.Format.TEXT,
+                                    failsAfter64k))
                     .isInstanceOf(PgEngineException.class)
                     .hasMessageContaining("disk full")
                     .hasMessageContaining("\"public\".\"many\"");
@@ -185,7 +215,10 @@ class CopyRoundTripTest {
 
     static void restoreAndCompare(Dumped d, CopyStreamer.Format format) throws Exception {
         try (PgTestDatabase target = PgTestDatabase.create()) {
-            tools.restore(target.info, new ByteArrayInputStream(d.schema()), PgTools.Section.PRE_DATA,
+            tools.restore(
+                    target.info,
+                    new ByteArrayInputStream(d.schema()),
+                    PgTools.Section.PRE_DATA,
                     PgTools.RestoreOptions.defaults());
             try (Connection c = target.connect()) {
                 c.setAutoCommit(false);
@@ -194,8 +227,13 @@ class CopyRoundTripTest {
                     if (!t.dataCarrying()) {
                         continue;
                     }
-                    CopyStreamer.CopyResult in = new CopyStreamer().copyIn(
-                            c, ref, t.copyColumns(), format, new ByteArrayInputStream(d.data().get(ref)));
+                    CopyStreamer.CopyResult in = new CopyStreamer()
+                            .copyIn(
+                                    c,
+                                    ref,
+                                    t.copyColumns(),
+                                    format,
+                                    new ByteArrayInputStream(d.data().get(ref)));
                     assertThat(in.rows()).isEqualTo(d.results().get(ref).rows());
                 }
                 for (PgCatalog.Sequence seq : d.catalog().sequences()) {
@@ -209,19 +247,24 @@ class CopyRoundTripTest {
                 c.commit();
             }
             // post-data adds the foreign keys, which validates every restored reference, cycles included
-            tools.restore(target.info, new ByteArrayInputStream(d.schema()), PgTools.Section.POST_DATA,
+            tools.restore(
+                    target.info,
+                    new ByteArrayInputStream(d.schema()),
+                    PgTools.Section.POST_DATA,
                     PgTools.RestoreOptions.defaults());
 
             for (PgCatalog.Table t : d.catalog().tables()) {
                 assertThat(target.tableHash(t.ref())).as(t.ref().toString()).isEqualTo(source.tableHash(t.ref()));
             }
-            assertThat(target.queryString("SELECT count(*) FROM sales.measurement")).isEqualTo("3");
+            assertThat(target.queryString("SELECT count(*) FROM sales.measurement"))
+                    .isEqualTo("3");
             try (Connection c = target.connect()) {
                 PgCatalog restored = PgCatalog.read(c);
                 assertThat(restored.sequences()).isEqualTo(d.catalog().sequences());
                 assertThat(restored.foreignKeys()).isEqualTo(d.catalog().foreignKeys());
             }
-            assertThat(target.queryString("SELECT count(*) FROM pg_namespace WHERE nspname = 'holdfast'")).isEqualTo("0");
+            assertThat(target.queryString("SELECT count(*) FROM pg_namespace WHERE nspname = 'holdfast'"))
+                    .isEqualTo("0");
         }
     }
 }

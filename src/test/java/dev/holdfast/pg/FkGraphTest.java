@@ -30,14 +30,18 @@ class FkGraphTest {
     }
 
     static TableRef t(String name) {
-        return name.contains(".") ? new TableRef(name.split("\\.")[0], name.split("\\.")[1]) : new TableRef("public", name);
+        return name.contains(".")
+                ? new TableRef(name.split("\\.")[0], name.split("\\.")[1])
+                : new TableRef("public", name);
     }
 
     @Test
     void restoreOrderPutsReferencedTablesFirstForEveryEdgeOutsideACycle() {
         FkGraph g = FkGraph.of(catalog);
         List<TableRef> order = g.restoreOrder();
-        assertThat(order).containsExactlyInAnyOrderElementsOf(catalog.tables().stream().map(PgCatalog.Table::ref).toList());
+        assertThat(order)
+                .containsExactlyInAnyOrderElementsOf(
+                        catalog.tables().stream().map(PgCatalog.Table::ref).toList());
         assertThat(g.edges()).isNotEmpty();
         for (FkGraph.Edge e : g.edges()) {
             if (!g.inCycle(e)) {
@@ -77,7 +81,8 @@ class FkGraphTest {
         FkGraph one = FkGraph.build(nodes, edges);
         java.util.Collections.reverse(nodes);
         FkGraph two = FkGraph.build(nodes, edges);
-        assertThat(one.restoreOrder()).isEqualTo(two.restoreOrder())
+        assertThat(one.restoreOrder())
+                .isEqualTo(two.restoreOrder())
                 .containsExactly(t("v"), t("w"), t("x"), t("y"), t("z"));
         assertThat(one.cycles()).isEmpty();
     }
@@ -93,7 +98,8 @@ class FkGraphTest {
                 new FkGraph.Edge(t("t"), t("p"), "t_p"),
                 new FkGraph.Edge(t("u"), t("missing"), "u_missing"));
         FkGraph g = FkGraph.build(List.of(t("p"), t("q"), t("r"), t("s"), t("t"), t("u")), edges);
-        assertThat(g.cycles()).extracting(FkGraph.Cycle::constraints)
+        assertThat(g.cycles())
+                .extracting(FkGraph.Cycle::constraints)
                 .containsExactly(List.of("p_q", "q_p"), List.of("r_s", "s_t", "t_r"));
         assertThat(g.edges()).extracting(FkGraph.Edge::constraint).doesNotContain("u_missing");
         List<TableRef> order = g.restoreOrder();
@@ -104,7 +110,9 @@ class FkGraphTest {
     @Test
     void aLongChainNeitherOverflowsTheStackNorTakesLong() {
         int n = 20_000;
-        List<TableRef> nodes = IntStream.range(0, n).mapToObj(i -> t(String.format("t%06d", i))).toList();
+        List<TableRef> nodes = IntStream.range(0, n)
+                .mapToObj(i -> t(String.format("t%06d", i)))
+                .toList();
         List<FkGraph.Edge> edges = IntStream.range(0, n - 1)
                 .mapToObj(i -> new FkGraph.Edge(nodes.get(i), nodes.get(i + 1), "fk" + i))
                 .toList();

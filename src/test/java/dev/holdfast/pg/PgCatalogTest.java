@@ -39,24 +39,26 @@ class PgCatalogTest {
 
     @Test
     void listsUserTablesOfEverySchemaButHoldfastsOwnInNameOrder() {
-        assertThat(catalog.tables()).extracting(PgCatalog.Table::ref).containsExactly(
-                t("Audit", "EventLog"),
-                t("public", "Order"),
-                t("public", "a"),
-                t("public", "auth_group"),
-                t("public", "auth_user"),
-                t("public", "b"),
-                t("public", "c"),
-                t("public", "django_session"),
-                t("public", "employee"),
-                t("public", "empty_table"),
-                t("public", "everything"),
-                t("public", "profile"),
-                t("public", "select"),
-                t("sales", "customer"),
-                t("sales", "measurement"),
-                t("sales", "measurement_2024"),
-                t("sales", "measurement_2025"));
+        assertThat(catalog.tables())
+                .extracting(PgCatalog.Table::ref)
+                .containsExactly(
+                        t("Audit", "EventLog"),
+                        t("public", "Order"),
+                        t("public", "a"),
+                        t("public", "auth_group"),
+                        t("public", "auth_user"),
+                        t("public", "b"),
+                        t("public", "c"),
+                        t("public", "django_session"),
+                        t("public", "employee"),
+                        t("public", "empty_table"),
+                        t("public", "everything"),
+                        t("public", "profile"),
+                        t("public", "select"),
+                        t("sales", "customer"),
+                        t("sales", "measurement"),
+                        t("sales", "measurement_2024"),
+                        t("sales", "measurement_2025"));
         assertThat(catalog.schemas()).containsExactly("Audit", "public", "sales");
         assertThat(catalog.serverVersionNum()).isGreaterThanOrEqualTo(100000);
         assertThat(catalog.serverMajor()).isEqualTo(catalog.serverVersionNum() / 10000);
@@ -71,8 +73,8 @@ class PgCatalogTest {
         PgCatalog.Table p2024 = table("sales", "measurement_2024");
         assertThat(p2024.dataCarrying()).isTrue();
         assertThat(p2024.partitionOf()).contains(t("sales", "measurement"));
-        assertThat(p2024.partitionBound()).hasValueSatisfying(b -> assertThat(b)
-                .isEqualTo("FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"));
+        assertThat(p2024.partitionBound())
+                .hasValueSatisfying(b -> assertThat(b).isEqualTo("FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"));
         assertThat(p2024.primaryKey()).containsExactly("id", "logdate");
     }
 
@@ -81,10 +83,12 @@ class PgCatalogTest {
         PgCatalog.Table everything = table("public", "everything");
         Map<String, PgCatalog.Column> cols =
                 everything.columns().stream().collect(Collectors.toMap(PgCatalog.Column::name, Function.identity()));
-        assertThat(everything.columns()).extracting(PgCatalog.Column::name).containsExactly(
-                "id", "mood", "moods", "qty", "tags", "doc", "blob", "amount", "at", "note", "doubled");
-        assertThat(everything.copyColumns()).containsExactly(
-                "id", "mood", "moods", "qty", "tags", "doc", "blob", "amount", "at", "note");
+        assertThat(everything.columns())
+                .extracting(PgCatalog.Column::name)
+                .containsExactly(
+                        "id", "mood", "moods", "qty", "tags", "doc", "blob", "amount", "at", "note", "doubled");
+        assertThat(everything.copyColumns())
+                .containsExactly("id", "mood", "moods", "qty", "tags", "doc", "blob", "amount", "at", "note");
         assertThat(cols.get("id").identity()).isEqualTo(PgCatalog.IdentityKind.BY_DEFAULT);
         assertThat(cols.get("id").nullable()).isFalse();
         assertThat(cols.get("mood").type()).isEqualTo("mood");
@@ -94,7 +98,8 @@ class PgCatalogTest {
         assertThat(cols.get("doubled").generated()).isTrue();
         assertThat(cols.get("note").nullable()).isTrue();
         assertThat(table("public", "employee").columns().get(0).identity()).isEqualTo(PgCatalog.IdentityKind.ALWAYS);
-        assertThat(table("public", "Order").columns()).extracting(PgCatalog.Column::type)
+        assertThat(table("public", "Order").columns())
+                .extracting(PgCatalog.Column::type)
                 .contains("numeric(12,2)", "bigint");
     }
 
@@ -118,9 +123,17 @@ class PgCatalogTest {
     void foreignKeysCarryColumnsDeferrabilityAndActionsOncePerPartitionedParent() {
         Map<String, PgCatalog.ForeignKey> fks = catalog.foreignKeys().stream()
                 .collect(Collectors.toMap(PgCatalog.ForeignKey::name, Function.identity()));
-        assertThat(fks.keySet()).containsExactlyInAnyOrder(
-                "a_b_fk", "b_c_fk", "c_a_fk", "employee_manager_fk", "order_customer_fk", "select_order_fk",
-                "measurement_customer_fk", "session_user_fk", "profile_user_fk");
+        assertThat(fks.keySet())
+                .containsExactlyInAnyOrder(
+                        "a_b_fk",
+                        "b_c_fk",
+                        "c_a_fk",
+                        "employee_manager_fk",
+                        "order_customer_fk",
+                        "select_order_fk",
+                        "measurement_customer_fk",
+                        "session_user_fk",
+                        "profile_user_fk");
         PgCatalog.ForeignKey order = fks.get("order_customer_fk");
         assertThat(order.from()).isEqualTo(t("public", "Order"));
         assertThat(order.to()).isEqualTo(t("sales", "customer"));
@@ -138,11 +151,14 @@ class PgCatalogTest {
 
     @Test
     void sequencesCarryStateOwnerAndIdentityButNeverHoldfastOnes() {
-        Map<TableRef, PgCatalog.Sequence> seqs = catalog.sequences().stream()
-                .collect(Collectors.toMap(PgCatalog.Sequence::ref, Function.identity()));
-        assertThat(seqs.keySet()).containsExactlyInAnyOrder(
-                t("Audit", "EventLog_id_seq"), t("public", "Order_id_seq"), t("public", "employee_id_seq"),
-                t("public", "everything_id_seq"));
+        Map<TableRef, PgCatalog.Sequence> seqs =
+                catalog.sequences().stream().collect(Collectors.toMap(PgCatalog.Sequence::ref, Function.identity()));
+        assertThat(seqs.keySet())
+                .containsExactlyInAnyOrder(
+                        t("Audit", "EventLog_id_seq"),
+                        t("public", "Order_id_seq"),
+                        t("public", "employee_id_seq"),
+                        t("public", "everything_id_seq"));
         PgCatalog.Sequence event = seqs.get(t("Audit", "EventLog_id_seq"));
         assertThat(event.lastValue()).isEqualTo(41);
         assertThat(event.isCalled()).isFalse();
@@ -170,7 +186,9 @@ class PgCatalogTest {
             assertThat(withoutSales.tables()).extracting(x -> x.ref().schema()).containsOnly("public");
             assertThat(withoutSales.schemas()).containsExactly("public");
             // the FK into the excluded schema is still reported, so selection can warn about it
-            assertThat(withoutSales.foreignKeys()).extracting(PgCatalog.ForeignKey::name).contains("order_customer_fk");
+            assertThat(withoutSales.foreignKeys())
+                    .extracting(PgCatalog.ForeignKey::name)
+                    .contains("order_customer_fk");
         }
     }
 
@@ -181,7 +199,8 @@ class PgCatalogTest {
         assertThat(table("public", "everything").binaryCopy()).isFalse();
         assertThat(table("public", "employee").binaryCopy()).isTrue();
         assertThat(table("sales", "customer").binaryCopy()).isTrue();
-        try (Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+        try (Connection c = db.connect();
+                java.sql.Statement st = c.createStatement()) {
             st.execute("""
                     CREATE SCHEMA bin;
                     CREATE TYPE bin.pair AS (a int, b text);
@@ -194,14 +213,16 @@ class PgCatalogTest {
                     """);
             try {
                 PgCatalog fresh = PgCatalog.read(c);
-                Map<String, Boolean> binary = fresh.tables().stream().filter(t -> t.ref().schema().equals("bin"))
+                Map<String, Boolean> binary = fresh.tables().stream()
+                        .filter(t -> t.ref().schema().equals("bin"))
                         .collect(Collectors.toMap(t -> t.ref().name(), PgCatalog.Table::binaryCopy));
-                assertThat(binary).containsExactlyInAnyOrderEntriesOf(Map.of(
-                        "plain", true,
-                        "with_enum_and_domain", true,
-                        "with_composite", false,
-                        "with_domain_array", false,
-                        "with_aclitem", false));
+                assertThat(binary)
+                        .containsExactlyInAnyOrderEntriesOf(Map.of(
+                                "plain", true,
+                                "with_enum_and_domain", true,
+                                "with_composite", false,
+                                "with_domain_array", false,
+                                "with_aclitem", false));
             } finally {
                 st.execute("DROP SCHEMA bin CASCADE");
             }

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.UUID;
 
 /** A throwaway database on the local server, created from the {@code postgres} database and dropped on close. */
 final class PgTestDatabase implements AutoCloseable {
@@ -63,8 +62,9 @@ final class PgTestDatabase implements AutoCloseable {
 
     /** Order-independent content hash of a table, including generated columns. */
     String tableHash(TableRef t) {
-        return queryString("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM "
-                + t.sql() + " x");
+        return queryString(
+                "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM " + t.sql()
+                        + " x");
     }
 
     static String resource(String name) {

@@ -28,13 +28,15 @@ class PgToolsTest {
         assertThat(p.dbname()).isEqualTo("my db");
         assertThat(p.user()).isEqualTo("u");
         assertThat(p.password()).isEqualTo("s3cret");
-        assertThat(p.environment()).containsEntry("PGSSLMODE", "verify-full")
+        assertThat(p.environment())
+                .containsEntry("PGSSLMODE", "verify-full")
                 .containsEntry("PGSSLROOTCERT", "/etc/ca.pem")
                 .containsEntry("PGAPPNAME", "hf")
                 .containsEntry("PGDATABASE", "my db")
                 .doesNotContainValue("s3cret");
         assertThat(p.toString()).doesNotContain("s3cret");
-        assertThat(LibpqParams.redactUrl("jdbc:postgresql://h/d?password=s3cret&x=1")).doesNotContain("s3cret");
+        assertThat(LibpqParams.redactUrl("jdbc:postgresql://h/d?password=s3cret&x=1"))
+                .doesNotContain("s3cret");
 
         LibpqParams multi = LibpqParams.fromJdbcUrl("jdbc:postgresql://a:1,[::1]:2,c/app?ssl=true");
         assertThat(multi.host()).isEqualTo("a,::1,c");
@@ -46,9 +48,12 @@ class PgToolsTest {
         assertThat(local.dbname()).isEqualTo("app");
         assertThat(local.withLogin("x", null).user()).isEqualTo("x");
 
-        assertThat(new PgConnectionInfo("jdbc:postgresql://h:1/a?sslmode=require", "u", "p").withDatabase("postgres").jdbcUrl())
+        assertThat(new PgConnectionInfo("jdbc:postgresql://h:1/a?sslmode=require", "u", "p")
+                        .withDatabase("postgres")
+                        .jdbcUrl())
                 .isEqualTo("jdbc:postgresql://h:1/postgres?sslmode=require");
-        assertThat(new PgConnectionInfo("jdbc:postgresql://h/a", "u", "secret").toString()).doesNotContain("secret");
+        assertThat(new PgConnectionInfo("jdbc:postgresql://h/a", "u", "secret").toString())
+                .doesNotContain("secret");
     }
 
     @Test
@@ -89,25 +94,36 @@ class PgToolsTest {
         Path out = dir.resolve("out");
         Files.createDirectory(out);
         fakeTool("pg_restore", "echo 'pg_restore (PostgreSQL) 15.0'");
-        fakeTool("pg_dump", "echo \"$@\" > " + out + "/args; env | grep '^PG' | sort > " + out + "/env; cat \"$PGPASSFILE\" > "
-                + out + "/pass; stat -c %a \"$PGPASSFILE\" > " + out + "/mode; echo \"$PGPASSFILE\" > " + out
-                + "/path; printf 'DUMP'");
+        fakeTool(
+                "pg_dump",
+                "echo \"$@\" > " + out + "/args; env | grep '^PG' | sort > " + out + "/env; cat \"$PGPASSFILE\" > "
+                        + out + "/pass; stat -c %a \"$PGPASSFILE\" > " + out + "/mode; echo \"$PGPASSFILE\" > " + out
+                        + "/path; printf 'DUMP'");
         PgTools tools = PgTools.locate(Optional.of(dir));
         ByteArrayOutputStream dump = new ByteArrayOutputStream();
         PgTools.RunResult r = tools.dumpSchema(
                 new PgConnectionInfo("jdbc:postgresql://dbhost:5433/app?sslmode=require", "bob", "pa:ss\\word"),
                 "00000003-0000001B-1",
-                new PgTools.DumpFilter(List.of("holdfast", "Odd\"Schema"), List.of(new TableRef("public", "Order")),
+                new PgTools.DumpFilter(
+                        List.of("holdfast", "Odd\"Schema"),
+                        List.of(new TableRef("public", "Order")),
                         List.of(new TableRef("public", "big"))),
                 Duration.ofSeconds(10),
                 dump);
         assertThat(dump.toString()).isEqualTo("DUMP");
         assertThat(r.stdoutBytes()).isEqualTo(4);
         String args = Files.readString(out.resolve("args"));
-        assertThat(args).doesNotContain("pa:ss").contains("--snapshot=00000003-0000001B-1", "--schema-only",
-                "--format=custom", "--exclude-schema=\"holdfast\"", "--exclude-schema=\"Odd\"\"Schema\"",
-                "--exclude-table=\"public\".\"Order\"", "--exclude-table-data=\"public\".\"big\"",
-                "--lock-wait-timeout=10000");
+        assertThat(args)
+                .doesNotContain("pa:ss")
+                .contains(
+                        "--snapshot=00000003-0000001B-1",
+                        "--schema-only",
+                        "--format=custom",
+                        "--exclude-schema=\"holdfast\"",
+                        "--exclude-schema=\"Odd\"\"Schema\"",
+                        "--exclude-table=\"public\".\"Order\"",
+                        "--exclude-table-data=\"public\".\"big\"",
+                        "--lock-wait-timeout=10000");
         assertThat(Files.readString(out.resolve("pass"))).isEqualTo("*:*:*:bob:pa\\:ss\\\\word\n");
         assertThat(Files.readString(out.resolve("mode")).strip()).isEqualTo("600");
         assertThat(Files.readString(out.resolve("env")))
@@ -119,11 +135,16 @@ class PgToolsTest {
     @Test
     void failingToolReportsTheTailOfItsStderrBounded() throws Exception {
         fakeTool("pg_restore", "echo 'pg_restore (PostgreSQL) 15.0'");
-        fakeTool("pg_dump", "head -c 200000 /dev/zero | tr '\\0' x >&2; echo 'pg_dump: error: the real reason' >&2; exit 1");
+        fakeTool(
+                "pg_dump",
+                "head -c 200000 /dev/zero | tr '\\0' x >&2; echo 'pg_dump: error: the real reason' >&2; exit 1");
         PgTools tools = PgTools.locate(Optional.of(dir));
         assertThatThrownBy(() -> tools.dumpSchema(
-                        new PgConnectionInfo("jdbc:postgresql://h/d", "u", null), "1-1", new PgTools.DumpFilter(List.of(),
-                                List.of(), List.of()), Duration.ofSeconds(1), new ByteArrayOutputStream()))
+                        new PgConnectionInfo("jdbc:postgresql://h/d", "u", null),
+                        "1-1",
+                        new PgTools.DumpFilter(List.of(), List.of(), List.of()),
+                        Duration.ofSeconds(1),
+                        new ByteArrayOutputStream()))
                 .isInstanceOf(PgEngineException.class)
                 .hasMessageContaining("exit 1")
                 .hasMessageEndingWith("pg_dump: error: the real reason")

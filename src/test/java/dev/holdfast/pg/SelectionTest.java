@@ -33,28 +33,38 @@ class SelectionTest {
     void everythingSelectedCopiesLeafTablesOnlyAndNeverHoldfast() {
         Selection.Result r = Selection.all().apply(catalog);
         assertThat(r.tables()).hasSize(catalog.tables().size());
-        assertThat(r.dataTables()).extracting(PgCatalog.Table::ref)
+        assertThat(r.dataTables())
+                .extracting(PgCatalog.Table::ref)
                 .doesNotContain(t("sales", "measurement"))
                 .contains(t("sales", "measurement_2024"), t("sales", "measurement_2025"), t("public", "empty_table"));
         assertThat(r.excludedSchemas()).containsExactly("holdfast");
         assertThat(r.warnings()).isEmpty();
-        assertThat(Selection.all().withIncludeSchemas("*").schemaSelected("holdfast")).isFalse();
+        assertThat(Selection.all().withIncludeSchemas("*").schemaSelected("holdfast"))
+                .isFalse();
     }
 
     @Test
     void excludingAppsByGlobAndQualifiedNameWarnsAboutTablesStillReferencingThem() {
-        Selection.Result r = Selection.all().withExcludeTables("auth_*", "public.django_session").apply(catalog);
+        Selection.Result r = Selection.all()
+                .withExcludeTables("auth_*", "public.django_session")
+                .apply(catalog);
         assertThat(r.excludedTables())
                 .containsExactly(t("public", "auth_group"), t("public", "auth_user"), t("public", "django_session"));
-        assertThat(r.warnings()).singleElement().asString()
+        assertThat(r.warnings())
+                .singleElement()
+                .asString()
                 .contains("public\".\"profile\"", "\"public\".\"auth_user\"", "profile_user_fk");
     }
 
     @Test
     void schemaPatternSelectsASchemaWithItsPartitions() {
         Selection.Result r = Selection.all().withIncludeSchemas("sales").apply(catalog);
-        assertThat(r.tableRefs()).containsExactly(
-                t("sales", "customer"), t("sales", "measurement"), t("sales", "measurement_2024"), t("sales", "measurement_2025"));
+        assertThat(r.tableRefs())
+                .containsExactly(
+                        t("sales", "customer"),
+                        t("sales", "measurement"),
+                        t("sales", "measurement_2024"),
+                        t("sales", "measurement_2025"));
         assertThat(r.excludedSchemas()).containsExactly("Audit", "public", "holdfast");
     }
 
@@ -67,35 +77,55 @@ class SelectionTest {
 
     @Test
     void schemaOnlyKeepsTheTableAndItsPartitionsButNotTheirRows() {
-        Selection.Result r = Selection.all().withSchemaOnlyTables("sales.measurement", "empty_*").apply(catalog);
-        assertThat(r.schemaOnly()).extracting(PgCatalog.Table::ref).containsExactly(
-                t("public", "empty_table"), t("sales", "measurement"), t("sales", "measurement_2024"),
-                t("sales", "measurement_2025"));
-        assertThat(r.dataTables()).extracting(PgCatalog.Table::ref)
+        Selection.Result r = Selection.all()
+                .withSchemaOnlyTables("sales.measurement", "empty_*")
+                .apply(catalog);
+        assertThat(r.schemaOnly())
+                .extracting(PgCatalog.Table::ref)
+                .containsExactly(
+                        t("public", "empty_table"),
+                        t("sales", "measurement"),
+                        t("sales", "measurement_2024"),
+                        t("sales", "measurement_2025"));
+        assertThat(r.dataTables())
+                .extracting(PgCatalog.Table::ref)
                 .doesNotContain(t("sales", "measurement_2024"), t("public", "empty_table"));
         assertThat(r.tables()).extracting(PgCatalog.Table::ref).contains(t("sales", "measurement_2024"));
         assertThat(r.warnings()).isEmpty();
 
-        Selection.Result customers = Selection.all().withSchemaOnlyTables("sales.customer").apply(catalog);
-        assertThat(customers.warnings()).hasSize(2).allMatch(w -> w.contains("schema-only table \"sales\".\"customer\""));
+        Selection.Result customers =
+                Selection.all().withSchemaOnlyTables("sales.customer").apply(catalog);
+        assertThat(customers.warnings())
+                .hasSize(2)
+                .allMatch(w -> w.contains("schema-only table \"sales\".\"customer\""));
     }
 
     @Test
     void namesAreCaseSensitiveAndQuestionMarkIsOneCharacter() {
-        assertThat(Selection.all().withIncludeTables("order").apply(catalog).tables()).isEmpty();
-        assertThat(Selection.all().withIncludeTables("Order").apply(catalog).tableRefs()).containsExactly(t("public", "Order"));
+        assertThat(Selection.all().withIncludeTables("order").apply(catalog).tables())
+                .isEmpty();
+        assertThat(Selection.all().withIncludeTables("Order").apply(catalog).tableRefs())
+                .containsExactly(t("public", "Order"));
         assertThat(Selection.all().withIncludeTables("?").apply(catalog).tableRefs())
                 .containsExactly(t("public", "a"), t("public", "b"), t("public", "c"));
-        assertThat(Selection.all().withIncludeTables("Audit.Event*").apply(catalog).tableRefs())
+        assertThat(Selection.all()
+                        .withIncludeTables("Audit.Event*")
+                        .apply(catalog)
+                        .tableRefs())
                 .containsExactly(t("Audit", "EventLog"));
-        assertThat(Selection.all().withExcludeSchemas("Aud?t", "sales").apply(catalog).tableRefs())
+        assertThat(Selection.all()
+                        .withExcludeSchemas("Aud?t", "sales")
+                        .apply(catalog)
+                        .tableRefs())
                 .allMatch(x -> x.schema().equals("public"));
     }
 
     @Test
     void aPartitionCanBeExcludedByItsOwnName() {
-        Selection.Result r = Selection.all().withExcludeTables("measurement_2024").apply(catalog);
-        assertThat(r.tableRefs()).contains(t("sales", "measurement"), t("sales", "measurement_2025"))
+        Selection.Result r =
+                Selection.all().withExcludeTables("measurement_2024").apply(catalog);
+        assertThat(r.tableRefs())
+                .contains(t("sales", "measurement"), t("sales", "measurement_2025"))
                 .doesNotContain(t("sales", "measurement_2024"));
     }
 }

@@ -45,19 +45,25 @@ class SnapshotSessionTest {
             assertThat(s.workers()).hasSize(3);
             for (Connection w : List.of(early, late.get(0), late.get(1))) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                CopyStreamer.CopyResult r = new CopyStreamer().copyOut(
-                        w, EVENTS, List.of("id", "Payload"), CopyStreamer.Format.TEXT, out);
+                CopyStreamer.CopyResult r =
+                        new CopyStreamer().copyOut(w, EVENTS, List.of("id", "Payload"), CopyStreamer.Format.TEXT, out);
                 assertThat(r.rows()).isEqualTo(2);
-                assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("1\tcreated\n2\t\\N\n")
+                assertThat(out.toString(StandardCharsets.UTF_8))
+                        .isEqualTo("1\tcreated\n2\t\\N\n")
                         .doesNotContain("after the snapshot");
                 ByteArrayOutputStream profile = new ByteArrayOutputStream();
                 assertThat(new CopyStreamer()
-                                .copyOut(w, new TableRef("public", "profile"), List.of("id", "user_id"),
-                                        CopyStreamer.Format.TEXT, profile)
+                                .copyOut(
+                                        w,
+                                        new TableRef("public", "profile"),
+                                        List.of("id", "user_id"),
+                                        CopyStreamer.Format.TEXT,
+                                        profile)
                                 .rows())
                         .isEqualTo(1);
             }
-            assertThat(db.queryString("SELECT count(*) FROM \"Audit\".\"EventLog\"")).isEqualTo("3");
+            assertThat(db.queryString("SELECT count(*) FROM \"Audit\".\"EventLog\""))
+                    .isEqualTo("3");
         } finally {
             db.execute("DELETE FROM \"Audit\".\"EventLog\" WHERE \"Payload\" = 'after the snapshot';"
                     + "INSERT INTO public.profile VALUES (1, 1)");
@@ -84,7 +90,8 @@ class SnapshotSessionTest {
                 blocker.setAutoCommit(false);
                 st.execute("LOCK TABLE public.\"Order\" IN ACCESS EXCLUSIVE MODE");
                 long start = System.nanoTime();
-                assertThatThrownBy(() -> s.lockTables(Selection.all().apply(catalog).tableRefs()))
+                assertThatThrownBy(() ->
+                                s.lockTables(Selection.all().apply(catalog).tableRefs()))
                         .isInstanceOf(PgEngineException.class)
                         .hasMessageContaining("lock on table \"public\".\"Order\"")
                         .hasMessageContaining("1000 ms")
@@ -126,13 +133,22 @@ class SnapshotSessionTest {
                     return null;
                 });
                 // wait until the ALTER is queued on the lock
-                for (int i = 0; i < 100 && db.queryString("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND query LIKE 'ALTER TABLE%'").equals("0"); i++) {
+                for (int i = 0;
+                        i < 100
+                                && db.queryString("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                                + " AND query LIKE 'ALTER TABLE%'")
+                                        .equals("0");
+                        i++) {
                     Thread.sleep(50);
                 }
                 long start = System.nanoTime();
-                assertThatThrownBy(() -> new CopyStreamer().copyOut(
-                                w, EVENTS, List.of("id"), CopyStreamer.Format.TEXT, new ByteArrayOutputStream()))
+                assertThatThrownBy(() -> new CopyStreamer()
+                                .copyOut(
+                                        w,
+                                        EVENTS,
+                                        List.of("id"),
+                                        CopyStreamer.Format.TEXT,
+                                        new ByteArrayOutputStream()))
                         .isInstanceOf(PgEngineException.class)
                         .hasMessageContaining("\"Audit\".\"EventLog\"")
                         .hasMessageContaining("concurrent DDL");

@@ -41,7 +41,8 @@ class DatabaseRestoreTest {
     @BeforeAll
     static void backUpTheSource() throws Exception {
         source = RestoreTestDb.create();
-        source.exec(RestoreTestDb.resource("/dev/holdfast/pg/fixture.sql"), // the engine tests' fixture
+        source.exec(
+                RestoreTestDb.resource("/dev/holdfast/pg/fixture.sql"), // the engine tests' fixture
                 // big enough that COPY reports progress (every 4 MiB) in the middle of the table
                 "CREATE TABLE public.bulk (id bigint PRIMARY KEY, employee_id int REFERENCES public.employee (id),"
                         + " payload text)",
@@ -65,7 +66,8 @@ class DatabaseRestoreTest {
 
     static RestoreTestDb mutatedCopy() {
         RestoreTestDb db = RestoreTestDb.createFrom(source);
-        db.exec("INSERT INTO public.employee (name, manager_id) VALUES ('new', 1)",
+        db.exec(
+                "INSERT INTO public.employee (name, manager_id) VALUES ('new', 1)",
                 "UPDATE sales.customer SET name = 'changed' WHERE id = 1",
                 "DELETE FROM public.\"select\" WHERE \"from\" IS NULL",
                 "TRUNCATE public.django_session",
@@ -79,19 +81,21 @@ class DatabaseRestoreTest {
     }
 
     static RestoreReport restore(RestoreTestDb target, RestoreOptions options) {
-        return new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section, target.info, options,
-                RestoreProgress.Listener.none(), () -> {});
+        return new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                .run(archive, section, target.info, options, RestoreProgress.Listener.none(), () -> {});
     }
 
     static void assertLikeTheSource(RestoreTestDb target) {
         assertThat(target.tableHashes()).isEqualTo(sourceTables);
         assertThat(target.sequences()).isEqualTo(sourceSequences);
-        assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
+        assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated"))
+                .isEqualTo("0");
     }
 
-    static final String CONSTRAINTS = "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || contype::text || ' '"
-            + " || convalidated || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
-            + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'";
+    static final String CONSTRAINTS =
+            "SELECT string_agg(conrelid::regclass || '.' || conname || ' ' || contype::text || ' '"
+                    + " || convalidated || ' ' || pg_get_constraintdef(oid), ';' ORDER BY conrelid::regclass::text, conname)"
+                    + " FROM pg_constraint WHERE connamespace::regnamespace::text NOT LIKE 'pg_%'";
 
     @Test
     void replaceRestoresEveryTableRowForRowAfterInsertsUpdatesDeletesAndTruncate() {
@@ -100,23 +104,28 @@ class DatabaseRestoreTest {
                     + " indexrelid::regclass::text) FROM pg_index");
             String constraintsBefore = target.query(CONSTRAINTS);
             List<RestoreProgress> progress = new ArrayList<>();
-            RestoreReport report = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
-                    target.info, RestoreOptions.replaceAll(), progress::add, () -> {});
+            RestoreReport report = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                    .run(archive, section, target.info, RestoreOptions.replaceAll(), progress::add, () -> {});
 
             assertThat(report.committed()).isTrue();
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertLikeTheSource(target);
             assertThat(target.query("SELECT string_agg(pg_get_indexdef(indexrelid), ';' ORDER BY"
-                    + " indexrelid::regclass::text) FROM pg_index")).isEqualTo(indexesBefore);
+                            + " indexrelid::regclass::text) FROM pg_index"))
+                    .isEqualTo(indexesBefore);
             // primary keys and unique constraints were dropped for the load and rebuilt exactly as they were
             assertThat(target.query(CONSTRAINTS)).isEqualTo(constraintsBefore);
-            RestoreReport.TableResult bulk = report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst()
+            RestoreReport.TableResult bulk = report.tables().stream()
+                    .filter(t -> t.name().equals("bulk"))
+                    .findFirst()
                     .orElseThrow();
             assertThat(bulk.rowsLoaded()).isEqualTo(200_000);
             assertThat(bulk.rowsRemoved()).isEqualTo(100_000);
-            assertThat(report.validation()).extracting(RestoreReport.Check::kind)
+            assertThat(report.validation())
+                    .extracting(RestoreReport.Check::kind)
                     .contains("row-count", "foreign-key", "sequence");
-            assertThat(report.sequences()).extracting(RestoreReport.SequenceResult::name)
+            assertThat(report.sequences())
+                    .extracting(RestoreReport.SequenceResult::name)
                     .contains("employee_id_seq", "EventLog_id_seq", "Order_id_seq");
             // identity ALWAYS values came from the archive, and the identity goes on after them
             target.exec("INSERT INTO public.employee (name) VALUES ('after')");
@@ -125,15 +134,20 @@ class DatabaseRestoreTest {
             RestoreProgress last = progress.get(progress.size() - 1);
             assertThat(last.bytesDone()).isEqualTo(last.bytesTotal()).isEqualTo(report.bytesLoaded());
             assertThat(last.rowsDone()).isEqualTo(last.rowsTotal());
-            assertThat(progress).anyMatch(p -> p.table() != null && p.table().equals("public.bulk")
-                    && p.tableBytesDone() > 0 && p.tableBytesDone() < p.tableBytesTotal());
+            assertThat(progress)
+                    .anyMatch(p -> p.table() != null
+                            && p.table().equals("public.bulk")
+                            && p.tableBytesDone() > 0
+                            && p.tableBytesDone() < p.tableBytesTotal());
         }
     }
 
     @Test
     void replaceMatchesColumnsByNameWhenTheTargetOrdersThemDifferently() {
         try (RestoreTestDb target = mutatedCopy()) {
-            target.exec("DROP TABLE public.auth_user CASCADE", "DELETE FROM public.profile",
+            target.exec(
+                    "DROP TABLE public.auth_user CASCADE",
+                    "DELETE FROM public.profile",
                     "CREATE TABLE public.auth_user (name text, id int PRIMARY KEY)",
                     "INSERT INTO public.auth_user VALUES ('someone', 7)",
                     "ALTER TABLE public.django_session ADD CONSTRAINT session_user_fk FOREIGN KEY (user_id)"
@@ -141,7 +155,8 @@ class DatabaseRestoreTest {
                     "ALTER TABLE public.profile ADD CONSTRAINT profile_user_fk FOREIGN KEY (user_id)"
                             + " REFERENCES public.auth_user (id)");
             restore(target, RestoreOptions.replaceAll());
-            assertThat(target.query("SELECT string_agg(id || '=' || name, ',') FROM public.auth_user")).isEqualTo("1=admin");
+            assertThat(target.query("SELECT string_agg(id || '=' || name, ',') FROM public.auth_user"))
+                    .isEqualTo("1=admin");
             Map<String, String> expected = new java.util.TreeMap<>(sourceTables);
             expected.remove("public.auth_user");
             Map<String, String> actual = target.tableHashes();
@@ -160,15 +175,21 @@ class DatabaseRestoreTest {
 
         try (RestoreTestDb target = mutatedCopy()) {
             // A migration widened two columns since the backup: binary int4 cannot load into int8 as such.
-            target.exec("ALTER TABLE public.bulk ALTER COLUMN employee_id TYPE bigint",
+            target.exec(
+                    "ALTER TABLE public.bulk ALTER COLUMN employee_id TYPE bigint",
                     "ALTER TABLE public.bulk ALTER COLUMN payload TYPE varchar(64)");
             RestoreReport report = restore(target, RestoreOptions.replaceAll());
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(target.tableHashes()).isEqualTo(sourceTables);
             assertThat(target.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
-                    + " 'public.bulk'::regclass AND attname = 'payload'")).isEqualTo("character varying(64)");
-            assertThat(report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
-                    .rowsLoaded()).isEqualTo(200_000);
+                            + " 'public.bulk'::regclass AND attname = 'payload'"))
+                    .isEqualTo("character varying(64)");
+            assertThat(report.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .rowsLoaded())
+                    .isEqualTo(200_000);
         }
         try (RestoreTestDb target = mutatedCopy()) {
             // Too narrow for the values: refused by the target's type during the load, as text input would be.
@@ -184,7 +205,8 @@ class DatabaseRestoreTest {
     @Test
     void missingOrIncompatibleColumnsAreRefusedByNameBeforeAnythingChanges() {
         try (RestoreTestDb target = mutatedCopy()) {
-            target.exec("ALTER TABLE public.everything DROP COLUMN note",
+            target.exec(
+                    "ALTER TABLE public.everything DROP COLUMN note",
                     "ALTER TABLE public.\"Order\" ALTER COLUMN placed_at TYPE int USING 0");
             String before = target.state();
             assertThatThrownBy(() -> restore(target, RestoreOptions.replaceAll()))
@@ -202,29 +224,32 @@ class DatabaseRestoreTest {
         try (RestoreTestDb target = mutatedCopy()) {
             target.exec("UPDATE public.auth_user SET name = 'renamed'", "INSERT INTO public.profile VALUES (2, 1)");
             String before = target.state();
-            RestoreOptions one = new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("public.auth_user"), false, false);
+            RestoreOptions one =
+                    new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("public.auth_user"), false, false);
             assertThatThrownBy(() -> restore(target, one))
                     .isInstanceOf(RestoreException.class)
-                    .hasMessageContaining("table public.django_session references public.auth_user (constraint"
-                            + " session_user_fk)")
+                    .hasMessageContaining(
+                            "table public.django_session references public.auth_user (constraint" + " session_user_fk)")
                     .hasMessageContaining("public.profile references public.auth_user (constraint profile_user_fk)");
             assertThat(target.state()).isEqualTo(before);
 
-            RestoreReport report = restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"),
-                    true, false));
-            assertThat(report.tables()).extracting(RestoreReport.TableResult::name)
+            RestoreReport report =
+                    restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"), true, false));
+            assertThat(report.tables())
+                    .extracting(RestoreReport.TableResult::name)
                     .containsExactlyInAnyOrder("auth_user", "django_session", "profile");
             Map<String, String> now = target.tableHashes();
             for (String t : List.of("public.auth_user", "public.django_session", "public.profile")) {
                 assertThat(now.get(t)).as(t).isEqualTo(sourceTables.get(t));
             }
             // tables outside the selection keep their (mutated) rows
-            assertThat(target.query("SELECT name FROM sales.customer WHERE region = 'eu' AND id = 1")).isEqualTo("changed");
+            assertThat(target.query("SELECT name FROM sales.customer WHERE region = 'eu' AND id = 1"))
+                    .isEqualTo("changed");
             assertThat(now.get("public.bulk")).isNotEqualTo(sourceTables.get("public.bulk"));
 
             target.exec("CREATE TABLE public.newer (id int PRIMARY KEY, user_id int REFERENCES public.auth_user (id))");
-            assertThatThrownBy(() -> restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"),
-                    true, false)))
+            assertThatThrownBy(() -> restore(
+                            target, new RestoreOptions(RestoreOptions.Mode.REPLACE, Set.of("auth_user"), true, false)))
                     .isInstanceOf(RestoreException.class)
                     .hasMessageContaining("public.newer references public.auth_user (constraint newer_user_id_fkey) and"
                             + " would have to be restored too, but the archive has no data for it");
@@ -234,15 +259,20 @@ class DatabaseRestoreTest {
     @Test
     void selectiveRestoreOfACycleMemberAndAPartitionedTable() {
         try (RestoreTestDb target = mutatedCopy()) {
-            RestoreReport report = restore(target, new RestoreOptions(RestoreOptions.Mode.REPLACE,
-                    Set.of("public.a", "sales.measurement"), true, false));
-            assertThat(report.tables()).extracting(RestoreReport.TableResult::name)
+            RestoreReport report = restore(
+                    target,
+                    new RestoreOptions(
+                            RestoreOptions.Mode.REPLACE, Set.of("public.a", "sales.measurement"), true, false));
+            assertThat(report.tables())
+                    .extracting(RestoreReport.TableResult::name)
                     .contains("a", "b", "c", "measurement_2024", "measurement_2025");
             Map<String, String> now = target.tableHashes();
-            for (String t : List.of("public.a", "public.b", "public.c", "sales.measurement_2024", "sales.measurement_2025")) {
+            for (String t :
+                    List.of("public.a", "public.b", "public.c", "sales.measurement_2024", "sales.measurement_2025")) {
                 assertThat(now.get(t)).as(t).isEqualTo(sourceTables.get(t));
             }
-            assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
+            assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE NOT convalidated"))
+                    .isEqualTo("0");
         }
     }
 
@@ -253,7 +283,9 @@ class DatabaseRestoreTest {
             RestoreReport report = restore(target, RestoreOptions.replaceAll().withDryRun(true));
             assertThat(report.committed()).isFalse();
             assertThat(report.ok()).as(report.toString()).isTrue();
-            RestoreReport.TableResult bulk = report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst()
+            RestoreReport.TableResult bulk = report.tables().stream()
+                    .filter(t -> t.name().equals("bulk"))
+                    .findFirst()
                     .orElseThrow();
             assertThat(bulk.rowsLoaded()).isEqualTo(200_000);
             assertThat(bulk.rowsRemoved()).isEqualTo(100_000);
@@ -265,10 +297,16 @@ class DatabaseRestoreTest {
             assertThat(violated.ok()).isFalse();
             assertThat(violated.errors()).anyMatch(e -> e.contains("public.everything") && e.contains("note_short"));
             RestoreReport.TableResult everything = violated.tables().stream()
-                    .filter(t -> t.name().equals("everything")).findFirst().orElseThrow();
+                    .filter(t -> t.name().equals("everything"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(everything.error()).contains("note_short");
-            assertThat(violated.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
-                    .rowsLoaded()).isEqualTo(200_000);
+            assertThat(violated.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .rowsLoaded())
+                    .isEqualTo(200_000);
             assertThat(target.state()).isEqualTo(withCheck);
         }
     }
@@ -292,14 +330,17 @@ class DatabaseRestoreTest {
             String before = target.state();
             AtomicBoolean killed = new AtomicBoolean();
             RestoreProgress.Listener killer = p -> {
-                if ("public.bulk".equals(p.table()) && p.tableBytesDone() > 0 && p.tableBytesDone() < p.tableBytesTotal()
+                if ("public.bulk".equals(p.table())
+                        && p.tableBytesDone() > 0
+                        && p.tableBytesDone() < p.tableBytesTotal()
                         && killed.compareAndSet(false, true)) {
-                    target.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
-                            + " AND pid <> pg_backend_pid() AND query LIKE 'COPY%'");
+                    target.exec(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                                    + " AND pid <> pg_backend_pid() AND query LIKE 'COPY%'");
                 }
             };
-            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
-                    target.info, RestoreOptions.replaceAll(), killer, () -> {}))
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                            .run(archive, section, target.info, RestoreOptions.replaceAll(), killer, () -> {}))
                     .isInstanceOf(RestoreException.class)
                     .hasMessageContaining("rolled back, the target is unchanged");
             assertThat(killed).isTrue();
@@ -319,9 +360,14 @@ class DatabaseRestoreTest {
                     throw cancel;
                 }
             };
-            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(archive, section,
-                    target.info, RestoreOptions.replaceAll(), p -> loading.set(loading.get() || "load".equals(p.phase())),
-                    checkpoint))
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                            .run(
+                                    archive,
+                                    section,
+                                    target.info,
+                                    RestoreOptions.replaceAll(),
+                                    p -> loading.set(loading.get() || "load".equals(p.phase())),
+                                    checkpoint))
                     .isSameAs(cancel);
             assertThat(target.state()).isEqualTo(before);
         }
@@ -332,8 +378,10 @@ class DatabaseRestoreTest {
         Path damaged = Files.createTempFile("holdfast-rtest-damaged", ".tar");
         try (RestoreTestDb target = mutatedCopy()) {
             Files.copy(archiveFile, damaged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
-                    .findFirst().orElseThrow();
+            EntryInfo bulk = archive.manifest().entries().stream()
+                    .filter(e -> e.name().contains("public.bulk"))
+                    .findFirst()
+                    .orElseThrow();
             try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
                 long at = bulk.offset() + bulk.storedSize() / 2;
                 f.seek(at);
@@ -343,9 +391,14 @@ class DatabaseRestoreTest {
             }
             String before = target.state();
             ArchiveReader bad = ArchiveReader.open(damaged);
-            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad,
-                    bad.manifest().databases().get(0), target.info, RestoreOptions.replaceAll(),
-                    RestoreProgress.Listener.none(), () -> {}))
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                            .run(
+                                    bad,
+                                    bad.manifest().databases().get(0),
+                                    target.info,
+                                    RestoreOptions.replaceAll(),
+                                    RestoreProgress.Listener.none(),
+                                    () -> {}))
                     .isInstanceOf(RestoreException.class)
                     .hasMessageContaining("failed verification, nothing was changed")
                     .hasMessageContaining(bulk.name());
@@ -359,8 +412,10 @@ class DatabaseRestoreTest {
     void aRawChecksumMismatchFoundWhileLoadingRollsEverythingBack() throws Exception {
         // Stored bytes intact (so the pre-flight check passes) but the manifest's raw SHA-256 of public.bulk
         // differs from what the entry decodes to: the load must notice before that COPY ends and roll back.
-        EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
-                .findFirst().orElseThrow();
+        EntryInfo bulk = archive.manifest().entries().stream()
+                .filter(e -> e.name().contains("public.bulk"))
+                .findFirst()
+                .orElseThrow();
         Path tampered = Files.createTempFile("holdfast-rtest-rawsha", ".tar");
         try (RestoreTestDb target = mutatedCopy()) {
             String wrong = wrongRawSha(bulk);
@@ -369,8 +424,8 @@ class DatabaseRestoreTest {
 
             String before = target.state();
             List<RestoreProgress> progress = new ArrayList<>();
-            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad, badSection,
-                    target.info, RestoreOptions.replaceAll(), progress::add, () -> {}))
+            assertThatThrownBy(() -> new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                            .run(bad, badSection, target.info, RestoreOptions.replaceAll(), progress::add, () -> {}))
                     .isInstanceOf(RestoreException.class)
                     .hasMessageContaining("rolled back, the target is unchanged")
                     .hasMessageContaining(bulk.name())
@@ -380,13 +435,27 @@ class DatabaseRestoreTest {
             assertThat(target.state()).isEqualTo(before);
 
             // A dry run reports it against that table and still loads the others.
-            RestoreReport dry = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS).run(bad, badSection,
-                    target.info, RestoreOptions.replaceAll().withDryRun(true), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport dry = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS)
+                    .run(
+                            bad,
+                            badSection,
+                            target.info,
+                            RestoreOptions.replaceAll().withDryRun(true),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(dry.ok()).isFalse();
-            assertThat(dry.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow().error())
+            assertThat(dry.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .error())
                     .contains(wrong);
-            assertThat(dry.tables().stream().filter(t -> t.name().equals("employee")).findFirst().orElseThrow()
-                    .rowsLoaded()).isEqualTo(3);
+            assertThat(dry.tables().stream()
+                            .filter(t -> t.name().equals("employee"))
+                            .findFirst()
+                            .orElseThrow()
+                            .rowsLoaded())
+                    .isEqualTo(3);
             assertThat(target.state()).isEqualTo(before);
         } finally {
             Files.deleteIfExists(tampered);
@@ -397,7 +466,8 @@ class DatabaseRestoreTest {
     void aUniqueKeyRebuiltAfterTheLoadStillRefusesDuplicatesAndRollsBack() {
         try (RestoreTestDb target = mutatedCopy()) {
             // holds for the target's rows, not for the archive's (employee_id repeats there)
-            target.exec("DELETE FROM public.bulk WHERE id > 3",
+            target.exec(
+                    "DELETE FROM public.bulk WHERE id > 3",
                     "ALTER TABLE public.bulk ADD CONSTRAINT bulk_employee_unique UNIQUE (employee_id)");
             String before = target.state();
             String constraints = target.query(CONSTRAINTS);
@@ -410,7 +480,11 @@ class DatabaseRestoreTest {
 
             RestoreReport dry = restore(target, RestoreOptions.replaceAll().withDryRun(true));
             assertThat(dry.ok()).isFalse();
-            assertThat(dry.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow().error())
+            assertThat(dry.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .error())
                     .contains("bulk_employee_unique");
             assertThat(target.state()).isEqualTo(before);
         }
@@ -431,11 +505,12 @@ class DatabaseRestoreTest {
             RestoreReport report = restore(target, RestoreOptions.replaceAll());
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(target.tableHashes()).isEqualTo(sourceTables);
-            assertThat(target.query("SELECT string_agg(id || '=' || profiles, ',' ORDER BY id) FROM public.user_profiles"))
+            assertThat(target.query(
+                            "SELECT string_agg(id || '=' || profiles, ',' ORDER BY id) FROM public.user_profiles"))
                     .isEqualTo(target.query("SELECT string_agg(u.id || '=' || (SELECT count(*) FROM public.profile p"
                             + " WHERE p.user_id = u.id), ',' ORDER BY u.id) FROM public.auth_user u"));
             assertThat(target.query("SELECT string_agg(tgrelid::regclass || '=' || tgenabled::text, ',' ORDER BY"
-                    + " tgrelid::regclass::text) FROM pg_trigger WHERE tgname = 'swallow'"))
+                            + " tgrelid::regclass::text) FROM pg_trigger WHERE tgname = 'swallow'"))
                     .isEqualTo("sales.measurement=O,sales.measurement_2024=O,sales.measurement_2025=O");
         }
     }
@@ -458,20 +533,28 @@ class DatabaseRestoreTest {
     @Test
     void cleanRestoreReplacesADatabaseWithDifferentObjectsAndData() {
         try (RestoreTestDb target = mutatedCopy()) {
-            target.exec("ALTER TABLE public.everything ADD COLUMN extra int DEFAULT 7",
+            target.exec(
+                    "ALTER TABLE public.everything ADD COLUMN extra int DEFAULT 7",
                     "DROP INDEX public.bulk_payload_idx",
                     "CREATE TABLE public.unrelated (id int PRIMARY KEY)",
                     "INSERT INTO public.unrelated VALUES (1), (2)");
             RestoreReport report = restore(target, RestoreOptions.cleanAll());
             assertThat(report.ok()).as(report.toString()).isTrue();
             Map<String, String> now = target.tableHashes();
-            assertThat(now.remove("public.unrelated")).isEqualTo("2:" + target.query(
-                    "SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM public.unrelated x"));
+            assertThat(now.remove("public.unrelated"))
+                    .isEqualTo("2:"
+                            + target.query(
+                                    "SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM public.unrelated x"));
             assertThat(now).isEqualTo(sourceTables);
             assertThat(target.sequences()).isEqualTo(sourceSequences);
-            assertThat(target.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'bulk_payload_idx'")).isEqualTo("1");
-            assertThat(report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
-                    .rowsRemoved()).isEqualTo(100_000);
+            assertThat(target.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'bulk_payload_idx'"))
+                    .isEqualTo("1");
+            assertThat(report.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .rowsRemoved())
+                    .isEqualTo(100_000);
         }
     }
 
@@ -485,7 +568,8 @@ class DatabaseRestoreTest {
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(target.state()).isEqualTo(before);
             assertThat(target.schemaDump()).isEqualTo(schema);
-            try (Connection c = target.connect(); Statement st = c.createStatement()) {
+            try (Connection c = target.connect();
+                    Statement st = c.createStatement()) {
                 st.execute("SELECT 1");
             }
         }
@@ -510,8 +594,9 @@ class DatabaseRestoreTest {
             });
         }
         String newManifest = latin1(manifest[0]).replace(entry.sha256(), wrong);
-        String newManifestSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
-                .getInstance("SHA-256").digest(newManifest.getBytes(StandardCharsets.ISO_8859_1)));
+        String newManifestSha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(newManifest.getBytes(StandardCharsets.ISO_8859_1)));
         String file = latin1(Files.readAllBytes(archiveFile));
         assertThat(file.indexOf(entry.sha256())).isEqualTo(file.lastIndexOf(entry.sha256()));
         file = file.replace(entry.sha256(), wrong).replace(archive.manifestSha256(), newManifestSha);
@@ -540,17 +625,22 @@ class DatabaseRestoreTest {
     void stagedCleanRestoreIntoANewDatabaseLoadsOverTwoConnectionsAndEqualsTheSource() {
         try (RestoreTestDb target = RestoreTestDb.absent()) {
             List<RestoreProgress> progress = java.util.Collections.synchronizedList(new ArrayList<>());
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), progress::add, () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .run(archive, section, target.info, RestoreOptions.cleanAll(), progress::add, () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.committed()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
             assertThat(report.parallelConnections()).isEqualTo(2);
             assertLikeTheSource(target);
             assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
-            assertThat(report.tables().stream().filter(t -> t.name().equals("bulk")).findFirst().orElseThrow()
-                    .rowsLoaded()).isEqualTo(200_000);
-            assertThat(report.validation()).extracting(RestoreReport.Check::kind)
+            assertThat(report.tables().stream()
+                            .filter(t -> t.name().equals("bulk"))
+                            .findFirst()
+                            .orElseThrow()
+                            .rowsLoaded())
+                    .isEqualTo(200_000);
+            assertThat(report.validation())
+                    .extracting(RestoreReport.Check::kind)
                     .contains("row-count", "foreign-key", "sequence");
             assertThat(report.validation()).allMatch(RestoreReport.Check::passed);
             RestoreProgress last = progress.get(progress.size() - 1);
@@ -563,15 +653,23 @@ class DatabaseRestoreTest {
     @Test
     void stagedCleanRestoreIntoAnExistingEmptyDatabaseTakesItsPlace() throws Exception {
         try (RestoreTestDb target = RestoreTestDb.create()) {
-            String owner = target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
+            String owner =
+                    target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
             UUID id = UUID.randomUUID();
-            RestoreReport report = staged(id).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(id)
+                    .run(
+                            archive,
+                            section,
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
             assertLikeTheSource(target);
             assertThat(target.schemaDump()).isEqualTo(source.schemaDump());
-            assertThat(target.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"))
+            assertThat(target.query(
+                            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"))
                     .isEqualTo(owner);
             // the staging name is gone; the empty database it replaced waits under its retired name for the caller
             String retired = DatabaseRestore.retiredName(target.name, id);
@@ -584,15 +682,16 @@ class DatabaseRestoreTest {
 
     @Test
     void dropRetiredDropsOnlyADatabaseThatHoldsNothingAndNobodyUses() throws Exception {
-        String retired = DatabaseRestore.retiredName("holdfast_rtest_" + UUID.randomUUID().toString().substring(0, 8),
-                UUID.randomUUID());
+        String retired = DatabaseRestore.retiredName(
+                "holdfast_rtest_" + UUID.randomUUID().toString().substring(0, 8), UUID.randomUUID());
         RestoreTestDb.admin("CREATE DATABASE " + retired);
         try (RestoreTestDb db = RestoreTestDb.named(retired)) {
             db.exec("CREATE TABLE public.kept (id int)", "INSERT INTO public.kept VALUES (7)");
             assertThat(DatabaseRestore.dropRetired(RestoreTestDb.FACTORY, db.info, retired))
                     .isEqualTo(DatabaseRestore.Retired.HOLDS_OBJECTS);
             // still there, with its row, and open to connections again
-            assertThat(db.query("SELECT string_agg(id::text, ',') FROM public.kept")).isEqualTo("7");
+            assertThat(db.query("SELECT string_agg(id::text, ',') FROM public.kept"))
+                    .isEqualTo("7");
             db.exec("DROP TABLE public.kept");
 
             try (Connection someone = db.connect()) {
@@ -619,19 +718,22 @@ class DatabaseRestoreTest {
             // While the restore loads into its staging database, someone creates a table in the (empty) target.
             RestoreProgress.Listener listener = p -> {
                 if ("load".equals(p.phase()) && !created.getAndSet(true)) {
-                    target.exec("CREATE TABLE public.arrived_meanwhile (id int)",
+                    target.exec(
+                            "CREATE TABLE public.arrived_meanwhile (id int)",
                             "INSERT INTO public.arrived_meanwhile VALUES (42)");
                 }
             };
-            assertThatThrownBy(() -> staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), listener, () -> {}))
+            assertThatThrownBy(() -> staged(UUID.randomUUID())
+                            .run(archive, section, target.info, RestoreOptions.cleanAll(), listener, () -> {}))
                     .isInstanceOf(RestoreException.class)
                     .hasMessageContaining("gained objects while the restore ran");
             assertThat(created).isTrue();
             // Nothing was dropped or replaced: the table and its row are still there, and only there.
-            assertThat(target.query("SELECT string_agg(id::text, ',') FROM public.arrived_meanwhile")).isEqualTo("42");
+            assertThat(target.query("SELECT string_agg(id::text, ',') FROM public.arrived_meanwhile"))
+                    .isEqualTo("42");
             assertThat(target.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    + "WHERE n.nspname = 'public' AND c.relkind = 'r'")).isEqualTo("1");
+                            + "WHERE n.nspname = 'public' AND c.relkind = 'r'"))
+                    .isEqualTo("1");
             assertThat(leftovers(target)).isEmpty();
         }
     }
@@ -641,8 +743,10 @@ class DatabaseRestoreTest {
         // No partitions, so keys, indexes and foreign keys run as one schedule (the fixture's partitions need
         // their index attachments between the two).
         Path file = Files.createTempFile("holdfast-rtest-fk", ".tar");
-        try (RestoreTestDb src = RestoreTestDb.create(); RestoreTestDb target = RestoreTestDb.absent()) {
-            src.exec("CREATE TABLE public.owner (id bigint PRIMARY KEY, email text UNIQUE)",
+        try (RestoreTestDb src = RestoreTestDb.create();
+                RestoreTestDb target = RestoreTestDb.absent()) {
+            src.exec(
+                    "CREATE TABLE public.owner (id bigint PRIMARY KEY, email text UNIQUE)",
                     "CREATE TABLE public.doc (id bigint PRIMARY KEY, owner bigint NOT NULL REFERENCES public.owner,"
                             + " parent bigint REFERENCES public.doc, title text)",
                     "CREATE TABLE public.note (id bigserial PRIMARY KEY, doc bigint REFERENCES public.doc,"
@@ -662,12 +766,19 @@ class DatabaseRestoreTest {
             // The largest table, note, is held at the start of its load until a foreign key has started: the
             // other connection loads owner and doc meanwhile, builds their keys and adds the keys among them.
             List<String> tasks = holdLoadUntil("load public.note", "foreign-key ");
-            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add)
-                    .run(fkArchive, fkArchive.manifest().databases().get(0),
-                    target.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .onStagedTask(tasks::add)
+                    .run(
+                            fkArchive,
+                            fkArchive.manifest().databases().get(0),
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(firstStarting(tasks, "foreign-key ")).isLessThan(tasks.indexOf("loaded public.note"));
-            assertThat(tasks.indexOf("keys public.doc")).isGreaterThan(tasks.indexOf("loaded public.doc"))
+            assertThat(tasks.indexOf("keys public.doc"))
+                    .isGreaterThan(tasks.indexOf("loaded public.doc"))
                     .isLessThan(tasks.indexOf("loaded public.note"));
             // a foreign key only after both its tables are loaded and their keys built
             assertThat(tasks.indexOf("foreign-key public.note,public.owner"))
@@ -679,7 +790,9 @@ class DatabaseRestoreTest {
             assertThat(target.schemaDump()).isEqualTo(src.schemaDump());
             assertThat(target.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"))
                     .isEqualTo("4");
-            assertThat(report.validation()).filteredOn(ch -> ch.kind().equals("foreign-key")).hasSize(4)
+            assertThat(report.validation())
+                    .filteredOn(ch -> ch.kind().equals("foreign-key"))
+                    .hasSize(4)
                     .allMatch(RestoreReport.Check::passed);
             assertThat(leftovers(target)).isEmpty();
         } finally {
@@ -728,8 +841,15 @@ class DatabaseRestoreTest {
             // bulk, the largest table, is held at the start of its load until some other table's keys are being
             // built; with partitions in the fixture, the foreign keys still wait for the index attachments.
             List<String> tasks = holdLoadUntil("load public.bulk", "keys ");
-            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add).run(archive, section,
-                    target.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .onStagedTask(tasks::add)
+                    .run(
+                            archive,
+                            section,
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
             assertThat(firstStarting(tasks, "keys ")).isLessThan(tasks.indexOf("loaded public.bulk"));
@@ -756,9 +876,11 @@ class DatabaseRestoreTest {
     @Test
     void anInheritanceChildLoadedBeforeItsParentKeepsItsRows() throws Exception {
         Path file = Files.createTempFile("holdfast-rtest-inherit", ".tar");
-        try (RestoreTestDb src = RestoreTestDb.create(); RestoreTestDb target = RestoreTestDb.absent()) {
+        try (RestoreTestDb src = RestoreTestDb.create();
+                RestoreTestDb target = RestoreTestDb.absent()) {
             // The child is loaded first; the parent's load must not empty it.
-            src.exec("CREATE TABLE public.animal (id int PRIMARY KEY, name text)",
+            src.exec(
+                    "CREATE TABLE public.animal (id int PRIMARY KEY, name text)",
                     "CREATE TABLE public.cat (lives int) INHERITS (public.animal)",
                     "INSERT INTO public.animal SELECT g, 'a' || g FROM generate_series(1, 100) g",
                     "INSERT INTO public.cat SELECT g, md5(g::text), 9 FROM generate_series(1000, 60000) g");
@@ -766,9 +888,15 @@ class DatabaseRestoreTest {
             ArchiveReader a = src.backup(file);
             // The parent's load waits until the child's has committed (two connections, so it never blocks it).
             List<String> tasks = holdLoadUntil("load public.animal", "loaded public.cat");
-            RestoreReport report = staged(UUID.randomUUID()).onStagedTask(tasks::add).run(a,
-                    a.manifest().databases().get(0), target.info, RestoreOptions.cleanAll(),
-                    RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .onStagedTask(tasks::add)
+                    .run(
+                            a,
+                            a.manifest().databases().get(0),
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.STAGING_DATABASE);
             assertThat(tasks.indexOf("loaded public.cat")).isLessThan(tasks.indexOf("loaded public.animal"));
@@ -783,17 +911,30 @@ class DatabaseRestoreTest {
     @Test
     void aTargetWithObjectsOrAnotherSessionKeepsTheSingleTransaction() throws Exception {
         try (RestoreTestDb target = mutatedCopy()) {
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .run(
+                            archive,
+                            section,
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
             assertThat(report.parallelConnections()).isEqualTo(1);
             assertLikeTheSource(target);
             assertThat(leftovers(target)).isEmpty();
         }
-        try (RestoreTestDb target = RestoreTestDb.create(); Connection someoneElse = target.connect()) {
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+        try (RestoreTestDb target = RestoreTestDb.create();
+                Connection someoneElse = target.connect()) {
+            RestoreReport report = staged(UUID.randomUUID())
+                    .run(
+                            archive,
+                            section,
+                            target.info,
+                            RestoreOptions.cleanAll(),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
             assertLikeTheSource(target);
             try (Statement st = someoneElse.createStatement()) {
@@ -802,8 +943,14 @@ class DatabaseRestoreTest {
         }
         // a dry run never stages either
         try (RestoreTestDb target = RestoreTestDb.create()) {
-            RestoreReport report = staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll().withDryRun(true), RestoreProgress.Listener.none(), () -> {});
+            RestoreReport report = staged(UUID.randomUUID())
+                    .run(
+                            archive,
+                            section,
+                            target.info,
+                            RestoreOptions.cleanAll().withDryRun(true),
+                            RestoreProgress.Listener.none(),
+                            () -> {});
             assertThat(report.path()).isEqualTo(RestoreReport.SINGLE_TRANSACTION);
             assertThat(report.committed()).isFalse();
             assertThat(target.tableHashes()).isEmpty();
@@ -812,16 +959,18 @@ class DatabaseRestoreTest {
 
     @Test
     void aStagedRestoreThatFailsWhileLoadingLeavesNoStagingDatabaseAndTheTargetAsItWas() throws Exception {
-        EntryInfo bulk = archive.manifest().entries().stream().filter(e -> e.name().contains("public.bulk"))
-                .findFirst().orElseThrow();
+        EntryInfo bulk = archive.manifest().entries().stream()
+                .filter(e -> e.name().contains("public.bulk"))
+                .findFirst()
+                .orElseThrow();
         Path tampered = Files.createTempFile("holdfast-rtest-staged", ".tar");
         try {
             ArchiveReader bad = tamperedRawSha(bulk, tampered);
             Manifest.DatabaseSection badSection = bad.manifest().databases().get(0);
             try (RestoreTestDb target = RestoreTestDb.absent()) {
                 List<RestoreProgress> progress = java.util.Collections.synchronizedList(new ArrayList<>());
-                assertThatThrownBy(() -> staged(UUID.randomUUID()).run(bad, badSection, target.info,
-                        RestoreOptions.cleanAll(), progress::add, () -> {}))
+                assertThatThrownBy(() -> staged(UUID.randomUUID())
+                                .run(bad, badSection, target.info, RestoreOptions.cleanAll(), progress::add, () -> {}))
                         .isInstanceOf(RestoreException.class)
                         .hasMessageContaining(bulk.name())
                         .hasMessageContaining(wrongRawSha(bulk));
@@ -831,8 +980,14 @@ class DatabaseRestoreTest {
             }
             try (RestoreTestDb target = RestoreTestDb.create()) {
                 String schema = target.schemaDump();
-                assertThatThrownBy(() -> staged(UUID.randomUUID()).run(bad, badSection, target.info,
-                        RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {}))
+                assertThatThrownBy(() -> staged(UUID.randomUUID())
+                                .run(
+                                        bad,
+                                        badSection,
+                                        target.info,
+                                        RestoreOptions.cleanAll(),
+                                        RestoreProgress.Listener.none(),
+                                        () -> {}))
                         .isInstanceOf(RestoreException.class)
                         .hasMessageContaining(wrongRawSha(bulk));
                 assertThat(exists(target)).isTrue();
@@ -856,12 +1011,18 @@ class DatabaseRestoreTest {
                     throw cancel;
                 }
             };
-            assertThatThrownBy(() -> staged(UUID.randomUUID()).run(archive, section, target.info,
-                    RestoreOptions.cleanAll(), p -> {
-                        if ("load".equals(p.phase()) && p.tableBytesDone() > 0) {
-                            loading.set(true);
-                        }
-                    }, checkpoint))
+            assertThatThrownBy(() -> staged(UUID.randomUUID())
+                            .run(
+                                    archive,
+                                    section,
+                                    target.info,
+                                    RestoreOptions.cleanAll(),
+                                    p -> {
+                                        if ("load".equals(p.phase()) && p.tableBytesDone() > 0) {
+                                            loading.set(true);
+                                        }
+                                    },
+                                    checkpoint))
                     .isSameAs(cancel);
             assertThat(exists(target)).isFalse();
             assertThat(leftovers(target)).isEmpty();
@@ -884,11 +1045,13 @@ class DatabaseRestoreTest {
             RestoreTestDb.admin("CREATE DATABASE " + staging);
             RestoreTestDb.admin("ALTER DATABASE " + target.name + " RENAME TO " + retired);
             assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
-                    .containsExactly("dropped the staging database " + staging,
+                    .containsExactly(
+                            "dropped the staging database " + staging,
                             "renamed " + retired + " back to " + target.name);
             assertThat(exists(target)).isTrue();
             assertThat(leftovers(target)).isEmpty();
-            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id)).isEmpty();
+            assertThat(DatabaseRestore.cleanUpStaging(RestoreTestDb.FACTORY, target.info, target.name, id))
+                    .isEmpty();
 
             // killed after both renames: the retired database goes, unless it gained objects meanwhile
             RestoreTestDb.admin("CREATE DATABASE " + retired);
@@ -910,8 +1073,12 @@ class DatabaseRestoreTest {
         assertThat(DatabaseRestore.stagingName("shop", id)).isEqualTo("shop__hf_0123abcd");
         assertThat(DatabaseRestore.retiredName("shop", id)).isEqualTo("shop__hf_old_0123abcd");
         String longName = "ä".repeat(40); // 80 bytes in UTF-8
-        assertThat(DatabaseRestore.stagingName(longName, id).getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
-        assertThat(DatabaseRestore.retiredName(longName, id).getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
-        assertThat(DatabaseRestore.retiredName(longName, id)).endsWith("__hf_old_0123abcd").startsWith("ääää");
+        assertThat(DatabaseRestore.stagingName(longName, id).getBytes(StandardCharsets.UTF_8))
+                .hasSizeLessThanOrEqualTo(63);
+        assertThat(DatabaseRestore.retiredName(longName, id).getBytes(StandardCharsets.UTF_8))
+                .hasSizeLessThanOrEqualTo(63);
+        assertThat(DatabaseRestore.retiredName(longName, id))
+                .endsWith("__hf_old_0123abcd")
+                .startsWith("ääää");
     }
 }

@@ -95,7 +95,8 @@ class PostDataScriptTest {
         assertThat(split.groups().get("public.a")).hasSize(2);
         assertThat(split.groups().get("public.a").get(1)).contains("CREATE INDEX a_x_idx");
         assertThat(split.before()).singleElement().asString().contains("ATTACH PARTITION");
-        assertThat(split.foreignKeys()).extracting(PostDataScript.ForeignKey::tables)
+        assertThat(split.foreignKeys())
+                .extracting(PostDataScript.ForeignKey::tables)
                 .containsExactly(Set.of("public.b", "public.a"), Set.of("public.a"));
         // a trigger that came before the foreign keys needs none of them: it keeps its order among the rest
         assertThat(split.after()).hasSize(3);
@@ -106,10 +107,11 @@ class PostDataScriptTest {
 
     @Test
     void aScriptThatMovesObjectsToAnotherTablespaceIsNotSplit() {
-        assertThat(PostDataScript.split(SCRIPT.replace("SET default_tablespace = '';",
-                "SET default_tablespace = fast;"))).isNull();
-        assertThat(PostDataScript.split("SET x = 1;\n")).isEqualTo(new PostDataScript("SET x = 1;\n\n",
-                java.util.Map.of(), List.of(), List.of(), List.of()));
+        assertThat(PostDataScript.split(
+                        SCRIPT.replace("SET default_tablespace = '';", "SET default_tablespace = fast;")))
+                .isNull();
+        assertThat(PostDataScript.split("SET x = 1;\n"))
+                .isEqualTo(new PostDataScript("SET x = 1;\n\n", java.util.Map.of(), List.of(), List.of(), List.of()));
     }
 
     @Test

@@ -14,8 +14,8 @@ import dev.holdfast.support.TestDatabase;
 import dev.holdfast.support.TestResources;
 import dev.holdfast.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -40,7 +40,10 @@ public class RestoreApiTest {
     }
 
     public static UUID restore(UUID backup, String body) {
-        Response r = given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+        Response r = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body(body)
                 .post("/api/backups/{id}/restore", backup);
         r.then().statusCode(202);
         String id = r.jsonPath().getString("id");
@@ -49,16 +52,25 @@ public class RestoreApiTest {
     }
 
     public static JsonNode awaitRestore(UUID id) throws Exception {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            String s = given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).jsonPath()
-                    .getString("status");
-            return !s.equals("QUEUED") && !s.equals("RUNNING");
-        });
-        return JSON.readTree(given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).asString());
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    String s = given().auth()
+                            .oauth2(Tokens.viewer())
+                            .get("/api/restores/{id}", id)
+                            .jsonPath()
+                            .getString("status");
+                    return !s.equals("QUEUED") && !s.equals("RUNNING");
+                });
+        return JSON.readTree(given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", id)
+                .asString());
     }
 
     static void mutate() {
-        AppDatabase.exec(TestDatabase.APP_DB,
+        AppDatabase.exec(
+                TestDatabase.APP_DB,
                 "INSERT INTO public.auth_user VALUES (2, 'intruder')",
                 "UPDATE sales.customer SET name = 'changed' WHERE region = 'eu'",
                 "DELETE FROM public.\"select\" WHERE note IS NULL",
@@ -86,7 +98,8 @@ public class RestoreApiTest {
         assertThat(db.get("committed").asBoolean()).isTrue();
         assertThat(db.get("validation").toString()).contains("row-count").contains("foreign-key");
         String pre = r.get("pre_backup_id").asText();
-        assertThat(BackupApiTest.awaitBackup(UUID.fromString(pre)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(BackupApiTest.awaitBackup(UUID.fromString(pre)).get("status").asText())
+                .isEqualTo("SUCCEEDED");
 
         Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", id);
         rb.then().statusCode(202);
@@ -95,8 +108,13 @@ public class RestoreApiTest {
         assertThat(back.get("rollback_of").asText()).isEqualTo(id.toString());
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
         assertThat(AppDatabase.sequences(TestDatabase.APP_DB)).isEqualTo(mutatedSeq);
-        given().auth().oauth2(Tokens.viewer()).queryParam("backup_id", backup).get("/api/restores").then()
-                .statusCode(200).body("items[0].id", org.hamcrest.Matchers.equalTo(id.toString()));
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .queryParam("backup_id", backup)
+                .get("/api/restores")
+                .then()
+                .statusCode(200)
+                .body("items[0].id", org.hamcrest.Matchers.equalTo(id.toString()));
     }
 
     @Test
@@ -113,8 +131,12 @@ public class RestoreApiTest {
         assertThat(db.toString()).contains("\"auth_user\"").contains("rows_removed");
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
         assertThat(AppDatabase.sequences(TestDatabase.APP_DB)).isEqualTo(mutatedSeq);
-        given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", r.get("id").asText()).then()
-                .statusCode(409).contentType("application/problem+json");
+        given().auth()
+                .oauth2(Tokens.admin())
+                .post("/api/restores/{id}/rollback", r.get("id").asText())
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json");
     }
 
     @Test
@@ -123,8 +145,8 @@ public class RestoreApiTest {
         UUID backup = backup();
         String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         try {
-            JsonNode r = awaitRestore(restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
-                    + "\",\"create_target\":true}"));
+            JsonNode r = awaitRestore(restore(
+                    backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\",\"create_target\":true}"));
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             assertThat(r.get("report").get("pre_backup").asText()).startsWith("skipped");
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
@@ -156,8 +178,8 @@ public class RestoreApiTest {
         UUID backup = backup();
         String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
         try {
-            UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
-                    + "\",\"create_target\":true}");
+            UUID id = restore(
+                    backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\",\"create_target\":true}");
             JsonNode r = awaitRestore(id);
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
             Map<String, String> restored = AppDatabase.tableHashes(target);
@@ -165,11 +187,14 @@ public class RestoreApiTest {
             // What a service killed between the two renames leaves: the staging copy and the target moved aside.
             String staging = DatabaseRestore.stagingName(target, id);
             String retired = DatabaseRestore.retiredName(target, id);
-            AppDatabase.exec("postgres", "CREATE DATABASE " + staging,
-                    "ALTER DATABASE " + target + " RENAME TO " + retired);
-            handler.onFailure(new JobHandler.JobOutcome(UUID.fromString(r.get("job_id").asText()),
-                    RestoreService.RESTORE_JOB, JSON.createObjectNode().put("restore_id", id.toString()),
-                    JobState.FAILED, "lease expired"));
+            AppDatabase.exec(
+                    "postgres", "CREATE DATABASE " + staging, "ALTER DATABASE " + target + " RENAME TO " + retired);
+            handler.onFailure(new JobHandler.JobOutcome(
+                    UUID.fromString(r.get("job_id").asText()),
+                    RestoreService.RESTORE_JOB,
+                    JSON.createObjectNode().put("restore_id", id.toString()),
+                    JobState.FAILED,
+                    "lease expired"));
             assertThat(databaseExists(staging)).isFalse();
             assertThat(databaseExists(retired)).isFalse();
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(restored);
@@ -183,9 +208,14 @@ public class RestoreApiTest {
 
     /** Once the restore's job has ended, its drop after success is queued; this waits until that has run too. */
     void awaitAfterSuccess(JsonNode restore) throws Exception {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> "SUCCEEDED"
-                .equals(given().auth().oauth2(Tokens.viewer()).get("/api/jobs/{id}", restore.get("job_id").asText())
-                        .jsonPath().getString("state")));
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "SUCCEEDED"
+                        .equals(given().auth()
+                                .oauth2(Tokens.viewer())
+                                .get("/api/jobs/{id}", restore.get("job_id").asText())
+                                .jsonPath()
+                                .getString("state")));
         retiredDatabases.awaitIdle();
     }
 
@@ -199,11 +229,13 @@ public class RestoreApiTest {
             UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\"}");
             JsonNode r = awaitRestore(id);
             assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
-            assertThat(r.get("report").get("databases").get(0).get("path").asText()).isEqualTo("staging-database");
+            assertThat(r.get("report").get("databases").get(0).get("path").asText())
+                    .isEqualTo("staging-database");
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
             // The empty database it replaced is dropped after the restore ended, on a thread of its own.
             String retired = DatabaseRestore.retiredName(target, id);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> !databaseExists(retired));
             assertThat(databaseExists(DatabaseRestore.stagingName(target, id))).isFalse();
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(source);
@@ -216,8 +248,7 @@ public class RestoreApiTest {
     void theSweepDropsAnEmptyRetiredDatabaseOfASucceededRestoreAndNeverOneThatHoldsObjects() throws Exception {
         UUID backup = backup();
         String target = dev.holdfast.support.TestDatabase.throwaway("holdfast_clean_");
-        UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target
-                + "\",\"create_target\":true}");
+        UUID id = restore(backup, "{\"restore_mode\":\"clean\",\"target\":\"" + target + "\",\"create_target\":true}");
         String retired = DatabaseRestore.retiredName(target, id);
         // Named like a retired database, but of no restore this catalog knows: never touched.
         String stranger = DatabaseRestore.retiredName(target, UUID.randomUUID());
@@ -235,7 +266,8 @@ public class RestoreApiTest {
 
             // One that someone put a table into is kept, table and row included.
             AppDatabase.exec("postgres", "CREATE DATABASE " + retired);
-            AppDatabase.exec(retired, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (1)");
+            AppDatabase.exec(
+                    retired, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (1)");
             assertThat(retiredDatabases.sweep()).contains(DatabaseRestore.Retired.HOLDS_OBJECTS.describe(retired));
             assertThat(databaseExists(retired)).isTrue();
             assertThat(AppDatabase.tableHashes(retired)).containsOnlyKeys(AppDatabase.key("public", "precious"));
@@ -269,15 +301,35 @@ public class RestoreApiTest {
     @Test
     void invalidRestoreRequestsAreClearProblems() {
         UUID backup = backup();
-        given().auth().oauth2(Tokens.admin()).contentType("application/json")
-                .body("{\"restore_mode\":\"clean\",\"tables\":[\"a\"]}").post("/api/backups/{id}/restore", backup)
-                .then().statusCode(400).body("violations[0].field", org.hamcrest.Matchers.equalTo("tables"));
-        given().auth().oauth2(Tokens.admin()).contentType("application/json")
-                .body("{\"databases\":[\"other\"]}").post("/api/backups/{id}/restore", backup)
-                .then().statusCode(400).body("violations[0].field", org.hamcrest.Matchers.equalTo("databases[0]"));
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"restore_mode\":\"merge\"}")
-                .post("/api/backups/{id}/restore", backup).then().statusCode(400);
-        given().auth().oauth2(Tokens.operator()).contentType("application/json").body("{}")
-                .post("/api/backups/{id}/restore", backup).then().statusCode(403);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"restore_mode\":\"clean\",\"tables\":[\"a\"]}")
+                .post("/api/backups/{id}/restore", backup)
+                .then()
+                .statusCode(400)
+                .body("violations[0].field", org.hamcrest.Matchers.equalTo("tables"));
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"databases\":[\"other\"]}")
+                .post("/api/backups/{id}/restore", backup)
+                .then()
+                .statusCode(400)
+                .body("violations[0].field", org.hamcrest.Matchers.equalTo("databases[0]"));
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"restore_mode\":\"merge\"}")
+                .post("/api/backups/{id}/restore", backup)
+                .then()
+                .statusCode(400);
+        given().auth()
+                .oauth2(Tokens.operator())
+                .contentType("application/json")
+                .body("{}")
+                .post("/api/backups/{id}/restore", backup)
+                .then()
+                .statusCode(403);
     }
 }

@@ -29,7 +29,8 @@ class RestoreBenchmarkTest {
         Path dump = Files.createTempFile("holdfast-bench-restore", ".dump");
         StringBuilder out = new StringBuilder();
         try (RestoreTestDb source = RestoreTestDb.create()) {
-            source.exec("CREATE SCHEMA bench",
+            source.exec(
+                    "CREATE SCHEMA bench",
                     "CREATE TABLE bench.customers (id bigint PRIMARY KEY, name text, email text UNIQUE, created timestamptz)",
                     "CREATE TABLE bench.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES bench.customers,"
                             + " total numeric(12,2), note text, created timestamptz)",
@@ -51,20 +52,31 @@ class RestoreBenchmarkTest {
             Manifest.DatabaseSection section = archive.manifest().databases().get(0);
             DatabaseRestore restore = new DatabaseRestore(RestoreTestDb.FACTORY, RestoreTestDb.TOOLS);
             String expected = source.tableHashes().toString();
-            out.append(String.format(Locale.ROOT, "database %s, archive %d MB, holdfast backup %.1f s%n", size,
-                    Files.size(archiveFile) >> 20, backup));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "database %s, archive %d MB, holdfast backup %.1f s%n",
+                    size,
+                    Files.size(archiveFile) >> 20,
+                    backup));
 
             double clean;
             double pgRestoreJ2;
             try (RestoreTestDb empty = RestoreTestDb.create()) {
                 t = System.nanoTime();
-                restore.run(archive, section, empty.info, RestoreOptions.cleanAll(), RestoreProgress.Listener.none(), () -> {});
+                restore.run(
+                        archive,
+                        section,
+                        empty.info,
+                        RestoreOptions.cleanAll(),
+                        RestoreProgress.Listener.none(),
+                        () -> {});
                 clean = secs(t);
                 assertThat(empty.tableHashes().toString()).isEqualTo(expected);
             }
             try (RestoreTestDb empty = RestoreTestDb.create()) {
                 t = System.nanoTime();
-                run(dev.holdfast.support.TestDatabase.pgTool("pg_restore", "-j", "2", "-d", empty.name, dump.toString()));
+                run(dev.holdfast.support.TestDatabase.pgTool(
+                        "pg_restore", "-j", "2", "-d", empty.name, dump.toString()));
                 pgRestoreJ2 = secs(t);
             }
             double replace;
@@ -72,8 +84,13 @@ class RestoreBenchmarkTest {
             try (RestoreTestDb copy = RestoreTestDb.createFrom(source)) {
                 copy.exec("UPDATE bench.customers SET name = 'x' WHERE id % 100 = 0", "VACUUM ANALYZE");
                 t = System.nanoTime();
-                RestoreReport r = restore.run(archive, section, copy.info, RestoreOptions.replaceAll(),
-                        RestoreProgress.Listener.none(), () -> {});
+                RestoreReport r = restore.run(
+                        archive,
+                        section,
+                        copy.info,
+                        RestoreOptions.replaceAll(),
+                        RestoreProgress.Listener.none(),
+                        () -> {});
                 replace = secs(t);
                 assertThat(r.ok()).isTrue();
                 assertThat(copy.tableHashes().toString()).isEqualTo(expected);
@@ -81,16 +98,31 @@ class RestoreBenchmarkTest {
             try (RestoreTestDb copy = RestoreTestDb.createFrom(source)) {
                 copy.exec("UPDATE bench.customers SET name = 'x' WHERE id % 100 = 0", "VACUUM ANALYZE");
                 t = System.nanoTime();
-                run(dev.holdfast.support.TestDatabase.pgTool("psql", "-q", "-d", copy.name, "-c", "TRUNCATE " + TABLES));
-                run(dev.holdfast.support.TestDatabase.pgTool("pg_restore", "--data-only", "--single-transaction", "--disable-triggers",
-                        "-d", copy.name, dump.toString()));
+                run(dev.holdfast.support.TestDatabase.pgTool(
+                        "psql", "-q", "-d", copy.name, "-c", "TRUNCATE " + TABLES));
+                run(dev.holdfast.support.TestDatabase.pgTool(
+                        "pg_restore",
+                        "--data-only",
+                        "--single-transaction",
+                        "--disable-triggers",
+                        "-d",
+                        copy.name,
+                        dump.toString()));
                 dataOnly = secs(t);
             }
-            out.append(String.format(Locale.ROOT, "clean restore %.1f s vs pg_restore -j 2 %.1f s: %.2fx%n", clean,
-                    pgRestoreJ2, clean / pgRestoreJ2));
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
+                    "clean restore %.1f s vs pg_restore -j 2 %.1f s: %.2fx%n",
+                    clean,
+                    pgRestoreJ2,
+                    clean / pgRestoreJ2));
+            out.append(String.format(
+                    Locale.ROOT,
                     "replace restore %.1f s vs TRUNCATE + pg_restore --data-only --single-transaction"
-                            + " --disable-triggers %.1f s: %.2fx%n", replace, dataOnly, replace / dataOnly));
+                            + " --disable-triggers %.1f s: %.2fx%n",
+                    replace,
+                    dataOnly,
+                    replace / dataOnly));
         } finally {
             Files.deleteIfExists(archiveFile);
             Files.deleteIfExists(dump);
@@ -104,7 +136,9 @@ class RestoreBenchmarkTest {
     }
 
     static void run(List<String> cmd) throws Exception {
-        Process p = dev.holdfast.support.TestDatabase.tool(cmd).redirectErrorStream(true).start();
+        Process p = dev.holdfast.support.TestDatabase.tool(cmd)
+                .redirectErrorStream(true)
+                .start();
         String text = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(cmd + ": " + text).isZero();
     }

@@ -70,7 +70,10 @@ public class RestoreConfinementTest {
     }
 
     static Response post(UUID backup, String body) {
-        return given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+        return given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body(body)
                 .post("/api/backups/{id}/restore", backup);
     }
 
@@ -78,7 +81,9 @@ public class RestoreConfinementTest {
         Response r = post(backup, body);
         r.then().statusCode(status).contentType("application/problem+json");
         if (field != null) {
-            assertThat(r.jsonPath().getString("violations[0].field")).as(r.asString()).isEqualTo(field);
+            assertThat(r.jsonPath().getString("violations[0].field"))
+                    .as(r.asString())
+                    .isEqualTo(field);
         }
         assertThat(r.jsonPath().getString("detail")).as(body).contains(rule);
     }
@@ -139,7 +144,9 @@ public class RestoreConfinementTest {
         }
 
         // The rollback brings back what the restore removed, and the excluded files are still there.
-        Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", r.get("id").asText());
+        Response rb = given().auth()
+                .oauth2(Tokens.admin())
+                .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
         JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
@@ -162,25 +169,61 @@ public class RestoreConfinementTest {
             String rule = "neither a configured media root nor a directory below one of holdfast.restore.media-targets";
             for (String dry : List.of("true", "false")) {
                 assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":\"/etc\"}", 400, "media_target", rule);
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(victim.toString()) + "}", 400,
-                        "media_target", rule);
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":\"\"}", 400, "media_target",
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(victim.toString()) + "}",
+                        400,
+                        "media_target",
+                        rule);
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":\"\"}",
+                        400,
+                        "media_target",
                         "must not be empty");
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":\"src\"}", 400, "media_target",
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":\"src\"}",
+                        400,
+                        "media_target",
                         "must be an absolute path");
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":\"/tmp/x/../../root\"}", 400,
-                        "media_target", "'..' segment");
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/../escape") + "}",
-                        400, "media_target", "'..' segment");
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":\"/tmp/x/../../root\"}",
+                        400,
+                        "media_target",
+                        "'..' segment");
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/../escape") + "}",
+                        400,
+                        "media_target",
+                        "'..' segment");
                 // The prefix itself is not a target: a restore would replace it whole.
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix.toString()) + "}",
-                        400, "media_target", rule);
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/link/sub") + "}",
-                        400, "media_target", "is a symbolic link");
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/link") + "}",
-                        400, "media_target", "is a symbolic link");
-                assertRefused(backup, "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/a-file/x") + "}",
-                        400, "media_target", "is not a directory");
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix.toString()) + "}",
+                        400,
+                        "media_target",
+                        rule);
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/link/sub") + "}",
+                        400,
+                        "media_target",
+                        "is a symbolic link");
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/link") + "}",
+                        400,
+                        "media_target",
+                        "is a symbolic link");
+                assertRefused(
+                        backup,
+                        "{\"dry_run\":" + dry + ",\"media_target\":" + json(prefix + "/a-file/x") + "}",
+                        400,
+                        "media_target",
+                        "is not a directory");
             }
             assertThat(victim.resolve("precious.txt")).hasContent("must survive");
             try (Stream<Path> s = Files.list(victim)) {
@@ -211,30 +254,39 @@ public class RestoreConfinementTest {
         String template = dev.holdfast.support.TestDatabase.throwaway("holdfast_target_tpl_");
         AppDatabase.exec("postgres", "CREATE DATABASE " + stranger, "CREATE DATABASE " + template);
         try {
-            AppDatabase.exec(stranger, "CREATE TABLE public.precious (id int)",
-                    "INSERT INTO public.precious VALUES (1), (2)");
-            AppDatabase.exec(template, "CREATE TABLE public.precious (id int)",
-                    "INSERT INTO public.precious VALUES (3)");
+            AppDatabase.exec(
+                    stranger, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (1), (2)");
+            AppDatabase.exec(
+                    template, "CREATE TABLE public.precious (id int)", "INSERT INTO public.precious VALUES (3)");
             AppDatabase.exec("postgres", "ALTER DATABASE " + template + " IS_TEMPLATE true");
             Map<String, String> strangerData = AppDatabase.tableHashes(stranger);
             Map<String, String> templateData = AppDatabase.tableHashes(template);
             long catalogRestores = count(TestDatabase.CATALOG_DB, "holdfast.restore_operation");
             for (String mode : List.of("replace", "clean")) {
                 for (String dry : List.of("true", "false")) {
-                    String head = "{\"restore_mode\":\"" + mode + "\",\"dry_run\":" + dry
-                            + ",\"create_pre_backup\":false,";
+                    String head =
+                            "{\"restore_mode\":\"" + mode + "\",\"dry_run\":" + dry + ",\"create_pre_backup\":false,";
                     for (String never : List.of("postgres", "template0", "template1")) {
-                        assertRefused(backup, head + "\"target\":\"" + never + "\"}", 400, "target",
+                        assertRefused(
+                                backup,
+                                head + "\"target\":\"" + never + "\"}",
+                                400,
+                                "target",
                                 "is a template or the maintenance database");
                     }
-                    assertRefused(backup, head + "\"target\":\"" + TestDatabase.CATALOG_DB + "\"}", 400, "target",
+                    assertRefused(
+                            backup,
+                            head + "\"target\":\"" + TestDatabase.CATALOG_DB + "\"}",
+                            400,
+                            "target",
                             "Holdfast's own catalog database");
                     assertRefused(backup, head + "\"target\":\"" + stranger + "\"}", 400, "target", rule);
                     // Matches the test profile's holdfast_target_* pattern, but is a template.
                     assertRefused(backup, head + "\"target\":\"" + template + "\"}", 400, "target", "datistemplate");
                 }
             }
-            assertThat(count(TestDatabase.CATALOG_DB, "holdfast.restore_operation")).isEqualTo(catalogRestores);
+            assertThat(count(TestDatabase.CATALOG_DB, "holdfast.restore_operation"))
+                    .isEqualTo(catalogRestores);
             assertThat(AppDatabase.tableHashes(stranger)).isEqualTo(strangerData);
             AppDatabase.exec("postgres", "ALTER DATABASE " + template + " IS_TEMPLATE false");
             assertThat(AppDatabase.tableHashes(template)).isEqualTo(templateData);
@@ -246,7 +298,8 @@ public class RestoreConfinementTest {
     }
 
     static long count(String database, String table) throws Exception {
-        try (var c = TestDatabase.connect(database); var st = c.createStatement();
+        try (var c = TestDatabase.connect(database);
+                var st = c.createStatement();
                 var rs = st.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
@@ -266,7 +319,9 @@ public class RestoreConfinementTest {
         assertThat(r.get("pre_backup_id").isNull()).as(r.toString()).isFalse();
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isNotEqualTo(mutated);
 
-        Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", r.get("id").asText());
+        Response rb = given().auth()
+                .oauth2(Tokens.admin())
+                .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
         JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
@@ -284,7 +339,11 @@ public class RestoreConfinementTest {
             AppDatabase.exec(target, "INSERT INTO public.auth_user VALUES (2, 'only here')");
             Map<String, String> before = AppDatabase.tableHashes(target);
             for (String mode : List.of("replace", "clean")) {
-                assertRefused(backup, "{\"restore_mode\":\"" + mode + "\",\"target\":\"" + target + "\"}", 409, null,
+                assertRefused(
+                        backup,
+                        "{\"restore_mode\":\"" + mode + "\",\"target\":\"" + target + "\"}",
+                        409,
+                        null,
                         "set create_pre_backup to false to give up rollback");
             }
             assertThat(AppDatabase.tableHashes(target)).isEqualTo(before);
@@ -305,13 +364,16 @@ public class RestoreConfinementTest {
         Files.writeString(ROOT.resolve("photos/b.jpg"), "uploaded since");
         Map<String, String> mutated = MediaTestSupport.snapshot(ROOT);
 
-        JsonNode r = awaitRestore(restore(backup, "{\"media_target\":" + json(ROOT.toRealPath().toString()) + "}"));
+        JsonNode r = awaitRestore(
+                restore(backup, "{\"media_target\":" + json(ROOT.toRealPath().toString()) + "}"));
         assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
         assertThat(r.get("pre_backup_id").isNull()).as(r.toString()).isFalse();
         assertThat(ROOT.resolve("readme.txt")).hasContent("read me");
         assertThat(ROOT.resolve("photos/b.jpg")).doesNotExist();
 
-        Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", r.get("id").asText());
+        Response rb = given().auth()
+                .oauth2(Tokens.admin())
+                .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
         JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
@@ -325,12 +387,16 @@ public class RestoreConfinementTest {
         UUID backup = backupOf("{\"backup_type\":\"media\"}");
         Path target = Files.createDirectories(PREFIX.toRealPath().resolve("occupied"));
         Files.writeString(target.resolve("someone-elses.txt"), "not in any backup");
-        assertRefused(backup, "{\"media_target\":" + json(target.toString()) + "}", 409, null,
+        assertRefused(
+                backup,
+                "{\"media_target\":" + json(target.toString()) + "}",
+                409,
+                null,
                 "set create_pre_backup to false to give up rollback");
         assertThat(target.resolve("someone-elses.txt")).hasContent("not in any backup");
 
-        JsonNode r = awaitRestore(restore(backup, "{\"media_target\":" + json(target.toString())
-                + ",\"create_pre_backup\":false}"));
+        JsonNode r = awaitRestore(
+                restore(backup, "{\"media_target\":" + json(target.toString()) + ",\"create_pre_backup\":false}"));
         assertThat(r.get("status").asText()).as(r.toString()).isEqualTo("SUCCEEDED");
         assertThat(target.resolve("someone-elses.txt")).doesNotExist();
         assertThat(target.resolve("photos/a.jpg")).hasContent("photo a");

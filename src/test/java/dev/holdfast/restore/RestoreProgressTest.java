@@ -31,14 +31,21 @@ class RestoreProgressTest {
     void progressNeverGoesBackAcrossThePreRestoreBackup() throws Exception {
         AppDatabase.reset();
         // Enough rows that the pre-restore backup reports progress for a while, watched from its start.
-        AppDatabase.exec(TestDatabase.APP_DB, "CREATE TABLE public.progress_rows AS SELECT g AS id, "
-                + "md5(random()::text) || md5(random()::text) AS payload FROM generate_series(1, 400000) g");
+        AppDatabase.exec(
+                TestDatabase.APP_DB,
+                "CREATE TABLE public.progress_rows AS SELECT g AS id, "
+                        + "md5(random()::text) || md5(random()::text) AS payload FROM generate_series(1, 400000) g");
         UUID backup = RestoreApiTest.backup();
         UUID id = RestoreApiTest.restore(backup, "{}");
-        String job = RestAssured.given().auth().oauth2(Tokens.viewer()).get("/api/restores/{id}", id).jsonPath()
+        String job = RestAssured.given()
+                .auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/restores/{id}", id)
+                .jsonPath()
                 .getString("job_id");
-        List<SseClient.Event> events = SseClient.collect(RestAssured.baseURI + ":" + RestAssured.port
-                + "/api/jobs/" + job + "/events", Tokens.viewer()).get(120, TimeUnit.SECONDS);
+        List<SseClient.Event> events = SseClient.collect(
+                        RestAssured.baseURI + ":" + RestAssured.port + "/api/jobs/" + job + "/events", Tokens.viewer())
+                .get(120, TimeUnit.SECONDS);
         assertThat(RestoreApiTest.awaitRestore(id).get("status").asText()).isEqualTo("SUCCEEDED");
 
         List<String> seen = new ArrayList<>();

@@ -21,8 +21,9 @@ class RestoreTargetsTest {
         t.sources = new SourceRegistry() {
             @Override
             public Map<String, DatabaseSource> databases() {
-                return Map.of("default", new DatabaseSource("default", url, Optional.of(TestDatabase.USER),
-                        Optional.empty()));
+                return Map.of(
+                        "default",
+                        new DatabaseSource("default", url, Optional.of(TestDatabase.USER), Optional.empty()));
             }
         };
         return t;
@@ -34,11 +35,14 @@ class RestoreTargetsTest {
         RestoreTargets.DatabaseTarget replace = t.database("default", null, "replace");
         assertThat(replace.asSource()).isEqualTo("default");
         assertThat(replace.needsUncoveredChange()).isFalse();
-        assertThat(t.database("default", TestDatabase.CATALOG_DB, "replace").asSource()).isEqualTo("default");
+        assertThat(t.database("default", TestDatabase.CATALOG_DB, "replace").asSource())
+                .isEqualTo("default");
 
         for (String target : new String[] {null, TestDatabase.CATALOG_DB}) {
-            assertThatThrownBy(() -> t.database("default", target, "clean")).isInstanceOf(InvalidRestoreRequest.class)
-                    .hasMessageContaining("restore_mode").hasMessageContaining("Holdfast's own catalog database");
+            assertThatThrownBy(() -> t.database("default", target, "clean"))
+                    .isInstanceOf(InvalidRestoreRequest.class)
+                    .hasMessageContaining("restore_mode")
+                    .hasMessageContaining("Holdfast's own catalog database");
         }
     }
 
@@ -56,9 +60,12 @@ class RestoreTargetsTest {
 
     @Test
     void databasePatternsAreWholeNameGlobs() {
-        assertThat(RestoreTargets.glob("restore_*").matcher("restore_x").matches()).isTrue();
-        assertThat(RestoreTargets.glob("restore_*").matcher("xrestore_x").matches()).isFalse();
-        assertThat(RestoreTargets.glob("*_scratch").matcher("app_scratch").matches()).isTrue();
+        assertThat(RestoreTargets.glob("restore_*").matcher("restore_x").matches())
+                .isTrue();
+        assertThat(RestoreTargets.glob("restore_*").matcher("xrestore_x").matches())
+                .isFalse();
+        assertThat(RestoreTargets.glob("*_scratch").matcher("app_scratch").matches())
+                .isTrue();
         assertThat(RestoreTargets.glob("db?").matcher("db1").matches()).isTrue();
         assertThat(RestoreTargets.glob("a.b").matcher("axb").matches()).isFalse();
         assertThat(RestoreTargets.server("jdbc:postgresql://localhost/x"))

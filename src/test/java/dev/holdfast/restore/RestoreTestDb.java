@@ -90,7 +90,8 @@ final class RestoreTestDb implements AutoCloseable {
     }
 
     void exec(String... sql) {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
             }
@@ -100,7 +101,9 @@ final class RestoreTestDb implements AutoCloseable {
     }
 
     String query(String sql) {
-        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Connection c = connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -110,7 +113,8 @@ final class RestoreTestDb implements AutoCloseable {
     /** Row count and order-independent md5 of every table (generated columns included), holdfast's schema left out. */
     Map<String, String> tableHashes() {
         Map<String, String> out = new TreeMap<>();
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
             List<String> tables;
             try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN"
                     + " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname !~ '^pg_'"
@@ -136,7 +140,8 @@ final class RestoreTestDb implements AutoCloseable {
     /** {@code last_value:is_called} of every sequence outside holdfast's schema. */
     Map<String, String> sequences() {
         Map<String, String> out = new TreeMap<>();
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
             List<String> seqs = new java.util.ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
                     + " WHERE schemaname <> 'holdfast'")) {
@@ -158,8 +163,10 @@ final class RestoreTestDb implements AutoCloseable {
 
     /** Table contents and sequences together: what "unchanged" means for a target. */
     String state() {
-        return tableHashes() + " " + sequences() + " " + query("SELECT string_agg(conname || '=' || convalidated,"
-                + " ',' ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'") + " "
+        return tableHashes() + " " + sequences() + " "
+                + query("SELECT string_agg(conname || '=' || convalidated,"
+                        + " ',' ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'")
+                + " "
                 + query("SELECT string_agg(indexrelid::regclass::text, ',' ORDER BY indexrelid::regclass::text)"
                         + " FROM pg_index");
     }
@@ -167,13 +174,17 @@ final class RestoreTestDb implements AutoCloseable {
     /** {@code pg_dump --schema-only} without holdfast's schema, comments and the per-run restrict keys. */
     String schemaDump() {
         try {
-            Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool("pg_dump",
-                    "--schema-only", "-N", "holdfast", name)).redirectErrorStream(true).start();
+            Process p = dev.holdfast.support.TestDatabase.tool(dev.holdfast.support.TestDatabase.pgTool(
+                            "pg_dump", "--schema-only", "-N", "holdfast", name))
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 throw new IllegalStateException(out);
             }
-            return out.lines().filter(l -> !l.startsWith("--") && !l.startsWith("\\")).filter(l -> !l.isBlank())
+            return out.lines()
+                    .filter(l -> !l.startsWith("--") && !l.startsWith("\\"))
+                    .filter(l -> !l.isBlank())
                     .collect(Collectors.joining("\n"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -189,7 +200,14 @@ final class RestoreTestDb implements AutoCloseable {
         try (OutputStream out = Files.newOutputStream(file);
                 ArchiveWriter writer = new ArchiveWriter(out, ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE))) {
             Manifest.DatabaseSection section = new DatabaseBackup(FACTORY, TOOLS, 2, Duration.ofSeconds(10))
-                    .run("main", info, Selection.all(), Codec.ZSTD, writer, new dev.holdfast.support.TestJob(), (a, b, c, d, e, f) -> {});
+                    .run(
+                            "main",
+                            info,
+                            Selection.all(),
+                            Codec.ZSTD,
+                            writer,
+                            new dev.holdfast.support.TestJob(),
+                            (a, b, c, d, e, f) -> {});
             writer.finish(Manifest.of(UUID.randomUUID().toString(), "rtest", "database", Instant.now())
                     .withDatabases(List.of(section)));
         }
@@ -205,7 +223,8 @@ final class RestoreTestDb implements AutoCloseable {
     }
 
     static void admin(String sql) {
-        try (Connection c = FACTORY.open(SERVER + "postgres", USER, dev.holdfast.support.TestDatabase.PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = FACTORY.open(SERVER + "postgres", USER, dev.holdfast.support.TestDatabase.PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

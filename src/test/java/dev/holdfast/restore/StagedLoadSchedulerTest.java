@@ -20,10 +20,12 @@ class StagedLoadSchedulerTest {
     void keysWaitForTheirTableAndForeignKeysForBothTablesAndTheirKeys() {
         Manifest.TableEntry orders = table("orders", 100);
         Manifest.TableEntry customers = table("customers", 10);
-        StagedLoadScheduler s = new StagedLoadScheduler(new Cancellation(null), List.of(customers, orders),
-                Manifest.TableEntry::rowCount, Map.of("public.orders", List.of("CREATE INDEX ...")),
-                List.of(new PostDataScript.ForeignKey("ALTER TABLE ...", Set.of("public.orders",
-                        "public.customers"))));
+        StagedLoadScheduler s = new StagedLoadScheduler(
+                new Cancellation(null),
+                List.of(customers, orders),
+                Manifest.TableEntry::rowCount,
+                Map.of("public.orders", List.of("CREATE INDEX ...")),
+                List.of(new PostDataScript.ForeignKey("ALTER TABLE ...", Set.of("public.orders", "public.customers"))));
 
         StagedLoadScheduler.Task first = s.take();
         assertThat(first.describe()).isEqualTo("load public.orders"); // largest first
@@ -45,8 +47,12 @@ class StagedLoadSchedulerTest {
     @Test
     void aFailedTaskStopsEveryOtherConnection() {
         Cancellation cancellation = new Cancellation(null);
-        StagedLoadScheduler s = new StagedLoadScheduler(cancellation, List.of(table("a", 1), table("b", 1)),
-                Manifest.TableEntry::rowCount, Map.of(), List.of());
+        StagedLoadScheduler s = new StagedLoadScheduler(
+                cancellation,
+                List.of(table("a", 1), table("b", 1)),
+                Manifest.TableEntry::rowCount,
+                Map.of(),
+                List.of());
         s.finished(s.take(), false);
         assertThat(cancellation.stopping()).isTrue();
         assertThatThrownBy(s::take).isInstanceOf(Cancellation.Stopped.class);

@@ -37,7 +37,8 @@ final class Catalog {
      * a global-scope run sees only this test's backups.
      */
     static void wipe() {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
             // Backups and restores another test queued are let finish first, so none loses its row mid-run.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
@@ -50,7 +51,8 @@ final class Catalog {
                 }
                 Thread.sleep(200);
             }
-            try (ResultSet rs = st.executeQuery("SELECT storage_key FROM holdfast.backup WHERE storage_key IS NOT NULL")) {
+            try (ResultSet rs =
+                    st.executeQuery("SELECT storage_key FROM holdfast.backup WHERE storage_key IS NOT NULL")) {
                 while (rs.next()) {
                     Files.deleteIfExists(STORAGE.resolve(rs.getString(1)));
                 }
@@ -80,11 +82,14 @@ final class Catalog {
                 byte[] content = ("archive of " + name + " " + id).getBytes(StandardCharsets.UTF_8);
                 Files.createDirectories(STORAGE);
                 Files.write(STORAGE.resolve(key), content);
-                sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+                sha = HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
                 size = (long) content.length;
             }
-            String list = String.join(",", List.of(sources).stream().map(s -> "\"" + s + "\"").toList());
-            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+            String list = String.join(
+                    ",", List.of(sources).stream().map(s -> "\"" + s + "\"").toList());
+            try (Connection c = connect();
+                    PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO holdfast.backup (id, name, backup_type, status, databases, source_names, storage_key,
                         size_bytes, sha256, created_at, schedule_id, trigger)
                     VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)""")) {
@@ -116,23 +121,33 @@ final class Catalog {
     /** A schedule with a retention policy (JSON, or null for none). */
     static UUID schedule(String retentionJson, String timeZone) {
         UUID id = UUID.randomUUID();
-        exec("INSERT INTO holdfast.schedule (id, name, cron, time_zone, backup_request, retention) "
-                + "VALUES (?, ?, '0 3 * * *', ?, '{\"backup_type\":\"database\"}'::jsonb, ?::jsonb)", id,
-                "retention-test-" + id, timeZone, retentionJson);
+        exec(
+                "INSERT INTO holdfast.schedule (id, name, cron, time_zone, backup_request, retention) "
+                        + "VALUES (?, ?, '0 3 * * *', ?, '{\"backup_type\":\"database\"}'::jsonb, ?::jsonb)",
+                id,
+                "retention-test-" + id,
+                timeZone,
+                retentionJson);
         return id;
     }
 
     /** A restore operation reading {@code backup}, with an optional pre-restore backup. */
     static UUID restore(UUID backup, String status, UUID preBackup, Instant createdAt) {
         UUID id = UUID.randomUUID();
-        exec("INSERT INTO holdfast.restore_operation (id, backup_id, status, restore_mode, options, pre_backup_id, "
-                + "created_at) VALUES (?, ?, ?, 'replace', '{}'::jsonb, ?, ?)", id, backup, status, preBackup,
+        exec(
+                "INSERT INTO holdfast.restore_operation (id, backup_id, status, restore_mode, options, pre_backup_id, "
+                        + "created_at) VALUES (?, ?, ?, 'replace', '{}'::jsonb, ?, ?)",
+                id,
+                backup,
+                status,
+                preBackup,
                 createdAt.atOffset(ZoneOffset.UTC));
         return id;
     }
 
     static void exec(String sql, Object... params) {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
@@ -183,7 +198,8 @@ final class Catalog {
     /** Every backup row (id → status) and every archive file name: what "changes nothing" compares. */
     static Map<String, String> state() {
         Map<String, String> out = new TreeMap<>();
-        try (Connection c = connect(); Statement st = c.createStatement();
+        try (Connection c = connect();
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT id, status, protected FROM holdfast.backup")) {
             while (rs.next()) {
                 out.put("row " + rs.getString(1), rs.getString(2) + " " + rs.getBoolean(3));
@@ -200,9 +216,10 @@ final class Catalog {
     /** The retention.delete audit events of a backup: actor, outcome, details JSON. */
     static List<String[]> audit(UUID backup) {
         List<String[]> out = new ArrayList<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT actor_subject, outcome, "
-                + "details::text FROM holdfast.audit_event WHERE action = 'retention.delete' AND target_type = 'backup' "
-                + "AND target_id = ? ORDER BY id")) {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement("SELECT actor_subject, outcome, "
+                        + "details::text FROM holdfast.audit_event WHERE action = 'retention.delete' AND target_type = 'backup' "
+                        + "AND target_id = ? ORDER BY id")) {
             ps.setString(1, backup.toString());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

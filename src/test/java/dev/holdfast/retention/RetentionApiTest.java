@@ -41,13 +41,25 @@ class RetentionApiTest {
     }
 
     static JsonPath preview(String query) {
-        return given().auth().oauth2(Tokens.viewer()).get("/api/retention/preview" + query).then().statusCode(200)
-                .extract().jsonPath();
+        return given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/retention/preview" + query)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
     }
 
     static JsonPath apply(String body) {
-        return given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
-                .post("/api/retention/apply").then().statusCode(200).extract().jsonPath();
+        return given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body(body)
+                .post("/api/retention/apply")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
     }
 
     @Test
@@ -72,19 +84,22 @@ class RetentionApiTest {
         assertThat(p.getString("schedule_id")).isEqualTo(schedule.toString());
         assertThat(p.getString("time_zone")).isEqualTo("UTC");
         // Only the schedule's backups are in scope, newest first.
-        assertThat(p.getList("backups.id", String.class)).containsExactly(y1.toString(), y1early.toString(),
-                y3.toString(), y4.toString(), y5.toString());
+        assertThat(p.getList("backups.id", String.class))
+                .containsExactly(y1.toString(), y1early.toString(), y3.toString(), y4.toString(), y5.toString());
         Map<String, Object> first = p.getMap("backups[0]");
         assertThat(first.get("decision")).isEqualTo("keep");
         assertThat(first.get("name")).isEqualTo("yesterday 10:00");
         assertThat(first.get("status")).isEqualTo("SUCCEEDED");
-        assertThat(java.time.OffsetDateTime.parse((String) first.get("created_at")).toInstant())
+        assertThat(java.time.OffsetDateTime.parse((String) first.get("created_at"))
+                        .toInstant())
                 .isEqualTo(at(today.minusDays(1), 10));
-        assertThat(p.getList("backups[0].reasons", String.class)).containsExactly("daily " + today.minusDays(1),
-                "newest successful backup of " + src);
+        assertThat(p.getList("backups[0].reasons", String.class))
+                .containsExactly("daily " + today.minusDays(1), "newest successful backup of " + src);
         assertThat(p.getList("backups[2].reasons", String.class)).containsExactly("daily " + today.minusDays(3));
-        assertThat(p.getMap("backups[0].group")).containsEntry("schedule_id", schedule.toString())
-                .containsEntry("backup_type", "database").containsEntry("sources", List.of(src));
+        assertThat(p.getMap("backups[0].group"))
+                .containsEntry("schedule_id", schedule.toString())
+                .containsEntry("backup_type", "database")
+                .containsEntry("sources", List.of(src));
         List<String> deletions = p.getList("backups.findAll { it.decision == 'delete' }.id", String.class);
         assertThat(deletions).containsExactly(y1early.toString(), y4.toString(), y5.toString());
         assertThat(p.getList("backups.findAll { it.decision == 'delete' }.reasons.flatten()", String.class))
@@ -106,8 +121,13 @@ class RetentionApiTest {
             assertThat(a[1]).isEqualTo("SUCCEEDED");
             assertThat(a[2]).contains("\"keep_daily\": 2");
         });
-        JsonPath trail = given().auth().oauth2(Tokens.admin()).get("/api/audit?action=retention.apply&size=1")
-                .then().statusCode(200).extract().jsonPath();
+        JsonPath trail = given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?action=retention.apply&size=1")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertThat(trail.getString("items[0].actor_subject")).isEqualTo("sub-ada");
         assertThat(trail.getString("items[0].outcome")).isEqualTo("SUCCEEDED");
         assertThat(trail.getString("items[0].details.request.schedule_id")).isEqualTo(schedule.toString());
@@ -135,22 +155,56 @@ class RetentionApiTest {
         assertThat(adHoc.getList("backups.find { it.name == 'newest' }.reasons", String.class))
                 .containsExactly("keep_last 1", "within 2w", "newest successful backup of " + src);
 
-        given().auth().oauth2(Tokens.viewer()).get("/api/retention/preview?keep_last=many").then().statusCode(400)
-                .contentType("application/problem+json").body("violations[0].field", equalTo("keep_last"));
-        given().auth().oauth2(Tokens.viewer()).get("/api/retention/preview?max_age=30%20days").then().statusCode(400)
-                .body("violations[0].field", equalTo("max_age")).body("detail", containsString("30d, 12h"));
-        given().auth().oauth2(Tokens.viewer()).get("/api/retention/preview?schedule_id=" + UUID.randomUUID()).then()
-                .statusCode(404).contentType("application/problem+json");
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"policy\":{\"keep_last\":-1}}")
-                .post("/api/retention/apply").then().statusCode(400)
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/retention/preview?keep_last=many")
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("violations[0].field", equalTo("keep_last"));
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/retention/preview?max_age=30%20days")
+                .then()
+                .statusCode(400)
+                .body("violations[0].field", equalTo("max_age"))
+                .body("detail", containsString("30d, 12h"));
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/retention/preview?schedule_id=" + UUID.randomUUID())
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json");
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"policy\":{\"keep_last\":-1}}")
+                .post("/api/retention/apply")
+                .then()
+                .statusCode(400)
                 .body("violations[0].field", equalTo("policy.keep_last"));
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"policy\":{\"max_age\":\"soon\"}}")
-                .post("/api/retention/apply").then().statusCode(400)
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"policy\":{\"max_age\":\"soon\"}}")
+                .post("/api/retention/apply")
+                .then()
+                .statusCode(400)
                 .body("violations[0].field", equalTo("policy.max_age"));
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"policy\":{\"keep_everything\":1}}")
-                .post("/api/retention/apply").then().statusCode(400);
-        given().auth().oauth2(Tokens.operator()).contentType("application/json").body("{}")
-                .post("/api/retention/apply").then().statusCode(403);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"policy\":{\"keep_everything\":1}}")
+                .post("/api/retention/apply")
+                .then()
+                .statusCode(400);
+        given().auth()
+                .oauth2(Tokens.operator())
+                .contentType("application/json")
+                .body("{}")
+                .post("/api/retention/apply")
+                .then()
+                .statusCode(403);
         assertThat(List.of(old, recent, newest)).allMatch(Catalog::exists);
 
         // The seed's cleanup_old_backups --days 30.
@@ -168,32 +222,67 @@ class RetentionApiTest {
         UUID guarded = Catalog.ok("guarded", daysAgo(90), null, src);
         Catalog.ok("newest", daysAgo(1), null, src);
 
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"protected\":true}")
-                .put("/api/backups/{id}/protection", guarded).then().statusCode(200)
-                .body("id", equalTo(guarded.toString())).body("is_protected", equalTo(true));
-        given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", guarded).then().statusCode(409)
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"protected\":true}")
+                .put("/api/backups/{id}/protection", guarded)
+                .then()
+                .statusCode(200)
+                .body("id", equalTo(guarded.toString()))
+                .body("is_protected", equalTo(true));
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", guarded)
+                .then()
+                .statusCode(409)
                 .body("detail", containsString("protected"));
         assertThat(preview("?max_age=1s").getList("backups.find { it.name == 'guarded' }.reasons", String.class))
                 .containsExactly("protected");
-        assertThat(apply("{\"policy\":{\"max_age\":\"1s\"}}").getList("deleted")).isEmpty();
+        assertThat(apply("{\"policy\":{\"max_age\":\"1s\"}}").getList("deleted"))
+                .isEmpty();
         assertThat(Catalog.exists(guarded)).isTrue();
 
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{}")
-                .put("/api/backups/{id}/protection", guarded).then().statusCode(400)
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{}")
+                .put("/api/backups/{id}/protection", guarded)
+                .then()
+                .statusCode(400)
                 .body("violations[0].field", equalTo("protected"));
-        given().auth().oauth2(Tokens.operator()).contentType("application/json").body("{\"protected\":false}")
-                .put("/api/backups/{id}/protection", guarded).then().statusCode(403);
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"protected\":false}")
-                .put("/api/backups/{id}/protection", UUID.randomUUID()).then().statusCode(404);
-        given().auth().oauth2(Tokens.admin()).contentType("application/json").body("{\"protected\":false}")
-                .put("/api/backups/{id}/protection", guarded).then().statusCode(200)
+        given().auth()
+                .oauth2(Tokens.operator())
+                .contentType("application/json")
+                .body("{\"protected\":false}")
+                .put("/api/backups/{id}/protection", guarded)
+                .then()
+                .statusCode(403);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"protected\":false}")
+                .put("/api/backups/{id}/protection", UUID.randomUUID())
+                .then()
+                .statusCode(404);
+        given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"protected\":false}")
+                .put("/api/backups/{id}/protection", guarded)
+                .then()
+                .statusCode(200)
                 .body("is_protected", equalTo(false));
-        JsonPath trail = given().auth().oauth2(Tokens.admin())
-                .get("/api/audit?action=backup.protect&target_id=" + guarded + "&sort=at,asc").then().statusCode(200)
-                .extract().jsonPath();
+        JsonPath trail = given().auth()
+                .oauth2(Tokens.admin())
+                .get("/api/audit?action=backup.protect&target_id=" + guarded + "&sort=at,asc")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         // The invalid body and the operator's attempt without the role are both refused, and both recorded.
-        assertThat(trail.getList("items.outcome", String.class)).containsExactly("SUCCEEDED", "REFUSED", "REFUSED",
-                "SUCCEEDED");
+        assertThat(trail.getList("items.outcome", String.class))
+                .containsExactly("SUCCEEDED", "REFUSED", "REFUSED", "SUCCEEDED");
         assertThat(trail.getString("items[2].actor_subject")).isEqualTo("sub-otto");
 
         assertThat(apply("{\"policy\":{\"max_age\":\"1s\"}}").getList("deleted.id", String.class))
@@ -213,15 +302,23 @@ class RetentionApiTest {
         JsonPath p = preview("?keep_last=1");
         assertThat(p.getList("backups.id", String.class)).containsExactly(second.toString(), first.toString());
         assertThat(p.getList("backups.decision", String.class)).containsExactly("keep", "delete");
-        assertThat(p.getList("backups[0].reasons", String.class)).contains("keep_last 1",
-                "newest successful backup of app");
+        assertThat(p.getList("backups[0].reasons", String.class))
+                .contains("keep_last 1", "newest successful backup of app");
 
         JsonPath r = apply("{\"policy\":{\"keep_last\":1}}");
         assertThat(r.getList("deleted.id", String.class)).containsExactly(first.toString());
         assertThat(r.getList("deleted.name", String.class)).containsExactly("first");
-        given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", first).then().statusCode(404);
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", first)
+                .then()
+                .statusCode(404);
         assertThat(Catalog.fileExists(first)).isFalse();
-        given().auth().oauth2(Tokens.viewer()).get("/api/backups/{id}", second).then().statusCode(200);
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", second)
+                .then()
+                .statusCode(200);
         assertThat(Catalog.fileExists(second)).isTrue();
     }
 }

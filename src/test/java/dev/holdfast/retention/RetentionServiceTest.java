@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.holdfast.time.MovableTime;
 import dev.holdfast.audit.AuditLog;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupService;
@@ -13,6 +12,7 @@ import dev.holdfast.cluster.ClusterTasks;
 import dev.holdfast.job.JobWorker;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestResources;
+import dev.holdfast.time.MovableTime;
 import dev.holdfast.time.TimeSource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -107,7 +107,9 @@ class RetentionServiceTest {
         assertThat(audit).hasSize(1);
         assertThat(audit.get(0)[0]).isEqualTo("sub-tester");
         assertThat(audit.get(0)[1]).isEqualTo("SUCCEEDED");
-        assertThat(audit.get(0)[2]).contains("\"reason\": \"no rule keeps it\"").contains("\"max_age\": \"1s\"")
+        assertThat(audit.get(0)[2])
+                .contains("\"reason\": \"no rule keeps it\"")
+                .contains("\"max_age\": \"1s\"")
                 .contains("\"keep_last\": 0");
     }
 
@@ -119,13 +121,17 @@ class RetentionServiceTest {
         backups.setProtection(guarded, true);
 
         RetentionPreview preview = retention.preview(null, HARSH);
-        assertThat(preview.backups()).filteredOn(i -> i.id().equals(guarded)).singleElement()
+        assertThat(preview.backups())
+                .filteredOn(i -> i.id().equals(guarded))
+                .singleElement()
                 .satisfies(i -> assertThat(i.reasons()).containsExactly("protected"));
         assertThat(applyGlobal(HARSH).deleted()).isEmpty();
         assertThat(Catalog.exists(guarded)).isTrue();
 
         backups.setProtection(guarded, false);
-        assertThat(applyGlobal(HARSH).deleted()).extracting(RetentionResult.Deleted::id).containsExactly(guarded);
+        assertThat(applyGlobal(HARSH).deleted())
+                .extracting(RetentionResult.Deleted::id)
+                .containsExactly(guarded);
         assertThat(Catalog.exists(guarded)).isFalse();
     }
 
@@ -141,14 +147,17 @@ class RetentionServiceTest {
 
         RetentionPreview preview = retention.preview(null, HARSH);
         assertThat(preview.delete()).isZero();
-        assertThat(preview.backups()).filteredOn(i -> i.id().equals(restored)).singleElement()
+        assertThat(preview.backups())
+                .filteredOn(i -> i.id().equals(restored))
+                .singleElement()
                 .satisfies(i -> assertThat(i.reasons()).containsExactly("used by a queued or running restore"));
         assertThat(applyGlobal(HARSH).deleted()).isEmpty();
         assertThat(Catalog.exists(restored)).isTrue();
         assertThat(Catalog.exists(preOfRunning)).isTrue();
 
         Catalog.exec("UPDATE holdfast.restore_operation SET status = 'SUCCEEDED' WHERE id IN (?, ?)", queued, running);
-        assertThat(applyGlobal(HARSH).deleted()).extracting(RetentionResult.Deleted::id)
+        assertThat(applyGlobal(HARSH).deleted())
+                .extracting(RetentionResult.Deleted::id)
                 .containsExactlyInAnyOrder(restored, preOfRunning);
         assertThat(Catalog.exists(restored)).isFalse();
         assertThat(Catalog.exists(preOfRunning)).isFalse();
@@ -168,11 +177,15 @@ class RetentionServiceTest {
 
         // The restore was created 3 days ago: at 6 days it can still be rolled back, at 7 days and a minute not.
         time.advance(Duration.ofDays(3));
-        assertThat(retention.preview(null, HARSH).backups()).filteredOn(i -> i.id().equals(pre)).singleElement()
+        assertThat(retention.preview(null, HARSH).backups())
+                .filteredOn(i -> i.id().equals(pre))
+                .singleElement()
                 .satisfies(i -> assertThat(i.reasons()).containsExactly("pre-restore backup of a recent restore"));
         assertThat(applyGlobal(HARSH).deleted()).isEmpty();
         time.advance(Duration.ofDays(1).plusMinutes(1));
-        assertThat(applyGlobal(HARSH).deleted()).extracting(RetentionResult.Deleted::id).containsExactly(pre);
+        assertThat(applyGlobal(HARSH).deleted())
+                .extracting(RetentionResult.Deleted::id)
+                .containsExactly(pre);
         assertThat(Catalog.exists(pre)).isFalse();
         assertThat(Catalog.exists(newest)).isTrue();
     }
@@ -251,9 +264,11 @@ class RetentionServiceTest {
         UUID other = Catalog.ok("api backup", daysAgo(50), null, "app");
 
         BackupRequest req = mapper.readValue("{\"backup_type\":\"database\"}", BackupRequest.class);
-        UUID fresh = backups.createScheduled(req, schedule, "schedule", "scheduler").id();
+        UUID fresh =
+                backups.createScheduled(req, schedule, "schedule", "scheduler").id();
 
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> !Catalog.rowExists(older2) && !Catalog.rowExists(older3));
         assertThat(Catalog.status(fresh)).isEqualTo("SUCCEEDED");
         assertThat(Catalog.exists(fresh)).isTrue();
@@ -315,7 +330,8 @@ class RetentionServiceTest {
         String src = source();
         UUID old = Catalog.ok("old", daysAgo(40), null, src);
         Catalog.ok("newest", daysAgo(1), null, src);
-        Catalog.exec("INSERT INTO holdfast.cluster_task (name, next_run_at) VALUES ('retention', ?)",
+        Catalog.exec(
+                "INSERT INTO holdfast.cluster_task (name, next_run_at) VALUES ('retention', ?)",
                 now.atOffset(java.time.ZoneOffset.UTC));
         try (Connection other = Catalog.connect()) {
             other.setAutoCommit(false);
@@ -363,8 +379,9 @@ class RetentionServiceTest {
     }
 
     static Map<String, Object> task() throws Exception {
-        try (Connection c = Catalog.connect(); PreparedStatement ps = c.prepareStatement("SELECT next_run_at, "
-                + "last_run_at, last_owner, last_error FROM holdfast.cluster_task WHERE name = 'retention'")) {
+        try (Connection c = Catalog.connect();
+                PreparedStatement ps = c.prepareStatement("SELECT next_run_at, "
+                        + "last_run_at, last_owner, last_error FROM holdfast.cluster_task WHERE name = 'retention'")) {
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 Map<String, Object> out = new java.util.HashMap<>();

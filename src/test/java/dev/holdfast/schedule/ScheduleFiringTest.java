@@ -138,7 +138,8 @@ class ScheduleFiringTest {
         JsonNode done = BackupApiTest.awaitBackup(r.backupId());
         assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
         assertThat(done.get("databases").get(0).asText()).isEqualTo("app");
-        assertThat(done.get("summary").get("databases").get(0).get("tables").size()).isGreaterThan(5);
+        assertThat(done.get("summary").get("databases").get(0).get("tables").size())
+                .isGreaterThan(5);
 
         JsonPath view = get(id);
         assertThat(view.getString("last_backup.id")).isEqualTo(r.backupId().toString());
@@ -169,7 +170,9 @@ class ScheduleFiringTest {
         Instant staleSlot = Instant.parse("2030-01-04T12:00:00Z");
         sql("UPDATE holdfast.schedule SET next_run_at = ? WHERE id = ?", staleSlot.atOffset(ZoneOffset.UTC), stale);
         int missedSlots = 0;
-        for (Instant t = staleSlot; !t.isAfter(now); t = CronSchedule.of("0 */3 * * *", "UTC").next(t).orElseThrow()) {
+        for (Instant t = staleSlot;
+                !t.isAfter(now);
+                t = CronSchedule.of("0 */3 * * *", "UTC").next(t).orElseThrow()) {
             missedSlots++;
         }
         assertThat(missedSlots).isGreaterThanOrEqualTo(20);
@@ -196,7 +199,8 @@ class ScheduleFiringTest {
 
         // Nothing left over: another tick at the same moment finds neither due.
         assertThat(runner.fireDue()).isEmpty();
-        assertThat(audit(stale)).filteredOn(e -> e.get("action").toString().startsWith("schedule."))
+        assertThat(audit(stale))
+                .filteredOn(e -> e.get("action").toString().startsWith("schedule."))
                 .extracting(e -> e.get("action") + ":" + e.get("outcome") + ":" + e.get("actor_subject"))
                 .containsExactly("schedule.create:SUCCEEDED:sub-ada", "schedule.miss:REFUSED:system");
         assertThat(runsMetric("stale", "missed")).isEqualTo(1.0);
@@ -210,8 +214,11 @@ class ScheduleFiringTest {
     void aScheduleWhosePreviousRunIsStillQueuedOrRunningDoesNotStartASecond() throws Exception {
         UUID id = create("{\"name\":\"busy\",\"cron\":\"*/5 * * * *\",\"backup\":{\"backup_type\":\"media\"}}");
         UUID inFlight = UUID.randomUUID();
-        sql("INSERT INTO holdfast.backup (id, name, backup_type, status, schedule_id, trigger) "
-                + "VALUES (?, 'busy', 'media', 'RUNNING', ?, 'schedule')", inFlight, id);
+        sql(
+                "INSERT INTO holdfast.backup (id, name, backup_type, status, schedule_id, trigger) "
+                        + "VALUES (?, 'busy', 'media', 'RUNNING', ?, 'schedule')",
+                inFlight,
+                id);
 
         clock.set(Instant.parse("2030-01-07T01:05:01Z"));
         assertThat(of(id, runner.fireDue())).singleElement().satisfies(r -> {
@@ -223,7 +230,8 @@ class ScheduleFiringTest {
 
         sql("UPDATE holdfast.backup SET status = 'QUEUED' WHERE id = ?", inFlight);
         clock.set(Instant.parse("2030-01-07T01:10:01Z"));
-        assertThat(of(id, runner.fireDue())).extracting(ScheduleFiring.Result::outcome)
+        assertThat(of(id, runner.fireDue()))
+                .extracting(ScheduleFiring.Result::outcome)
                 .containsExactly(ScheduleFiring.Outcome.SKIPPED_RUNNING);
         assertThat(backupsOf(id)).hasSize(1);
 
@@ -233,8 +241,13 @@ class ScheduleFiringTest {
         assertThat(fired).extracting(ScheduleFiring.Result::outcome).containsExactly(ScheduleFiring.Outcome.FIRED);
         assertThat(backupsOf(id)).hasSize(2);
 
-        assertThat(audit(id)).extracting(e -> e.get("action") + ":" + e.get("outcome")).containsExactly(
-                "schedule.create:SUCCEEDED", "schedule.skip:REFUSED", "schedule.skip:REFUSED", "schedule.fire:ACCEPTED");
+        assertThat(audit(id))
+                .extracting(e -> e.get("action") + ":" + e.get("outcome"))
+                .containsExactly(
+                        "schedule.create:SUCCEEDED",
+                        "schedule.skip:REFUSED",
+                        "schedule.skip:REFUSED",
+                        "schedule.fire:ACCEPTED");
         Map<?, ?> skip = (Map<?, ?>) audit(id).get(1).get("details");
         assertThat(skip.get("running_backup_id")).isEqualTo(inFlight.toString());
         assertThat(runsMetric("busy", "skipped_running")).isEqualTo(2.0);
@@ -265,14 +278,18 @@ class ScheduleFiringTest {
         ScheduleFiring firing = new ScheduleFiring(Duration.ofHours(1), 10);
         // The app's way: the claim on a pooled connection and the backup through BackupService, in one transaction.
         assertThatThrownBy(() -> QuarkusTransaction.requiringNew().call(() -> {
-            try (Connection c = dataSource.getConnection()) {
-                return firing.fireDue(c, now, (conn, due) -> {
-                    backups.createScheduled(Schedules.backupRequest(mapper, due.backupRequestJson(), due.name()),
-                            due.id(), "schedule", ScheduleRunner.USER);
-                    throw new IllegalStateException("the database went away");
-                });
-            }
-        })).hasMessage("the database went away");
+                    try (Connection c = dataSource.getConnection()) {
+                        return firing.fireDue(c, now, (conn, due) -> {
+                            backups.createScheduled(
+                                    Schedules.backupRequest(mapper, due.backupRequestJson(), due.name()),
+                                    due.id(),
+                                    "schedule",
+                                    ScheduleRunner.USER);
+                            throw new IllegalStateException("the database went away");
+                        });
+                    }
+                }))
+                .hasMessage("the database went away");
         assertThat(backupsOf(id)).isEmpty();
         Map<String, Object> after = scheduleRow(id);
         assertThat(after.get("next_text")).isEqualTo(before.get("next_text"));
@@ -280,7 +297,8 @@ class ScheduleFiringTest {
 
         // Still due: the next tick fires it.
         clock.set(now);
-        assertThat(of(id, runner.fireDue())).extracting(ScheduleFiring.Result::outcome)
+        assertThat(of(id, runner.fireDue()))
+                .extracting(ScheduleFiring.Result::outcome)
                 .containsExactly(ScheduleFiring.Outcome.FIRED);
         assertThat(backupsOf(id)).hasSize(1);
         ScheduleTestSupport.awaitIdle(List.of(id));
@@ -336,9 +354,15 @@ class ScheduleFiringTest {
                 Map<UUID, Integer> claims = new HashMap<>();
                 List<ScheduleFiring.Result> all = new ArrayList<>(fromA);
                 all.addAll(fromB);
-                all.stream().filter(r -> r.slot().equals(slot)).forEach(r -> claims.merge(r.scheduleId(), 1, Integer::sum));
-                assertThat(claims).as("round %d", round).hasSize(schedules).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
-                assertThat(all).filteredOn(r -> r.slot().equals(slot))
+                all.stream()
+                        .filter(r -> r.slot().equals(slot))
+                        .forEach(r -> claims.merge(r.scheduleId(), 1, Integer::sum));
+                assertThat(claims)
+                        .as("round %d", round)
+                        .hasSize(schedules)
+                        .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+                assertThat(all)
+                        .filteredOn(r -> r.slot().equals(slot))
                         .allSatisfy(r -> assertThat(r.outcome()).isEqualTo(ScheduleFiring.Outcome.FIRED));
 
                 // End this round's runs before the next slot, so that no slot is skipped as overlapping:
@@ -363,10 +387,13 @@ class ScheduleFiringTest {
             assertThat(made).extracting(m -> (UUID) m.get("id")).allMatch(backupIds::contains);
             assertThat(scheduleRow(id).get("next_text")).isEqualTo("2030-01-07 12:04:00+00");
         }
-        List<Map<String, Object>> appRuns = rows("SELECT status FROM holdfast.backup WHERE id = ANY(?)",
-                (Object) fromA.stream().map(ScheduleFiring.Result::backupId).toArray(UUID[]::new));
-        assertThat(appRuns).hasSize(fromA.size()).allSatisfy(r -> assertThat(r.get("status")).isEqualTo("SUCCEEDED"));
-        System.out.printf("Exactly-once hammer: %d slots, app fired %d, instance-b fired %d%n", all.size(),
-                fromA.size(), fromB.size());
+        List<Map<String, Object>> appRuns = rows("SELECT status FROM holdfast.backup WHERE id = ANY(?)", (Object)
+                fromA.stream().map(ScheduleFiring.Result::backupId).toArray(UUID[]::new));
+        assertThat(appRuns)
+                .hasSize(fromA.size())
+                .allSatisfy(r -> assertThat(r.get("status")).isEqualTo("SUCCEEDED"));
+        System.out.printf(
+                "Exactly-once hammer: %d slots, app fired %d, instance-b fired %d%n",
+                all.size(), fromA.size(), fromB.size());
     }
 }

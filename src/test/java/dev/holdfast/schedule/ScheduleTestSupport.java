@@ -39,8 +39,10 @@ final class ScheduleTestSupport {
      */
     static void forgetFutureRows() throws Exception {
         String future = "> now() + interval '1 hour'";
-        await().atMost(Duration.ofSeconds(120)).until(() -> rows("SELECT id FROM holdfast.job WHERE state IN "
-                + "('QUEUED', 'RUNNING') AND queued_at " + future).isEmpty());
+        await().atMost(Duration.ofSeconds(120))
+                .until(() -> rows("SELECT id FROM holdfast.job WHERE state IN " + "('QUEUED', 'RUNNING') AND queued_at "
+                                + future)
+                        .isEmpty());
         for (Map<String, Object> b : rows("SELECT storage_key FROM holdfast.backup WHERE storage_key IS NOT NULL "
                 + "AND created_at " + future)) {
             Files.deleteIfExists(Path.of("target/holdfast-test-data").resolve((String) b.get("storage_key")));
@@ -59,7 +61,10 @@ final class ScheduleTestSupport {
 
     /** Creates a schedule as an admin and returns its id. */
     static UUID create(String json) {
-        Response r = given().auth().oauth2(Tokens.admin()).contentType("application/json").body(json)
+        Response r = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body(json)
                 .post("/api/schedules");
         r.then().statusCode(201);
         String id = r.jsonPath().getString("id");
@@ -68,7 +73,12 @@ final class ScheduleTestSupport {
     }
 
     static JsonPath get(UUID id) {
-        return given().auth().oauth2(Tokens.viewer()).get("/api/schedules/{id}", id).then().statusCode(200).extract()
+        return given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/schedules/{id}", id)
+                .then()
+                .statusCode(200)
+                .extract()
                 .jsonPath();
     }
 
@@ -77,7 +87,8 @@ final class ScheduleTestSupport {
     }
 
     static void sql(String sql, Object... args) throws Exception {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -88,7 +99,8 @@ final class ScheduleTestSupport {
     /** Rows of a query as column-name maps. */
     static List<Map<String, Object>> rows(String sql, Object... args) throws Exception {
         List<Map<String, Object>> out = new ArrayList<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -106,43 +118,59 @@ final class ScheduleTestSupport {
     }
 
     static Map<String, Object> scheduleRow(UUID id) throws Exception {
-        List<Map<String, Object>> r = rows("SELECT *, next_run_at::text AS next_text, last_fired_at::text AS "
-                + "fired_text FROM holdfast.schedule WHERE id = ?", id);
+        List<Map<String, Object>> r = rows(
+                "SELECT *, next_run_at::text AS next_text, last_fired_at::text AS "
+                        + "fired_text FROM holdfast.schedule WHERE id = ?",
+                id);
         assertThat(r).hasSize(1);
         return r.get(0);
     }
 
     static List<Map<String, Object>> backupsOf(UUID scheduleId) throws Exception {
-        return rows("SELECT id, status, trigger, schedule_id, created_by, name, job_id FROM holdfast.backup "
-                + "WHERE schedule_id = ? ORDER BY created_at", scheduleId);
+        return rows(
+                "SELECT id, status, trigger, schedule_id, created_by, name, job_id FROM holdfast.backup "
+                        + "WHERE schedule_id = ? ORDER BY created_at",
+                scheduleId);
     }
 
     /** Waits until no backup of the schedules is queued or running (the quick media runs end). */
     static void awaitIdle(List<UUID> scheduleIds) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM "
-                    + "holdfast.backup WHERE schedule_id = ANY(?) AND status IN ('QUEUED', 'RUNNING')")) {
-                ps.setArray(1, c.createArrayOf("uuid", scheduleIds.toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1) == 0;
-                }
-            }
-        });
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    try (Connection c = connect();
+                            PreparedStatement ps = c.prepareStatement(
+                                    "SELECT count(*) FROM "
+                                            + "holdfast.backup WHERE schedule_id = ANY(?) AND status IN ('QUEUED', 'RUNNING')")) {
+                        ps.setArray(1, c.createArrayOf("uuid", scheduleIds.toArray()));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            return rs.getLong(1) == 0;
+                        }
+                    }
+                });
     }
 
     /** The value of holdfast_schedule_runs_total for a schedule and outcome, or null when the series is absent. */
     static Double runsMetric(String schedule, String outcome) {
         String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("^holdfast_schedule_runs_total\\{outcome=\"" + Pattern.quote(outcome)
-                + "\",schedule=\"" + Pattern.quote(schedule) + "\"} (\\S+)$", Pattern.MULTILINE).matcher(body);
+        Matcher m = Pattern.compile(
+                        "^holdfast_schedule_runs_total\\{outcome=\"" + Pattern.quote(outcome) + "\",schedule=\""
+                                + Pattern.quote(schedule) + "\"} (\\S+)$",
+                        Pattern.MULTILINE)
+                .matcher(body);
         return m.find() ? Double.valueOf(m.group(1)) : null;
     }
 
     /** The audit events of one schedule, oldest first. */
     static List<Map<String, Object>> audit(UUID scheduleId) {
-        return given().auth().oauth2(Tokens.admin())
+        return given().auth()
+                .oauth2(Tokens.admin())
                 .get("/api/audit?target_type=schedule&target_id=" + scheduleId + "&sort=at,asc&size=200")
-                .then().statusCode(200).extract().jsonPath().getList("items");
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("items");
     }
 }

@@ -48,7 +48,8 @@ class SecurityMatrixTest {
         if (!operations.isEmpty()) {
             return; // RestAssured knows the random test port only from the first test on
         }
-        String json = given().accept("application/json").get("/q/openapi?format=json").asString();
+        String json =
+                given().accept("application/json").get("/q/openapi?format=json").asString();
         JsonNode paths = new ObjectMapper().readTree(json).get("paths");
         for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> p = it.next();
@@ -59,7 +60,9 @@ class SecurityMatrixTest {
                 Map.Entry<String, JsonNode> op = ops.next();
                 String description = op.getValue().path("description").asText("");
                 Matcher m = ROLE.matcher(description);
-                assertThat(m.find()).as("%s %s states its role in its description", op.getKey(), p.getKey()).isTrue();
+                assertThat(m.find())
+                        .as("%s %s states its role in its description", op.getKey(), p.getKey())
+                        .isTrue();
                 operations.add(new Operation(op.getKey(), p.getKey(), m.group(1)));
             }
         }
@@ -90,7 +93,9 @@ class SecurityMatrixTest {
                 Response r = call(op, t.getValue().isEmpty() ? null : t.getValue());
                 assertThat(r.statusCode()).as("%s with %s", op, t.getKey()).isEqualTo(401);
                 assertThat(r.contentType()).as("%s with %s", op, t.getKey()).startsWith("application/problem+json");
-                assertThat(r.header("WWW-Authenticate")).as("%s with %s", op, t.getKey()).startsWith("Bearer");
+                assertThat(r.header("WWW-Authenticate"))
+                        .as("%s with %s", op, t.getKey())
+                        .startsWith("Bearer");
                 assertThat(r.jsonPath().getInt("status")).isEqualTo(401);
             }
         }
@@ -116,10 +121,15 @@ class SecurityMatrixTest {
     void everyOperationAdmitsItsRoleAndEveryHigherRoleFromEitherClaim() {
         for (Operation op : operations) {
             for (int i = ORDER.indexOf(op.role()); i < ORDER.size(); i++) {
-                for (String token : List.of(Tokens.realmRoles("kc", ORDER.get(i)), Tokens.groups("grp", ORDER.get(i)))) {
+                for (String token :
+                        List.of(Tokens.realmRoles("kc", ORDER.get(i)), Tokens.groups("grp", ORDER.get(i)))) {
                     Response r = call(op, token);
-                    assertThat(r.statusCode()).as("%s with %s", op, ORDER.get(i)).isNotIn(401, 403);
-                    assertThat(r.statusCode()).as("%s with %s", op, ORDER.get(i)).isLessThan(500);
+                    assertThat(r.statusCode())
+                            .as("%s with %s", op, ORDER.get(i))
+                            .isNotIn(401, 403);
+                    assertThat(r.statusCode())
+                            .as("%s with %s", op, ORDER.get(i))
+                            .isLessThan(500);
                 }
             }
         }
@@ -127,8 +137,13 @@ class SecurityMatrixTest {
 
     @Test
     void viewerSeesSourcesWithoutAnySecret() {
-        String body = given().auth().oauth2(Tokens.viewer()).get("/api/sources").then().statusCode(200)
-                .extract().asString();
+        String body = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/sources")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         assertThat(body).contains("\"name\":\"app\"").doesNotContain("password");
     }
 }

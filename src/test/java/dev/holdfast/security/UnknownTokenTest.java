@@ -33,14 +33,19 @@ class UnknownTokenTest {
     static String unknownKid() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
-        return Jwt.subject("sub-mallory").preferredUserName("mallory")
+        return Jwt.subject("sub-mallory")
+                .preferredUserName("mallory")
                 .claim("realm_access", Map.of("roles", List.of("backup-admin")))
-                .issuer(Tokens.ISSUER).expiresIn(600)
-                .jws().keyId("never-published").sign(g.generateKeyPair().getPrivate());
+                .issuer(Tokens.ISSUER)
+                .expiresIn(600)
+                .jws()
+                .keyId("never-published")
+                .sign(g.generateKeyPair().getPrivate());
     }
 
     int introspections() {
-        return provider.findAll(anyRequestedFor(urlPathMatching(".*/introspect.*"))).size();
+        return provider.findAll(anyRequestedFor(urlPathMatching(".*/introspect.*")))
+                .size();
     }
 
     @Test
@@ -48,18 +53,27 @@ class UnknownTokenTest {
         given().auth().oauth2(Tokens.viewer()).get("/api/sources").then().statusCode(200); // keys are loaded
         int before = introspections();
         // The journal is live: the service fetched the provider's metadata and keys from it.
-        assertThat(provider.findAll(anyRequestedFor(urlPathMatching(".*/certs.*")))).isNotEmpty();
+        assertThat(provider.findAll(anyRequestedFor(urlPathMatching(".*/certs.*"))))
+                .isNotEmpty();
         try (LogCapture log = LogCapture.from(Level.INFO)) {
             for (String token : List.of("opaque-token-123", "x.y", unknownKid(), unknownKid(), "opaque-2")) {
                 for (int i = 0; i < 3; i++) {
-                    given().auth().oauth2(token).get("/api/backups").then().statusCode(401)
+                    given().auth()
+                            .oauth2(token)
+                            .get("/api/backups")
+                            .then()
+                            .statusCode(401)
                             .contentType("application/problem+json")
                             .header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"))
                             .body("status", equalTo(401));
                 }
             }
-            assertThat(introspections()).as("calls to the introspection endpoint").isEqualTo(before);
-            assertThat(log.lines()).as("what refusing 15 unknown tokens logged at INFO and above").isEmpty();
+            assertThat(introspections())
+                    .as("calls to the introspection endpoint")
+                    .isEqualTo(before);
+            assertThat(log.lines())
+                    .as("what refusing 15 unknown tokens logged at INFO and above")
+                    .isEmpty();
         }
         given().auth().oauth2(Tokens.viewer()).get("/api/sources").then().statusCode(200);
     }

@@ -14,7 +14,8 @@ final class Metrics {
     }
 
     static Metrics scrape() {
-        return new Metrics(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return new Metrics(
+                given().get("/q/metrics").then().statusCode(200).extract().asString());
     }
 
     /** The value of the sample with this name and exactly these labels, or null when absent. */

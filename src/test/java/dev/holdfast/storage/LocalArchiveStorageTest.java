@@ -35,7 +35,8 @@ class LocalArchiveStorageTest {
     @Test
     void rootIsCreatedPrivate() throws IOException {
         LocalArchiveStorage s = new LocalArchiveStorage(dir.resolve("a/b"), "0600");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.root()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.root())))
+                .isEqualTo("rwx------");
     }
 
     @Test
@@ -48,7 +49,8 @@ class LocalArchiveStorageTest {
         }
         Path file = s.root().resolve("b-1.tar");
         assertThat(Files.readString(file)).isEqualTo("hello archive");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         assertThat(filesIn(s.root())).isEqualTo(1);
         assertThat(s.size("b-1.tar")).isEqualTo(13);
         assertThat(s.usedBytes()).isEqualTo(13);
@@ -66,7 +68,8 @@ class LocalArchiveStorageTest {
         try (WritableArchive w = s.create("k")) {
             w.commit();
         }
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.root().resolve("k"))))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(s.root().resolve("k"))))
                 .isEqualTo("rw-r-----");
         assertThatThrownBy(() -> new LocalArchiveStorage(dir, "0200")).hasMessageContaining("owner read");
         assertThatThrownBy(() -> new LocalArchiveStorage(dir, "rw")).hasMessageContaining("octal");
@@ -125,7 +128,7 @@ class LocalArchiveStorageTest {
     @Test
     void keysThatCouldEscapeTheRootAreRefused() throws IOException {
         LocalArchiveStorage s = new LocalArchiveStorage(dir.resolve("root"), "0600");
-        for (String bad : new String[] { "", "../x", "a/b", "..", ".hidden", "a\\b", "a\u0000", "-rf", "a..b" }) {
+        for (String bad : new String[] {"", "../x", "a/b", "..", ".hidden", "a\\b", "a\u0000", "-rf", "a..b"}) {
             assertThatThrownBy(() -> s.create(bad)).as(bad).isInstanceOf(InvalidArchiveKeyException.class);
             assertThatThrownBy(() -> s.open(bad)).as(bad).isInstanceOf(InvalidArchiveKeyException.class);
         }

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -37,7 +35,8 @@ public final class AppDatabase {
 
     /** Runs SQL statements against a database. */
     public static void exec(String database, String... sql) {
-        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement()) {
+        try (Connection c = TestDatabase.connect(database);
+                Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
             }
@@ -52,7 +51,8 @@ public final class AppDatabase {
      */
     public static Map<String, String> tableHashes(String database) {
         Map<String, String> out = new TreeMap<>();
-        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement()) {
+        try (Connection c = TestDatabase.connect(database);
+                Statement st = c.createStatement()) {
             Map<String, String> tables = new TreeMap<>();
             try (ResultSet rs = st.executeQuery("SELECT n.nspname || '.' || c.relname, "
                     + "format('%I.%I', n.nspname, c.relname) FROM pg_class c "
@@ -84,7 +84,8 @@ public final class AppDatabase {
     /** last_value/is_called of every sequence outside Holdfast's schema. */
     public static Map<String, String> sequences(String database) {
         Map<String, String> out = new TreeMap<>();
-        try (Connection c = TestDatabase.connect(database); Statement st = c.createStatement();
+        try (Connection c = TestDatabase.connect(database);
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT schemaname || '.' || sequencename, "
                         + "coalesce(last_value::text, 'null') FROM pg_sequences WHERE schemaname <> 'holdfast'")) {
             while (rs.next()) {

@@ -36,8 +36,10 @@ public final class LogCapture extends Handler implements AutoCloseable {
 
     /** The captured records, as "LEVEL logger: message" lines. */
     public List<String> lines() {
-        return records.stream().map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + r.getMessage()
-                + (r.getThrown() == null ? "" : " (" + r.getThrown() + ")")).toList();
+        return records.stream()
+                .map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + r.getMessage()
+                        + (r.getThrown() == null ? "" : " (" + r.getThrown() + ")"))
+                .toList();
     }
 
     @Override

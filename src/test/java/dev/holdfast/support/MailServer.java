@@ -39,9 +39,17 @@ public class MailServer implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         startSmtp();
-        return Map.of("quarkus.mailer.mock", "false", "quarkus.mailer.host", "127.0.0.1",
-                "quarkus.mailer.port", Integer.toString(port), "quarkus.mailer.start-tls", "DISABLED",
-                "quarkus.mailer.login", "DISABLED");
+        return Map.of(
+                "quarkus.mailer.mock",
+                "false",
+                "quarkus.mailer.host",
+                "127.0.0.1",
+                "quarkus.mailer.port",
+                Integer.toString(port),
+                "quarkus.mailer.start-tls",
+                "DISABLED",
+                "quarkus.mailer.login",
+                "DISABLED");
     }
 
     @Override
@@ -77,7 +85,8 @@ public class MailServer implements QuarkusTestResourceLifecycleManager {
         if (g == null) {
             return List.of();
         }
-        return g.findReceivedMessages(u -> address.equalsIgnoreCase(u.getEmail()), m -> true).toList();
+        return g.findReceivedMessages(u -> address.equalsIgnoreCase(u.getEmail()), m -> true)
+                .toList();
     }
 
     /**

@@ -42,6 +42,7 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     public static final String CATALOG_DB = "holdfast_test" + SUFFIX;
     /** The database the tests back up and restore (source {@code app}). */
     public static final String APP_DB = "holdfast_app_test" + SUFFIX;
+
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
     private static final Set<String> THROWAWAY = ConcurrentHashMap.newKeySet();
@@ -101,7 +102,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
         if (THROWAWAY.isEmpty()) {
             return;
         }
-        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+        try (Connection c = connect("postgres");
+                Statement st = c.createStatement()) {
             List<String> left = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT datname FROM pg_database")) {
                 while (rs.next()) {
@@ -124,7 +126,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
 
     /** Creates a database unless it exists. */
     public static void ensureDatabase(String name) {
-        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+        try (Connection c = connect("postgres");
+                Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
                 if (rs.next()) {
                     return;
@@ -133,8 +136,10 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
             st.execute("CREATE DATABASE \"" + name + "\"");
         } catch (SQLException e) {
             if (!"42P04".equals(e.getSQLState())) { // created concurrently
-                throw new IllegalStateException("Cannot reach the test PostgreSQL at " + SERVER
-                        + " (start it, or set HOLDFAST_TEST_PG): " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "Cannot reach the test PostgreSQL at " + SERVER + " (start it, or set HOLDFAST_TEST_PG): "
+                                + e.getMessage(),
+                        e);
             }
         }
     }
@@ -142,7 +147,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     /** Drops a database, disconnecting its sessions first. */
     /** The first column of the first row of {@code sql} on {@code database}, or null when it returns no row. */
     public static String query(String database, String sql) {
-        try (Connection c = connect(database); Statement st = c.createStatement();
+        try (Connection c = connect(database);
+                Statement st = c.createStatement();
                 java.sql.ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         } catch (SQLException e) {
@@ -151,7 +157,8 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     }
 
     public static void dropDatabase(String name) {
-        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+        try (Connection c = connect("postgres");
+                Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -162,9 +169,19 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         ensureDatabase(CATALOG_DB);
         ensureDatabase(APP_DB);
-        return Map.of("quarkus.datasource.jdbc.url", url(CATALOG_DB), "quarkus.datasource.username", USER,
-                "quarkus.datasource.password", PASSWORD, "holdfast-test.app-url", url(APP_DB), "holdfast-test.app-user",
-                USER, "holdfast-test.app-password", PASSWORD);
+        return Map.of(
+                "quarkus.datasource.jdbc.url",
+                url(CATALOG_DB),
+                "quarkus.datasource.username",
+                USER,
+                "quarkus.datasource.password",
+                PASSWORD,
+                "holdfast-test.app-url",
+                url(APP_DB),
+                "holdfast-test.app-user",
+                USER,
+                "holdfast-test.app-password",
+                PASSWORD);
     }
 
     @Override

@@ -114,8 +114,7 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void inject(TestInjector injector) {
-        injector.injectIntoFields(this, new TestInjector.AnnotatedAndMatchesType(Inject.class,
-                WebhookReceiver.class));
+        injector.injectIntoFields(this, new TestInjector.AnnotatedAndMatchesType(Inject.class, WebhookReceiver.class));
     }
 
     /** Every request received at a path (e.g. {@code /ok/receiver}, {@code /fail}, {@code /hang}), in order. */

@@ -34,15 +34,18 @@ class ClockSourceTest {
             "dev/holdfast/storage/LocalArchiveStorage.java", List.of("Instant cutoff = Clock.systemUTC().instant()"),
             // Defaults of plain engines for callers outside the service (tests, tools); the service passes
             // TimeSource.clock().
-            "dev/holdfast/archive/ArchiveWriter.java", List.of("entryTime == null ? Clock.systemUTC().instant()",
-                    "return defaults(spoolDir, maxSize, Clock.systemUTC());"),
+            "dev/holdfast/archive/ArchiveWriter.java",
+                    List.of(
+                            "entryTime == null ? Clock.systemUTC().instant()",
+                            "return defaults(spoolDir, maxSize, Clock.systemUTC());"),
             "dev/holdfast/backup/DatabaseBackup.java", List.of("private Clock clock = Clock.systemUTC();"));
 
     @Test
     void onlyTimeSourceReadsTheWallClock() throws IOException {
         List<String> stray = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
                 String rel = MAIN.relativize(f).toString().replace('\\', '/');
                 List<String> lines = Files.readAllLines(f);
                 for (int i = 0; i < lines.size(); i++) {
@@ -51,14 +54,16 @@ class ClockSourceTest {
                     if (code.startsWith("*") || code.startsWith("/*") || code.startsWith("//")) {
                         continue; // Javadoc and comments may name Instant.now() to explain why it is not used
                     }
-                    if (WALL_CLOCK.matcher(line).find() && ALLOWED.getOrDefault(rel, List.of()).stream()
-                            .noneMatch(line::contains)) {
+                    if (WALL_CLOCK.matcher(line).find()
+                            && ALLOWED.getOrDefault(rel, List.of()).stream().noneMatch(line::contains)) {
                         stray.add(rel + ":" + (i + 1) + ": " + code);
                     }
                 }
             }
         }
-        assertThat(stray).as("wall clock read outside TimeSource; inject TimeSource or pass its clock()").isEmpty();
+        assertThat(stray)
+                .as("wall clock read outside TimeSource; inject TimeSource or pass its clock()")
+                .isEmpty();
     }
 
     @Test

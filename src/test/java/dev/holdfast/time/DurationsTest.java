@@ -35,10 +35,13 @@ class DurationsTest {
 
     @Test
     void anythingElseIsRefusedWithWhatIsAccepted() {
-        for (String bad : new String[] {"", "30", "30 days", "-1d", "1.5d", "P", "PT", "P1DT", "1M", "P-1D", "1000000d",
-            "d", "P1.5D"}) {
-            assertThatThrownBy(() -> Durations.parse(bad)).as(bad)
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("30d, 12h, 2w, 1y");
+        for (String bad : new String[] {
+            "", "30", "30 days", "-1d", "1.5d", "P", "PT", "P1DT", "1M", "P-1D", "1000000d", "d", "P1.5D"
+        }) {
+            assertThatThrownBy(() -> Durations.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("30d, 12h, 2w, 1y");
             assertThat(Durations.isValid(bad)).as(bad).isFalse();
         }
         assertThatThrownBy(() -> Durations.parse(null)).isInstanceOf(IllegalArgumentException.class);
@@ -77,9 +80,17 @@ class DurationsTest {
         assertThat(defaults.timeZone()).isEqualTo(ZoneId.of("UTC"));
         assertThat(defaults.checkEvery()).isEqualTo("1m");
 
-        RetentionConfig set = config(Map.of("holdfast.retention.max-age", "2w", "holdfast.retention.keep-within", "1y",
-                "holdfast.retention.interval", "PT6H", "holdfast.retention.keep-daily", "7",
-                "holdfast.retention.time-zone", "Europe/Berlin"));
+        RetentionConfig set = config(Map.of(
+                "holdfast.retention.max-age",
+                "2w",
+                "holdfast.retention.keep-within",
+                "1y",
+                "holdfast.retention.interval",
+                "PT6H",
+                "holdfast.retention.keep-daily",
+                "7",
+                "holdfast.retention.time-zone",
+                "Europe/Berlin"));
         assertThat(set.maxAge()).isEqualTo(Duration.ofDays(14));
         assertThat(set.keepWithin()).contains(Duration.ofDays(365));
         assertThat(set.interval()).isEqualTo(Duration.ofHours(6));
