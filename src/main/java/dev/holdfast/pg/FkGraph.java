@@ -75,6 +75,8 @@ public final class FkGraph {
 
     /** A graph from explicit nodes and edges; edges whose ends are not nodes are ignored. */
     public static FkGraph build(Collection<TableRef> tables, Collection<Edge> edges) {
+        // Long on purpose: one graph algorithm (strongly connected components, then a deterministic topological order
+        // of them) whose steps share the same index structures; split, they would travel as a handful of parameters.
         List<TableRef> nodes = List.copyOf(new TreeSet<>(tables));
         Set<TableRef> nodeSet = Set.copyOf(nodes);
         List<Edge> es = edges.stream()

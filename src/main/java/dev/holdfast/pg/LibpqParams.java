@@ -26,6 +26,8 @@ public record LibpqParams(
      * libpq understands are carried over; the rest (driver tuning) are irrelevant to the tools.
      */
     public static LibpqParams fromJdbcUrl(String jdbcUrl) {
+        // Long on purpose: a single-pass parser of the JDBC URL grammar (hosts, ports, database, parameters);
+        // splitting it would split the grammar.
         if (jdbcUrl == null || !jdbcUrl.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + redactUrl(jdbcUrl));
         }

@@ -187,14 +187,31 @@ public record PgCatalog(
         Set<String> excluded = new LinkedHashSet<>(excludedSchemas);
         excluded.add(HOLDFAST_SCHEMA);
         String[] excludedArray = excluded.toArray(String[]::new);
+        // The order of these reads is the order of the statements in the snapshot transaction; keep it.
+        int version = serverVersion(c);
+        List<String> schemas = readSchemas(c, excludedArray);
+        Map<Long, TableBuilder> byOid = new HashMap<>();
+        List<TableBuilder> builders = readTables(c, excludedArray, byOid);
+        Long[] oids = byOid.keySet().toArray(Long[]::new);
+        readColumns(c, oids, byOid);
+        markBinaryUnsafe(c, oids, byOid);
+        readPrimaryKeys(c, oids, byOid);
+        List<ForeignKey> fks = readForeignKeys(c, oids, byOid);
+        readSizes(c, builders);
+        List<Sequence> sequences = readSequences(c, excludedArray);
+        List<Table> tables = builders.stream().map(TableBuilder::build).toList();
+        return new PgCatalog(version, List.copyOf(schemas), tables, List.copyOf(fks), sequences);
+    }
 
-        int version;
+    private static int serverVersion(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
             rs.next();
-            version = rs.getInt(1);
+            return rs.getInt(1);
         }
+    }
 
+    private static List<String> readSchemas(Connection c, String[] excludedArray) throws SQLException {
         List<String> schemas = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT n.nspname FROM pg_namespace n
@@ -210,11 +227,14 @@ public record PgCatalog(
                 }
             }
         }
+        return schemas;
+    }
 
+    private static List<TableBuilder> readTables(Connection c, String[] excludedArray, Map<Long, TableBuilder> byOid)
+            throws SQLException {
         // Extension member tables are left out: CREATE EXTENSION recreates them on restore.
         // pg_get_expr with relid 0 on purpose: a partition bound has no column references, and a
         // relid would make older servers open (lock) the relation.
-        Map<Long, TableBuilder> byOid = new HashMap<>();
         List<TableBuilder> builders = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint,
@@ -247,8 +267,10 @@ public record PgCatalog(
                 }
             }
         }
-        Long[] oids = byOid.keySet().toArray(Long[]::new);
+        return builders;
+    }
 
+    private static void readColumns(Connection c, Long[] oids, Map<Long, TableBuilder> byOid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod),
                        a.attnotnull, a.attidentity, a.attgenerated
@@ -271,7 +293,9 @@ public record PgCatalog(
                 }
             }
         }
+    }
 
+    private static void markBinaryUnsafe(Connection c, Long[] oids, Map<Long, TableBuilder> byOid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BINARY_UNSAFE_TABLES)) {
             ps.setArray(1, c.createArrayOf("oid", oids));
             try (ResultSet rs = ps.executeQuery()) {
@@ -280,7 +304,9 @@ public record PgCatalog(
                 }
             }
         }
+    }
 
+    private static void readPrimaryKeys(Connection c, Long[] oids, Map<Long, TableBuilder> byOid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT con.conrelid, array_agg(a.attname ORDER BY k.ord)
                 FROM pg_constraint con
@@ -296,7 +322,10 @@ public record PgCatalog(
                 }
             }
         }
+    }
 
+    private static List<ForeignKey> readForeignKeys(Connection c, Long[] oids, Map<Long, TableBuilder> byOid)
+            throws SQLException {
         // Partitions carry clones of their parent's foreign keys (conparentid <> 0); only the
         // originals are edges, the graph spreads them over partitions itself.
         List<ForeignKey> fks = new ArrayList<>();
@@ -336,7 +365,10 @@ public record PgCatalog(
         fks.sort(java.util.Comparator.comparing((ForeignKey f) -> f.from())
                 .thenComparing(ForeignKey::name)
                 .thenComparing(ForeignKey::to));
+        return fks;
+    }
 
+    private static void readSizes(Connection c, List<TableBuilder> builders) throws SQLException {
         // Sized one by one so that a lock timeout names the table that is locked.
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_table_size(?::oid)")) {
             for (TableBuilder b : builders) {
@@ -352,14 +384,10 @@ public record PgCatalog(
                 }
             }
         }
-
-        List<Sequence> sequences = readSequences(c, excludedArray);
-
-        List<Table> tables = builders.stream().map(TableBuilder::build).toList();
-        return new PgCatalog(version, List.copyOf(schemas), tables, List.copyOf(fks), sequences);
     }
 
     private static List<Sequence> readSequences(Connection c, String[] excludedArray) throws SQLException {
+        // Long on purpose: one catalog query and the mapping of its many columns.
         record Row(
                 TableRef ref,
                 String type,

@@ -96,6 +96,8 @@ public class OperationsMetrics {
     private final AtomicLong storedBackups = new AtomicLong();
 
     void start(@Observes StartupEvent ev) {
+        // Long on purpose: the list of every gauge this service registers, one registration per metric, kept together
+        // so the list can be compared with the alert rules and dashboard.
         backupLastSuccess = multi(
                 "holdfast.backup.last.success.timestamp",
                 "seconds",
@@ -281,6 +283,8 @@ public class OperationsMetrics {
             delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void refresh() {
+        // Long on purpose: one pass over the catalog snapshot that sets every cluster-wide gauge; the gauges are
+        // listed in the same order as in start().
         try {
             List<CatalogStats.BackupOutcome> backups = catalog.backupOutcomes();
             Function<CatalogStats.BackupOutcome, Tags> bt =

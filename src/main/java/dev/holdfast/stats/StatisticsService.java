@@ -35,6 +35,7 @@ public class StatisticsService {
     ScheduleThresholds thresholds;
 
     public Statistics statistics() {
+        // Long on purpose: it assembles the one statistics document from the catalog counts, field by field.
         Instant now = time.now();
         CatalogStats.Counts counts = catalog.counts();
         long total =
