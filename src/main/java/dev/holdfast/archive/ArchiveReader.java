@@ -20,6 +20,9 @@ import java.util.Objects;
  * Reads a Holdfast archive: indexes it by scanning headers, checks the manifest against its checksum,
  * streams single entries decompressed and checksum-verified, and verifies the whole archive in one pass.
  * Entry names are checked on the way in and never trusted.
+ *
+ * <p>About 600 lines on purpose: indexing, single-entry reads and whole-archive verification share the same
+ * index and the same checksum rules, and the verifying streams are small inner classes of it.
  */
 public final class ArchiveReader {
     /** Largest manifest accepted; it is metadata, and a bigger one means a damaged or hostile archive. */
