@@ -20,9 +20,6 @@ import java.util.Objects;
  * Reads a Holdfast archive: indexes it by scanning headers, checks the manifest against its checksum,
  * streams single entries decompressed and checksum-verified, and verifies the whole archive in one pass.
  * Entry names are checked on the way in and never trusted.
- *
- * <p>About 600 lines on purpose: indexing, single-entry reads and whole-archive verification share the same
- * index and the same checksum rules, and the verifying streams are small inner classes of it.
  */
 public final class ArchiveReader {
     /** Largest manifest accepted; it is metadata, and a bigger one means a damaged or hostile archive. */
@@ -264,91 +261,6 @@ public final class ArchiveReader {
         }
         String hex = line.substring(0, 64);
         return hex.matches("[0-9a-f]{64}") ? hex : "<malformed manifest.json.sha256>";
-    }
-
-    /** Checks sizes and digests once the decompressed stream ends. */
-    private static final class VerifyingInputStream extends FilterInputStream {
-        private final Digests.DigestingInputStream stored;
-        private final Digests.DigestingInputStream raw;
-        private final EntryInfo info;
-        private boolean checked;
-
-        VerifyingInputStream(InputStream decoded, Digests.DigestingInputStream stored, EntryInfo info) {
-            this(new Digests.DigestingInputStream(decoded), stored, info);
-        }
-
-        private VerifyingInputStream(
-                Digests.DigestingInputStream raw, Digests.DigestingInputStream stored, EntryInfo info) {
-            super(raw);
-            this.raw = raw;
-            this.stored = stored;
-            this.info = info;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n;
-            try {
-                n = raw.read(b, off, len);
-            } catch (CorruptArchiveException e) {
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                throw new CorruptArchiveException(
-                        "entry '" + info.name() + "' does not decode as "
-                                + info.codec().jsonName() + ": " + e.getMessage(),
-                        e);
-            }
-            if (n < 0) {
-                check();
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            return raw.skip(n);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        private void check() throws IOException {
-            if (checked) {
-                return;
-            }
-            checked = true;
-            // Bytes after the codec's end would otherwise escape the stored digest.
-            Digests.drain(stored);
-            String storedSha = Digests.hex(stored.digest.digest());
-            String rawSha = Digests.hex(raw.digest.digest());
-            if (stored.count != info.storedSize() || !storedSha.equals(info.storedSha256())) {
-                throw new CorruptArchiveException("entry '" + info.name() + "' stored bytes have SHA-256 " + storedSha
-                        + ", manifest says " + info.storedSha256());
-            }
-            if (raw.count != info.rawSize() || !rawSha.equals(info.sha256())) {
-                throw new CorruptArchiveException("entry '" + info.name() + "' decompressed to " + raw.count
-                        + " bytes with SHA-256 " + rawSha + ", manifest says " + info.rawSize() + " bytes, "
-                        + info.sha256());
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                // Frees the decoder's native memory and closes the stored stream beneath it.
-                raw.close();
-            } finally {
-                stored.close();
-            }
-        }
     }
 
     /** What one pass saw of an entry. */

@@ -50,8 +50,8 @@ public class BackupRunner {
     public BackupResult run(UUID backupId, ProgressSink progress, StopSignal stop) throws Exception {
         Backup b = backups.start(backupId);
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
-        List<String> dbs = names(b.databases);
-        List<String> media = names(b.media);
+        List<String> dbs = BackupService.names(b.databases);
+        List<String> media = BackupService.names(b.media);
         BackupRun.Request req = new BackupRun.Request(b.id, b.name, b.backupType, b.storageKey, dbs, media, options);
         BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
             @Override
@@ -101,11 +101,5 @@ public class BackupRunner {
                     dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         return dir;
-    }
-
-    private static List<String> names(com.fasterxml.jackson.databind.JsonNode arr) {
-        List<String> out = new java.util.ArrayList<>();
-        arr.forEach(n -> out.add(n.asText()));
-        return out;
     }
 }

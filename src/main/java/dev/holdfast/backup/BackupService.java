@@ -464,7 +464,8 @@ public class BackupService {
                 rawBytes));
     }
 
-    private static List<String> names(JsonNode arr) {
+    /** The source names a backup row's {@code databases} or {@code media} array holds. */
+    static List<String> names(JsonNode arr) {
         List<String> out = new ArrayList<>();
         arr.forEach(n -> out.add(n.asText()));
         return out;
