@@ -61,9 +61,14 @@ public class Backup extends PanacheEntityBase {
     @Column(name = "size_bytes")
     public Long sizeBytes;
 
+    // char(64) in the migration (a hex SHA-256 has exactly 64 characters): mapped as CHAR so that Hibernate's
+    // schema validation agrees with Flyway's schema (SchemaValidationTest).
+    @JdbcTypeCode(SqlTypes.CHAR)
+    @Column(length = 64)
     public String sha256;
 
-    @Column(name = "manifest_sha256")
+    @JdbcTypeCode(SqlTypes.CHAR)
+    @Column(name = "manifest_sha256", length = 64)
     public String manifestSha256;
 
     @JdbcTypeCode(SqlTypes.JSON)
