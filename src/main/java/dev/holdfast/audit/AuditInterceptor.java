@@ -16,6 +16,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * Writes one audit event per call of an {@link Audited} resource method, whatever its outcome. The
@@ -63,15 +64,19 @@ public class AuditInterceptor {
         }
         try {
             Object result = ctx.proceed();
-            Object entity = result instanceof Response r ? r.getEntity() : result;
-            AuditLog.Outcome outcome = result instanceof Response r && r.getStatus() == 202
-                    ? AuditLog.Outcome.ACCEPTED
-                    : AuditLog.Outcome.SUCCEEDED;
+            Object entity = result instanceof Response r
+                    ? r.getEntity()
+                    : result instanceof RestResponse<?> rr ? rr.getEntity() : result;
+            int status = result instanceof Response r
+                    ? r.getStatus()
+                    : result instanceof RestResponse<?> rr ? rr.getStatus() : 200;
+            AuditLog.Outcome outcome = status == 202 ? AuditLog.Outcome.ACCEPTED : AuditLog.Outcome.SUCCEEDED;
             if (entity != null && entity.getClass().isRecord()) {
-                // The DTO as clients see it (snake_case): its id, and the job it queued.
+                // The DTO as clients see it (snake_case): its id, and the job it queued (job.Accepted's envelope
+                // carries both as resource.id and job.id).
                 com.fasterxml.jackson.databind.JsonNode view = mapper.valueToTree(entity);
                 String id =
-                        view.path("id").asText(view.path("backup").path("id").asText(null));
+                        view.path("id").asText(view.path("resource").path("id").asText(null));
                 if (targetId == null) {
                     targetId = id;
                 } else if (id != null && !id.equals(targetId)) {

@@ -5,7 +5,10 @@ import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
+import dev.holdfast.job.Accepted;
+import dev.holdfast.job.JobEvent;
 import dev.holdfast.job.JobEventStream;
+import dev.holdfast.job.JobService;
 import dev.holdfast.job.JobView;
 import dev.holdfast.security.CurrentUser;
 import dev.holdfast.storage.ArchiveStorage;
@@ -44,13 +47,16 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** The backup catalog over HTTP: create, list, inspect, follow, verify, download and delete. */
 @Path("/api/backups")
@@ -114,8 +120,8 @@ public class BackupResource {
     @Inject
     TableSelectionCheck tableCheck;
 
-    /** A created backup and the job that runs it. */
-    public record Created(BackupView backup, UUID jobId) {}
+    @Inject
+    JobService jobs;
 
     @Audited(action = "backup.create", target = "backup")
     @POST
@@ -125,8 +131,29 @@ public class BackupResource {
             Role: backup-operator. Records the backup and queues its job; the response is immediate. Follow it \
             with GET /api/backups/{id}/progress. The backup is SUCCEEDED only once its archive is durably \
             stored and every checksum was re-read and verified.""")
-    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = BackupRequest.class)))
-    @APIResponse(responseCode = "202", description = "Backup queued; Location points at it")
+    @RequestBody(
+            required = false,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = BackupRequest.class),
+                            examples = {
+                                @ExampleObject(
+                                        name = "database",
+                                        summary = "One database, without its session table",
+                                        value = """
+                                                {"name": "before-release-42", "backup_type": "database", \
+                                                "databases": ["app"], "exclude_tables": ["django_session"]}"""),
+                                @ExampleObject(
+                                        name = "full",
+                                        summary = "Every database and media root (the same as no body)",
+                                        value = """
+                                                {"backup_type": "full", "description": "weekly, by hand"}""")
+                            }))
+    @APIResponse(
+            responseCode = "202",
+            description = "Backup queued: the backup, its job, and links; Location is the backup",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.BACKUP)))
     @APIResponse(
             responseCode = "400",
             description = "Invalid request (unknown source, bad option)",
@@ -135,19 +162,14 @@ public class BackupResource {
             responseCode = "413",
             description = "Request body too large",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response create(@Valid BackupRequest request, @Context UriInfo uri) {
+    public RestResponse<Accepted<BackupView>> create(@Valid BackupRequest request, @Context UriInfo uri) {
         BackupRequest req = request == null
                 ? new BackupRequest(
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         tableCheck.check(req);
         BackupView b = backups.create(req, user.subject());
-        return Response.accepted(new Created(b, b.jobId()))
-                .location(uri.getBaseUriBuilder()
-                        .path("api/backups")
-                        .path(b.id().toString())
-                        .build())
-                .build();
+        return Accepted.response(uri, "api/backups", b.id(), b, jobs.get(b.jobId()));
     }
 
     @GET
@@ -234,7 +256,17 @@ public class BackupResource {
     @Operation(summary = "Protect or unprotect a backup", description = """
             Role: backup-admin. A protected backup is never deleted: retention keeps it whatever the policy, and \
             DELETE answers 409 until the protection is lifted.""")
-    @RequestBody(required = true, content = @Content(schema = @Schema(implementation = ProtectionRequest.class)))
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ProtectionRequest.class),
+                            examples =
+                                    @ExampleObject(
+                                            name = "protect",
+                                            summary = "Keep it whatever retention says",
+                                            value = "{\"protected\": true}")))
     @APIResponse(responseCode = "200", description = "The backup")
     @APIResponse(
             responseCode = "400",
@@ -259,7 +291,10 @@ public class BackupResource {
             Role: backup-operator. Queues a job that re-reads the archive and checks every entry's SHA-256, the \
             manifest's checksum and the archive's SHA-256; the outcome and each failing entry are recorded on \
             the backup (verified_at, verify_ok, verify_failures).""")
-    @APIResponse(responseCode = "202", description = "Verification queued: the job")
+    @APIResponse(
+            responseCode = "202",
+            description = "Verification queued: the backup, the verify job, and links; Location is the backup",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.BACKUP)))
     @APIResponse(
             responseCode = "404",
             description = "No such backup",
@@ -268,14 +303,9 @@ public class BackupResource {
             responseCode = "409",
             description = "The backup has no archive (not SUCCEEDED)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response verify(@PathParam("id") UUID id, @Context UriInfo uri) {
+    public RestResponse<Accepted<BackupView>> verify(@PathParam("id") UUID id, @Context UriInfo uri) {
         JobView job = backups.verify(id, user.subject());
-        return Response.accepted(job)
-                .location(uri.getBaseUriBuilder()
-                        .path("api/jobs")
-                        .path(job.id().toString())
-                        .build())
-                .build();
+        return Accepted.response(uri, "api/backups", id, backups.get(id), job);
     }
 
     @GET
@@ -287,7 +317,13 @@ public class BackupResource {
             Role: backup-viewer. The event stream of the backup's job, as GET /api/jobs/{id}/events: `state`, \
             then `progress` (phase snapshot/copy/store/verify, bytes and tables done and total against the \
             catalog's size estimate, current table, ETA), then `end`.""")
-    @APIResponse(responseCode = "200", description = "An event stream")
+    @APIResponse(
+            responseCode = "200",
+            description = "The backup job's event stream",
+            content =
+                    @Content(
+                            mediaType = MediaType.SERVER_SENT_EVENTS,
+                            schema = @Schema(implementation = JobEvent.class)))
     @APIResponse(
             responseCode = "404",
             description = "No such backup",
@@ -304,8 +340,20 @@ public class BackupResource {
     @Operation(summary = "Download a backup's archive", description = """
             Role: backup-admin. Streams the archive (a tar, see docs/archive-format.md) with Content-Length, \
             its SHA-256 in the Digest and X-Holdfast-SHA256 headers, and single Range requests (206).""")
-    @APIResponse(responseCode = "200", description = "The archive", content = @Content(mediaType = "application/x-tar"))
-    @APIResponse(responseCode = "206", description = "The requested byte range")
+    @APIResponse(
+            responseCode = "200",
+            description = "The archive",
+            content =
+                    @Content(
+                            mediaType = "application/x-tar",
+                            schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(
+            responseCode = "206",
+            description = "The requested byte range (Content-Range says which)",
+            content =
+                    @Content(
+                            mediaType = "application/x-tar",
+                            schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @APIResponse(
             responseCode = "404",
             description = "No such backup",

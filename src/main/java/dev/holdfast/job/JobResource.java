@@ -115,7 +115,11 @@ public class JobResource {
     @Operation(summary = "Cancel a job", description = """
             Role: backup-operator. A queued job ends CANCELLED at once; a running job stops at its next \
             checkpoint, cleans up what it started and ends CANCELLED. Cancelling a cancelled job is a no-op.""")
-    @APIResponse(responseCode = "202", description = "Cancellation accepted; the job as it is now")
+    @APIResponse(
+            responseCode = "202",
+            description = "Cancellation accepted; the job as it is now",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(
             responseCode = "404",
             description = "No such job",

@@ -3,6 +3,8 @@ package dev.holdfast.restore;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
+import dev.holdfast.job.Accepted;
+import dev.holdfast.job.JobService;
 import dev.holdfast.security.CurrentUser;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -14,15 +16,16 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * Creating a restore over HTTP ({@code POST /api/backups/{id}/restore}), which lives in restore/ so that backup/
@@ -49,6 +52,9 @@ public class BackupRestoreResource {
     @Inject
     CurrentUser user;
 
+    @Inject
+    JobService jobs;
+
     @Audited(action = "restore.create", target = "backup")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -60,8 +66,30 @@ public class BackupRestoreResource {
             commits; media roots are extracted to staging, verified, then swapped in. Unless create_pre_backup \
             is false, what the restore will change is backed up first, and POST /api/restores/{id}/rollback \
             puts it back.""")
-    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RestoreRequest.class)))
-    @APIResponse(responseCode = "202", description = "Restore queued; Location points at it")
+    @RequestBody(
+            required = false,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = RestoreRequest.class),
+                            examples = {
+                                @ExampleObject(
+                                        name = "dry-run",
+                                        summary = "Check what a clean restore would do, change nothing",
+                                        value = """
+                                                {"restore_mode": "clean", "dry_run": true}"""),
+                                @ExampleObject(
+                                        name = "tables",
+                                        summary = "Put the users back, and the rows that reference them",
+                                        value = """
+                                                {"restore_mode": "replace", "databases": ["app"], \
+                                                "tables": ["public.auth_user"], "include_referencing": true, \
+                                                "include_media": false}""")
+                            }))
+    @APIResponse(
+            responseCode = "202",
+            description = "Restore queued: the restore, its job, and links; Location is the restore",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.RESTORE)))
     @APIResponse(
             responseCode = "400",
             description = "Invalid options",
@@ -76,17 +104,13 @@ public class BackupRestoreResource {
                     + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
                     + " false",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response restore(@PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
+    public RestResponse<Accepted<RestoreView>> restore(
+            @PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
         RestoreRequest req = request == null
                 ? new RestoreRequest(
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         RestoreView r = restores.create(id, req, user.subject(), null);
-        return Response.accepted(r)
-                .location(uri.getBaseUriBuilder()
-                        .path("api/restores")
-                        .path(r.id().toString())
-                        .build())
-                .build();
+        return Accepted.response(uri, "api/restores", r.id(), r, jobs.get(r.jobId()));
     }
 }

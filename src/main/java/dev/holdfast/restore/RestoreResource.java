@@ -4,7 +4,9 @@ import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
+import dev.holdfast.job.Accepted;
 import dev.holdfast.job.JobEventStream;
+import dev.holdfast.job.JobService;
 import dev.holdfast.security.CurrentUser;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -20,7 +22,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
@@ -31,6 +32,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Restore operations over HTTP: list, inspect, follow and roll back (creation: {@link BackupRestoreResource}). */
 @Path("/api/restores")
@@ -53,6 +55,9 @@ public class RestoreResource {
 
     @Inject
     CurrentUser user;
+
+    @Inject
+    JobService jobs;
 
     @GET
     @RolesAllowed(Roles.VIEWER)
@@ -99,7 +104,13 @@ public class RestoreResource {
             description = "Role: backup-viewer. The "
                     + "event stream of the restore's job, as GET /api/jobs/{id}/events (phases pre-backup, verify, load, "
                     + "validate, media; per table rows and bytes).")
-    @APIResponse(responseCode = "200", description = "An event stream")
+    @APIResponse(
+            responseCode = "200",
+            description = "The restore job's event stream",
+            content =
+                    @Content(
+                            mediaType = MediaType.SERVER_SENT_EVENTS,
+                            schema = @Schema(implementation = dev.holdfast.job.JobEvent.class)))
     @APIResponse(
             responseCode = "404",
             description = "No such restore",
@@ -117,7 +128,10 @@ public class RestoreResource {
             description = "Role: backup-admin. Restores the restore's "
                     + "pre-restore backup the same way; recorded as a new restore (rollback_of) with its own pre-restore "
                     + "backup.")
-    @APIResponse(responseCode = "202", description = "Rollback queued: the new restore")
+    @APIResponse(
+            responseCode = "202",
+            description = "Rollback queued: the new restore, its job, and links; Location is the new restore",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.RESTORE)))
     @APIResponse(
             responseCode = "404",
             description = "No such restore",
@@ -126,13 +140,8 @@ public class RestoreResource {
             responseCode = "409",
             description = "Dry run, still running, or no pre-restore backup",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response rollback(@PathParam("id") UUID id, @Context UriInfo uri) {
+    public RestResponse<Accepted<RestoreView>> rollback(@PathParam("id") UUID id, @Context UriInfo uri) {
         RestoreView r = restores.rollback(id, user.subject());
-        return Response.accepted(r)
-                .location(uri.getBaseUriBuilder()
-                        .path("api/restores")
-                        .path(r.id().toString())
-                        .build())
-                .build();
+        return Accepted.response(uri, "api/restores", r.id(), r, jobs.get(r.jobId()));
     }
 }

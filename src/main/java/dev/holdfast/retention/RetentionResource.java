@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -115,7 +116,17 @@ public class RetentionResource {
             keep, exactly as GET /api/retention/preview shows; each deletion is audited as retention.delete. \
             Deletions refused meanwhile (protected, in use) are reported under failures; the run goes on. The \
             seed's `cleanup_old_backups --days 30` is {"policy": {"max_age": "30d"}}.""")
-    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = ApplyRequest.class)))
+    @RequestBody(
+            required = false,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ApplyRequest.class),
+                            examples =
+                                    @ExampleObject(
+                                            name = "older-than-30-days",
+                                            summary = "The seed's cleanup_old_backups --days 30",
+                                            value = "{\"policy\": {\"max_age\": \"30d\"}}")))
     @APIResponse(responseCode = "200", description = "What was deleted, kept and refused")
     @APIResponse(
             responseCode = "400",

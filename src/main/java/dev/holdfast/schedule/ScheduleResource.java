@@ -5,6 +5,8 @@ import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
 import dev.holdfast.backup.BackupView;
+import dev.holdfast.job.Accepted;
+import dev.holdfast.job.JobService;
 import dev.holdfast.security.CurrentUser;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -27,10 +29,13 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Backup schedules over HTTP: define them, read when they fire next and how they went, run one now. */
 @Path("/api/schedules")
@@ -45,11 +50,21 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
         description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class ScheduleResource {
+    /** The request body example Swagger UI offers for create and replace (SwaggerExamplesTest sends it). */
+    static final String EXAMPLE = """
+            {"name": "nightly-app", "cron": "30 2 * * *", "time_zone": "Europe/Berlin", \
+            "backup": {"backup_type": "database", "databases": ["app"]}, \
+            "retention": {"keep_daily": 7, "keep_weekly": 4}, \
+            "notifications": {"on_failure": true, "email_to": ["ops@example.com"]}}""";
+
     @Inject
     ScheduleService schedules;
 
     @Inject
     CurrentUser user;
+
+    @Inject
+    JobService jobs;
 
     @GET
     @RolesAllowed(Roles.VIEWER)
@@ -77,7 +92,24 @@ public class ScheduleResource {
     @Operation(summary = "Create a schedule", description = """
             Role: backup-admin. The cron is five-field Unix cron read in time_zone; the schedule fires first at its \
             first slot after now. The backup request is checked as POST /api/backups checks it.""")
-    @APIResponse(responseCode = "201", description = "Created; Location points at it")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ScheduleRequest.class),
+                            examples =
+                                    @ExampleObject(
+                                            name = "nightly",
+                                            summary = "A nightly database backup, kept 7 days and 4 weeks",
+                                            value = EXAMPLE)))
+    @APIResponse(
+            responseCode = "201",
+            description = "Created: the schedule; Location points at it",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ScheduleView.class)))
     @APIResponse(
             responseCode = "400",
             description = "Invalid cron, time zone, duration or backup request",
@@ -121,6 +153,17 @@ public class ScheduleResource {
             Role: backup-admin. Replaces every field (omitted ones take their defaults). A schedule whose cron, \
             zone and enabled state are unchanged keeps its pending slot; otherwise it fires first at its first slot \
             after now, and not at all while disabled.""")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ScheduleRequest.class),
+                            examples =
+                                    @ExampleObject(
+                                            name = "nightly",
+                                            summary = "A nightly database backup, kept 7 days and 4 weeks",
+                                            value = EXAMPLE)))
     @APIResponse(responseCode = "200", description = "The schedule as it is now")
     @APIResponse(
             responseCode = "400",
@@ -162,7 +205,10 @@ public class ScheduleResource {
     @Operation(summary = "Run a schedule now", description = """
             Role: backup-operator. Queues the schedule's backup now (trigger api, linked to the schedule), even \
             while the schedule is disabled; its cron slots are unaffected.""")
-    @APIResponse(responseCode = "202", description = "Backup queued; Location points at it")
+    @APIResponse(
+            responseCode = "202",
+            description = "Backup queued: the backup, its job, and links; Location is the backup",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.BACKUP)))
     @APIResponse(
             responseCode = "400",
             description = "The schedule's backup no longer fits the configured sources",
@@ -175,13 +221,8 @@ public class ScheduleResource {
             responseCode = "409",
             description = "A backup of this schedule is still queued or running",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response run(@PathParam("id") UUID id, @Context UriInfo uri) {
+    public RestResponse<Accepted<BackupView>> run(@PathParam("id") UUID id, @Context UriInfo uri) {
         BackupView b = schedules.run(id, user.subject());
-        return Response.accepted(b)
-                .location(uri.getBaseUriBuilder()
-                        .path("api/backups")
-                        .path(b.id().toString())
-                        .build())
-                .build();
+        return Accepted.response(uri, "api/backups", b.id(), b, jobs.get(b.jobId()));
     }
 }

@@ -244,14 +244,13 @@ class RequestFuzzTest {
         }
         try {
             JsonNode b = JSON.readTree(resp.body());
-            if (b.hasNonNull("job_id")) {
-                jobs.add(b.get("job_id").asText());
-            }
-            if (path.equals("/api/jobs/{id}/cancel") || !b.hasNonNull("id")) {
-                return;
+            if (b.path("job").hasNonNull("id")) {
+                jobs.add(b.path("job").get("id").asText()); // the 202 envelope of queued work
             }
             if (path.equals("/api/backups")) {
-                backups.add(b.path("backup").path("id").asText());
+                backups.add(b.path("resource").path("id").asText());
+            } else if (path.equals("/api/jobs/{id}/cancel") || !b.hasNonNull("id")) {
+                return;
             } else if (path.equals("/api/schedules")) {
                 schedules.add(b.get("id").asText());
             } else if (b.hasNonNull("state")) {

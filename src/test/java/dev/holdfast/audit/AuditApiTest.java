@@ -44,7 +44,7 @@ class AuditApiTest {
                 .statusCode(202)
                 .extract()
                 .jsonPath()
-                .getString("id");
+                .getString("job.id");
         // An unknown source is refused: the refusal is recorded with its reason, and no backup is created.
         given().auth()
                 .oauth2(Tokens.operator())
@@ -78,7 +78,9 @@ class AuditApiTest {
                 .filter(m -> m.get("action").equals("backup.verify"))
                 .findFirst()
                 .orElseThrow();
-        assertThat(((Map<?, ?>) verify.get("details")).get("result_id")).isEqualTo(verifyJob);
+        // verify answers the backup (its target) and the job it queued
+        assertThat(verify.get("target_id")).isEqualTo(id.toString());
+        assertThat(((Map<?, ?>) verify.get("details")).get("job_id")).isEqualTo(verifyJob);
         Map<String, Object> deleted = items.get(items.size() - 1);
         assertThat(deleted.get("actor_subject")).isEqualTo("sub-ada");
 

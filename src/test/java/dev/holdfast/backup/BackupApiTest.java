@@ -52,9 +52,12 @@ public class BackupApiTest {
                 .body(body)
                 .post("/api/backups");
         r.then().statusCode(202);
-        String id = r.jsonPath().getString("backup.id");
+        String id = r.jsonPath().getString("resource.id");
         assertThat(r.header("Location")).endsWith("/api/backups/" + id);
-        assertThat(r.jsonPath().getString("job_id")).isEqualTo(r.jsonPath().getString("backup.job_id"));
+        assertThat(r.jsonPath().getString("job.id")).isEqualTo(r.jsonPath().getString("resource.job_id"));
+        assertThat(r.jsonPath().getString("links.self")).isEqualTo(r.header("Location"));
+        assertThat(r.jsonPath().getString("links.events"))
+                .endsWith("/api/jobs/" + r.jsonPath().getString("job.id") + "/events");
         return UUID.fromString(id);
     }
 
@@ -243,7 +246,7 @@ public class BackupApiTest {
                 .statusCode(202)
                 .extract()
                 .jsonPath()
-                .getString("id");
+                .getString("job.id");
         await().atMost(Duration.ofSeconds(30)).until(() -> jobState(ok).equals("SUCCEEDED"));
 
         // Flip one byte inside the data of the customer table's entry.
@@ -267,7 +270,7 @@ public class BackupApiTest {
                 .statusCode(202)
                 .extract()
                 .jsonPath()
-                .getString("id");
+                .getString("job.id");
         await().atMost(Duration.ofSeconds(30)).until(() -> jobState(bad).equals("FAILED"));
         JsonNode after = JSON.readTree(given().auth()
                 .oauth2(Tokens.viewer())

@@ -118,15 +118,16 @@ class RowsEndWithTheirJobsTest {
         String schedule = created.jsonPath().getString("id");
         Response first = given().auth().oauth2(Tokens.operator()).post("/api/schedules/{id}/run", schedule);
         first.then().statusCode(202);
-        cancel(first.jsonPath().getString("job_id"));
-        assertThat(backup(UUID.fromString(first.jsonPath().getString("id"))).getString("status"))
+        cancel(first.jsonPath().getString("job.id"));
+        assertThat(backup(UUID.fromString(first.jsonPath().getString("resource.id")))
+                        .getString("status"))
                 .isEqualTo("CANCELLED");
 
         Response second = given().auth().oauth2(Tokens.operator()).post("/api/schedules/{id}/run", schedule);
         assertThat(second.statusCode()).as(second.asString()).isEqualTo(202);
-        assertThat(second.jsonPath().getString("id"))
-                .isNotEqualTo(first.jsonPath().getString("id"));
-        cancel(second.jsonPath().getString("job_id"));
+        assertThat(second.jsonPath().getString("resource.id"))
+                .isNotEqualTo(first.jsonPath().getString("resource.id"));
+        cancel(second.jsonPath().getString("job.id"));
         given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", schedule);
     }
 

@@ -92,7 +92,7 @@ class ServiceKilledIT {
         Service first = Service.start("kill-it-a", "target/kill-it-a.log");
         try {
             backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
-                    .getString("backup.id");
+                    .getString("resource.id");
             await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> !Set.of("QUEUED", "RUNNING")
@@ -112,8 +112,8 @@ class ServiceKilledIT {
             JsonPath restore = first.post(
                     "/api/backups/" + backupId + "/restore",
                     "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}");
-            restoreId = restore.getString("id");
-            jobId = restore.getString("job_id");
+            restoreId = restore.getString("resource.id");
+            jobId = restore.getString("job.id");
 
             // The job reports its COPY phase on the big table, and the server shows that COPY under way.
             await().atMost(Duration.ofMinutes(2))
@@ -186,8 +186,8 @@ class ServiceKilledIT {
         String jobId;
         try {
             JsonPath created = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}");
-            backupId = created.getString("backup.id");
-            jobId = created.getString("job_id");
+            backupId = created.getString("resource.id");
+            jobId = created.getString("job.id");
             awaitCopy("COPY TO");
             first.stop();
             assertThat(first.process.isAlive()).isFalse();
@@ -208,7 +208,7 @@ class ServiceKilledIT {
         String backupId;
         try {
             backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
-                    .getString("backup.id");
+                    .getString("resource.id");
             awaitCopy("COPY TO");
         } finally {
             first.kill();
@@ -242,7 +242,7 @@ class ServiceKilledIT {
         String before;
         try {
             String backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
-                    .getString("backup.id");
+                    .getString("resource.id");
             await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> !Set.of("QUEUED", "RUNNING")
@@ -252,7 +252,7 @@ class ServiceKilledIT {
             restoreId = first.post(
                             "/api/backups/" + backupId + "/restore",
                             "{\"restore_mode\":\"replace\",\"create_pre_backup\":false}")
-                    .getString("id");
+                    .getString("resource.id");
             awaitCopy("COPY FROM");
             first.stop();
             assertThat(first.process.isAlive()).isFalse();

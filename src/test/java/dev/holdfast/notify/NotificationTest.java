@@ -373,7 +373,7 @@ class NotificationTest {
                 .statusCode(202)
                 .extract()
                 .jsonPath()
-                .getString("id");
+                .getString("job.id");
         await().atMost(WAIT)
                 .until(() -> "FAILED"
                         .equals(given().auth()

@@ -46,8 +46,9 @@ public class RestoreApiTest {
                 .body(body)
                 .post("/api/backups/{id}/restore", backup);
         r.then().statusCode(202);
-        String id = r.jsonPath().getString("id");
+        String id = r.jsonPath().getString("resource.id");
         assertThat(r.header("Location")).endsWith("/api/restores/" + id);
+        assertThat(r.jsonPath().getString("job.id")).isEqualTo(r.jsonPath().getString("resource.job_id"));
         return UUID.fromString(id);
     }
 
@@ -103,7 +104,7 @@ public class RestoreApiTest {
 
         Response rb = given().auth().oauth2(Tokens.admin()).post("/api/restores/{id}/rollback", id);
         rb.then().statusCode(202);
-        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
+        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("resource.id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
         assertThat(back.get("rollback_of").asText()).isEqualTo(id.toString());
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);

@@ -148,7 +148,7 @@ public class RestoreConfinementTest {
                 .oauth2(Tokens.admin())
                 .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
-        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
+        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("resource.id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
         assertThat(ROOT.resolve("photos/b.jpg")).hasContent("uploaded after the backup");
         assertThat(ROOT.resolve("cache/thumbs/a.png")).hasContent("thumbnail, never backed up");
@@ -323,7 +323,7 @@ public class RestoreConfinementTest {
                 .oauth2(Tokens.admin())
                 .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
-        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
+        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("resource.id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(mutated);
     }
@@ -375,7 +375,7 @@ public class RestoreConfinementTest {
                 .oauth2(Tokens.admin())
                 .post("/api/restores/{id}/rollback", r.get("id").asText());
         rb.then().statusCode(202);
-        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("id")));
+        JsonNode back = awaitRestore(UUID.fromString(rb.jsonPath().getString("resource.id")));
         assertThat(back.get("status").asText()).as(back.toString()).isEqualTo("SUCCEEDED");
         assertThat(ROOT.resolve("readme.txt")).hasContent("edited since");
         assertThat(ROOT.resolve("photos/b.jpg")).hasContent("uploaded since");

@@ -340,10 +340,10 @@ class ScheduleApiTest {
                 + "\"backup\":{\"backup_type\":\"database\",\"databases\":[\"app\"]}}");
         Response r = given().auth().oauth2(Tokens.operator()).post("/api/schedules/{id}/run", id);
         r.then().statusCode(202);
-        UUID backupId = UUID.fromString(r.jsonPath().getString("id"));
+        UUID backupId = UUID.fromString(r.jsonPath().getString("resource.id"));
         assertThat(r.header("Location")).endsWith("/api/backups/" + backupId);
-        assertThat(r.jsonPath().getString("name")).isEqualTo("on-demand");
-        assertThat(r.jsonPath().getString("job_id")).isNotNull();
+        assertThat(r.jsonPath().getString("resource.name")).isEqualTo("on-demand");
+        assertThat(r.jsonPath().getString("job.id")).isEqualTo(r.jsonPath().getString("resource.job_id"));
 
         List<Map<String, Object>> made = backupsOf(id);
         assertThat(made).hasSize(1);

@@ -126,7 +126,7 @@ class OperationsMetricsTest {
                 .statusCode(202)
                 .extract()
                 .jsonPath()
-                .getString("id");
+                .getString("job.id");
         org.awaitility.Awaitility.await()
                 .atMost(java.time.Duration.ofSeconds(60))
                 .until(() -> BackupApiTest.jobState(job).equals("SUCCEEDED"));
