@@ -7,6 +7,7 @@ import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.QueryParam;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 /**
@@ -73,7 +74,20 @@ public class PageRequest {
     }
 
     /** A page of results with its position in the whole list. */
-    public record Page<T>(List<T> items, int page, int size, long totalItems, int totalPages) {
+    @Schema(description = "One page of a list, newest first, and how many there are in all")
+    public record Page<T>(
+            @Schema(required = true) List<T> items,
+
+            @Schema(required = true, description = "This page's number, from 0")
+            int page,
+
+            @Schema(required = true, description = "Items per page")
+            int size,
+
+            @Schema(required = true, description = "Items in all pages")
+            long totalItems,
+
+            @Schema(required = true) int totalPages) {
         public static <T> Page<T> of(List<T> items, PageRequest req, long total) {
             return new Page<>(items, req.page, req.size, total, (int) ((total + req.size - 1) / req.size));
         }

@@ -10,14 +10,16 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Problem", description = "RFC 9457 problem details (media type application/problem+json).")
 public record Problem(
         @Schema(
+                required = true,
                 description = "URI identifying the problem type",
                 example = "https://holdfast.dev/problems/invalid-request")
         String type,
 
-        @Schema(description = "Short summary of the problem type")
+        @Schema(required = true, description = "Short summary of the problem type")
         String title,
 
-        @Schema(description = "HTTP status code") int status,
+        @Schema(required = true, description = "HTTP status code")
+        int status,
 
         @Schema(description = "What went wrong in this request")
         String detail,

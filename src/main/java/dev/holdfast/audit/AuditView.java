@@ -7,16 +7,17 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /** One audit event as the API shows it. */
 @Schema(description = "Who did what to which object, when, and how it ended")
 public record AuditView(
-        long id,
-        OffsetDateTime at,
+        @Schema(required = true) long id,
+        @Schema(required = true) OffsetDateTime at,
 
-        @Schema(description = "Token subject, or 'system' for work the service did on its own")
+        @Schema(required = true, description = "Token subject, or 'system' for work the service did on its own")
         String actorSubject,
 
         @Schema(description = "Display name from the token (preferred_username or name)")
         String actorName,
 
         @Schema(
+                required = true,
                 description =
                         "e.g. backup.create, backup.delete, restore.rollback, schedule.update, " + "retention.delete")
         String action,
@@ -27,6 +28,7 @@ public record AuditView(
         String targetId,
 
         @Schema(
+                required = true,
                 description =
                         "ACCEPTED (queued as a job), SUCCEEDED, REFUSED (4xx: invalid or conflicting) " + "or FAILED")
         String outcome,

@@ -13,18 +13,21 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Backup", description = "A backup in the catalog")
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record BackupView(
-        UUID id,
-        String name,
+        @Schema(required = true) UUID id,
+        @Schema(required = true) String name,
         String description,
-        BackupType backupType,
+        @Schema(required = true) BackupType backupType,
 
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        @Schema(required = true, description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
         BackupStatus status,
 
-        @Schema(description = "Database sources covered") List<String> databases,
-        @Schema(description = "Media roots covered") List<String> media,
+        @Schema(required = true, description = "Database sources covered")
+        List<String> databases,
 
-        @Schema(description = "Compression and table selection used")
+        @Schema(required = true, description = "Media roots covered")
+        List<String> media,
+
+        @Schema(required = true, description = "Compression and table selection used")
         BackupOptions options,
 
         @Schema(description = "The job that runs (or ran) the backup")
@@ -38,14 +41,14 @@ public record BackupView(
         @Schema(description = "SHA-256 of the archive's manifest.json (hex)")
         String manifestSha256,
 
-        OffsetDateTime createdAt,
+        @Schema(required = true) OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
         Long durationMs,
         @Schema(description = "Why the backup failed") String error,
         String createdBy,
 
-        @Schema(description = "Protected backups are never deleted, by retention or by hand")
+        @Schema(required = true, description = "Protected backups are never deleted, by retention or by hand")
         boolean isProtected,
 
         OffsetDateTime verifiedAt,
@@ -56,7 +59,7 @@ public record BackupView(
         @Schema(description = "Entries that failed the last verification")
         List<VerifyFailure> verifyFailures,
 
-        @Schema(description = "Where the backup came from: api, schedule, pre-restore or cli")
+        @Schema(required = true, description = "Where the backup came from: api, schedule, pre-restore or cli")
         String trigger,
 
         @Schema(description = "The schedule that created it (null if none, or since deleted)")

@@ -10,14 +10,17 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @Schema(description = "A state or progress change of a job (SSE event 'progress')")
 public record JobEvent(
-        @Schema(description = "The job") UUID jobId,
+        @Schema(required = true, description = "The job") UUID jobId,
 
-        @Schema(description = "Increases with every change of the job; SSE clients may use it to order events")
+        @Schema(
+                required = true,
+                description = "Increases with every change of the job; SSE clients may use it to order events")
         long seq,
 
-        @Schema(description = "State after the change") JobState state,
+        @Schema(required = true, description = "State after the change")
+        JobState state,
 
-        @Schema(description = "Whether a cancellation is pending")
+        @Schema(required = true, description = "Whether a cancellation is pending")
         boolean cancelRequested,
 
         @Schema(implementation = Progress.class, description = "Progress snapshot")

@@ -15,35 +15,36 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @Schema(name = "Job", description = "A background job in the durable queue")
 public record JobView(
-        UUID id,
+        @Schema(required = true) UUID id,
 
-        @Schema(description = "Job type, e.g. backup, verify, restore")
+        @Schema(required = true, description = "Job type, e.g. backup, verify, restore")
         String type,
 
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        @Schema(required = true, description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
         JobState state,
 
-        @Schema(description = "Options the job was queued with, as its type defines them")
+        @Schema(required = true, description = "Options the job was queued with, as its type defines them")
         Map<String, Object> payload,
 
         @Schema(description = "Jobs with the same key never run at once (e.g. restore:db:default)")
         String resourceKey,
 
-        @Schema(description = "Starts so far") int attempts,
+        @Schema(required = true, description = "Starts so far")
+        int attempts,
 
-        @Schema(description = "Most starts allowed (more than 1 only for types safe to repeat)")
+        @Schema(required = true, description = "Most starts allowed (more than 1 only for types safe to repeat)")
         int maxAttempts,
 
-        OffsetDateTime queuedAt,
+        @Schema(required = true) OffsetDateTime queuedAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
         @Schema(description = "Instance running the job") String ownerInstance,
         OffsetDateTime heartbeatAt,
         OffsetDateTime leaseExpiresAt,
-        boolean cancelRequested,
+        @Schema(required = true) boolean cancelRequested,
         Progress progress,
 
-        @Schema(description = "Increases with every change; the SSE event id")
+        @Schema(required = true, description = "Increases with every change; the SSE event id")
         long seq,
 
         @Schema(description = "What the job produced, when it succeeded, as its type defines it")

@@ -7,16 +7,19 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /** A restore operation as the API shows it. */
 @Schema(name = "RestoreOperation", description = "A restore of a backup")
 public record RestoreView(
-        UUID id,
-        UUID backupId,
+        @Schema(required = true) UUID id,
+        @Schema(required = true) UUID backupId,
 
-        @Schema(description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+        @Schema(required = true, description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
         RestoreStatus status,
 
-        String restoreMode,
-        boolean dryRun,
+        @Schema(required = true) String restoreMode,
+        @Schema(required = true) boolean dryRun,
         String description,
-        @Schema(description = "The options it runs with") RestoreRequest options,
+
+        @Schema(required = true, description = "The options it runs with")
+        RestoreRequest options,
+
         UUID jobId,
 
         @Schema(description = "The backup taken before anything changed; rollback restores it")
@@ -30,7 +33,7 @@ public record RestoreView(
                         + "per media root: files added, changed, removed")
         RestoreResult report,
 
-        OffsetDateTime createdAt,
+        @Schema(required = true) OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
         String error,

@@ -14,18 +14,20 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Schedule", description = "A backup schedule")
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record ScheduleView(
-        UUID id,
-        String name,
+        @Schema(required = true) UUID id,
+        @Schema(required = true) String name,
         String description,
 
-        @Schema(description = "Five-field Unix cron expression")
+        @Schema(required = true, description = "Five-field Unix cron expression")
         String cron,
 
-        @Schema(description = "IANA time zone the cron is read in")
+        @Schema(required = true, description = "IANA time zone the cron is read in")
         String timeZone,
 
-        boolean enabled,
-        @Schema(description = "The backup each run creates") BackupRequest backup,
+        @Schema(required = true) boolean enabled,
+
+        @Schema(required = true, description = "The backup each run creates")
+        BackupRequest backup,
 
         @Schema(description = "Retention applied after each run; null: the global policy only")
         RetentionPolicy retention,
@@ -34,17 +36,20 @@ public record ScheduleView(
         NotificationSettings notifications,
 
         @Schema(
+                required = true,
                 description = "Effective overdue threshold in seconds: as given, or (alert_after_derived) twice the "
                         + "longest gap between the next runs plus the missed-run grace period")
         long alertAfterSeconds,
 
-        @Schema(description = "True when alert_after_seconds was derived from the cron rather than given")
+        @Schema(
+                required = true,
+                description = "True when alert_after_seconds was derived from the cron rather than given")
         boolean alertAfterDerived,
 
         @Schema(description = "When the schedule fires next, in its zone; null while disabled")
         OffsetDateTime nextRunAt,
 
-        @Schema(description = "The next 5 fire times, in the schedule's zone; empty while disabled")
+        @Schema(required = true, description = "The next 5 fire times, in the schedule's zone; empty while disabled")
         List<OffsetDateTime> nextRuns,
 
         @Schema(description = "When the cron last queued a backup (run now does not count)")
@@ -56,11 +61,11 @@ public record ScheduleView(
         @Schema(description = "When a backup of this schedule last succeeded")
         OffsetDateTime lastSuccessAt,
 
-        OffsetDateTime createdAt,
-        OffsetDateTime updatedAt,
+        @Schema(required = true) OffsetDateTime createdAt,
+        @Schema(required = true) OffsetDateTime updatedAt,
         String createdBy,
 
-        @Schema(description = "Changes with every update and every run; for clients that track edits")
+        @Schema(required = true, description = "Changes with every update and every run; for clients that track edits")
         int version) {
 
     /** The newest backup of a schedule. */
