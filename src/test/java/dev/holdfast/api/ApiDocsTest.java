@@ -53,9 +53,9 @@ class ApiDocsTest {
         // 1: the backup's job events, in order, then the backup's final status.
         assertThat(outputs[0].lines().toList())
                 .as(outputs[0])
-                .startsWith("event: state")
-                .endsWith("event: end", "SUCCEEDED");
-        assertThat(outputs[0]).contains("event: progress");
+                .startsWith("event:state")
+                .endsWith("event:end", "SUCCEEDED");
+        assertThat(outputs[0]).contains("event:progress");
         // 2: the page of succeeded backups names the one just made.
         assertThat(outputs[1]).contains("\"total_items\"").contains("\"before-release-42\"");
         // 3: the dry run succeeded (and changed nothing: a dry run rolls back; RestoreApiTest proves that).

@@ -93,7 +93,7 @@ class MediaApiTest {
                 .body("{}")
                 .post("/api/backups/{id}/restore", backup);
         r.then().statusCode(202);
-        String id = r.jsonPath().getString("id");
+        String id = r.jsonPath().getString("resource.id");
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> !given().auth()
                         .oauth2(Tokens.viewer())

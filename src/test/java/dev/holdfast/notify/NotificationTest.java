@@ -297,7 +297,7 @@ class NotificationTest {
                 .body("{}")
                 .post("/api/backups/{id}/restore", backup);
         rr.then().statusCode(202);
-        String restoreId = rr.jsonPath().getString("id");
+        String restoreId = rr.jsonPath().getString("resource.id");
         await().atMost(Duration.ofSeconds(180))
                 .until(() -> !List.of("QUEUED", "RUNNING")
                         .contains(given().auth()
