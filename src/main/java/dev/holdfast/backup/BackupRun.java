@@ -1,5 +1,6 @@
 package dev.holdfast.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.holdfast.archive.ArchiveSummary;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
@@ -95,6 +96,8 @@ public final class BackupRun {
      * What to back up.
      *
      * @param storageKey where the archive goes in storage
+     * @param extensions written into the manifest's extensions as they are (the catalog's own facts, so that a
+     *     lost catalog can be rebuilt from storage)
      */
     public record Request(
             UUID backupId,
@@ -103,10 +106,24 @@ public final class BackupRun {
             String storageKey,
             List<String> databases,
             List<String> media,
-            BackupOptions options) {
+            BackupOptions options,
+            Map<String, JsonNode> extensions) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
+            extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        }
+
+        /** A request whose manifest carries no extensions. */
+        public Request(
+                UUID backupId,
+                String name,
+                BackupType type,
+                String storageKey,
+                List<String> databases,
+                List<String> media,
+                BackupOptions options) {
+            this(backupId, name, type, storageKey, databases, media, options, Map.of());
         }
     }
 
@@ -150,7 +167,8 @@ public final class BackupRun {
                             settings.clock().instant())
                     .withDatabases(sections)
                     .withMedia(media.stream().map(MediaBackup.Result::section).toList())
-                    .withTools(Map.of("holdfast", version()));
+                    .withTools(Map.of("holdfast", version()))
+                    .withExtensions(req.extensions());
             ArchiveSummary summary = writer.finish(manifest);
             stored = checkAndPublish(req, out, summary, media, started, progress, stop);
         }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -52,7 +53,17 @@ public class BackupRunner {
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
         List<String> dbs = BackupService.names(b.databases);
         List<String> media = BackupService.names(b.media);
-        BackupRun.Request req = new BackupRun.Request(b.id, b.name, b.backupType, b.storageKey, dbs, media, options);
+        BackupRun.Request req = new BackupRun.Request(
+                b.id,
+                b.name,
+                b.backupType,
+                b.storageKey,
+                dbs,
+                media,
+                options,
+                Map.of(
+                        CatalogImport.MANIFEST_EXTENSION,
+                        CatalogImport.catalogFacts(b, backups.scheduleNameOf(b), mapper)));
         BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {

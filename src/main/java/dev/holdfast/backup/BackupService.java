@@ -370,6 +370,12 @@ public class BackupService {
         return jobs.get(job);
     }
 
+    /** The name of the backup's schedule, null when it has none or it was deleted. */
+    @Transactional
+    public String scheduleNameOf(Backup b) {
+        return b.scheduleId == null ? null : scheduleNames.nameOf(b.scheduleId);
+    }
+
     /** Where the backup's archive is stored (its storage key), whatever its status. */
     @Transactional
     public String storageKeyOf(UUID id) {

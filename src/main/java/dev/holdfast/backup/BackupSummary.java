@@ -63,6 +63,24 @@ public record BackupSummary(
                 postWriteCheck);
     }
 
+    /**
+     * The summary of an archive known only by its manifest (a catalog import): how long the backup took and how
+     * it was checked when written are not recorded there, so the duration is 0 and the check {@code imported}.
+     */
+    static BackupSummary of(Manifest m, long archiveBytes) {
+        Map<String, EntryInfo> byName = new HashMap<>();
+        m.entries().forEach(e -> byName.put(e.name(), e));
+        return new BackupSummary(
+                m.formatVersion(),
+                0,
+                m.entries().size(),
+                archiveBytes,
+                m.tools(),
+                m.databases().stream().map(s -> DatabaseResult.of(s, byName)).toList(),
+                m.media().stream().map(MediaResult::of).toList(),
+                "imported");
+    }
+
     /** Rows over all database sources. */
     public long rows() {
         return databases.stream().mapToLong(DatabaseResult::rows).sum();
@@ -167,6 +185,18 @@ public record BackupSummary(
             boolean complete,
             List<String> inconsistent,
             List<String> warnings) {
+
+        static MediaResult of(Manifest.MediaSection s) {
+            return new MediaResult(
+                    s.source(),
+                    s.files().size(),
+                    s.files().stream().mapToLong(Manifest.MediaFile::size).sum(),
+                    s.directories().size(),
+                    s.symlinks().size(),
+                    s.warnings().isEmpty(),
+                    List.of(),
+                    s.warnings());
+        }
 
         static MediaResult of(MediaBackup.Result r) {
             return new MediaResult(

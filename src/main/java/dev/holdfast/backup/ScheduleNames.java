@@ -13,4 +13,12 @@ public interface ScheduleNames {
      * @return null when the schedule no longer exists
      */
     String nameOf(UUID scheduleId);
+
+    /**
+     * The id of the schedule called {@code name}, read in the caller's transaction (a catalog import links a
+     * backup to the schedule of that name when its original schedule is gone).
+     *
+     * @return null when there is none
+     */
+    UUID idOf(String name);
 }

@@ -30,6 +30,9 @@ public record Accepted<T>(
      */
     public static final String BACKUP = "#/components/schemas/AcceptedBackup";
 
+    /** The documented envelope of work that is only a job, such as a catalog import (see {@link #BACKUP}). */
+    public static final String JOB = "#/components/schemas/AcceptedJob";
+
     /** The documented envelope of a queued restore (see {@link #BACKUP}). */
     public static final String RESTORE = "#/components/schemas/AcceptedRestoreOperation";
 

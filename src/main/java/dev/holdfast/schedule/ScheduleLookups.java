@@ -26,6 +26,12 @@ public class ScheduleLookups implements ScheduleNames, ScheduleSettingsLookup, S
     }
 
     @Override
+    public UUID idOf(String name) {
+        Schedule s = Schedule.find("name", name).firstResult();
+        return s == null ? null : s.id;
+    }
+
+    @Override
     public JsonNode notificationsOf(UUID scheduleId) {
         Schedule s = Schedule.findById(scheduleId);
         return s == null ? null : s.notifications;

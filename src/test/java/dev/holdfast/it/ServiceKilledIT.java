@@ -7,27 +7,17 @@ import static org.awaitility.Awaitility.await;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestDatabase;
 import io.restassured.path.json.JsonPath;
-import io.smallrye.jwt.build.Jwt;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,9 +56,7 @@ class ServiceKilledIT {
                 "INSERT INTO public.big_events SELECT g, 1, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, "
                         + BIG_ROWS + ") g",
                 "VACUUM ANALYZE public.big_events");
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
+        key = PackagedService.Settings.newKey();
         storage = Files.createTempDirectory("holdfast-kill-it");
     }
 
@@ -89,7 +77,7 @@ class ServiceKilledIT {
         String restoreId;
         String jobId;
         String before;
-        Service first = Service.start("kill-it-a", "target/kill-it-a.log");
+        PackagedService first = start("kill-it-a", "target/kill-it-a.log");
         try {
             backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
                     .getString("resource.id");
@@ -153,7 +141,7 @@ class ServiceKilledIT {
         assertThat(query(CATALOG, "SELECT status FROM holdfast.restore_operation WHERE id = '" + restoreId + "'"))
                 .isEqualTo("RUNNING");
 
-        Service second = Service.start("kill-it-b", "target/kill-it-b.log");
+        PackagedService second = start("kill-it-b", "target/kill-it-b.log");
         try {
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofMillis(250))
@@ -181,7 +169,7 @@ class ServiceKilledIT {
 
     @Test
     void sigtermMidBackupCopyEndsTheBackupFailedBeforeTheServiceExitsAndReleasesTheSource() throws Exception {
-        Service first = Service.start("term-it-a", "target/term-it-a.log");
+        PackagedService first = start("term-it-a", "target/term-it-a.log");
         String backupId;
         String jobId;
         try {
@@ -204,7 +192,7 @@ class ServiceKilledIT {
 
     @Test
     void sigkillMidBackupCopyLeavesARowTheNextInstanceEndsAndThatCanThenBeDeleted() throws Exception {
-        Service first = Service.start("kill-it-c", "target/kill-it-c.log");
+        PackagedService first = start("kill-it-c", "target/kill-it-c.log");
         String backupId;
         try {
             backupId = first.post("/api/backups", "{\"backup_type\":\"database\",\"databases\":[\"app\"]}")
@@ -215,7 +203,7 @@ class ServiceKilledIT {
         }
         assertThat(query(CATALOG, "SELECT status FROM holdfast.backup WHERE id = '" + backupId + "'"))
                 .isEqualTo("RUNNING");
-        Service second = Service.start("kill-it-d", "target/kill-it-d.log");
+        PackagedService second = start("kill-it-d", "target/kill-it-d.log");
         try {
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofMillis(250))
@@ -237,7 +225,7 @@ class ServiceKilledIT {
 
     @Test
     void sigtermMidRestoreLoadLeavesTheTargetAsItWasAndTheRestoreFailedBeforeExit() throws Exception {
-        Service first = Service.start("term-it-b", "target/term-it-b.log");
+        PackagedService first = start("term-it-b", "target/term-it-b.log");
         String restoreId;
         String before;
         try {
@@ -332,126 +320,11 @@ class ServiceKilledIT {
     }
 
     static String token() {
-        return Jwt.subject("sub-kill-it")
-                .preferredUserName("kill-it")
-                .groups(Set.of("backup-admin"))
-                .issuer(ISSUER)
-                .expiresIn(900)
-                .jws()
-                .keyId("1")
-                .sign(key.getPrivate());
+        return new PackagedService.Settings(CATALOG, TARGET, storage, key, ISSUER).token();
     }
 
-    /** The packaged jar as a process of its own, in the prod profile, sharing the catalog database. */
-    static final class Service {
-        final Process process;
-        final int port;
-        final HttpClient http = HttpClient.newHttpClient();
-
-        private Service(Process process, int port) {
-            this.process = process;
-            this.port = port;
-        }
-
-        static Service start(String instanceId, String log) throws Exception {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            ProcessBuilder pb = new ProcessBuilder(
-                            ProcessHandle.current().info().command().orElse("java"),
-                            "-jar",
-                            Path.of("target/quarkus-app/quarkus-run.jar").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(new File(log));
-            Map<String, String> env = pb.environment();
-            env.remove("QUARKUS_OIDC_AUTH_SERVER_URL");
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-            env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
-            env.put("HOLDFAST_DB_URL", TestDatabase.url(CATALOG));
-            env.put("HOLDFAST_DB_USER", TestDatabase.USER);
-            env.put("HOLDFAST_DB_PASSWORD", TestDatabase.PASSWORD);
-            env.put(
-                    "QUARKUS_OIDC_PUBLIC_KEY",
-                    Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
-            env.put("QUARKUS_OIDC_TOKEN_ISSUER", ISSUER);
-            env.put("HOLDFAST_STORAGE_ROOT", storage.toString());
-            env.put("HOLDFAST_DATABASES_APP_JDBC_URL", TestDatabase.url(TARGET));
-            env.put("HOLDFAST_DATABASES_APP_USERNAME", TestDatabase.USER);
-            env.put("HOLDFAST_DATABASES_APP_PASSWORD", TestDatabase.PASSWORD);
-            env.put("HOLDFAST_JOBS_INSTANCE_ID", instanceId);
-            // A short lease so that the dead instance's job is taken over within seconds.
-            env.put("HOLDFAST_JOBS_LEASE", "4s");
-            env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
-            Service s = new Service(pb.start(), port);
-            try {
-                await().atMost(Duration.ofSeconds(90))
-                        .pollInterval(Duration.ofMillis(250))
-                        .until(s::ready);
-            } catch (RuntimeException e) {
-                s.kill();
-                throw new IllegalStateException("the service did not become ready; see " + log, e);
-            }
-            return s;
-        }
-
-        boolean ready() {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the service exited with " + process.exitValue());
-            }
-            try {
-                return http.send(
-                                        HttpRequest.newBuilder(uri("/q/health/ready"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        }
-
-        URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        JsonPath get(String path) {
-            return new JsonPath(given().auth()
-                    .oauth2(token())
-                    .get(uri(path))
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .asString());
-        }
-
-        JsonPath post(String path, String body) {
-            return new JsonPath(given().auth()
-                    .oauth2(token())
-                    .contentType("application/json")
-                    .body(body)
-                    .post(uri(path))
-                    .then()
-                    .statusCode(org.hamcrest.Matchers.oneOf(201, 202))
-                    .extract()
-                    .asString());
-        }
-
-        /** SIGKILL: no shutdown hook, no rollback by the service, no outcome recorded. */
-        void kill() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            }
-        }
-
-        void stop() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    kill();
-                }
-            }
-        }
+    static PackagedService start(String instanceId, String log) throws Exception {
+        return PackagedService.start(
+                new PackagedService.Settings(CATALOG, TARGET, storage, key, ISSUER), instanceId, log);
     }
 }
