@@ -45,9 +45,35 @@ class OpenApiDriftTest {
             Files.writeString(COMMITTED, served);
         }
         assertThat(COMMITTED).as("committed spec exists").exists();
+        Files.writeString(Path.of("target/openapi-served.yaml"), served);
+        String committed = Files.readString(COMMITTED);
         assertThat(served)
-                .as("The API changed: rerun with -Dupdate-openapi=true and commit %s", COMMITTED)
-                .isEqualTo(Files.readString(COMMITTED));
+                .as(
+                        "The API changed (served: target/openapi-served.yaml): rerun with -Dupdate-openapi=true and "
+                                + "commit %s. First difference:%n%s",
+                        COMMITTED, firstDifference(committed, served))
+                .isEqualTo(committed);
+    }
+
+    /** The first line where two documents differ, with two lines of context, for a readable failure. */
+    static String firstDifference(String expected, String actual) {
+        String[] e = expected.split("\n", -1);
+        String[] a = actual.split("\n", -1);
+        int i = 0;
+        while (i < e.length && i < a.length && e[i].equals(a[i])) {
+            i++;
+        }
+        int from = Math.max(0, i - 2);
+        StringBuilder sb = new StringBuilder();
+        for (int k = from; k < Math.min(i + 3, Math.max(e.length, a.length)); k++) {
+            sb.append(k + 1)
+                    .append(": committed ")
+                    .append(k < e.length ? e[k] : "<end>")
+                    .append(" | served ")
+                    .append(k < a.length ? a[k] : "<end>")
+                    .append('\n');
+        }
+        return sb.toString();
     }
 
     @Test
