@@ -312,7 +312,8 @@ public final class BackupRun {
                 archiveSha = background("archive-sha256", () -> Digests.sha256Hex(again));
             }
             try {
-                verified = postWriteCheck(readBack.get(), summary, mode);
+                verified = postWriteCheck(
+                        readBack.get(), summary, mode, mode == PostWriteCheck.FULL ? summary.archiveSha256() : null);
             } finally {
                 await(durable);
                 if (archiveSha != null) {
@@ -331,9 +332,16 @@ public final class BackupRun {
                     "The stored archive has " + stored + " bytes; " + summary.archiveBytes() + " were written");
         }
         if (readBack.isEmpty() && mode != PostWriteCheck.OFF) {
-            verified = postWriteCheck(storage.open(req.storageKey()), summary, mode);
+            // A backend that cannot read uncommitted data (object storage): the published archive is read back from
+            // storage (one ranged read) and its SHA-256 compared with what was sent; a failure fails the backup,
+            // whose failure handling deletes the archive.
+            String sent = summary.archiveSha256() != null
+                    ? summary.archiveSha256()
+                    : out.sha256().orElse(null);
+            verified = postWriteCheck(storage.open(req.storageKey(), 0, stored), summary, mode, sent);
             if (summary.archiveSha256() == null) {
-                summary = summary.withArchiveSha256(Digests.sha256Hex(storage.open(req.storageKey())));
+                summary = summary.withArchiveSha256(
+                        sent != null ? sent : Digests.sha256Hex(storage.open(req.storageKey())));
             }
         }
         return new Stored(summary, media, verified, tCopied, tChecked);
@@ -341,13 +349,13 @@ public final class BackupRun {
 
     /**
      * Re-reads the written archive: tar structure, every entry's stored SHA-256 and the manifest checksum
-     * ({@code FULL} also decodes every entry and checks the whole-archive SHA-256). Returns whether that was a
-     * full verification; throws when anything does not match.
+     * ({@code FULL} also decodes every entry), and the whole-archive SHA-256 when {@code expectedSha} is given.
+     * Returns whether that was a full verification; throws when anything does not match.
      */
-    private static boolean postWriteCheck(InputStream archive, ArchiveSummary summary, PostWriteCheck mode)
-            throws IOException {
+    private static boolean postWriteCheck(
+            InputStream archive, ArchiveSummary summary, PostWriteCheck mode, String expectedSha) throws IOException {
         boolean full = mode == PostWriteCheck.FULL;
-        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, full ? summary.archiveSha256() : null, full);
+        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, expectedSha, full);
         if (!v.report().ok() || !v.archiveShaMatches()) {
             throw new IllegalStateException("The stored archive failed verification: " + v.describe());
         }

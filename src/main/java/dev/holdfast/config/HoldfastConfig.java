@@ -112,10 +112,88 @@ public interface HoldfastConfig {
         Optional<String> instanceId();
     }
 
-    /** Archive storage settings. */
+    /**
+     * Archive storage settings. These keys describe the one (default) storage. Named storages for offsite copies
+     * are meant to come beside them as {@code holdfast.storage."<name>".*} with the same {@code type} and the same
+     * {@link Local} and {@link S3} groups (which is why neither group refers to anything outside itself); the names
+     * {@code type}, {@code local} and {@code s3} are therefore reserved.
+     */
     interface Storage {
+        /** Which backend keeps the archives: {@code local} (a directory) or {@code s3} (an S3-compatible bucket). */
+        @WithDefault("local")
+        StorageType type();
+
         /** Local filesystem storage. */
         Local local();
+
+        /** S3-compatible object storage, used when {@code holdfast.storage.type=s3}. */
+        S3 s3();
+
+        /** The storage backends. */
+        enum StorageType {
+            LOCAL,
+            S3
+        }
+
+        /** The SDK's checksum modes ({@code RequestChecksumCalculation}, {@code ResponseChecksumValidation}). */
+        enum ChecksumMode {
+            WHEN_SUPPORTED,
+            WHEN_REQUIRED
+        }
+
+        /** S3-compatible object storage settings. */
+        interface S3 {
+            /**
+             * Endpoint of an S3-compatible store, e.g. {@code http://minio:9000}; default: AWS S3's endpoint for the
+             * region.
+             */
+            Optional<java.net.URI> endpoint();
+
+            /** Region of the bucket (signed into every request; most compatible stores accept any). */
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Bucket that holds the archives; required when the type is {@code s3}. It must exist. */
+            Optional<String> bucket();
+
+            /** Key prefix of the archives in the bucket, e.g. {@code holdfast/} (a missing final {@code /} is added). */
+            Optional<String> prefix();
+
+            /** Path-style addressing ({@code endpoint/bucket/key}) instead of virtual hosts; s3proxy and MinIO need it. */
+            @WithDefault("false")
+            boolean pathStyle();
+
+            /** Access key id; with the secret below, instead of the SDK's default credentials chain. */
+            Optional<String> accessKeyId();
+
+            /** Secret access key belonging to the access key id; never logged, returned or put in a message. */
+            Optional<String> secretAccessKey();
+
+            /**
+             * When the SDK adds checksums to uploads: {@code when-required} (default; several S3-compatible stores
+             * reject the trailing checksums the SDK sends otherwise) or {@code when-supported}.
+             */
+            @WithDefault("when-required")
+            ChecksumMode checksumCalculation();
+
+            /** When the SDK checks the checksums of downloads: {@code when-required} (default) or {@code when-supported}. */
+            @WithDefault("when-required")
+            ChecksumMode checksumValidation();
+
+            /**
+             * Size of one multipart part (at least 5M). A backend being written holds this times three in memory (the
+             * part being filled and two uploading); an archive can have up to 10,000 parts.
+             */
+            @WithDefault("16M")
+            io.quarkus.runtime.configuration.MemorySize partSize();
+
+            /**
+             * Multipart uploads under the prefix started longer ago than this are aborted at start-up: left by an
+             * instance killed mid-backup. It must exceed the longest backup's upload time.
+             */
+            @WithDefault("24h")
+            Duration staleUploadAge();
+        }
 
         /** Local filesystem storage settings. */
         interface Local {

@@ -46,6 +46,18 @@ public interface ArchiveStorage {
     }
 
     /**
+     * Checks that archives can be stored now (readiness); throws with the reason when not. By default a probe
+     * archive is written and aborted; a backend with a cheaper check (an object store's HeadBucket) overrides it.
+     */
+    default void probe() throws IOException {
+        try (WritableArchive probe = create("readiness-probe-"
+                + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId())) {
+            probe.stream().write("ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            probe.abort();
+        }
+    }
+
+    /**
      * Removes what an interrupted write of {@code key} left behind (a process killed mid-backup cannot
      * abort its own write); the instance that records the failure calls it.
      */

@@ -2,13 +2,16 @@ package dev.holdfast.storage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Readiness: the archive storage accepts writes (a probe archive is written and aborted). */
+/**
+ * Readiness: the archive storage accepts archives ({@link ArchiveStorage#probe}: a local probe archive written and
+ * aborted; for S3 a HeadBucket, which also checks the credentials).
+ */
 @Readiness
 @ApplicationScoped
 public class StorageHealthCheck implements HealthCheck {
@@ -18,12 +21,17 @@ public class StorageHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("archive-storage");
-        try (WritableArchive probe = storage.create("readiness-probe-"
-                + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId())) {
-            probe.stream().write("ok".getBytes(StandardCharsets.US_ASCII));
-            probe.abort();
-            b.up().withData("used_bytes", storage.usedBytes());
-            storage.freeBytes().ifPresent(f -> b.withData("free_bytes", f));
+        try {
+            storage.probe();
+            b.up();
+            if (storage instanceof S3ArchiveStorage s3) {
+                // Adding up a bucket's sizes lists every object: too dear for a probe; the statistics report it.
+                b.withData("location", s3.location());
+            } else {
+                b.withData("used_bytes", storage.usedBytes());
+            }
+            OptionalLong free = storage.freeBytes();
+            free.ifPresent(f -> b.withData("free_bytes", f));
             return b.build();
         } catch (Exception e) {
             return b.down().withData("error", String.valueOf(e.getMessage())).build();

@@ -35,6 +35,15 @@ public interface WritableArchive extends Closeable {
     }
 
     /**
+     * The SHA-256 (lower-case hex) of every byte written, once {@link #commit()} returned, when the backend takes
+     * it while uploading; a backend that cannot {@link #readBack()} offers it so that the committed archive read
+     * back from storage can be compared with what was sent. Empty by default.
+     */
+    default java.util.Optional<String> sha256() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Makes the archive durable and visible under its key (for a local file: fsync, atomic rename without
      * replacing, fsync of the directory). After a failure nothing is visible and the temp data is gone.
      */
