@@ -136,7 +136,7 @@ class Service:
 def holdfast_backup(svc, tok):
     t0 = time.monotonic()
     created = svc.call("POST", "/api/backups", tok, {"backup_type": "database", "databases": ["bench"]})
-    bid = created["backup"]["id"]
+    bid = created["resource"]["id"]
     b, ended = await_status(svc, tok, f"/api/backups/{bid}")
     elapsed = ended - t0
     if b["status"] != "SUCCEEDED":
@@ -228,7 +228,7 @@ def await_status(svc, tok, path):
 def holdfast_media_backup(svc, tok):
     t0 = time.monotonic()
     created = svc.call("POST", "/api/backups", tok, {"backup_type": "media", "media": ["bench"]})
-    b, ended = await_status(svc, tok, f"/api/backups/{created['backup']['id']}")
+    b, ended = await_status(svc, tok, f"/api/backups/{created['resource']['id']}")
     elapsed = ended - t0
     if b["status"] != "SUCCEEDED":
         raise SystemExit(f"media backup failed: {b['error']}")
@@ -238,7 +238,7 @@ def holdfast_media_backup(svc, tok):
 def holdfast_restore(svc, tok, backup_id, body):
     t0 = time.monotonic()
     r = svc.call("POST", f"/api/backups/{backup_id}/restore", tok, body)
-    done, ended = await_status(svc, tok, f"/api/restores/{r['id']}")
+    done, ended = await_status(svc, tok, f"/api/restores/{r['resource']['id']}")
     elapsed = ended - t0
     if done["status"] != "SUCCEEDED":
         raise SystemExit(f"restore failed: {done['error']}")
@@ -346,7 +346,7 @@ def main():
                     f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "database-backup.txt")
         if "restore" in parts:
             created = svc.call("POST", "/api/backups", tok, {"backup_type": "database", "databases": ["bench"]})
-            bid = await_status(svc, tok, f"/api/backups/{created['backup']['id']}")[0]["id"]
+            bid = await_status(svc, tok, f"/api/backups/{created['resource']['id']}")[0]["id"]
             dump = os.path.join(tmp, "restore.fc")
             sh(["pg_dump", "-h", HOST, "-p", PORT, "-U", "postgres", "-Fc", "-f", dump, DB])
             # pg_restore -j cannot be one transaction; --single-transaction is the like-for-like contender
