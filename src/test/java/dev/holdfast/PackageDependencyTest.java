@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * <ol>
  * <li>{@code domain} (domain exceptions), {@code time}, {@code pg} (the framework-free PostgreSQL engine);
  * <li>{@code config};
- * <li>{@code storage}, {@code archive}, {@code media}: archives and where they are kept;
+ * <li>{@code storage}, {@code crypto}, {@code archive}, {@code media}: archives, their age encryption and where they
+ *     are kept;
  * <li>{@code api} (HTTP plumbing: problem documents, paging), {@code security}, {@code source}, {@code cluster}
  *     (once-per-cluster task claims);
  * <li>{@code audit}, {@code job}: the audit log and the job queue every feature uses;
@@ -49,7 +50,7 @@ class PackageDependencyTest {
     static final List<List<String>> LAYERS = List.of(
             List.of("domain", "time", "pg"),
             List.of("config"),
-            List.of("storage", "archive", "media"),
+            List.of("storage", "crypto", "archive", "media"),
             List.of("api", "security", "source", "cluster"),
             List.of("audit", "job"),
             List.of("backup"),
@@ -59,7 +60,7 @@ class PackageDependencyTest {
             List.of("stats"));
 
     /** Engines stay plain Java: no CDI, Quarkus, JAX-RS or other framework types. */
-    static final Set<String> ENGINES = Set.of("pg", "archive", "media", "domain", "cluster");
+    static final Set<String> ENGINES = Set.of("pg", "crypto", "archive", "media", "domain", "cluster");
 
     static final Pattern FRAMEWORK =
             Pattern.compile("\\b(jakarta|io\\.quarkus|io\\.smallrye|org\\.jboss\\.resteasy)\\.");

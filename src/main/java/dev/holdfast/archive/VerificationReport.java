@@ -47,7 +47,12 @@ public record VerificationReport(
         /** An entry name that could escape an extraction directory. */
         UNSAFE_ENTRY_NAME,
         /** An entry is not where the manifest says (its offset). */
-        OFFSET_MISMATCH
+        OFFSET_MISMATCH,
+        /**
+         * The archive is encrypted (age) and cannot be decrypted: no configured identity opens it, or the encrypted
+         * stream is damaged, truncated or reordered (every chunk is authenticated, so any changed byte ends here).
+         */
+        DECRYPTION_FAILED
     }
 
     /**

@@ -71,6 +71,11 @@ public class Backup extends PanacheEntityBase {
     @Column(name = "manifest_sha256", length = 64)
     public String manifestSha256;
 
+    /** Fingerprints of the age recipients the archive is encrypted to (a JSON array); null for a plain archive. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "encrypted_to")
+    public JsonNode encryptedTo;
+
     @JdbcTypeCode(SqlTypes.JSON)
     public JsonNode summary;
 

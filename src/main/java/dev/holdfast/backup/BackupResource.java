@@ -338,8 +338,10 @@ public class BackupResource {
     @Produces({"application/x-tar", MediaType.APPLICATION_JSON})
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Download a backup's archive", description = """
-            Role: backup-admin. Streams the archive (a tar, see docs/archive-format.md) with Content-Length, \
-            its SHA-256 in the Digest and X-Holdfast-SHA256 headers, and single Range requests (206).""")
+            Role: backup-admin. Streams the archive as stored (a tar, see docs/archive-format.md; for an encrypted \
+            backup, encrypted_to set, the age file unchanged: decrypt it with age -d -i key.txt) with \
+            Content-Length, the SHA-256 of the stored bytes in the Digest and X-Holdfast-SHA256 headers, and \
+            single Range requests (206).""")
     @APIResponse(
             responseCode = "200",
             description = "The archive",

@@ -6,6 +6,9 @@ import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.crypto.AgeEncryptingOutputStream;
+import dev.holdfast.crypto.AgeKeys;
+import dev.holdfast.crypto.AgeRecipient;
 import dev.holdfast.job.Progress;
 import dev.holdfast.job.ProgressSink;
 import dev.holdfast.job.StopSignal;
@@ -19,9 +22,14 @@ import dev.holdfast.storage.WritableArchive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +74,7 @@ public final class BackupRun {
      * @param maxArchiveBytes the largest archive allowed
      * @param level the configured compression level, or empty for the codec's default
      * @param clock the wall clock for the manifest's and entries' times (the service's TimeSource)
+     * @param encryptTo age recipients the archive is encrypted to; empty: a plain archive
      */
     public record Settings(
             Path spoolDir,
@@ -77,7 +86,38 @@ public final class BackupRun {
             Duration lockTimeout,
             CopyStreamer.Format copyFormat,
             PostWriteCheck check,
-            java.time.Clock clock) {}
+            java.time.Clock clock,
+            List<AgeRecipient> encryptTo) {
+        public Settings {
+            encryptTo = encryptTo == null ? List.of() : List.copyOf(encryptTo);
+        }
+
+        /** Settings for plain (unencrypted) archives. */
+        public Settings(
+                Path spoolDir,
+                long maxArchiveBytes,
+                OptionalInt level,
+                ConnectionFactory connections,
+                PgTools tools,
+                int parallelism,
+                Duration lockTimeout,
+                CopyStreamer.Format copyFormat,
+                PostWriteCheck check,
+                java.time.Clock clock) {
+            this(
+                    spoolDir,
+                    maxArchiveBytes,
+                    level,
+                    connections,
+                    tools,
+                    parallelism,
+                    lockTimeout,
+                    copyFormat,
+                    check,
+                    clock,
+                    List.of());
+        }
+    }
 
     /** A configured media root with its own include and exclude globs. */
     public record MediaRoot(String name, Path path, List<String> include, List<String> exclude) {}
@@ -153,10 +193,14 @@ public final class BackupRun {
         PostWriteCheck mode = settings.check();
         long started = System.nanoTime();
         Stored stored;
+        boolean encrypted = !settings.encryptTo().isEmpty();
         try (WritableArchive out = storage.create(req.storageKey());
+                Sealed target = new Sealed(out.stream(), settings.encryptTo());
                 // In the default (stored) check the archive is read back anyway: its SHA-256 is taken from that
                 // read, on another core, instead of serially under the writer's lock while entries are appended.
-                ArchiveWriter writer = new ArchiveWriter(out.stream(), writerOptions, mode != PostWriteCheck.STORED)) {
+                // An encrypted archive's SHA-256 is of the stored (age) bytes, hashed as they leave.
+                ArchiveWriter writer = new ArchiveWriter(
+                        target.plaintext(), writerOptions, !encrypted && mode != PostWriteCheck.STORED)) {
             List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
             List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
             stop.checkpoint();
@@ -169,8 +213,13 @@ public final class BackupRun {
                     .withMedia(media.stream().map(MediaBackup.Result::section).toList())
                     .withTools(Map.of("holdfast", version()))
                     .withExtensions(req.extensions());
-            ArchiveSummary summary = writer.finish(manifest);
-            stored = checkAndPublish(req, out, summary, media, started, progress, stop);
+            if (encrypted) {
+                Map<String, JsonNode> ext = new java.util.HashMap<>(manifest.extensions());
+                ext.put(ENCRYPTION_EXTENSION, encryptionNode(settings.encryptTo()));
+                manifest = manifest.withExtensions(ext);
+            }
+            ArchiveSummary summary = target.finish(writer.finish(manifest));
+            stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
         }
         long tStored = System.nanoTime();
         long millis = (tStored - started) / 1_000_000;
@@ -279,6 +328,7 @@ public final class BackupRun {
             WritableArchive out,
             ArchiveSummary written,
             List<MediaBackup.Result> media,
+            AgeKeys keys,
             long started,
             ProgressSink progress,
             StopSignal stop)
@@ -313,7 +363,11 @@ public final class BackupRun {
             }
             try {
                 verified = postWriteCheck(
-                        readBack.get(), summary, mode, mode == PostWriteCheck.FULL ? summary.archiveSha256() : null);
+                        readBack.get(),
+                        summary,
+                        mode,
+                        mode == PostWriteCheck.FULL ? summary.archiveSha256() : null,
+                        keys);
             } finally {
                 await(durable);
                 if (archiveSha != null) {
@@ -338,7 +392,7 @@ public final class BackupRun {
             String sent = summary.archiveSha256() != null
                     ? summary.archiveSha256()
                     : out.sha256().orElse(null);
-            verified = postWriteCheck(storage.open(req.storageKey(), 0, stored), summary, mode, sent);
+            verified = postWriteCheck(storage.open(req.storageKey(), 0, stored), summary, mode, sent, keys);
             if (summary.archiveSha256() == null) {
                 summary = summary.withArchiveSha256(
                         sent != null ? sent : Digests.sha256Hex(storage.open(req.storageKey())));
@@ -353,9 +407,10 @@ public final class BackupRun {
      * Returns whether that was a full verification; throws when anything does not match.
      */
     private static boolean postWriteCheck(
-            InputStream archive, ArchiveSummary summary, PostWriteCheck mode, String expectedSha) throws IOException {
+            InputStream archive, ArchiveSummary summary, PostWriteCheck mode, String expectedSha, AgeKeys keys)
+            throws IOException {
         boolean full = mode == PostWriteCheck.FULL;
-        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, expectedSha, full);
+        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, expectedSha, full, keys);
         if (!v.report().ok() || !v.archiveShaMatches()) {
             throw new IllegalStateException("The stored archive failed verification: " + v.describe());
         }
@@ -390,6 +445,96 @@ public final class BackupRun {
                 throw io;
             }
             throw new IOException("Checking the written archive failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The manifest extension naming the encryption: {@code {"format": "age", "recipients": [fingerprints]}}. */
+    public static final String ENCRYPTION_EXTENSION = "encryption";
+
+    private static com.fasterxml.jackson.databind.JsonNode encryptionNode(List<AgeRecipient> recipients) {
+        com.fasterxml.jackson.databind.node.ObjectNode node =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        node.put("format", "age");
+        com.fasterxml.jackson.databind.node.ArrayNode fps = node.putArray("recipients");
+        recipients.forEach(r -> fps.add(r.fingerprint()));
+        return node;
+    }
+
+    /**
+     * Where the tar goes: straight to storage, or through age encryption to the recipients, counting and hashing
+     * the stored bytes. The file key stays here only for the post-write check, which needs no identity.
+     */
+    private static final class Sealed implements AutoCloseable {
+        private final OutputStream plaintext;
+        private final AgeEncryptingOutputStream age;
+        private final MessageDigest sha;
+        private final CountingStream counted;
+
+        Sealed(OutputStream stored, List<AgeRecipient> recipients) throws IOException {
+            if (recipients.isEmpty()) {
+                plaintext = stored;
+                age = null;
+                sha = null;
+                counted = null;
+                return;
+            }
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            counted = new CountingStream(new DigestOutputStream(stored, sha));
+            age = new AgeEncryptingOutputStream(counted, recipients);
+            plaintext = age;
+        }
+
+        OutputStream plaintext() {
+            return plaintext;
+        }
+
+        /** Ends the age stream (its last chunk) and returns the summary of what was stored. */
+        ArchiveSummary finish(ArchiveSummary tar) throws IOException {
+            if (age == null) {
+                return tar;
+            }
+            age.close();
+            return new ArchiveSummary(
+                    tar.manifest(), tar.manifestSha256(), HexFormat.of().formatHex(sha.digest()), counted.count);
+        }
+
+        /** Keys that open the stored archive for the post-write check (none needed for a plain one). */
+        AgeKeys keys() {
+            return age == null
+                    ? stanzas -> {
+                        throw new dev.holdfast.crypto.AgeException("not encrypted");
+                    }
+                    : age.ownKey();
+        }
+
+        @Override
+        public void close() {
+            // Nothing to release: the storage stream belongs to the WritableArchive.
+        }
+    }
+
+    /** Counts bytes on their way to storage. */
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
         }
     }
 

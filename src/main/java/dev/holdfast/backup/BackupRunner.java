@@ -47,6 +47,9 @@ public class BackupRunner {
     @Inject
     TimeSource time;
 
+    @Inject
+    Encryption encryption;
+
     /** Runs the backup recorded as {@code backupId}, which must be QUEUED, and records its outcome on success. */
     public BackupResult run(UUID backupId, ProgressSink progress, StopSignal stop) throws Exception {
         Backup b = backups.start(backupId);
@@ -102,7 +105,8 @@ public class BackupRunner {
                 config.copy().format(),
                 BackupRun.PostWriteCheck.valueOf(
                         config.archive().verifyAfterWrite().name()),
-                time.clock());
+                time.clock(),
+                encryption.recipients());
     }
 
     private Path spoolDir() throws IOException {

@@ -85,6 +85,9 @@ public class BackupService {
     @Inject
     TimeSource time;
 
+    @Inject
+    Encryption encryption;
+
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
     public BackupView create(BackupRequest req, String user) {
@@ -204,7 +207,8 @@ public class BackupService {
         b.options = mapper.valueToTree(options);
         b.createdAt = now;
         b.createdBy = user;
-        b.storageKey = b.id + ".tar";
+        // .age tells a person restoring by hand what the file is (age -d ... | tar -x).
+        b.storageKey = b.id + (encryption.enabled() ? ".tar.age" : ".tar");
         b.persist();
         return b;
     }
@@ -437,6 +441,8 @@ public class BackupService {
         b.sizeBytes = archive.archiveBytes();
         b.sha256 = archive.archiveSha256();
         b.manifestSha256 = archive.manifestSha256();
+        JsonNode enc = archive.manifest().extensions().get(BackupRun.ENCRYPTION_EXTENSION);
+        b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.summary = mapper.valueToTree(summary);
         if (verified) {
             b.verifiedAt = b.finishedAt;

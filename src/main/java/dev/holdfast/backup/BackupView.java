@@ -35,11 +35,19 @@ public record BackupView(
 
         @Schema(description = "Archive size in bytes") Long sizeBytes,
 
-        @Schema(description = "SHA-256 of the whole archive (hex)")
+        @Schema(
+                description = "SHA-256 of the whole archive as stored (hex): for an encrypted archive, of the"
+                        + " .age file, so that sha256sum of a download matches")
         String sha256,
 
         @Schema(description = "SHA-256 of the archive's manifest.json (hex)")
         String manifestSha256,
+
+        @Schema(
+                description = "Fingerprints of the age recipients the archive is encrypted to: the first 16 hex"
+                        + " digits of the SHA-256 of each age1... public key (printf %s age1... | sha256sum)."
+                        + " Null for a plain archive. Never keys.")
+        List<String> encryptedTo,
 
         @Schema(required = true) OffsetDateTime createdAt,
         OffsetDateTime startedAt,
@@ -92,6 +100,7 @@ public record BackupView(
                 b.sizeBytes,
                 b.sha256,
                 b.manifestSha256,
+                b.encryptedTo == null ? null : read(mapper, b.encryptedTo, NAMES),
                 b.createdAt,
                 b.startedAt,
                 b.finishedAt,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSource;
 import dev.holdfast.archive.ArchiveSummary;
+import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.VerificationReport;
 import dev.holdfast.job.JobContext;
@@ -54,6 +55,9 @@ public class CatalogImport {
 
     @Inject
     ScheduleNames schedules;
+
+    @Inject
+    Encryption encryption;
 
     /** What one run found. */
     public record Result(int scanned, List<UUID> imported, int alreadyKnown, List<Failure> failed) {}
@@ -121,11 +125,13 @@ public class CatalogImport {
 
     private Optional<UUID> register(UUID id, String key, boolean protect) throws IOException {
         // An expected SHA-256 that matches nothing: check() then reports the archive's own, which is recorded.
-        VerifyJobHandler.Outcome check = VerifyJobHandler.check(storage, key, "");
+        VerifyJobHandler.Outcome check = VerifyJobHandler.check(storage, key, "", encryption.identities());
         if (!check.report().ok()) {
             throw new IllegalStateException("verification failed: " + check.describe());
         }
-        ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, key));
+        // An encrypted archive (.tar.age) is read with the configured identities, as verify and restore read it.
+        ArchiveReader reader = ArchiveReader.open(
+                EncryptedArchives.plaintext(ArchiveSource.of(storage, key), encryption.identities()));
         Manifest manifest = reader.manifest();
         String manifestSha = reader.manifestSha256();
         if (!id.toString().equals(manifest.backupId())) {
@@ -173,6 +179,8 @@ public class CatalogImport {
         b.sha256 = archive.archiveSha256();
         b.manifestSha256 = archive.manifestSha256();
         b.summary = mapper.valueToTree(BackupSummary.of(m, archive.archiveBytes()));
+        JsonNode enc = m.extensions().get(BackupRun.ENCRYPTION_EXTENSION);
+        b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.protectedFromDeletion = protect;
         b.verifiedAt = java.time.OffsetDateTime.now(ZoneOffset.UTC);
         b.verifyOk = report.ok();

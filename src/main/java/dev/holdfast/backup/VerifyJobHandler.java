@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.VerificationReport;
+import dev.holdfast.crypto.AgeException;
+import dev.holdfast.crypto.AgeKeys;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.Progress;
@@ -18,6 +21,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Verifies a stored backup: one streaming pass re-reads the archive, checks every entry's SHA-256,
@@ -34,6 +38,9 @@ public class VerifyJobHandler implements JobHandler {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    Encryption encryption;
 
     /** A verification's result. */
     public record Outcome(VerificationReport report, String archiveSha256, boolean archiveShaMatches) {
@@ -63,18 +70,20 @@ public class VerifyJobHandler implements JobHandler {
         return 3;
     }
 
-    /** Verifies the archive under {@code key} against its manifest and the expected whole-archive SHA-256. */
-    static Outcome check(ArchiveStorage storage, String key, String expectedSha) throws IOException {
-        return check(storage, key, expectedSha, true);
+    /**
+     * Verifies the archive under {@code key} against its manifest and the expected whole-archive SHA-256 (of the
+     * stored bytes: for an encrypted archive, of the age file); an encrypted archive is decrypted with {@code keys}.
+     */
+    static Outcome check(ArchiveStorage storage, String key, String expectedSha, AgeKeys keys) throws IOException {
+        return check(storage.open(key), expectedSha, true, keys);
     }
 
-    /** As {@link #check(ArchiveStorage, String, String)}; {@code decode} false checks stored bytes only. */
-    static Outcome check(ArchiveStorage storage, String key, String expectedSha, boolean decode) throws IOException {
-        return check(storage.open(key), expectedSha, decode);
-    }
-
-    /** Checks the archive read from {@code archive} (closed here), as {@link #check(ArchiveStorage, String, String)}. */
-    static Outcome check(InputStream archive, String expectedSha, boolean decode) throws IOException {
+    /**
+     * Checks the archive whose stored bytes are read from {@code archive} (closed here), as
+     * {@link #check(ArchiveStorage, String, String, AgeKeys)}; {@code decode} false checks stored entry bytes only.
+     * An archive that does not decrypt is reported ({@code DECRYPTION_FAILED}), not thrown.
+     */
+    static Outcome check(InputStream archive, String expectedSha, boolean decode, AgeKeys keys) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -84,9 +93,22 @@ public class VerifyJobHandler implements JobHandler {
         VerificationReport report;
         // Without an expected whole-archive SHA-256 (right after a write) the per-entry checks suffice.
         try (InputStream raw = archive;
-                InputStream in = expectedSha == null ? raw : new DigestInputStream(raw, sha)) {
-            report = decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
-            in.transferTo(java.io.OutputStream.nullOutputStream()); // bytes after the end-of-archive blocks count too
+                InputStream stored = expectedSha == null ? raw : new DigestInputStream(raw, sha)) {
+            try {
+                InputStream in = EncryptedArchives.plaintext(stored, keys);
+                report = decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // bytes after the end-of-archive blocks count
+            } catch (AgeException e) {
+                report = new VerificationReport(
+                        false,
+                        0,
+                        0,
+                        0,
+                        null,
+                        List.of(new VerificationReport.Failure(
+                                null, VerificationReport.Reason.DECRYPTION_FAILED, e.getMessage())));
+            }
+            stored.transferTo(java.io.OutputStream.nullOutputStream()); // the whole-archive SHA-256 covers every byte
         }
         if (expectedSha == null) {
             return new Outcome(report, null, true);
@@ -110,7 +132,7 @@ public class VerifyJobHandler implements JobHandler {
             backups.recordVerification(b.id, false, failures);
             throw new IllegalStateException("Archive " + b.storageKey + " of backup " + b.id + " is missing");
         }
-        o = check(storage, b.storageKey, b.sha256);
+        o = check(storage, b.storageKey, b.sha256, encryption.identities());
         for (VerificationReport.Failure f : o.report().failures()) {
             failures.addObject()
                     .put("entry", f.entry())

@@ -32,6 +32,13 @@ public class ConfigGroups {
         return config.schedules();
     }
 
+    /** {@code holdfast.encryption.*}. */
+    @Produces
+    @Dependent
+    EncryptionConfig encryption(HoldfastConfig config) {
+        return config.encryption();
+    }
+
     /** {@code holdfast.monitoring.*}. */
     @Produces
     @Dependent

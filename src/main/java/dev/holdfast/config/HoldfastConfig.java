@@ -30,6 +30,9 @@ public interface HoldfastConfig {
     /** Archive format settings. */
     Archive archive();
 
+    /** Encryption at rest in the age format ({@code holdfast.encryption.*}). */
+    EncryptionConfig encryption();
+
     /** How table data is read. */
     Copy copy();
 

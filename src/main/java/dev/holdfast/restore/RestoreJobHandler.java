@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSource;
+import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupRunner;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupType;
+import dev.holdfast.backup.Encryption;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
@@ -67,6 +69,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     RestoreTargets targets;
 
+    @Inject
+    Encryption encryption;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -85,7 +90,10 @@ public class RestoreJobHandler implements JobHandler {
                 (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));
         RestoreResult report;
         try {
-            ArchiveReader reader = ArchiveReader.open(ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)));
+            // An encrypted archive is decrypted by range with the configured identities; header, MAC and last chunk
+            // are authenticated here, every chunk when it is read, all before any target is touched.
+            ArchiveReader reader = ArchiveReader.open(EncryptedArchives.plaintext(
+                    ArchiveSource.of(storage, backups.storageKeyOf(op.backupId)), encryption.identities()));
             Manifest manifest = reader.manifest();
             List<String> mediaNames = req.includeMedia()
                     ? manifest.media().stream()

@@ -133,6 +133,15 @@ public final class RestoreRun {
                     && !req.dryRun()
                     && req.tables().isEmpty()
                     && parallelism >= 2;
+            if (!request.databases().isEmpty()
+                    && !request.media().isEmpty()
+                    && !Boolean.FALSE.equals(req.verifyBeforeRestore())) {
+                // Databases commit before media are extracted: check the media entries' stored bytes first, so
+                // that a damaged media entry (or, in an encrypted archive, a damaged chunk under it) fails the
+                // restore before any database is touched.
+                DatabaseRestore.checkStoredEntries(
+                        request.reader(), mediaEntries(request), parallelism, stop::checkpoint);
+            }
             for (RestoreTargets.DatabaseTarget dbTarget : request.databases()) {
                 restoreDatabase(
                         request,
@@ -148,6 +157,20 @@ public final class RestoreRun {
             }
         }
         return result;
+    }
+
+    /** The entries of every media file in the media sections this restore extracts. */
+    private static List<String> mediaEntries(Request request) {
+        java.util.Set<String> sources = new HashSet<>();
+        request.media().forEach(t -> sources.add(t.source()));
+        List<String> entries = new java.util.ArrayList<>();
+        for (dev.holdfast.archive.Manifest.MediaSection m :
+                request.reader().manifest().media()) {
+            if (sources.contains(m.source())) {
+                m.files().forEach(f -> entries.add(f.entry()));
+            }
+        }
+        return entries;
     }
 
     private void restoreDatabase(
