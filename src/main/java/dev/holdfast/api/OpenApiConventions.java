@@ -159,10 +159,11 @@ public class OpenApiConventions implements OASFilter {
     }
 
     private static Schema eventStream() {
+        // Ordered maps throughout: Map.of's order changes from one JVM to the next, and the document must not.
         Map<String, Object> events = new LinkedHashMap<>();
-        events.put("state", Map.of("$ref", SCHEMAS + "Job", "description", "First: the whole job, at once"));
-        events.put("progress", Map.of("$ref", SCHEMAS + "JobEvent", "description", "Each change of state or progress"));
-        events.put("end", Map.of("$ref", SCHEMAS + "Job", "description", "Last: the final job; the stream closes"));
+        events.put("state", event("Job", "First: the whole job, at once"));
+        events.put("progress", event("JobEvent", "Each change of state or progress"));
+        events.put("end", event("Job", "Last: the final job; the stream closes"));
         return OASFactory.createSchema()
                 .addType(Schema.SchemaType.STRING)
                 .description("Server-Sent Events (text/event-stream). Each event has a name (event:), the job's seq "
@@ -170,6 +171,13 @@ public class OpenApiConventions implements OASFilter {
                         + "`progress` (a JobEvent) for each change, then `end` (the final Job), and the stream "
                         + "closes. x-sse-events names each event's data schema.")
                 .addExtension("x-sse-events", events);
+    }
+
+    private static Map<String, Object> event(String schema, String description) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("$ref", SCHEMAS + schema);
+        e.put("description", description);
+        return e;
     }
 
     private static void markNullable(Schema schema, Map<String, Schema> schemas) {
