@@ -11,6 +11,7 @@ Needs: a built jar (./mvnw package -DskipTests), PostgreSQL on 127.0.0.1:5432 (t
 pg_dump, psql, openssl.
 """
 import argparse, base64, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,13 +86,18 @@ def token(key):
 
 
 class Service:
-    def __init__(self, tmp, pubkey, jfr=False, extra_env=None):
-        self.storage = os.path.join(tmp, "archives")
-        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0)
-        psql("postgres", f"DROP DATABASE IF EXISTS {CATALOG} WITH (FORCE)")
-        psql("postgres", f"CREATE DATABASE {CATALOG}")
+    """The packaged service. `variant` ("" for the main one, "s3", "enc") gives each instance its own catalog
+    database, storage directory, port and log, so that several run side by side for in-alternation comparisons."""
+
+    def __init__(self, tmp, pubkey, jfr=False, extra_env=None, variant=""):
+        self.variant = variant
+        self.storage = os.path.join(tmp, "archives" + (f"-{variant}" if variant else ""))
+        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + {"": 0, "s3": 1, "enc": 2}[variant]
+        catalog = CATALOG + (f"_{variant}" if variant else "")
+        psql("postgres", f"DROP DATABASE IF EXISTS {catalog} WITH (FORCE)")
+        psql("postgres", f"CREATE DATABASE {catalog}")
         env = dict(os.environ,
-                   HOLDFAST_DB_URL=f"jdbc:postgresql://{PG}/{CATALOG}", HOLDFAST_DB_USER="postgres",
+                   HOLDFAST_DB_URL=f"jdbc:postgresql://{PG}/{catalog}", HOLDFAST_DB_USER="postgres",
                    HOLDFAST_STORAGE_ROOT=self.storage, QUARKUS_HTTP_PORT=str(self.port),
                    QUARKUS_OIDC_PUBLIC_KEY=pubkey, QUARKUS_OIDC_TOKEN_ISSUER="holdfast-bench",
                    QUARKUS_LOG_CONSOLE_JSON_ENABLED="false")
@@ -102,7 +108,7 @@ class Service:
         env["HOLDFAST_RESTORE_DATABASE_TARGETS"] = CLEAN_DB
         env["HOLDFAST_RESTORE_MEDIA_TARGETS"] = os.path.realpath(tmp)
         env.update(extra_env or {})
-        self.log = open(os.path.join(OUT, "service.log"), "w")
+        self.log = open(os.path.join(OUT, f"service{'-' + variant if variant else ''}.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
         jvm = ["java"] + ([f"-XX:StartFlightRecording=filename={OUT}/holdfast.jfr,settings=profile"] if jfr else [])
         self.proc = subprocess.Popen(jvm + ["-jar", jar], env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -112,7 +118,7 @@ class Service:
                 return
             except Exception:
                 time.sleep(0.5)
-        raise SystemExit("service did not become ready; see bench/out/service.log")
+        raise SystemExit(f"service did not become ready; see {self.log.name}")
 
     def call(self, method, path, tok, body=None):
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
@@ -298,6 +304,86 @@ def report(title, results, sizes, base, extra, name):
         f.write(text + "\n")
 
 
+class S3Proxy:
+    """s3proxy (the jar the build copies to target/s3proxy/) on loopback with SigV4 and its filesystem backend: a
+    real S3 API, as the tests use it. Its bucket is a directory of the backend, made before it starts."""
+
+    def __init__(self, tmp):
+        jar = os.path.join(ROOT, "target", "s3proxy", "s3proxy.jar")
+        if not os.path.isfile(jar):
+            raise SystemExit("no target/s3proxy/s3proxy.jar: run ./mvnw package -DskipTests first")
+        base = os.path.join(tmp, "s3proxy-data")
+        os.makedirs(os.path.join(base, "bench"))
+        self.port = 19090 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0)
+        self.access, self.secret = "bench", base64.b16encode(os.urandom(16)).decode().lower()
+        props = os.path.join(tmp, "s3proxy.properties")
+        fd = os.open(props, os.O_WRONLY | os.O_CREAT, 0o600)  # the secret stays out of argv
+        with os.fdopen(fd, "w") as f:
+            f.write(f"s3proxy.endpoint=http://127.0.0.1:{self.port}\ns3proxy.authorization=aws-v2-or-v4\n"
+                    f"s3proxy.identity={self.access}\ns3proxy.credential={self.secret}\n"
+                    f"jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir={base}\n")
+        self.log = open(os.path.join(OUT, "s3proxy.log"), "w")
+        self.proc = subprocess.Popen(["java", "-Xmx512m", "-jar", jar, "--properties", props],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
+                return
+            except urllib.error.HTTPError:
+                return  # it answers (403 without a signature): up
+            except Exception:
+                time.sleep(0.5)
+        raise SystemExit("s3proxy did not start; see bench/out/s3proxy.log")
+
+    def env(self):
+        return {"HOLDFAST_STORAGE_TYPE": "s3", "HOLDFAST_STORAGE_S3_ENDPOINT": f"http://127.0.0.1:{self.port}",
+                "HOLDFAST_STORAGE_S3_PATH_STYLE": "true", "HOLDFAST_STORAGE_S3_BUCKET": "bench",
+                "HOLDFAST_STORAGE_S3_ACCESS_KEY_ID": self.access, "HOLDFAST_STORAGE_S3_SECRET_ACCESS_KEY": self.secret}
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def age_env(tmp):
+    """An age key pair made with age-keygen: the service encrypts to the recipient and reads with the identity."""
+    key = os.path.join(tmp, "age-identity.txt")
+    sh(["age-keygen", "-o", key], capture_output=True)
+    recipient = subprocess.run(["age-keygen", "-y", key], check=True, capture_output=True, text=True).stdout.strip()
+    return {"HOLDFAST_ENCRYPTION_RECIPIENTS": recipient, "HOLDFAST_ENCRYPTION_IDENTITIES_FILE": key}
+
+
+def compare_services(title, name, svcs, tok, runs, with_media):
+    """Database (and media) backups through each service in `svcs` (label -> Service), in alternation; the
+    first label is the baseline of the ratios."""
+    results, sizes = {}, {}
+    labels = list(svcs)
+    for label in labels:
+        results[f"db backup, {label}"] = []
+        if with_media:
+            results[f"media backup, {label}"] = []
+    for svc in svcs.values():
+        holdfast_backup(svc, tok)  # warm-up of each instance, not counted
+    for i in range(runs):
+        for label, svc in svcs.items():
+            t, size = holdfast_backup(svc, tok)
+            results[f"db backup, {label}"].append(t)
+            sizes[f"db backup, {label}"] = size
+            print(f"  run {i + 1} db backup, {label:<20} {t:7.2f} s", flush=True)
+            if with_media:
+                t, size, bid = holdfast_media_backup(svc, tok)
+                svc.call("DELETE", f"/api/backups/{bid}", tok)
+                results[f"media backup, {label}"].append(t)
+                sizes[f"media backup, {label}"] = size
+                print(f"  run {i + 1} media backup, {label:<17} {t:7.2f} s", flush=True)
+    base = labels[0]
+    ratios = [(f"db backup, {label}", [f"db backup, {base}"]) for label in labels[1:]]
+    if with_media:
+        ratios += [(f"media backup, {label}", [f"media backup, {base}"]) for label in labels[1:]]
+    report(title, results, sizes, ratios,
+           [f"service peak RSS, {label}: {svc.peak_rss_mb():.0f} MB" for label, svc in svcs.items()], name)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=10)
@@ -305,7 +391,8 @@ def main():
     ap.add_argument("--keep-data", action="store_true", help="reuse the data of an earlier run")
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service, e.g. "
                     "HOLDFAST_ARCHIVE_LEVEL=1")
-    ap.add_argument("--parts", default="db,restore,media", help="comma-separated: db, restore, media")
+    ap.add_argument("--parts", default="db,restore,media,s3,enc",
+                    help="comma-separated: db, restore, media, s3 (local disk vs s3proxy), enc (plain vs age)")
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -320,7 +407,11 @@ def main():
     tree = os.path.join(tmp, "tree")
     if "media" in parts:
         tree_bytes, tree_files = make_tree(tree)
-    svc = Service(tmp, pub, a.jfr, dict(kv.split("=", 1) for kv in a.env))
+    extra = dict(kv.split("=", 1) for kv in a.env)
+    if ("s3" in parts or "enc" in parts) and "media" not in parts:
+        tree_bytes, tree_files = make_tree(tree)
+    svc = Service(tmp, pub, a.jfr, extra)
+    s3proxy, others = None, []
     stamp = time.strftime('%Y-%m-%d %H:%M:%S')
     try:
         holdfast_backup(svc, tok)  # warm-up: JIT and page cache, not counted
@@ -469,7 +560,25 @@ def main():
                    [("holdfast media backup", ["tar --zstd -cf", "tar czf"]),
                     ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
+        if "s3" in parts:
+            s3proxy = S3Proxy(tmp)
+            svc_s3 = Service(tmp, pub, False, {**extra, **s3proxy.env()}, "s3")
+            others.append(svc_s3)
+            compare_services(f"Storage, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree {tree_bytes / 1e6:.0f}"
+                             f" MB; local disk vs s3proxy on loopback (SigV4, filesystem backend); {a.runs} runs each"
+                             f" in alternation", "s3.txt", {"local disk": svc, "s3proxy": svc_s3}, tok, a.runs, True)
+        if "enc" in parts:
+            svc_enc = Service(tmp, pub, False, {**extra, **age_env(tmp)}, "enc")
+            others.append(svc_enc)
+            compare_services(f"Encryption, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree "
+                             f"{tree_bytes / 1e6:.0f} MB; plain vs age (X25519, ChaCha20-Poly1305); {a.runs} runs "
+                             f"each in alternation", "encryption.txt", {"plain": svc, "age": svc_enc}, tok, a.runs,
+                             True)
     finally:
+        for o in others:
+            o.stop()
+        if s3proxy:
+            s3proxy.stop()
         svc.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
