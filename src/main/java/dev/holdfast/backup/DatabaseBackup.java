@@ -233,7 +233,7 @@ public class DatabaseBackup {
                             session.snapshotId(),
                             PgTools.DumpFilter.of(selected),
                             lockTimeout,
-                            new Checkpointing(b, ctx, null));
+                            new Checkpointing(b, ctx, null, null));
                     b.commit();
                 }
                 return null;
@@ -253,13 +253,18 @@ public class DatabaseBackup {
                                 finished.size(),
                                 data.size(),
                                 t.ref().dotted());
+                        String current = t.ref().dotted();
+                        // Progress also moves inside a table: a large one copies for hours, and a bar that stands
+                        // still that long looks like (and would be reported as) a stalled job.
+                        Runnable inTable = () -> progress.update(
+                                source, bytesDone.get(), bytesTotal, finished.size(), data.size(), current);
                         try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
                             CopyStreamer.CopyResult r = copy.copyOut(
                                     worker,
                                     t.ref(),
                                     t.copyColumns(),
                                     formatOf(t),
-                                    new Checkpointing(b, ctx, bytesDone));
+                                    new Checkpointing(b, ctx, bytesDone, inTable));
                             b.commit();
                             rows.put(t.ref(), r.rows());
                             entries.put(t.ref(), name);
@@ -405,13 +410,19 @@ public class DatabaseBackup {
 
     /** Passes bytes on, counting them, and stops the copy at the job's next checkpoint. */
     private static final class Checkpointing extends FilterOutputStream {
+        /** Bytes between two in-table progress reports (the job throttles what it persists on its own). */
+        private static final long REPORT_EVERY = 1 << 20;
+
         private final StopSignal ctx;
         private final AtomicLong counter;
+        private final Runnable onProgress;
+        private long unreported;
 
-        Checkpointing(OutputStream out, StopSignal ctx, AtomicLong counter) {
+        Checkpointing(OutputStream out, StopSignal ctx, AtomicLong counter, Runnable onProgress) {
             super(out);
             this.ctx = ctx;
             this.counter = counter;
+            this.onProgress = onProgress;
         }
 
         @Override
@@ -420,6 +431,11 @@ public class DatabaseBackup {
             out.write(b, off, len);
             if (counter != null) {
                 counter.addAndGet(len);
+            }
+            unreported += len;
+            if (onProgress != null && unreported >= REPORT_EVERY) {
+                unreported = 0;
+                onProgress.run();
             }
         }
 
