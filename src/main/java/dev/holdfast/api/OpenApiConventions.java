@@ -105,9 +105,12 @@ public class OpenApiConventions implements OASFilter {
     }
 
     private static void add(APIResponses responses, String status, String description) {
-        if (responses.hasAPIResponse(status)) {
+        APIResponse existing = responses.getAPIResponse(status);
+        if (existing != null && existing.getContent() != null) {
             return;
         }
+        // SmallRye adds a bare 401/403 ("Not Authorized", "Not Allowed") to @RolesAllowed operations: the body
+        // every refusal carries, a Problem, replaces it.
         APIResponse r = OASFactory.createAPIResponse()
                 .description(description)
                 .content(OASFactory.createContent()

@@ -12,7 +12,8 @@ public record BackupOptions(
         List<String> excludeTables,
         List<String> schemaOnlyTables,
         List<String> mediaInclude,
-        List<String> mediaExclude) {
+        List<String> mediaExclude,
+        List<String> copyTo) {
 
     public BackupOptions {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
@@ -22,6 +23,7 @@ public record BackupOptions(
         schemaOnlyTables = schemaOnlyTables == null ? List.of() : List.copyOf(schemaOnlyTables);
         mediaInclude = mediaInclude == null ? List.of() : List.copyOf(mediaInclude);
         mediaExclude = mediaExclude == null ? List.of() : List.copyOf(mediaExclude);
+        copyTo = copyTo == null ? List.of() : List.copyOf(copyTo);
     }
 
     /** The table selection these options describe. */

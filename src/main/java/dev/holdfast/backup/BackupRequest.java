@@ -51,7 +51,12 @@ public record BackupRequest(
         List<@Size(max = 500) String> mediaInclude,
 
         @Schema(description = "Media globs to leave out (e.g. cache/**, **.tmp), added to each root's")
-        List<@Size(max = 500) String> mediaExclude) {
+        List<@Size(max = 500) String> mediaExclude,
+
+        @Schema(
+                description = "Named storages to copy the archive to once it is stored and checked"
+                        + " (holdfast.storage.\"<name>\".*), e.g. [\"offsite\"]; each copy is a job of its own")
+        List<@Size(max = 63) String> copyTo) {
 
     static List<String> orEmpty(List<String> l) {
         return l == null ? List.of() : l;

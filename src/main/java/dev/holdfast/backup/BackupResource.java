@@ -109,6 +109,9 @@ public class BackupResource {
     BackupService backups;
 
     @Inject
+    BackupCopies copies;
+
+    @Inject
     JobEventStream events;
 
     @Inject
@@ -165,7 +168,7 @@ public class BackupResource {
     public RestResponse<Accepted<BackupView>> create(@Valid BackupRequest request, @Context UriInfo uri) {
         BackupRequest req = request == null
                 ? new BackupRequest(
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         tableCheck.check(req);
         BackupView b = backups.create(req, user.subject());
@@ -306,6 +309,47 @@ public class BackupResource {
     public RestResponse<Accepted<BackupView>> verify(@PathParam("id") UUID id, @Context UriInfo uri) {
         JobView job = backups.verify(id, user.subject());
         return Accepted.response(uri, "api/backups", id, backups.get(id), job);
+    }
+
+    @Audited(action = "backup.copy", target = "backup")
+    @POST
+    @Path("{id}/copies")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Copy a backup to another storage", description = """
+            Role: backup-operator. Queues a job that streams the archive from the primary storage to the named one             (holdfast.storage."<name>".*), reads the copy back there and checks its SHA-256 against the backup's;             the outcome is recorded in the backup's copies. Also the way to try a FAILED copy again. A backup             asks for copies when it is created with copy_to (a schedule's backup too).""")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = CopyRequest.class),
+                            examples =
+                                    @ExampleObject(
+                                            name = "offsite",
+                                            summary = "Copy to the storage named offsite",
+                                            value = "{\"storage\": \"offsite\"}")))
+    @APIResponse(
+            responseCode = "202",
+            description = "Copy queued: the backup (its copies list the new one as QUEUED), the copy job, and"
+                    + " links; Location is the backup",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = Accepted.BACKUP)))
+    @APIResponse(
+            responseCode = "400",
+            description = "storage is missing, unknown, or the primary one",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(
+            responseCode = "404",
+            description = "No such backup",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(
+            responseCode = "409",
+            description = "The backup has no archive (not SUCCEEDED), or a copy to that storage is queued or running",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public RestResponse<Accepted<BackupView>> copy(
+            @PathParam("id") UUID id, @Valid CopyRequest body, @Context UriInfo uri) {
+        UUID job = copies.request(id, body == null ? null : body.storage(), user.subject());
+        return Accepted.response(uri, "api/backups", id, backups.get(id), jobs.get(job));
     }
 
     @GET

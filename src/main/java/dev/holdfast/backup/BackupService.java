@@ -88,12 +88,18 @@ public class BackupService {
     @Inject
     Encryption encryption;
 
+    @Inject
+    BackupCopies copies;
+
+    @Inject
+    dev.holdfast.storage.Storages storages;
+
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
     public BackupView create(BackupRequest req, String user) {
         Backup b = record(req, user);
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return BackupView.of(b, true, mapper);
+        return view(b);
     }
 
     /**
@@ -108,7 +114,7 @@ public class BackupService {
         b.scheduleId = scheduleId;
         b.trigger = trigger;
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return BackupView.of(b, true, mapper);
+        return view(b);
     }
 
     /**
@@ -173,7 +179,8 @@ public class BackupService {
                 BackupRequest.orEmpty(req.excludeTables()),
                 BackupRequest.orEmpty(req.schemaOnlyTables()),
                 BackupRequest.orEmpty(req.mediaInclude()),
-                BackupRequest.orEmpty(req.mediaExclude()));
+                BackupRequest.orEmpty(req.mediaExclude()),
+                copies.checkTargets("copy_to", req.copyTo()));
         for (String glob : options.mediaInclude()) {
             checkGlob("media_include", glob);
         }
@@ -238,10 +245,14 @@ public class BackupService {
         return List.copyOf(new LinkedHashSet<>(asked));
     }
 
+    private BackupView view(Backup b) {
+        return BackupView.of(b, true, mapper, copies.of(b.id));
+    }
+
     /** One backup with its manifest summary. */
     @Transactional
     public BackupView get(UUID id) {
-        return BackupView.of(find(id), true, mapper);
+        return view(find(id));
     }
 
     Backup find(UUID id) {
@@ -306,8 +317,11 @@ public class BackupService {
                 ? Backup.<Backup>findAll(sort)
                 : Backup.<Backup>find(String.join(" and ", where), sort, p);
         long total = query.count();
-        List<BackupView> items = query.page(page.page, page.size).list().stream()
-                .map(b -> BackupView.of(b, false, mapper))
+        List<Backup> rows = query.page(page.page, page.size).list();
+        Map<UUID, List<BackupCopy>> copiesOf =
+                copies.of(rows.stream().map(b -> b.id).toList());
+        List<BackupView> items = rows.stream()
+                .map(b -> BackupView.of(b, false, mapper, copiesOf.getOrDefault(b.id, List.of())))
                 .toList();
         return PageRequest.Page.of(items, page, total);
     }
@@ -329,6 +343,17 @@ public class BackupService {
         if (b.protectedFromDeletion) {
             throw new BackupInUse("Backup " + id + " is protected; unprotect it before deleting it");
         }
+        List<BackupCopy> copied = copies.of(id);
+        for (BackupCopy c : copied) {
+            if (c.status == BackupCopy.Status.QUEUED || c.status == BackupCopy.Status.RUNNING) {
+                throw new BackupInUse("Backup " + id + " is being copied to '" + c.storage + "' (job " + c.jobId
+                        + "); cancel that job or let it end first");
+            }
+        }
+        // Copies first, the primary archive last: a delete that fails half-way leaves a backup that still restores.
+        for (BackupCopy c : copied) {
+            deleteCopy(id, c);
+        }
         try {
             if (b.storageKey != null) {
                 storage.delete(b.storageKey);
@@ -337,6 +362,23 @@ public class BackupService {
             throw new IllegalStateException("Could not delete the archive of backup " + id, e);
         }
         deleteRow(id);
+    }
+
+    private void deleteCopy(UUID id, BackupCopy c) {
+        java.util.Optional<ArchiveStorage> target = storages.find(c.storage);
+        if (target.isEmpty()) {
+            LOG.warnf(
+                    "Backup %s: storage '%s' is no longer configured; its copy there (%s), if any, was left in place",
+                    id, c.storage, c.storageKey);
+            return;
+        }
+        try {
+            target.get().delete(c.storageKey);
+            target.get().discardPartial(c.storageKey);
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "Could not delete the copy of backup " + id + " in storage '" + c.storage + "'", e);
+        }
     }
 
     @Transactional
@@ -359,7 +401,7 @@ public class BackupService {
     public BackupView setProtection(UUID id, boolean protect) {
         Backup b = find(id);
         b.protectedFromDeletion = protect;
-        return BackupView.of(b, true, mapper);
+        return view(b);
     }
 
     /** Queues a verification of a stored backup. */
@@ -449,6 +491,7 @@ public class BackupService {
             b.verifyOk = true;
             b.verifyFailures = mapper.createArrayNode();
         }
+        copies.queueAll(b, mapper.convertValue(b.options, BackupOptions.class).copyTo());
         fireFinished(b, summary.rows(), summary.rawBytes());
     }
 

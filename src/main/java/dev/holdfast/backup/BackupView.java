@@ -73,6 +73,12 @@ public record BackupView(
         @Schema(description = "The schedule that created it (null if none, or since deleted)")
         UUID scheduleId,
 
+        @Schema(
+                required = true,
+                description = "Copies in named storages (copy_to, or POST /api/backups/{id}/copies), by storage;"
+                        + " a FAILED one means the backup lacks that copy")
+        List<BackupCopyView> copies,
+
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(
                 description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
@@ -83,7 +89,7 @@ public record BackupView(
     private static final TypeReference<List<VerifyFailure>> FAILURES = new TypeReference<>() {};
 
     /** The view of a catalog row, its jsonb columns read into their types with the application's mapper. */
-    static BackupView of(Backup b, boolean withSummary, ObjectMapper mapper) {
+    static BackupView of(Backup b, boolean withSummary, ObjectMapper mapper, List<BackupCopy> copies) {
         Long duration = b.startedAt != null && b.finishedAt != null
                 ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
                 : null;
@@ -113,6 +119,7 @@ public record BackupView(
                 read(mapper, b.verifyFailures, FAILURES),
                 b.trigger,
                 b.scheduleId,
+                copies.stream().map(BackupCopyView::of).toList(),
                 withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
     }
 

@@ -116,12 +116,23 @@ public interface HoldfastConfig {
     }
 
     /**
-     * Archive storage settings. These keys describe the one (default) storage. Named storages for offsite copies
-     * are meant to come beside them as {@code holdfast.storage."<name>".*} with the same {@code type} and the same
-     * {@link Local} and {@link S3} groups (which is why neither group refers to anything outside itself); the names
+     * Archive storage settings. These keys describe the primary storage, called {@code default}: every backup is
+     * written there. Named storages for offsite copies come beside them as {@code holdfast.storage."<name>".*}
+     * with the same {@code type} and the same {@link Local} and {@link S3} groups; the names {@code default},
      * {@code type}, {@code local} and {@code s3} are therefore reserved.
      */
-    interface Storage {
+    interface Storage extends Backend {
+        /**
+         * Named storages that backups can be copied to ({@code copy_to}), e.g.
+         * {@code holdfast.storage."offsite".type=s3} and {@code holdfast.storage."offsite".s3.bucket=...}. A named
+         * local storage must set its own {@code local.root}.
+         */
+        @io.smallrye.config.WithParentName
+        Map<String, Backend> named();
+    }
+
+    /** One storage backend: its type and the settings of that type. */
+    interface Backend {
         /** Which backend keeps the archives: {@code local} (a directory) or {@code s3} (an S3-compatible bucket). */
         @WithDefault("local")
         StorageType type();

@@ -175,6 +175,7 @@ public class RestoreJobHandler implements JobHandler {
                 null,
                 null,
                 null,
+                null,
                 null);
         UUID preId = backups.recordForRestore(pre, op.createdBy);
         restores.preBackup(op.id, preId);

@@ -136,7 +136,7 @@ public class ScheduleService {
 
     private static BackupRequest empty() {
         return new BackupRequest(
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Creates a schedule; it fires first at its first slot after now. */

@@ -52,6 +52,7 @@ final class Schedules {
                 r.excludeTables(),
                 r.schemaOnlyTables(),
                 r.mediaInclude(),
-                r.mediaExclude());
+                r.mediaExclude(),
+                r.copyTo());
     }
 }

@@ -10,6 +10,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -21,44 +26,87 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
-/** Provides the configured archive storage (a local directory or an S3 bucket) and tidies it at start-up. */
+/**
+ * Provides the configured archive storages (each a local directory or an S3 bucket): the primary one as
+ * {@link ArchiveStorage}, all of them as {@link Storages}; tidies each at start-up and refuses a configuration
+ * that names a storage wrongly, naming the key.
+ */
 @ApplicationScoped
 public class StorageProducer {
     private static final Logger LOG = Logger.getLogger(StorageProducer.class);
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Set<String> RESERVED = Set.of(Storages.PRIMARY, "type", "local", "s3");
 
     @Produces
     @Singleton
     @Startup
-    ArchiveStorage storage(HoldfastConfig config) {
-        return switch (config.storage().type()) {
-            case LOCAL -> local(config);
-            case S3 -> s3(config.storage().s3());
-        };
+    Storages storages(HoldfastConfig config) {
+        Map<String, ArchiveStorage> all = new LinkedHashMap<>();
+        all.put(Storages.PRIMARY, build("holdfast.storage.", config.storage(), config));
+        Path primaryRoot = config.storage().type() == HoldfastConfig.Backend.StorageType.LOCAL
+                ? Path.of(config.storage().local().root()).toAbsolutePath().normalize()
+                : null;
+        for (Map.Entry<String, HoldfastConfig.Backend> e :
+                new TreeMap<>(config.storage().named()).entrySet()) {
+            String name = e.getKey();
+            String prefix = "holdfast.storage.\"" + name + "\".";
+            if (RESERVED.contains(name) || !NAME.matcher(name).matches()) {
+                throw new IllegalStateException(prefix + "*: a storage name must be 1-63 lower-case letters, digits"
+                        + " and dashes, and not one of " + new TreeSet<>(RESERVED));
+            }
+            HoldfastConfig.Backend b = e.getValue();
+            if (b.type() == HoldfastConfig.Backend.StorageType.LOCAL) {
+                Path root = Path.of(b.local().root()).toAbsolutePath().normalize();
+                // The group's default root is the primary's default: a copy there would be no copy at all.
+                if (root.equals(primaryRoot)
+                        || root.equals(
+                                Path.of("./holdfast-data").toAbsolutePath().normalize())) {
+                    throw new IllegalStateException(prefix + "local.root must be set to a directory of its own (got "
+                            + root + ", which is the primary storage's)");
+                }
+            }
+            all.put(name, build(prefix, b, config));
+        }
+        return new Storages(all);
     }
 
-    void close(@Disposes ArchiveStorage storage) {
-        if (storage instanceof S3ArchiveStorage s3) {
-            s3.close();
+    @Produces
+    @Singleton
+    ArchiveStorage primary(Storages storages) {
+        return storages.primary();
+    }
+
+    void close(@Disposes Storages storages) {
+        for (ArchiveStorage s : storages.all().values()) {
+            if (s instanceof S3ArchiveStorage s3) {
+                s3.close();
+            }
         }
     }
 
-    private static ArchiveStorage local(HoldfastConfig config) {
+    private static ArchiveStorage build(String prefix, HoldfastConfig.Backend backend, HoldfastConfig config) {
+        return switch (backend.type()) {
+            case LOCAL -> local(backend.local().root(), config);
+            case S3 -> s3(prefix + "s3.", backend.s3());
+        };
+    }
+
+    private static ArchiveStorage local(String root, HoldfastConfig config) {
         try {
-            LocalArchiveStorage storage = new LocalArchiveStorage(
-                    Path.of(config.storage().local().root()), config.archive().fileMode());
+            LocalArchiveStorage storage =
+                    new LocalArchiveStorage(Path.of(root), config.archive().fileMode());
             int removed = storage.cleanupStaleTemps();
             if (removed > 0) {
                 LOG.infof("Removed %d stale partial archive(s) from %s", removed, storage.root());
             }
             return storage;
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Archive storage " + config.storage().local().root() + " is unusable", e);
+            throw new UncheckedIOException("Archive storage " + root + " is unusable", e);
         }
     }
 
-    private static ArchiveStorage s3(HoldfastConfig.Storage.S3 config) {
-        S3ArchiveStorage.Settings settings = settings(config);
+    private static ArchiveStorage s3(String prefix, HoldfastConfig.Backend.S3 config) {
+        S3ArchiveStorage.Settings settings = settings(prefix, config);
         S3ArchiveStorage storage = new S3ArchiveStorage(client(config), settings);
         try {
             int aborted = storage.sweepStaleUploads(config.staleUploadAge());
@@ -76,30 +124,33 @@ public class StorageProducer {
         return storage;
     }
 
+    /** The primary storage's S3 settings, or a start-up failure naming the key that is wrong. */
+    static S3ArchiveStorage.Settings settings(HoldfastConfig.Backend.S3 config) {
+        return settings("holdfast.storage.s3.", config);
+    }
+
     /** The S3 settings, or a start-up failure naming the key that is wrong. */
-    static S3ArchiveStorage.Settings settings(HoldfastConfig.Storage.S3 config) {
+    /** The S3 settings of the storage whose keys start with {@code k}, or a start-up failure naming the key. */
+    static S3ArchiveStorage.Settings settings(String k, HoldfastConfig.Backend.S3 config) {
         String bucket = config.bucket()
                 .map(String::strip)
                 .filter(b -> !b.isEmpty())
-                .orElseThrow(() -> new IllegalStateException(
-                        "holdfast.storage.s3.bucket is required when holdfast.storage.type=s3"));
+                .orElseThrow(() -> new IllegalStateException(k + "bucket is required when the storage's type is s3"));
         long part = config.partSize().asLongValue();
         if (part < S3ArchiveStorage.MIN_PART_SIZE || part > S3ArchiveStorage.MAX_PART_SIZE) {
-            throw new IllegalStateException("holdfast.storage.s3.part-size must be between 5M and 5G (S3's limits),"
-                    + " got " + part + " bytes");
+            throw new IllegalStateException(
+                    k + "part-size must be between 5M and 5G (S3's limits)," + " got " + part + " bytes");
         }
         if (config.accessKeyId().isPresent() != config.secretAccessKey().isPresent()) {
-            throw new IllegalStateException(
-                    "holdfast.storage.s3.access-key-id and holdfast.storage.s3.secret-access-key"
-                            + " go together: set both, or neither to use the SDK's default credentials chain");
+            throw new IllegalStateException(k + "access-key-id and " + k + "secret-access-key"
+                    + " go together: set both, or neither to use the SDK's default credentials chain");
         }
         if (config.staleUploadAge().isNegative()) {
-            throw new IllegalStateException("holdfast.storage.s3.stale-upload-age must not be negative");
+            throw new IllegalStateException(k + "stale-upload-age must not be negative");
         }
         config.endpoint().ifPresent(e -> {
             if (e.getScheme() == null || e.getHost() == null) {
-                throw new IllegalStateException(
-                        "holdfast.storage.s3.endpoint must be a URL such as http://minio:9000, got " + e);
+                throw new IllegalStateException(k + "endpoint must be a URL such as http://minio:9000, got " + e);
             }
         });
         return new S3ArchiveStorage.Settings(
@@ -107,7 +158,7 @@ public class StorageProducer {
     }
 
     /** An S3 client as configured; with no keys configured the SDK's default chain finds the credentials. */
-    static S3Client client(HoldfastConfig.Storage.S3 config) {
+    static S3Client client(HoldfastConfig.Backend.S3 config) {
         S3ClientBuilder b = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
@@ -116,11 +167,11 @@ public class StorageProducer {
                 .region(Region.of(config.region()))
                 .forcePathStyle(config.pathStyle())
                 .requestChecksumCalculation(
-                        config.checksumCalculation() == HoldfastConfig.Storage.ChecksumMode.WHEN_SUPPORTED
+                        config.checksumCalculation() == HoldfastConfig.Backend.ChecksumMode.WHEN_SUPPORTED
                                 ? RequestChecksumCalculation.WHEN_SUPPORTED
                                 : RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(
-                        config.checksumValidation() == HoldfastConfig.Storage.ChecksumMode.WHEN_SUPPORTED
+                        config.checksumValidation() == HoldfastConfig.Backend.ChecksumMode.WHEN_SUPPORTED
                                 ? ResponseChecksumValidation.WHEN_SUPPORTED
                                 : ResponseChecksumValidation.WHEN_REQUIRED);
         config.endpoint().ifPresent(b::endpointOverride);

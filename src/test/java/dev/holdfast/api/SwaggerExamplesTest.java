@@ -100,8 +100,9 @@ class SwaggerExamplesTest {
                         "PUT /api/schedules/{id} nightly",
                         "PUT /api/backups/{id}/protection protect",
                         "POST /api/retention/apply older-than-30-days",
-                        "POST /api/catalog/import protected");
-        assertThat(jobs).hasSize(5);
+                        "POST /api/catalog/import protected",
+                        "POST /api/backups/{id}/copies offsite");
+        assertThat(jobs).hasSize(6);
 
         // The import example may have registered archives other tests left in storage, protected: unprotect them.
         for (String job : jobs) {

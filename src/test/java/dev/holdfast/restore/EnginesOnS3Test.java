@@ -75,7 +75,7 @@ class EnginesOnS3Test {
                 key,
                 List.of("app"),
                 List.of(),
-                new BackupOptions("zstd", null, null, null, null, null, null, null));
+                new BackupOptions("zstd", null, null, null, null, null, null, null, null));
     }
 
     @Test

@@ -77,7 +77,7 @@ class EnginesWithoutQuarkusTest {
                 key,
                 List.of("app"),
                 List.of(),
-                new BackupOptions("zstd", null, null, null, null, null, null, null));
+                new BackupOptions("zstd", null, null, null, null, null, null, null, null));
     }
 
     private static RestoreRun.Sources sources(PgConnectionInfo app) {

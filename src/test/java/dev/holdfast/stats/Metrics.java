@@ -6,20 +6,20 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Reads samples from the Prometheus text the service exposes on /q/metrics. */
-final class Metrics {
+public final class Metrics {
     private final String text;
 
     private Metrics(String text) {
         this.text = text;
     }
 
-    static Metrics scrape() {
+    public static Metrics scrape() {
         return new Metrics(
                 given().get("/q/metrics").then().statusCode(200).extract().asString());
     }
 
     /** The value of the sample with this name and exactly these labels, or null when absent. */
-    Double value(String name, Map<String, String> labels) {
+    public Double value(String name, Map<String, String> labels) {
         for (String line : text.split("\n")) {
             if (line.startsWith("#") || !line.startsWith(name)) {
                 continue;
@@ -47,7 +47,7 @@ final class Metrics {
         return null;
     }
 
-    double valueOrZero(String name, Map<String, String> labels) {
+    public double valueOrZero(String name, Map<String, String> labels) {
         Double v = value(name, labels);
         return v == null ? 0 : v;
     }

@@ -41,16 +41,37 @@ class S3StorageConfigTest {
     @Test
     void defaultsAreLocalStorageAndConservativeS3Settings() {
         HoldfastConfig.Storage d = config(Map.of());
-        assertThat(d.type()).isEqualTo(HoldfastConfig.Storage.StorageType.LOCAL);
+        assertThat(d.type()).isEqualTo(HoldfastConfig.Backend.StorageType.LOCAL);
         assertThat(d.local().root()).isEqualTo("./holdfast-data");
-        HoldfastConfig.Storage.S3 s = d.s3();
+        HoldfastConfig.Backend.S3 s = d.s3();
         assertThat(s.region()).isEqualTo("us-east-1");
         assertThat(s.pathStyle()).isFalse();
         assertThat(s.endpoint()).isEmpty();
-        assertThat(s.checksumCalculation()).isEqualTo(HoldfastConfig.Storage.ChecksumMode.WHEN_REQUIRED);
-        assertThat(s.checksumValidation()).isEqualTo(HoldfastConfig.Storage.ChecksumMode.WHEN_REQUIRED);
+        assertThat(s.checksumCalculation()).isEqualTo(HoldfastConfig.Backend.ChecksumMode.WHEN_REQUIRED);
+        assertThat(s.checksumValidation()).isEqualTo(HoldfastConfig.Backend.ChecksumMode.WHEN_REQUIRED);
         assertThat(s.partSize().asLongValue()).isEqualTo(16L * 1024 * 1024);
         assertThat(s.staleUploadAge()).isEqualTo(Duration.ofHours(24));
+    }
+
+    @Test
+    void namedStoragesSitBesideThePrimaryWithoutTakingItsKeys() {
+        Map<String, String> m = s3("bucket", "primary", "endpoint", "http://minio:9000", "path-style", "true");
+        m.put("holdfast.storage.local.root", "/var/lib/holdfast");
+        m.put("holdfast.storage.\"offsite\".type", "s3");
+        m.put("holdfast.storage.\"offsite\".s3.bucket", "far-away");
+        m.put("holdfast.storage.\"offsite\".s3.region", "eu-west-1");
+        m.put("holdfast.storage.second-disk.local.root", "/mnt/second");
+        HoldfastConfig.Storage c = config(m);
+        assertThat(c.type()).isEqualTo(HoldfastConfig.Backend.StorageType.S3);
+        assertThat(c.s3().bucket()).contains("primary");
+        assertThat(c.named()).containsOnlyKeys("offsite", "second-disk");
+        assertThat(c.named().get("offsite").type()).isEqualTo(HoldfastConfig.Backend.StorageType.S3);
+        assertThat(c.named().get("offsite").s3().bucket()).contains("far-away");
+        assertThat(c.named().get("offsite").s3().region()).isEqualTo("eu-west-1");
+        assertThat(c.named().get("offsite").s3().endpoint()).isEmpty();
+        assertThat(c.named().get("second-disk").type()).isEqualTo(HoldfastConfig.Backend.StorageType.LOCAL);
+        assertThat(c.named().get("second-disk").local().root()).isEqualTo("/mnt/second");
+        assertThat(config(Map.of()).named()).isEmpty();
     }
 
     @Test
@@ -63,8 +84,8 @@ class S3StorageConfigTest {
                 "checksum-calculation", "when-supported",
                 "part-size", "8M",
                 "stale-upload-age", "2h"));
-        assertThat(c.type()).isEqualTo(HoldfastConfig.Storage.StorageType.S3);
-        assertThat(c.s3().checksumCalculation()).isEqualTo(HoldfastConfig.Storage.ChecksumMode.WHEN_SUPPORTED);
+        assertThat(c.type()).isEqualTo(HoldfastConfig.Backend.StorageType.S3);
+        assertThat(c.s3().checksumCalculation()).isEqualTo(HoldfastConfig.Backend.ChecksumMode.WHEN_SUPPORTED);
         assertThat(c.s3().staleUploadAge()).isEqualTo(Duration.ofHours(2));
         S3ArchiveStorage.Settings s = StorageProducer.settings(c.s3());
         assertThat(s.bucket()).isEqualTo("backups");
@@ -76,7 +97,7 @@ class S3StorageConfigTest {
     @Test
     void misconfigurationIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> StorageProducer.settings(config(s3()).s3()))
-                .hasMessageContaining("holdfast.storage.s3.bucket is required when holdfast.storage.type=s3");
+                .hasMessageContaining("holdfast.storage.s3.bucket is required when the storage's type is s3");
         assertThatThrownBy(() -> StorageProducer.settings(
                         config(s3("bucket", "b", "part-size", "4M")).s3()))
                 .hasMessageContaining("holdfast.storage.s3.part-size")
