@@ -230,6 +230,37 @@ public class BackupCopies {
         return out;
     }
 
+    /** The successful copies in one storage. */
+    @Transactional
+    public List<BackupCopy> succeededIn(String storage) {
+        return BackupCopy.list("storage = ?1 and status = ?2", storage, BackupCopy.Status.SUCCEEDED);
+    }
+
+    /**
+     * Removes a successful copy from its storage and from the backup (copy retention): the archive there first,
+     * then the record. Returns false when the copy is no longer a successful one (deleted or asked again meanwhile).
+     */
+    public boolean forget(UUID copyId) throws java.io.IOException {
+        BackupCopy c = findCopy(copyId);
+        if (c == null || c.status != BackupCopy.Status.SUCCEEDED) {
+            return false;
+        }
+        dev.holdfast.storage.ArchiveStorage target = storages.find(c.storage)
+                .orElseThrow(() -> new IllegalStateException("Storage '" + c.storage + "' is not configured"));
+        target.delete(c.storageKey);
+        return deleteRecord(copyId);
+    }
+
+    @Transactional
+    BackupCopy findCopy(UUID copyId) {
+        return BackupCopy.findById(copyId);
+    }
+
+    @Transactional
+    boolean deleteRecord(UUID copyId) {
+        return BackupCopy.deleteById(copyId);
+    }
+
     private static BackupCopy find(UUID backupId, String storage) {
         return BackupCopy.find("backupId = ?1 and storage = ?2", backupId, storage)
                 .firstResult();

@@ -128,7 +128,42 @@ public interface HoldfastConfig {
          * local storage must set its own {@code local.root}.
          */
         @io.smallrye.config.WithParentName
-        Map<String, Backend> named();
+        Map<String, Named> named();
+    }
+
+    /** A named storage: a backend, and how long copies stay in it. */
+    interface Named extends Backend {
+        /**
+         * Retention of the copies in this storage, counted like {@code holdfast.retention.*} (the same rules and
+         * groups) over the backups that have a copy here. Unset: a copy stays as long as its backup. It can only
+         * remove copies earlier than the backup's own retention does (e.g. keep 7 dailies offsite, 30 at home):
+         * deleting a backup always deletes its copies.
+         */
+        CopyRetention retention();
+    }
+
+    /** Retention rules for the copies in one named storage; none set means copies live as long as their backup. */
+    interface CopyRetention {
+        /** Keep the copies of the newest N backups (per group). */
+        java.util.OptionalInt keepLast();
+
+        /** Keep the copy of the newest backup of each of the last N days that have one. */
+        java.util.OptionalInt keepDaily();
+
+        /** Keep the copy of the newest backup of each of the last N ISO weeks that have one. */
+        java.util.OptionalInt keepWeekly();
+
+        /** Keep the copy of the newest backup of each of the last N months that have one. */
+        java.util.OptionalInt keepMonthly();
+
+        /** Keep the copy of the newest backup of each of the last N years that have one. */
+        java.util.OptionalInt keepYearly();
+
+        /** Keep the copies of backups younger than this (30d, 12h, 2w, or ISO-8601). */
+        Optional<String> keepWithin();
+
+        /** Remove copies of backups older than this whatever the other rules say (30d, or ISO-8601). */
+        Optional<String> maxAge();
     }
 
     /** One storage backend: its type and the settings of that type. */

@@ -26,7 +26,7 @@ import org.jboss.logging.MDC;
 
 /**
  * Runs retention on its own, on a thread of its own: a schedule's policy after each of its backups succeeds, and the
- * whole catalog (global policy and every schedule's policy) every {@code holdfast.retention.interval}, once per
+ * whole catalog (global policy, every schedule's policy, then each named storage's copy policy) every {@code holdfast.retention.interval}, once per
  * cluster. Runs on one instance never overlap (one thread); neither trigger ever throws.
  */
 @ApplicationScoped
@@ -37,6 +37,9 @@ public class RetentionRunner {
 
     @Inject
     RetentionService retention;
+
+    @Inject
+    CopyRetention copyRetention;
 
     @Inject
     RetentionConfig config;
@@ -120,7 +123,8 @@ public class RetentionRunner {
         String owner = worker.instanceId() == null ? "unknown" : worker.instanceId();
         return ClusterTasks.runIfDue(
                 dataSource, TASK, time.now(), config.interval(), owner, "the retention sweep", () -> {
-                    List<String> errors = retention.applyAll(AuditLog.SYSTEM);
+                    List<String> errors = new java.util.ArrayList<>(retention.applyAll(AuditLog.SYSTEM));
+                    errors.addAll(copyRetention.applyAll(AuditLog.SYSTEM));
                     return errors.isEmpty() ? null : String.join("\n", errors);
                 });
     }

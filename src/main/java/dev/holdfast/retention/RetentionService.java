@@ -376,6 +376,15 @@ public class RetentionService {
         return out;
     }
 
+    /** Every backup of the catalog as retention sees it, now (for the copy retention of each named storage). */
+    List<RetentionPlanner.Candidate> candidatesNow() {
+        try (Connection c = dataSource.getConnection()) {
+            return candidates(c, time.now().minus(config.keepPreRestoreFor()));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not read the backups for retention: " + e.getMessage(), e);
+        }
+    }
+
     /** Schedules with a policy of their own (valid or not: an invalid one is reported by its run). */
     List<UUID> schedulesWithPolicy() {
         try (Connection c = dataSource.getConnection()) {

@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public class StorageProducer {
     private static final Logger LOG = Logger.getLogger(StorageProducer.class);
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    private static final Set<String> RESERVED = Set.of(Storages.PRIMARY, "type", "local", "s3");
+    private static final Set<String> RESERVED = Set.of(Storages.PRIMARY, "type", "local", "s3", "retention");
 
     @Produces
     @Singleton
@@ -46,7 +46,7 @@ public class StorageProducer {
         Path primaryRoot = config.storage().type() == HoldfastConfig.Backend.StorageType.LOCAL
                 ? Path.of(config.storage().local().root()).toAbsolutePath().normalize()
                 : null;
-        for (Map.Entry<String, HoldfastConfig.Backend> e :
+        for (Map.Entry<String, HoldfastConfig.Named> e :
                 new TreeMap<>(config.storage().named()).entrySet()) {
             String name = e.getKey();
             String prefix = "holdfast.storage.\"" + name + "\".";

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 public class BackupCopyTest {
     static final Object RESOURCES = TestResources.class;
-    static final Path OFFSITE = Path.of("target/holdfast-test-offsite");
+    public static final Path OFFSITE = Path.of("target/holdfast-test-offsite");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
