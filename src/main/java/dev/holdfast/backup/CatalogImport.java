@@ -54,6 +54,9 @@ public class CatalogImport {
     ObjectMapper mapper;
 
     @Inject
+    dev.holdfast.time.TimeSource time;
+
+    @Inject
     ScheduleNames schedules;
 
     @Inject
@@ -182,7 +185,7 @@ public class CatalogImport {
         JsonNode enc = m.extensions().get(BackupRun.ENCRYPTION_EXTENSION);
         b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.protectedFromDeletion = protect;
-        b.verifiedAt = java.time.OffsetDateTime.now(ZoneOffset.UTC);
+        b.verifiedAt = time.now().atOffset(ZoneOffset.UTC);
         b.verifyOk = report.ok();
         b.verifyFailures = mapper.createArrayNode();
         b.persist();
