@@ -32,6 +32,10 @@ import org.jboss.logging.Logger;
 /**
  * The backup catalog: creates backups and their jobs, lists and deletes them, and records each
  * step of a run in its own short transaction (never around the long I/O of the run itself).
+ *
+ * <p>Longer than most classes on purpose: the request checks, the row's life cycle (queued, running, succeeded or
+ * failed, deleted) and its fences against concurrent instances belong together; copies, usage and queries live in
+ * {@link BackupCopies}, {@link BackupUsage} and {@link BackupQueries}.
  */
 @ApplicationScoped
 public class BackupService {
