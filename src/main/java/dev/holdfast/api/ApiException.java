@@ -65,6 +65,23 @@ public abstract class ApiException extends RuntimeException {
     }
 
     /** The request is well-formed but its content is invalid (400). */
+    /** 422: the request is well-formed but cannot be processed as sent (an Idempotency-Key reused for another). */
+    public static class Unprocessable extends ApiException {
+        public Unprocessable(String message) {
+            super(message);
+        }
+
+        @Override
+        public int status() {
+            return 422;
+        }
+
+        @Override
+        public String title() {
+            return "Unprocessable request";
+        }
+    }
+
     public static class BadRequest extends ApiException {
         public BadRequest(String message) {
             super(message);

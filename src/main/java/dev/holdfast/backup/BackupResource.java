@@ -6,6 +6,7 @@ import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
 import dev.holdfast.job.Accepted;
+import dev.holdfast.job.IdempotencyKeys;
 import dev.holdfast.job.JobEvent;
 import dev.holdfast.job.JobEventStream;
 import dev.holdfast.job.JobService;
@@ -112,6 +113,9 @@ public class BackupResource {
     BackupCopies copies;
 
     @Inject
+    IdempotencyKeys idempotency;
+
+    @Inject
     JobEventStream events;
 
     @Inject
@@ -165,14 +169,34 @@ public class BackupResource {
             responseCode = "413",
             description = "Request body too large",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RestResponse<Accepted<BackupView>> create(@Valid BackupRequest request, @Context UriInfo uri) {
+    @APIResponse(
+            responseCode = "422",
+            description = "The Idempotency-Key was used for a different request within its lifetime",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public RestResponse<Accepted<BackupView>> create(
+            @Valid BackupRequest request,
+            @HeaderParam(IdempotencyKeys.HEADER)
+                    @Parameter(
+                            description = "Makes a retry safe: a repeat with the same key (and the same body) within"
+                                    + " holdfast.api.idempotency-key-ttl answers the first request's backup and job,"
+                                    + " with Idempotent-Replayed: true, instead of starting another backup")
+                    String idempotencyKey,
+            @Context UriInfo uri) {
         BackupRequest req = request == null
                 ? new BackupRequest(
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         tableCheck.check(req);
-        BackupView b = backups.create(req, user.subject());
-        return Accepted.response(uri, "api/backups", b.id(), b, jobs.get(b.jobId()));
+        if (idempotencyKey == null) {
+            BackupView b = backups.create(req, user.subject());
+            return Accepted.response(uri, "api/backups", b.id(), b, jobs.get(b.jobId()));
+        }
+        IdempotencyKeys.Outcome o = idempotency.once(idempotencyKey, "backup.create", user.subject(), req, () -> {
+            BackupView b = backups.create(req, user.subject());
+            return new IdempotencyKeys.Outcome(b.id(), b.jobId(), false);
+        });
+        return Accepted.response(
+                uri, "api/backups", o.resourceId(), backups.get(o.resourceId()), jobs.get(o.jobId()), o.replayed());
     }
 
     @GET

@@ -261,6 +261,13 @@ public interface HoldfastConfig {
         /** Largest page size a list endpoint accepts. */
         @WithDefault("200")
         int maxPageSize();
+
+        /**
+         * How long an {@code Idempotency-Key} of a create-backup or restore request is remembered: a repeat within
+         * this time answers the first request's resource and job instead of starting the work again.
+         */
+        @WithDefault("24h")
+        Duration idempotencyKeyTtl();
     }
 
     /** Archive settings. */

@@ -51,6 +51,15 @@ public record Accepted<T>(
     /** A 202 response carrying this envelope, {@code Location} set to the resource at {@code resourcePath/id}. */
     public static <T> RestResponse<Accepted<T>> response(
             UriInfo uri, String resourcePath, UUID resourceId, T resource, JobView job) {
+        return response(uri, resourcePath, resourceId, resource, job, false);
+    }
+
+    /**
+     * As {@link #response(UriInfo, String, UUID, Object, JobView)}; a {@code replayed} answer (a repeated
+     * Idempotency-Key) also carries {@code Idempotent-Replayed: true}.
+     */
+    public static <T> RestResponse<Accepted<T>> response(
+            UriInfo uri, String resourcePath, UUID resourceId, T resource, JobView job, boolean replayed) {
         URI self = path(uri).path(resourcePath).path(resourceId.toString()).build();
         URI jobUri = path(uri).path("api/jobs").path(job.id().toString()).build();
         URI events = path(uri)
@@ -58,10 +67,13 @@ public record Accepted<T>(
                 .path(job.id().toString())
                 .path("events")
                 .build();
-        return RestResponse.ResponseBuilder.create(
+        RestResponse.ResponseBuilder<Accepted<T>> b = RestResponse.ResponseBuilder.create(
                         Status.ACCEPTED, new Accepted<>(resource, job, new Links(self, jobUri, events)))
-                .location(self)
-                .build();
+                .location(self);
+        if (replayed) {
+            b.header(IdempotencyKeys.REPLAYED, "true");
+        }
+        return b.build();
     }
 
     private static UriBuilder path(UriInfo uri) {

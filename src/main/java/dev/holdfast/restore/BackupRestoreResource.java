@@ -4,12 +4,14 @@ import dev.holdfast.api.Problem;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.Audited;
 import dev.holdfast.job.Accepted;
+import dev.holdfast.job.IdempotencyKeys;
 import dev.holdfast.job.JobService;
 import dev.holdfast.security.CurrentUser;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -22,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -46,6 +49,9 @@ import org.jboss.resteasy.reactive.RestResponse;
         description = "The token lacks the required role",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class BackupRestoreResource {
+    @Inject
+    IdempotencyKeys idempotency;
+
     @Inject
     RestoreService restores;
 
@@ -104,13 +110,33 @@ public class BackupRestoreResource {
                     + " data that no pre-restore backup can cover (it is no configured source) and create_pre_backup is not"
                     + " false",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(
+            responseCode = "422",
+            description = "The Idempotency-Key was used for a different request within its lifetime",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public RestResponse<Accepted<RestoreView>> restore(
-            @PathParam("id") UUID id, @Valid RestoreRequest request, @Context UriInfo uri) {
+            @PathParam("id") UUID id,
+            @Valid RestoreRequest request,
+            @HeaderParam(IdempotencyKeys.HEADER)
+                    @Parameter(
+                            description = "Makes a retry safe: a repeat with the same key (and the same backup and"
+                                    + " body) within holdfast.api.idempotency-key-ttl answers the first request's"
+                                    + " restore and job, with Idempotent-Replayed: true, instead of restoring again")
+                    String idempotencyKey,
+            @Context UriInfo uri) {
         RestoreRequest req = request == null
                 ? new RestoreRequest(
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
-        RestoreView r = restores.create(id, req, user.subject(), null);
-        return Accepted.response(uri, "api/restores", r.id(), r, jobs.get(r.jobId()));
+        if (idempotencyKey == null) {
+            RestoreView r = restores.create(id, req, user.subject(), null);
+            return Accepted.response(uri, "api/restores", r.id(), r, jobs.get(r.jobId()));
+        }
+        IdempotencyKeys.Outcome o = idempotency.once(idempotencyKey, "restore:" + id, user.subject(), req, () -> {
+            RestoreView r = restores.create(id, req, user.subject(), null);
+            return new IdempotencyKeys.Outcome(r.id(), r.jobId(), false);
+        });
+        return Accepted.response(
+                uri, "api/restores", o.resourceId(), restores.get(o.resourceId()), jobs.get(o.jobId()), o.replayed());
     }
 }
