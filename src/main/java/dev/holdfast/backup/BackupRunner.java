@@ -91,7 +91,7 @@ public class BackupRunner {
     /** The engine's settings from {@code holdfast.archive}, {@code holdfast.copy} and {@code holdfast.pg}. */
     BackupRun.Settings settings() throws IOException {
         Path spool = spoolDir();
-        PgTools tools = PgTools.locate(config.pg().binDir());
+        PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
         int parallelism =
                 config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
         return new BackupRun.Settings(

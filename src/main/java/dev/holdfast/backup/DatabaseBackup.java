@@ -134,8 +134,9 @@ public class DatabaseBackup {
             Connection coord = session.coordinator();
             PgCatalog catalog = PgCatalog.read(coord);
             String serverVersion = queryString(coord, "SHOW server_version");
-            PgTools.ToolVersion pgDump = tools.pgDumpVersion();
-            PgTools.requireCompatible(pgDump, catalog.serverVersionNum());
+            // The client tools of the server's major where several are installed (newer ones dump older servers).
+            PgTools serverTools = tools.forServer(catalog.serverVersionNum());
+            PgTools.ToolVersion pgDump = serverTools.pgDumpVersion();
             Selection.Result selected = selection.apply(catalog);
             session.lockTables(selected.tableRefs());
             Map<TableRef, Long> rows = new ConcurrentHashMap<>();
@@ -156,6 +157,7 @@ public class DatabaseBackup {
                     coordinatorCheck, coordinatorCheck.multipliedBy(10).plusSeconds(5));
             try (StopSignal.Registration stop = ctx.onStop(session::abort)) {
                 copyAll(
+                        serverTools,
                         source,
                         db,
                         selected,
@@ -195,6 +197,7 @@ public class DatabaseBackup {
      * the first one: a cancellation, the coordinator's loss, or the failing table.
      */
     private void copyAll(
+            PgTools dumpTools,
             String source,
             PgConnectionInfo db,
             Selection.Result selected,
@@ -228,7 +231,7 @@ public class DatabaseBackup {
             done.submit(() -> {
                 // pg_dump's custom format is compressed already: stored as is.
                 try (EntryBuilder b = writer.openEntry(schemaEntry, EntryInfo.KIND_SCHEMA, Codec.NONE)) {
-                    tools.dumpSchema(
+                    dumpTools.dumpSchema(
                             db,
                             session.snapshotId(),
                             PgTools.DumpFilter.of(selected),

@@ -371,8 +371,19 @@ public interface HoldfastConfig {
 
     /** PostgreSQL client tools. */
     interface Pg {
-        /** Directory of pg_dump and pg_restore; default: found on PATH. Their major version must be ≥ the server's. */
+        /**
+         * Directory of pg_dump and pg_restore, used for every server (their major must be ≥ each server's); default:
+         * the installations of {@link #searchPath()} and PATH, picked per server.
+         */
         Optional<java.nio.file.Path> binDir();
+
+        /**
+         * Where to look for client tools of several majors (one {@code *} per pattern) when {@code bin-dir} is not
+         * set. Each backup uses the installation of its server's major, else the oldest newer one; restores use the
+         * newest. Images carry one installation per supported major in these directories.
+         */
+        @WithDefault("/usr/lib/postgresql/*/bin,/usr/pgsql-*/bin")
+        List<String> searchPath();
     }
 
     /** Security settings. */

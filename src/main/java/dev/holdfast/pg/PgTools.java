@@ -118,12 +118,139 @@ public final class PgTools {
     /** How a tool run ended; stderr is bounded to its last {@value #STDERR_LIMIT} bytes. */
     public record RunResult(int exitCode, long stdoutBytes, String stderr) {}
 
+    /** Where client tools of several majors are usually installed (Debian/Ubuntu, RHEL/UBI PGDG packages). */
+    public static final List<String> DEFAULT_SEARCH_PATH = List.of("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin");
+
     private final Path pgDump;
     private final Path pgRestore;
+    /** Every installation found, newest major first, when discovered; else just this one. */
+    private final List<PgTools> installations;
 
     private PgTools(Path pgDump, Path pgRestore) {
         this.pgDump = pgDump;
         this.pgRestore = pgRestore;
+        this.installations = List.of(this);
+    }
+
+    private PgTools(List<PgTools> installations) {
+        this.pgDump = installations.get(0).pgDump;
+        this.pgRestore = installations.get(0).pgRestore;
+        this.installations = List.copyOf(installations);
+    }
+
+    /**
+     * Every installation of the client tools: {@code binDir} alone when given (an explicit choice), else each
+     * directory matching a {@code searchPath} pattern (one {@code *} per pattern, e.g.
+     * {@code /usr/lib/postgresql/*}{@code /bin}) that holds both tools, plus the pair on {@code PATH}. The newest
+     * major comes first and serves whatever needs no particular server ({@link #forServer} picks per server).
+     *
+     * @throws PgEngineException when none is found, naming where it looked
+     */
+    public static PgTools discover(Optional<Path> binDir, List<String> searchPath) {
+        if (binDir.isPresent()) {
+            return locate(binDir);
+        }
+        java.util.Map<Path, PgTools> found = new java.util.LinkedHashMap<>();
+        for (String pattern : searchPath) {
+            for (Path dir : expand(pattern)) {
+                if (Files.isExecutable(dir.resolve("pg_dump")) && Files.isExecutable(dir.resolve("pg_restore"))) {
+                    found.putIfAbsent(real(dir.resolve("pg_dump")), locate(Optional.of(dir)));
+                }
+            }
+        }
+        try {
+            PgTools onPath = locate(Optional.empty());
+            found.putIfAbsent(real(onPath.pgDump), onPath);
+        } catch (PgEngineException e) {
+            if (found.isEmpty()) {
+                throw new PgEngineException(
+                        e.getMessage() + " Also looked in " + searchPath + " (holdfast.pg.search-path).");
+            }
+        }
+        List<PgTools> all = new ArrayList<>(found.values());
+        // Newest major first; a tool whose version cannot be read is left out rather than failing every backup.
+        java.util.Map<PgTools, Integer> majors = new java.util.HashMap<>();
+        all.removeIf(t -> {
+            try {
+                majors.put(t, t.pgDumpVersion().major());
+                return false;
+            } catch (PgEngineException e) {
+                return true;
+            }
+        });
+        if (all.isEmpty()) {
+            throw new PgEngineException("No usable pg_dump found in " + searchPath + " or on PATH");
+        }
+        all.sort(java.util.Comparator.comparing((PgTools t) -> majors.get(t)).reversed());
+        return new PgTools(all);
+    }
+
+    /** The installations this finds from, newest major first (one unless {@link #discover discovered}). */
+    public List<PgTools> installations() {
+        return installations;
+    }
+
+    /**
+     * The installation for a server: the one of the server's major version, else the oldest newer one (pg_dump
+     * reads older servers, never newer ones).
+     *
+     * @throws PgEngineException when every installation is older than the server, naming what was found and the fix
+     */
+    public PgTools forServer(int serverVersionNum) {
+        int serverMajor = serverVersionNum / 10000;
+        PgTools best = null;
+        int bestMajor = Integer.MAX_VALUE;
+        for (PgTools t : installations) {
+            int major = t.pgDumpVersion().major();
+            if (major >= serverMajor && major < bestMajor) {
+                best = t;
+                bestMajor = major;
+            }
+        }
+        if (best == null) {
+            if (installations.size() == 1) {
+                requireCompatible(serverVersionNum); // the single-installation message, with its fix
+            }
+            List<String> seen = installations.stream()
+                    .map(t -> t.pgDumpVersion().major() + " (" + t.pgDump.getParent() + ")")
+                    .toList();
+            throw new PgEngineException("No pg_dump of major " + serverMajor + " or newer for this PostgreSQL "
+                    + serverMajor + " server; found " + seen + ". Install the PostgreSQL " + serverMajor
+                    + " client tools (e.g. apt-get install postgresql-client-" + serverMajor + ", or the PGDG"
+                    + " package postgresql" + serverMajor + ") where holdfast.pg.search-path looks.");
+        }
+        best.requireCompatible(serverVersionNum);
+        return best;
+    }
+
+    private static List<Path> expand(String pattern) {
+        int star = pattern.indexOf('*');
+        if (star < 0) {
+            return List.of(Path.of(pattern));
+        }
+        int slash = pattern.lastIndexOf('/', star);
+        Path parent = Path.of(slash <= 0 ? "/" : pattern.substring(0, slash));
+        String segmentPattern = pattern.substring(
+                slash + 1, pattern.indexOf('/', star) < 0 ? pattern.length() : pattern.indexOf('/', star));
+        String rest = pattern.indexOf('/', star) < 0 ? "" : pattern.substring(pattern.indexOf('/', star) + 1);
+        java.nio.file.PathMatcher m = parent.getFileSystem().getPathMatcher("glob:" + segmentPattern);
+        List<Path> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> entries = Files.list(parent)) {
+            entries.filter(e -> m.matches(e.getFileName()))
+                    .sorted()
+                    .forEach(e -> out.add(rest.isEmpty() ? e : e.resolve(rest)));
+        } catch (IOException e) {
+            return List.of(); // a search directory that does not exist holds no tools
+        }
+        return out;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /**

@@ -85,6 +85,7 @@ public class RestoreJobHandler implements JobHandler {
         RestoreRun run = new RestoreRun(
                 new RestoreRun.Settings(
                         config.pg().binDir(),
+                        config.pg().searchPath(),
                         config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors())),
                 runSources(),
                 (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));

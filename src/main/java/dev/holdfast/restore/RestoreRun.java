@@ -40,10 +40,15 @@ public final class RestoreRun {
     /**
      * How this installation restores.
      *
-     * @param pgBinDir where pg_dump's tools are, or empty for the PATH
+     * @param pgBinDir where pg_dump's tools are, or empty to search {@code pgSearchPath} and the PATH
      * @param parallelism connections a staged clean restore loads over
      */
-    public record Settings(Optional<Path> pgBinDir, int parallelism) {}
+    public record Settings(Optional<Path> pgBinDir, List<String> pgSearchPath, int parallelism) {
+        /** With the default search path for client tools ({@link PgTools#DEFAULT_SEARCH_PATH}). */
+        public Settings(Optional<Path> pgBinDir, int parallelism) {
+            this(pgBinDir, PgTools.DEFAULT_SEARCH_PATH, parallelism);
+        }
+    }
 
     /**
      * Looks sources up by name; null when not configured here.
@@ -114,7 +119,8 @@ public final class RestoreRun {
         int part = 0;
         stop.checkpoint();
 
-        PgTools tools = PgTools.locate(settings.pgBinDir());
+        // The newest installation: pg_restore reads archives of every older pg_dump.
+        PgTools tools = PgTools.discover(settings.pgBinDir(), settings.pgSearchPath());
         int parallelism = settings.parallelism();
         // Every connection of the restore closes at once when the run is asked to stop, so that a cancel
         // also ends a statement waiting on the server (a lock, an index build).
