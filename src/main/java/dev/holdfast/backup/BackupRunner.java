@@ -91,7 +91,7 @@ public class BackupRunner {
     /** The engine's settings from {@code holdfast.archive}, {@code holdfast.copy} and {@code holdfast.pg}. */
     BackupRun.Settings settings() throws IOException {
         Path spool = spoolDir();
-        PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
+        PgTools tools = tools();
         int parallelism =
                 config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
         return new BackupRun.Settings(
@@ -107,6 +107,17 @@ public class BackupRunner {
                         config.archive().verifyAfterWrite().name()),
                 time.clock(),
                 encryption.recipients());
+    }
+
+    private volatile PgTools tools;
+
+    /** The client tools found at the first backup (discovery runs every installation's --version). */
+    private PgTools tools() {
+        PgTools t = tools;
+        if (t == null) {
+            t = tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
+        }
+        return t;
     }
 
     private Path spoolDir() throws IOException {

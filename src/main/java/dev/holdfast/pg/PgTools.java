@@ -270,12 +270,24 @@ public final class PgTools {
         return pgRestore;
     }
 
+    // Read once per instance: discovery and per-server selection ask often, and each read runs the tool.
+    private volatile ToolVersion pgDumpVersion;
+    private volatile ToolVersion pgRestoreVersion;
+
     public ToolVersion pgDumpVersion() {
-        return version(pgDump);
+        ToolVersion v = pgDumpVersion;
+        if (v == null) {
+            v = pgDumpVersion = version(pgDump);
+        }
+        return v;
     }
 
     public ToolVersion pgRestoreVersion() {
-        return version(pgRestore);
+        ToolVersion v = pgRestoreVersion;
+        if (v == null) {
+            v = pgRestoreVersion = version(pgRestore);
+        }
+        return v;
     }
 
     /** Checks both tools against the server; see {@link #requireCompatible(ToolVersion, int)}. */
