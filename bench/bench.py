@@ -110,7 +110,10 @@ class Service:
         env.update(extra_env or {})
         self.log = open(os.path.join(OUT, f"service{'-' + variant if variant else ''}.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
-        jvm = ["java"] + ([f"-XX:StartFlightRecording=filename={OUT}/holdfast.jfr,settings=profile"] if jfr else [])
+        # HOLDFAST_BENCH_JAVA: another JVM for the service (e.g. a newer one, as an extra data point).
+        jfr_file = f"{OUT}/holdfast{'-' + variant if variant else ''}.jfr"
+        jvm = [os.environ.get("HOLDFAST_BENCH_JAVA", "java")] + (
+            [f"-XX:StartFlightRecording=filename={jfr_file},settings=profile"] if jfr else [])
         self.proc = subprocess.Popen(jvm + ["-jar", jar], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(120):
             try:
@@ -562,13 +565,13 @@ def main():
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
         if "s3" in parts:
             s3proxy = S3Proxy(tmp)
-            svc_s3 = Service(tmp, pub, False, {**extra, **s3proxy.env()}, "s3")
+            svc_s3 = Service(tmp, pub, a.jfr, {**extra, **s3proxy.env()}, "s3")
             others.append(svc_s3)
             compare_services(f"Storage, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree {tree_bytes / 1e6:.0f}"
                              f" MB; local disk vs s3proxy on loopback (SigV4, filesystem backend); {a.runs} runs each"
                              f" in alternation", "s3.txt", {"local disk": svc, "s3proxy": svc_s3}, tok, a.runs, True)
         if "enc" in parts:
-            svc_enc = Service(tmp, pub, False, {**extra, **age_env(tmp)}, "enc")
+            svc_enc = Service(tmp, pub, a.jfr, {**extra, **age_env(tmp)}, "enc")
             others.append(svc_enc)
             compare_services(f"Encryption, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree "
                              f"{tree_bytes / 1e6:.0f} MB; plain vs age (X25519, ChaCha20-Poly1305); {a.runs} runs "
