@@ -392,7 +392,11 @@ public final class BackupRun {
             String sent = summary.archiveSha256() != null
                     ? summary.archiveSha256()
                     : out.sha256().orElse(null);
+            long tCommitted = System.nanoTime();
             verified = postWriteCheck(storage.open(req.storageKey(), 0, stored), summary, mode, sent, keys);
+            LOG.debugf(
+                    "Backup %s: committed in %d ms, read back and checked in %d ms",
+                    req.backupId(), (tCommitted - tChecked) / 1_000_000, (System.nanoTime() - tCommitted) / 1_000_000);
             if (summary.archiveSha256() == null) {
                 summary = summary.withArchiveSha256(
                         sent != null ? sent : Digests.sha256Hex(storage.open(req.storageKey())));
@@ -417,8 +421,8 @@ public final class BackupRun {
             // process's own cipher, at the price of a second pass of ChaCha20-Poly1305 (docs/reliability.md).
             String actual = Digests.sha256Hex(archive);
             if (!actual.equals(expectedSha)) {
-                throw new IllegalStateException("The stored archive failed verification: its SHA-256 is " + actual
-                        + ", the bytes written had " + expectedSha);
+                throw new IllegalStateException("The stored archive failed verification: archive SHA-256 is " + actual
+                        + ", not the " + expectedSha + " of the bytes written");
             }
             return false;
         }
