@@ -110,7 +110,10 @@ class Service:
         env.update(extra_env or {})
         self.log = open(os.path.join(OUT, f"service{'-' + variant if variant else ''}.log"), "w")
         jar = os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")
-        jvm = ["java"] + ([f"-XX:StartFlightRecording=filename={OUT}/holdfast.jfr,settings=profile"] if jfr else [])
+        # HOLDFAST_BENCH_JAVA: another JVM for the service (e.g. a newer one, as an extra data point).
+        jfr_file = f"{OUT}/holdfast{'-' + variant if variant else ''}.jfr"
+        jvm = [os.environ.get("HOLDFAST_BENCH_JAVA", "java")] + (
+            [f"-XX:StartFlightRecording=filename={jfr_file},settings=profile"] if jfr else [])
         self.proc = subprocess.Popen(jvm + ["-jar", jar], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(120):
             try:
@@ -308,7 +311,7 @@ class S3Proxy:
     """s3proxy (the jar the build copies to target/s3proxy/) on loopback with SigV4 and its filesystem backend: a
     real S3 API, as the tests use it. Its bucket is a directory of the backend, made before it starts."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, jfr=False):
         jar = os.path.join(ROOT, "target", "s3proxy", "s3proxy.jar")
         if not os.path.isfile(jar):
             raise SystemExit("no target/s3proxy/s3proxy.jar: run ./mvnw package -DskipTests first")
@@ -323,7 +326,8 @@ class S3Proxy:
                     f"s3proxy.identity={self.access}\ns3proxy.credential={self.secret}\n"
                     f"jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir={base}\n")
         self.log = open(os.path.join(OUT, "s3proxy.log"), "w")
-        self.proc = subprocess.Popen(["java", "-Xmx512m", "-jar", jar, "--properties", props],
+        rec = [f"-XX:StartFlightRecording=filename={OUT}/s3proxy.jfr,settings=profile"] if jfr else []
+        self.proc = subprocess.Popen(["java", "-Xmx512m"] + rec + ["-jar", jar, "--properties", props],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(120):
             try:
@@ -561,14 +565,14 @@ def main():
                     ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
         if "s3" in parts:
-            s3proxy = S3Proxy(tmp)
-            svc_s3 = Service(tmp, pub, False, {**extra, **s3proxy.env()}, "s3")
+            s3proxy = S3Proxy(tmp, a.jfr)
+            svc_s3 = Service(tmp, pub, a.jfr, {**extra, **s3proxy.env()}, "s3")
             others.append(svc_s3)
             compare_services(f"Storage, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree {tree_bytes / 1e6:.0f}"
                              f" MB; local disk vs s3proxy on loopback (SigV4, filesystem backend); {a.runs} runs each"
                              f" in alternation", "s3.txt", {"local disk": svc, "s3proxy": svc_s3}, tok, a.runs, True)
         if "enc" in parts:
-            svc_enc = Service(tmp, pub, False, {**extra, **age_env(tmp)}, "enc")
+            svc_enc = Service(tmp, pub, a.jfr, {**extra, **age_env(tmp)}, "enc")
             others.append(svc_enc)
             compare_services(f"Encryption, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree "
                              f"{tree_bytes / 1e6:.0f} MB; plain vs age (X25519, ChaCha20-Poly1305); {a.runs} runs "

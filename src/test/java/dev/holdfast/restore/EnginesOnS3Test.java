@@ -7,6 +7,7 @@ import dev.holdfast.backup.BackupOptions;
 import dev.holdfast.backup.BackupResult;
 import dev.holdfast.backup.BackupRun;
 import dev.holdfast.backup.BackupType;
+import dev.holdfast.crypto.AgeRecipient;
 import dev.holdfast.job.StopSignal;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
@@ -43,6 +44,10 @@ class EnginesOnS3Test {
     Path dir;
 
     BackupRun backupRun(ArchiveStorage storage, PgConnectionInfo app) throws Exception {
+        return backupRun(storage, app, List.of());
+    }
+
+    BackupRun backupRun(ArchiveStorage storage, PgConnectionInfo app, List<AgeRecipient> encryptTo) throws Exception {
         BackupRun.Settings settings = new BackupRun.Settings(
                 Files.createDirectories(dir.resolve("spool")),
                 Long.MAX_VALUE,
@@ -53,7 +58,8 @@ class EnginesOnS3Test {
                 Duration.ofSeconds(10),
                 CopyStreamer.Format.BINARY,
                 BackupRun.PostWriteCheck.STORED,
-                java.time.Clock.systemUTC());
+                java.time.Clock.systemUTC(),
+                encryptTo);
         return new BackupRun(storage, settings, new BackupRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {
@@ -108,6 +114,38 @@ class EnginesOnS3Test {
             // Published, as a multipart upload must be before it can be read: the failed backup's handling
             // (BackupService.fail) deletes it, as it deletes any failed backup's archive.
             assertThat(s3.exists("bad.tar")).isTrue();
+        }
+    }
+
+    @Test
+    void anEncryptedArchiveIsCheckedByTheSha256OfItsStoredBytesAndADifferingByteFailsTheBackup() throws Exception {
+        S3Server server = S3Server.get();
+        String bucket = server.newBucket("engine-age");
+        List<AgeRecipient> to = List.of(
+                AgeRecipient.parse("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", "test recipient"));
+        try (RestoreTestDb source = RestoreTestDb.create();
+                S3Client raw = server.client();
+                S3ArchiveStorage s3 = new S3ArchiveStorage(
+                        server.client(),
+                        new S3ArchiveStorage.Settings(
+                                bucket, "hf", S3ArchiveStorage.MIN_PART_SIZE, server.endpoint()))) {
+            AppDatabase.load(source.name);
+
+            BackupResult ok = backupRun(s3, source.info, to).run(request("good.tar.age"), p -> {}, StopSignal.never());
+            byte[] stored = raw.getObjectAsBytes(b -> b.bucket(bucket).key("hf/good.tar.age"))
+                    .asByteArray();
+            assertThat(new String(stored, 0, 21, java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("age-encryption.org/v1");
+            assertThat(ok.archive().archiveSha256())
+                    .isEqualTo(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(stored)));
+            assertThat(ok.verified()).as("STORED does not decrypt").isFalse();
+
+            // Any byte of the last chunk's tag: STORED compares digests, so a change anywhere fails the backup.
+            assertThatThrownBy(() -> backupRun(new FlippingStorage(s3), source.info, to)
+                            .run(request("bad.tar.age"), p -> {}, StopSignal.never()))
+                    .hasMessageContaining("failed verification")
+                    .hasMessageContaining("archive SHA-256 is");
         }
     }
 
