@@ -219,6 +219,11 @@ public class BackupResource {
             @QueryParam("schedule_id") @Parameter(description = "Only backups this schedule created") UUID scheduleId,
             @QueryParam("trigger") @Parameter(description = "Only backups from api, schedule, pre-restore or cli")
                     String trigger,
+            @QueryParam("copy_status")
+                    @Parameter(
+                            description = "Only backups with a copy in this state in some named storage, e.g. FAILED:"
+                                    + " the backups that lack a copy they asked for")
+                    BackupCopy.Status copyStatus,
             @Valid @BeanParam PageRequest page) {
         if (trigger != null
                 && !trigger.isBlank()
@@ -235,7 +240,8 @@ public class BackupResource {
                         to,
                         q,
                         scheduleId,
-                        trigger == null || trigger.isBlank() ? null : trigger),
+                        trigger == null || trigger.isBlank() ? null : trigger,
+                        copyStatus),
                 page);
     }
 

@@ -276,7 +276,8 @@ public class BackupService {
             OffsetDateTime createdTo,
             String q,
             UUID scheduleId,
-            String trigger) {}
+            String trigger,
+            BackupCopy.Status copyStatus) {}
 
     /** A page of backups, newest first by default. */
     @Transactional
@@ -312,6 +313,10 @@ public class BackupService {
         if (f.trigger() != null) {
             where.add("trigger = :trigger");
             p.and("trigger", f.trigger());
+        }
+        if (f.copyStatus() != null) {
+            where.add("id in (select c.backupId from BackupCopy c where c.status = :copyStatus)");
+            p.and("copyStatus", f.copyStatus());
         }
         if (f.q() != null && !f.q().isBlank()) {
             where.add("(lower(name) like :q or lower(coalesce(description, '')) like :q)");

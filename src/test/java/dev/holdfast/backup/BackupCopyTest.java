@@ -145,6 +145,28 @@ public class BackupCopyTest {
         metrics.refresh();
         assertThat(Metrics.scrape().valueOrZero("holdfast_backup_copies_failed", Map.of("storage", "offsite")))
                 .isEqualTo(before + 1);
+        assertThat(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .queryParam("copy_status", "FAILED")
+                        .queryParam("size", 200)
+                        .get("/api/backups")
+                        .jsonPath()
+                        .getList("items.id", String.class))
+                .contains(id.toString());
+        assertThat(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .queryParam("copy_status", "SUCCEEDED")
+                        .queryParam("size", 200)
+                        .get("/api/backups")
+                        .jsonPath()
+                        .getList("items.id", String.class))
+                .doesNotContain(id.toString());
+        given().auth()
+                .oauth2(Tokens.viewer())
+                .queryParam("copy_status", "BROKEN")
+                .get("/api/backups")
+                .then()
+                .statusCode(400);
 
         given().auth()
                 .oauth2(Tokens.admin())
