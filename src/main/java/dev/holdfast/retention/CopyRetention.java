@@ -48,8 +48,13 @@ public class CopyRetention {
 
     /** The copy policy of each named storage that has one. */
     public Map<String, RetentionPolicy> policies() {
+        return policiesOf(config.storage());
+    }
+
+    /** The copy policy of each named storage of this configuration that has one. */
+    static Map<String, RetentionPolicy> policiesOf(HoldfastConfig.Storage storages) {
         Map<String, RetentionPolicy> out = new HashMap<>();
-        config.storage().named().forEach((name, storage) -> {
+        storages.named().forEach((name, storage) -> {
             HoldfastConfig.CopyRetention r = storage.retention();
             RetentionPolicy p = new RetentionPolicy(
                     count(r.keepLast()),
@@ -100,6 +105,11 @@ public class CopyRetention {
             }
         }
         return errors;
+    }
+
+    /** Applies one policy to the copies in one storage, whatever the configuration says (tests, an ad-hoc run). */
+    List<String> apply(String storage, RetentionPolicy policy, String subject) {
+        return apply(storage, policy, retention.candidatesNow(), subject);
     }
 
     private List<String> apply(

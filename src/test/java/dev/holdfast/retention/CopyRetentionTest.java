@@ -11,34 +11,23 @@ import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestResources;
 import dev.holdfast.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Retention per storage: {@code holdfast.storage."offsite".retention.keep-last=1} keeps the copy of the newest
- * backup only; the older backups lose their copies there, and nothing else.
+ * Retention per storage: a copy policy of keep-last 1 (as {@code holdfast.storage."offsite".retention.keep-last=1}
+ * configures it) keeps the copy of the newest backup only; the older backups lose their copies there, and nothing
+ * else. Applied directly, in the default test profile: a profile of its own would cost the suite another Quarkus
+ * start, and the test JVM's heap is shared by every one of them.
  */
 @QuarkusTest
-@TestProfile(CopyRetentionTest.KeepOneOffsite.class)
 class CopyRetentionTest {
     static final Object RESOURCES = TestResources.class;
-
-    /** One copy offsite; the automatic sweep off, so that the test decides when retention runs. */
-    public static class KeepOneOffsite implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "holdfast.storage.\"offsite\".retention.keep-last", "1",
-                    "holdfast.retention.enabled", "false");
-        }
-    }
+    static final RetentionPolicy KEEP_ONE = new RetentionPolicy(1, null, null, null, null, null, null);
 
     @Inject
     CopyRetention copyRetention;
@@ -54,7 +43,7 @@ class CopyRetentionTest {
                     .isEqualTo("SUCCEEDED");
             ids.add(id);
         }
-        assertThat(copyRetention.applyAll(AuditLog.SYSTEM)).isEmpty();
+        assertThat(copyRetention.apply("offsite", KEEP_ONE, AuditLog.SYSTEM)).isEmpty();
 
         for (int i = 0; i < 3; i++) {
             UUID id = ids.get(i);
@@ -72,8 +61,9 @@ class CopyRetentionTest {
                 .get("/api/audit?action=retention.delete-copy")
                 .asString();
         assertThat(audit).contains(ids.get(0).toString()).contains(ids.get(1).toString());
-        // Run again: nothing more to remove.
-        assertThat(copyRetention.applyAll(AuditLog.SYSTEM)).isEmpty();
+        // Run again: nothing more to remove; and the test profile configures no copy policy, so the sweep has none.
+        assertThat(copyRetention.apply("offsite", KEEP_ONE, AuditLog.SYSTEM)).isEmpty();
+        assertThat(copyRetention.policies()).isEmpty();
         assertThat(Files.exists(BackupCopyTest.OFFSITE.resolve(ids.get(2) + ".tar")))
                 .isTrue();
     }

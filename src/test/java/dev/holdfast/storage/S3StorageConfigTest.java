@@ -17,9 +17,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The {@code holdfast.storage.*} keys: defaults, and misconfiguration refused with the key named. */
-class S3StorageConfigTest {
+public class S3StorageConfigTest {
 
-    static HoldfastConfig.Storage config(Map<String, String> values) {
+    public static HoldfastConfig.Storage config(Map<String, String> values) {
         SmallRyeConfig c = new SmallRyeConfigBuilder()
                 .withMapping(HoldfastConfig.Storage.class, "holdfast.storage")
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
