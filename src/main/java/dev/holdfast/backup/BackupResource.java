@@ -187,10 +187,6 @@ public class BackupResource {
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
         tableCheck.check(req);
-        if (idempotencyKey == null) {
-            BackupView b = backups.create(req, user.subject());
-            return Accepted.response(uri, "api/backups", b.id(), b, jobs.get(b.jobId()));
-        }
         IdempotencyKeys.Outcome o = idempotency.once(idempotencyKey, "backup.create", user.subject(), req, () -> {
             BackupView b = backups.create(req, user.subject());
             return new IdempotencyKeys.Outcome(b.id(), b.jobId(), false);

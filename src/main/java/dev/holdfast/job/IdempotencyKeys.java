@@ -51,7 +51,8 @@ public class IdempotencyKeys {
     ObjectMapper mapper;
 
     /**
-     * Runs {@code work} once per {@code key} (per subject and operation) within the key's lifetime.
+     * Runs {@code work} once per {@code key} (per subject and operation) within the key's lifetime; without a key,
+     * every time.
      *
      * @param operation names the operation and its target, e.g. {@code restore:<backup id>}
      * @param request what was asked; a repeat must ask the same
@@ -59,6 +60,9 @@ public class IdempotencyKeys {
      */
     @Transactional
     public Outcome once(String key, String operation, String subject, Object request, Supplier<Outcome> work) {
+        if (key == null) {
+            return work.get(); // no key, no memory: every request queues its work
+        }
         check(key);
         String fingerprint = fingerprint(operation, request);
         Instant now = time.now();

@@ -128,10 +128,6 @@ public class BackupRestoreResource {
                 ? new RestoreRequest(
                         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : request;
-        if (idempotencyKey == null) {
-            RestoreView r = restores.create(id, req, user.subject(), null);
-            return Accepted.response(uri, "api/restores", r.id(), r, jobs.get(r.jobId()));
-        }
         IdempotencyKeys.Outcome o = idempotency.once(idempotencyKey, "restore:" + id, user.subject(), req, () -> {
             RestoreView r = restores.create(id, req, user.subject(), null);
             return new IdempotencyKeys.Outcome(r.id(), r.jobId(), false);

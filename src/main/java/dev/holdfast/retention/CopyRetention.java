@@ -9,7 +9,6 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.time.TimeSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -128,40 +127,23 @@ public class CopyRetention {
             details.put("storage", storage);
             details.put("reason", String.join("; ", v.reasons()));
             details.set("policy", mapper.valueToTree(policy));
+            AuditLog.Outcome outcome;
             try {
-                if (copies.forget(c.id)) {
-                    removed++;
-                    audit.recordAs(
-                            subject,
-                            null,
-                            "retention.delete-copy",
-                            "backup",
-                            c.backupId.toString(),
-                            AuditLog.Outcome.SUCCEEDED,
-                            details);
+                if (!copies.forget(c.id)) {
+                    continue; // deleted or asked again meanwhile: nothing of ours to remove
                 }
+                removed++;
+                outcome = AuditLog.Outcome.SUCCEEDED;
             } catch (Exception ex) {
-                String error = "copy of " + c.backupId + " in " + storage + ": " + ex.getMessage();
-                errors.add(error);
+                errors.add("copy of " + c.backupId + " in " + storage + ": " + ex.getMessage());
                 details.put("error", ex.getMessage());
-                audit.recordAs(
-                        subject,
-                        null,
-                        "retention.delete-copy",
-                        "backup",
-                        c.backupId.toString(),
-                        AuditLog.Outcome.FAILED,
-                        details);
+                outcome = AuditLog.Outcome.FAILED;
             }
+            audit.recordAs(subject, null, "retention.delete-copy", "backup", c.backupId.toString(), outcome, details);
         }
         LOG.infof(
-                "Copy retention of storage %s (at %s): removed %d cop%s, kept %d, failed %d",
-                storage,
-                time.now().atOffset(ZoneOffset.UTC),
-                removed,
-                removed == 1 ? "y" : "ies",
-                plan.keptCount(),
-                errors.size());
+                "Copy retention of storage %s: removed %d cop%s, kept %d, failed %d",
+                storage, removed, removed == 1 ? "y" : "ies", plan.keptCount(), errors.size());
         return errors;
     }
 

@@ -49,6 +49,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * upload so that nothing is visible before {@link WritableArchive#commit()} and an existing object is never
  * overwritten.
  *
+ * <p>Longer than most classes on purpose: the multipart writer (parts in flight, the conditional completion, abort
+ * on every failure path), the ranged reader and the translation of the store's errors into messages that name the
+ * bucket share one client, one prefix and one error vocabulary, and their invariants are easiest to check side by
+ * side; the pieces that stand alone (credentials, settings, the start-up sweep) live in {@code StorageProducer}.
+ *
  * <p>Memory: a writer holds the part being filled plus at most {@value #IN_FLIGHT_PARTS} parts being uploaded,
  * so one archive being written takes at most {@code partSize × (1 + IN_FLIGHT_PARTS)} bytes of heap (48 MiB with
  * the default 16 MiB parts), whatever its size; the archive is never staged whole on disk or in memory. Reads
