@@ -43,9 +43,17 @@ class RestoreProgressTest {
                 .get("/api/restores/{id}", id)
                 .jsonPath()
                 .getString("job_id");
+        // The restore's own stream (GET /api/restores/{id}/progress) follows the restore's job.
         List<SseClient.Event> events = SseClient.collect(
-                        RestAssured.baseURI + ":" + RestAssured.port + "/api/jobs/" + job + "/events", Tokens.viewer())
+                        RestAssured.baseURI + ":" + RestAssured.port + "/api/restores/" + id + "/progress",
+                        Tokens.viewer())
                 .get(120, TimeUnit.SECONDS);
+        assertThat(events).extracting(SseClient.Event::name).startsWith("state").endsWith("end");
+        assertThat(events)
+                .allSatisfy(e -> assertThat(e.data()
+                                .path(e.name().equals("progress") ? "job_id" : "id")
+                                .asText())
+                        .isEqualTo(job));
         assertThat(RestoreApiTest.awaitRestore(id).get("status").asText()).isEqualTo("SUCCEEDED");
 
         List<String> seen = new ArrayList<>();

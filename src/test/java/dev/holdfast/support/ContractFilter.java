@@ -93,6 +93,9 @@ public final class ContractFilter implements OrderedFilter {
                 report = ValidationReport.empty();
             }
         }
+        if (!report.hasErrors()) {
+            ContractCoverage.record(request.getMethod().name(), request.getPath(), response.statusCode());
+        }
         if (report.hasErrors()) {
             String messages = report.getMessages().stream()
                     .filter(m -> m.getLevel() == ValidationReport.Level.ERROR)

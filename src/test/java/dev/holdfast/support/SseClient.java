@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
-/** A minimal Server-Sent Events client over real HTTP, collecting events until the server closes. */
+/**
+ * A minimal Server-Sent Events client over real HTTP, collecting events until the server closes; every stream it
+ * reads is checked against the event names and data schemas the committed OpenAPI document gives it.
+ */
 public final class SseClient {
     /** One received event. */
     public record Event(String name, String id, JsonNode data) {}
@@ -34,7 +37,9 @@ public final class SseClient {
                     if (resp.statusCode() != 200) {
                         throw new IllegalStateException("SSE status " + resp.statusCode());
                     }
-                    return parse(resp.body());
+                    List<Event> events = parse(resp.body());
+                    SseContract.get().check(url, events);
+                    return events;
                 });
     }
 
