@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The layers, bottom first (a package may use its own layer and those below it):
  * <ol>
- * <li>{@code domain} (domain exceptions), {@code time}, {@code pg} (the framework-free PostgreSQL engine);
+ * <li>{@code domain} (domain exceptions), {@code time}, {@code pg} (the framework-free PostgreSQL engine), {@code cli}
+ *     (the command line: a REST client shaded alone into its own jar, so it uses no other package at all);
  * <li>{@code config};
  * <li>{@code storage}, {@code crypto}, {@code archive}, {@code media}: archives, their age encryption and where they
  *     are kept;
@@ -48,7 +49,7 @@ class PackageDependencyTest {
     static final Path SOURCES = Path.of("src/main/java/dev/holdfast");
 
     static final List<List<String>> LAYERS = List.of(
-            List.of("domain", "time", "pg"),
+            List.of("domain", "time", "pg", "cli"),
             List.of("config"),
             List.of("storage", "crypto", "archive", "media"),
             List.of("api", "security", "source", "cluster"),
@@ -60,7 +61,7 @@ class PackageDependencyTest {
             List.of("stats"));
 
     /** Engines stay plain Java: no CDI, Quarkus, JAX-RS or other framework types. */
-    static final Set<String> ENGINES = Set.of("pg", "crypto", "archive", "media", "domain", "cluster");
+    static final Set<String> ENGINES = Set.of("pg", "crypto", "archive", "media", "domain", "cluster", "cli");
 
     static final Pattern FRAMEWORK =
             Pattern.compile("\\b(jakarta|io\\.quarkus|io\\.smallrye|org\\.jboss\\.resteasy)\\.");
@@ -154,6 +155,13 @@ class PackageDependencyTest {
             }
         }));
         assertThat(upward).as("dependencies on a higher layer").isEmpty();
+    }
+
+    @Test
+    void theCommandLineUsesNoOtherPackage() {
+        // target/holdfast-cli.jar holds dev/holdfast/cli only: a reference elsewhere would fail at run time there.
+        assertThat(DEPS).containsKey("cli");
+        assertThat(DEPS.get("cli")).as("packages the CLI uses").isEmpty();
     }
 
     @Test

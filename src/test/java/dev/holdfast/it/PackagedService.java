@@ -39,9 +39,14 @@ final class PackagedService {
 
         /** A backup-admin token this instance accepts. */
         String token() {
-            return Jwt.subject("sub-it")
-                    .preferredUserName("it")
-                    .groups(Set.of("backup-admin"))
+            return token("it", "backup-admin");
+        }
+
+        /** A token of {@code user} with {@code roles} this instance accepts. */
+        String token(String user, String... roles) {
+            return Jwt.subject("sub-" + user)
+                    .preferredUserName(user)
+                    .groups(Set.of(roles))
                     .issuer(issuer)
                     .expiresIn(900)
                     .jws()
@@ -63,6 +68,12 @@ final class PackagedService {
 
     /** Starts an instance and waits until it is ready. */
     static PackagedService start(Settings settings, String instanceId, String log) throws Exception {
+        return start(settings, instanceId, log, Map.of());
+    }
+
+    /** Starts an instance with extra environment (configuration) and waits until it is ready. */
+    static PackagedService start(Settings settings, String instanceId, String log, Map<String, String> extraEnv)
+            throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -92,6 +103,7 @@ final class PackagedService {
         // A short lease so that a dead instance's job is taken over within seconds.
         env.put("HOLDFAST_JOBS_LEASE", "4s");
         env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
+        env.putAll(extraEnv);
         PackagedService s = new PackagedService(pb.start(), port, settings);
         try {
             await().atMost(Duration.ofSeconds(90))
