@@ -104,6 +104,11 @@ final class PackagedService {
         env.put("HOLDFAST_JOBS_LEASE", "4s");
         env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
         env.putAll(extraEnv);
+        if (extraEnv.containsKey("QUARKUS_OIDC_AUTH_SERVER_URL")) {
+            // A real identity provider: its keys and issuer come from its discovery document.
+            env.remove("QUARKUS_OIDC_PUBLIC_KEY");
+            env.remove("QUARKUS_OIDC_TOKEN_ISSUER");
+        }
         PackagedService s = new PackagedService(pb.start(), port, settings);
         try {
             await().atMost(Duration.ofSeconds(90))

@@ -216,6 +216,17 @@ public final class KeycloakServer {
         admin("POST", "/users/" + id + "/role-mappings/realm", roles);
     }
 
+    /** The secret Keycloak generated for a confidential client of {@link #REALM} (read through the admin API). */
+    public String clientSecret(String clientId) {
+        String id = admin("GET", "/clients?clientId=" + encode(clientId), null)
+                .get(0)
+                .get("id")
+                .asText();
+        return admin("GET", "/clients/" + id + "/client-secret", null)
+                .get("value")
+                .asText();
+    }
+
     /** Lets {@code clientId} redirect back to {@code redirectUri}, and call Keycloak from that URI's origin. */
     public void allowRedirect(String clientId, String redirectUri) {
         JsonNode client =
