@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -120,6 +121,22 @@ public final class HoldfastCli {
         cl.setErr(new PrintWriter(err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.registerConverter(Duration.class, Durations::parse);
+        cl.setParameterExceptionHandler((ex, args0) -> {
+            // picocli's own message echoes every unmatched argument; one of them may be a secret someone tried to
+            // pass as an option (--client-secret …). Name only the unknown options, never their values.
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                List<String> options = u.getUnmatched().stream()
+                        .filter(a -> a.startsWith("-"))
+                        .map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a)
+                        .toList();
+                err.println("holdfast: " + (options.isEmpty() ? "unexpected arguments" : "unknown option " + options)
+                        + " (secrets are never options: see --help for the environment variables)");
+            } else {
+                err.println("holdfast: " + ex.getMessage());
+            }
+            ex.getCommandLine().usage(err);
+            return ExitCodes.USAGE;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CliException ce) {
                 err.println("holdfast: " + ce.getMessage());
