@@ -244,17 +244,25 @@ public final class BackupRun {
                 .copyFormat(settings.copyFormat())
                 .clock(settings.clock());
         Map<String, long[]> perSource = new ConcurrentHashMap<>();
-        DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current) -> {
-            perSource.put(source, new long[] {done, total, tDone, tTotal});
+        DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current, rDone, rTotal) -> {
+            perSource.put(source, new long[] {done, total, tDone, tTotal, rDone, rTotal});
             long bd = 0;
             long bt = 0;
             long id = 0;
             long it = 0;
+            long rd = 0;
+            long rt = 0;
+            boolean rowsKnown = false;
             for (long[] v : perSource.values()) {
                 bd += v[0];
                 bt += v[1];
                 id += v[2];
                 it += v[3];
+                rd += v[4];
+                if (v[5] >= 0) {
+                    rt += v[5];
+                    rowsKnown = true;
+                }
             }
             // Catalog sizes are estimates: never claim 100% before the archive is stored.
             Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
@@ -267,7 +275,9 @@ public final class BackupRun {
                     it,
                     current == null ? null : source + ":" + current,
                     null,
-                    "Copying tables of " + source));
+                    "Copying tables of " + source,
+                    rd,
+                    rowsKnown ? Math.max(rt, rd) : null));
         };
         List<Manifest.DatabaseSection> sections = new ArrayList<>();
         for (String name : req.databases()) {

@@ -52,9 +52,20 @@ import java.util.stream.Collectors;
 public class DatabaseBackup {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DatabaseBackup.class);
 
-    /** Receives progress: raw bytes copied so far and tables finished. */
+    /**
+     * Receives progress: raw bytes copied so far, tables finished, and rows of the finished tables against the
+     * server's estimate of all rows ({@code rowsTotal} -1 when no table was ever analyzed).
+     */
     public interface ProgressSink {
-        void update(String source, long bytesDone, long bytesTotal, int tablesDone, int tablesTotal, String current);
+        void update(
+                String source,
+                long bytesDone,
+                long bytesTotal,
+                int tablesDone,
+                int tablesTotal,
+                String current,
+                long rowsDone,
+                long rowsTotal);
     }
 
     private final ConnectionFactory connections;
@@ -215,9 +226,13 @@ public class DatabaseBackup {
         // Long on purpose: the thread, abort and first-failure choreography of one backup (pg_dump, the COPY workers,
         // the coordinator watch) reads best in one place; the priority-1 fixes of docs/reliability.md live here.
         AtomicLong bytesDone = new AtomicLong();
+        AtomicLong rowsDone = new AtomicLong();
+        long rowsEstimate = data.stream().anyMatch(t -> t.estimatedRows() >= 0)
+                ? data.stream().mapToLong(t -> Math.max(0, t.estimatedRows())).sum()
+                : -1;
         Set<TableRef> finished = ConcurrentHashMap.newKeySet();
         ConcurrentLinkedQueue<PgCatalog.Table> queue = new ConcurrentLinkedQueue<>(data);
-        progress.update(source, 0, bytesTotal, 0, data.size(), null);
+        progress.update(source, 0, bytesTotal, 0, data.size(), null, 0, rowsEstimate);
         ExecutorService pool = Executors.newFixedThreadPool(conns.size() + 1, r -> {
             Thread t = new Thread(r, "holdfast-dump-" + source);
             t.setDaemon(true);
@@ -255,12 +270,21 @@ public class DatabaseBackup {
                                 bytesTotal,
                                 finished.size(),
                                 data.size(),
-                                t.ref().dotted());
+                                t.ref().dotted(),
+                                rowsDone.get(),
+                                rowsEstimate);
                         String current = t.ref().dotted();
                         // Progress also moves inside a table: a large one copies for hours, and a bar that stands
                         // still that long looks like (and would be reported as) a stalled job.
                         Runnable inTable = () -> progress.update(
-                                source, bytesDone.get(), bytesTotal, finished.size(), data.size(), current);
+                                source,
+                                bytesDone.get(),
+                                bytesTotal,
+                                finished.size(),
+                                data.size(),
+                                current,
+                                rowsDone.get(),
+                                rowsEstimate);
                         try (EntryBuilder b = writer.openEntry(name, EntryInfo.KIND_TABLE_DATA, codec)) {
                             CopyStreamer.CopyResult r = copy.copyOut(
                                     worker,
@@ -271,6 +295,7 @@ public class DatabaseBackup {
                             b.commit();
                             rows.put(t.ref(), r.rows());
                             entries.put(t.ref(), name);
+                            rowsDone.addAndGet(r.rows());
                         }
                         finished.add(t.ref());
                         progress.update(
@@ -279,7 +304,9 @@ public class DatabaseBackup {
                                 bytesTotal,
                                 finished.size(),
                                 data.size(),
-                                t.ref().dotted());
+                                t.ref().dotted(),
+                                rowsDone.get(),
+                                rowsEstimate);
                     }
                     return null;
                 });

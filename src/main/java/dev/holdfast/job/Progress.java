@@ -30,7 +30,38 @@ public record Progress(
         @Schema(description = "Estimated seconds until the job ends")
         Long etaSeconds,
 
-        @Schema(description = "Human-readable status") String message) {
+        @Schema(description = "Human-readable status") String message,
+
+        @Schema(description = "Rows copied so far (database backups: rows of the tables finished)")
+        Long rowsDone,
+
+        @Schema(description = "Rows expected in total (the server's estimate, never below rows_done)")
+        Long rowsTotal) {
+
+    /** A snapshot without row counts (every job but a database backup's copy phase). */
+    public Progress(
+            String phase,
+            Double percent,
+            Long bytesDone,
+            Long bytesTotal,
+            Long itemsDone,
+            Long itemsTotal,
+            String currentItem,
+            Long etaSeconds,
+            String message) {
+        this(
+                phase,
+                percent,
+                bytesDone,
+                bytesTotal,
+                itemsDone,
+                itemsTotal,
+                currentItem,
+                etaSeconds,
+                message,
+                null,
+                null);
+    }
 
     private static final int MAX_TEXT = 500;
 
@@ -55,7 +86,17 @@ public record Progress(
             p = Math.round(p * 10.0) / 10.0;
         }
         return new Progress(
-                phase, p, bytesDone, bytesTotal, itemsDone, itemsTotal, cut(currentItem), eta, cut(message));
+                phase,
+                p,
+                bytesDone,
+                bytesTotal,
+                itemsDone,
+                itemsTotal,
+                cut(currentItem),
+                eta,
+                cut(message),
+                rowsDone,
+                rowsTotal);
     }
 
     private static String cut(String s) {

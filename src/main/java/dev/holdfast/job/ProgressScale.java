@@ -93,6 +93,8 @@ public final class ProgressScale {
                 p.itemsTotal(),
                 p.currentItem(),
                 null,
-                p.message());
+                p.message(),
+                p.rowsDone(),
+                p.rowsTotal());
     }
 }

@@ -132,6 +132,25 @@ class BackupRobustnessTest {
         assertThat(p.get("bytes_total").asLong()).isPositive();
         assertThat(p.get("items_total").asLong()).isGreaterThan(10);
         assertThat(p.get("current_item").asText()).startsWith("app:");
+        // Rows: those of the tables finished, never falling, never above the estimate or the backup's own count.
+        long rowsInBackup = 0;
+        for (JsonNode db : BackupApiTest.awaitBackup(id).path("summary").path("databases")) {
+            rowsInBackup += db.path("rows").asLong();
+        }
+        long lastRows = 0;
+        for (var e : copy) {
+            JsonNode cp = e.data().get("progress");
+            long rows = cp.path("rows_done").asLong(-1);
+            assertThat(rows).as("rows_done in %s", cp).isGreaterThanOrEqualTo(lastRows);
+            if (cp.hasNonNull("rows_total")) {
+                assertThat(cp.get("rows_total").asLong()).isGreaterThanOrEqualTo(rows);
+            }
+            lastRows = rows;
+        }
+        assertThat(lastRows)
+                .as("rows of the small tables finished before the big one")
+                .isPositive();
+        assertThat(lastRows).isLessThanOrEqualTo(rowsInBackup);
         assertThat(events.stream()
                         .map(e -> e.data().path("progress").path("phase").asText()))
                 .contains("copy", "store", "verify", "done");

@@ -67,7 +67,7 @@ class DatabaseBackupFaultTest {
     @Test
     void aBackupWhoseSnapshotSessionIsTerminatedFailsEvenIfATableIsTruncatedBeforeItIsCopied() {
         AtomicBoolean struck = new AtomicBoolean();
-        DatabaseBackup.ProgressSink sink = (source, done, total, tablesDone, tablesTotal, current) -> {
+        DatabaseBackup.ProgressSink sink = (source, done, total, tablesDone, tablesTotal, current, rows, rowsTotal) -> {
             if (current != null && struck.compareAndSet(false, true)) {
                 // The first table has started: once pg_dump has its snapshot and is gone (else it would fail the
                 // backup by itself), kill the session that holds the locks, then empty a table not copied yet.
@@ -101,7 +101,7 @@ class DatabaseBackupFaultTest {
         });
         assertTimeoutPreemptively(
                 Duration.ofSeconds(60),
-                () -> assertThatThrownBy(() -> backup(2, job, (a, b, c, d, e, f) -> {}))
+                () -> assertThatThrownBy(() -> backup(2, job, (a, b, c, d, e, f, g, h) -> {}))
                         .isInstanceOf(PgEngineException.class));
         killer.join();
         assertSourceReleased();
@@ -112,7 +112,7 @@ class DatabaseBackupFaultTest {
         TestJob job = new TestJob();
         AtomicBoolean blocked = new AtomicBoolean();
         List<Connection> open = new ArrayList<>();
-        DatabaseBackup.ProgressSink sink = (source, done, total, tablesDone, tablesTotal, current) -> {
+        DatabaseBackup.ProgressSink sink = (source, done, total, tablesDone, tablesTotal, current, rows, rowsTotal) -> {
             if (current != null && blocked.compareAndSet(false, true)) {
                 // A TRUNCATE queued behind the backup's own locks makes the worker's COPY wait for its lock.
                 try {

@@ -296,9 +296,9 @@ class CliPartsTest {
         assertThatThrownBy(() -> Durations.parse("soon")).hasMessageContaining("90s, 30m, 2h or 1d");
         JsonNode event = JSON.readTree("""
                 {"state":"RUNNING","progress":{"phase":"copy","percent":45.0,"bytes_done":1572864,
-                 "bytes_total":3145728,"items_done":3,"items_total":8,"eta_seconds":42,"current_item":"public.orders"}}""");
+                 "bytes_total":3145728,"rows_done":1234567,"rows_total":3000000,"items_done":3,"items_total":8,"eta_seconds":42,"current_item":"public.orders"}}""");
         assertThat(ProgressView.describe(event))
-                .isEqualTo("RUNNING copy 45.0% 1.5 MiB/3.0 MiB items 3/8 ETA 42s public.orders");
+                .isEqualTo("RUNNING copy 45.0% 1.5 MiB/3.0 MiB rows 1.2M/3.0M items 3/8 ETA 42s public.orders");
         assertThat(ProgressView.resolve(ProgressView.Mode.auto, true)).isEqualTo(ProgressView.Mode.bar);
         assertThat(ProgressView.resolve(ProgressView.Mode.auto, false)).isEqualTo(ProgressView.Mode.plain);
     }

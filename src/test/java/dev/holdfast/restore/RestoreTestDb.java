@@ -207,7 +207,7 @@ final class RestoreTestDb implements AutoCloseable {
                             Codec.ZSTD,
                             writer,
                             new dev.holdfast.support.TestJob(),
-                            (a, b, c, d, e, f) -> {});
+                            (a, b, c, d, e, f, g, h) -> {});
             writer.finish(Manifest.of(UUID.randomUUID().toString(), "rtest", "database", Instant.now())
                     .withDatabases(List.of(section)));
         }
