@@ -273,6 +273,8 @@ class CliIT {
 
         Run restores = cli(viewer(), "restore", "list", "-o", "json");
         assertThat(restores.json().path("items").findValuesAsText("id")).contains(restoreId);
+        Run shown = cli(viewer(), "restore", "show", restoreId, "-o", "json");
+        assertThat(shown.json().path("report").toString()).contains("cli_orders");
         AppDatabase.exec(
                 APP,
                 "INSERT INTO public.cli_orders SELECT g, 'customer-' || (g % 97), g * 1.25"
@@ -382,6 +384,9 @@ class CliIT {
                 .getString("id");
         Run list = cli(viewer(), "schedules", "list");
         assertThat(list.out()).contains("cli-weekly", "0 3 * * 0");
+        Run shown = cli(viewer(), "schedules", "show", schedule, "-o", "json");
+        assertThat(shown.json().path("next_runs").size()).isPositive();
+        assertThat(shown.json().path("name").asText()).isEqualTo("cli-weekly");
         Run run = cli(operator(), "schedules", "run", schedule, "--wait", "-o", "json");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.json().path("schedule_id").asText()).isEqualTo(schedule);
@@ -433,6 +438,26 @@ class CliIT {
 
     @Test
     @Order(10)
+    void theCatalogImportFindsEveryArchiveAlreadyKnown() throws Exception {
+        long known = cli(viewer(), "backup", "list", "-o", "json")
+                .json()
+                .path("total_items")
+                .asLong();
+        Run imported = cli(admin(), "catalog", "import", "--wait", "-o", "json");
+        assertThat(imported.code()).as(imported.err()).isZero();
+        assertThat(imported.json().path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(cli(viewer(), "backup", "list", "-o", "json")
+                        .json()
+                        .path("total_items")
+                        .asLong())
+                .isEqualTo(known);
+        assertThat(cli(operator(), "catalog", "import").code())
+                .as("an operator may not import")
+                .isEqualTo(3);
+    }
+
+    @Test
+    @Order(11)
     void onATerminalProgressIsABar() throws Exception {
         Map<String, String> env = env(operator());
         env.put("COLUMNS", "120");
