@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * <li>{@code notify}, {@code retention}: react to backups and restores;
  * <li>{@code schedule}, which owns notification and retention settings per schedule (backup and notify reach
  *     it only through {@code ScheduleNames} and {@code ScheduleSettingsLookup}, which it implements);
- * <li>{@code stats}: reads everything, used by nothing.
+ * <li>{@code stats}: reads everything, used by nothing but the dashboard;
+ * <li>{@code web}: the dashboard, pages over the same services and resources the API uses.
  * </ol>
  */
 class PackageDependencyTest {
@@ -58,7 +59,8 @@ class PackageDependencyTest {
             List.of("restore"),
             List.of("notify", "retention"),
             List.of("schedule"),
-            List.of("stats"));
+            List.of("stats"),
+            List.of("web"));
 
     /** Engines stay plain Java: no CDI, Quarkus, JAX-RS or other framework types. */
     static final Set<String> ENGINES = Set.of("pg", "crypto", "archive", "media", "domain", "cluster", "cli");

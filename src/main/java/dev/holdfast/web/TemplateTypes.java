@@ -1,0 +1,34 @@
+package dev.holdfast.web;
+
+import dev.holdfast.api.PageRequest;
+import dev.holdfast.backup.BackupCopyView;
+import dev.holdfast.backup.BackupOptions;
+import dev.holdfast.backup.BackupSummary;
+import dev.holdfast.backup.BackupView;
+import dev.holdfast.backup.VerifyFailure;
+import dev.holdfast.job.JobView;
+import dev.holdfast.job.Progress;
+import dev.holdfast.stats.Statistics;
+import io.quarkus.qute.TemplateData;
+
+/** The API's view types the templates read: Qute resolves their properties without reflection. */
+@TemplateData(target = BackupView.class)
+@TemplateData(target = BackupSummary.class)
+@TemplateData(target = BackupSummary.DatabaseResult.class)
+@TemplateData(target = BackupSummary.TableResult.class)
+@TemplateData(target = BackupSummary.MediaResult.class)
+@TemplateData(target = BackupCopyView.class)
+@TemplateData(target = BackupOptions.class)
+@TemplateData(target = VerifyFailure.class)
+@TemplateData(target = JobView.class)
+@TemplateData(target = Progress.class)
+@TemplateData(target = PageRequest.Page.class)
+@TemplateData(target = Statistics.class)
+@TemplateData(target = Statistics.SourceStats.class)
+@TemplateData(target = Statistics.ScheduleStats.class)
+@TemplateData(target = Statistics.Outcome.class)
+@TemplateData(target = Statistics.StorageStats.class)
+@TemplateData(target = Ui.class)
+final class TemplateTypes {
+    private TemplateTypes() {}
+}
