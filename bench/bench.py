@@ -104,6 +104,8 @@ class Service:
         env["HOLDFAST_DATABASES_BENCH_JDBC_URL"] = f"jdbc:postgresql://{PG}/{DB}"
         env["HOLDFAST_DATABASES_BENCH_USERNAME"] = "postgres"
         env["HOLDFAST_MEDIA_BENCH_PATH"] = os.path.join(tmp, "tree")
+        for kind in MEDIA_TREES:  # the trees of part `trees`, made only when that part runs
+            env[f"HOLDFAST_MEDIA_{kind.upper()}_PATH"] = os.path.join(tmp, f"tree-{kind}")
         # Restores write only into sources and configured targets: the clean database and a media directory.
         env["HOLDFAST_RESTORE_DATABASE_TARGETS"] = CLEAN_DB
         env["HOLDFAST_RESTORE_MEDIA_TARGETS"] = os.path.realpath(tmp)
@@ -216,6 +218,40 @@ def make_tree(root, mb=250):
     return total, i
 
 
+# The three media trees of issue 17: (name, files, smallest, largest bytes, share of incompressible files).
+MEDIA_TREES = {
+    "small": (20_000, 1_000, 64_000, 0.0),     # thumbnails, avatars, short documents
+    "mixed": (3_000, 20_000, 400_000, 1 / 3),  # a third incompressible (photos), the rest text
+    "large": (200, 2_000_000, 6_000_000, 1 / 3),
+}
+
+
+def make_sized_tree(root, files, lo, hi, random_share, seed=17):
+    """A tree of `files` files of `lo`..`hi` bytes in nested directories (at most ~100 files per directory),
+    `random_share` of them random bytes, the rest text sliced from one generated corpus (generating text per
+    file would take minutes for 20,000 files). Returns (bytes, files)."""
+    import random
+    rnd = random.Random(seed)
+    shutil.rmtree(root, ignore_errors=True)
+    words = [("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 10))))
+             for _ in range(5000)]
+    corpus = " ".join(rnd.choice(words) for _ in range((hi + 1_000_000) // 6)).encode()
+    total = 0
+    for i in range(files):
+        d = os.path.join(root, f"d{i % 20:02d}", f"s{(i // 20) % 10}")
+        os.makedirs(d, exist_ok=True)
+        n = rnd.randint(lo, hi)
+        if rnd.random() < random_share:
+            data, name = rnd.randbytes(n), f"img{i}.jpg"
+        else:
+            start = rnd.randrange(0, len(corpus) - n)
+            data, name = corpus[start:start + n], f"doc{i}.txt"
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        total += n
+    return total, files
+
+
 def await_status(svc, tok, path):
     """Waits for the end of the job behind `path` on its SSE progress stream (no polling load on the
     service, no polling delay in the figure: the client learns of the end as a shell learns of tar's exit),
@@ -234,9 +270,9 @@ def await_status(svc, tok, path):
     return r, ended
 
 
-def holdfast_media_backup(svc, tok):
+def holdfast_media_backup(svc, tok, source="bench"):
     t0 = time.monotonic()
-    created = svc.call("POST", "/api/backups", tok, {"backup_type": "media", "media": ["bench"]})
+    created = svc.call("POST", "/api/backups", tok, {"backup_type": "media", "media": [source]})
     b, ended = await_status(svc, tok, f"/api/backups/{created['resource']['id']}")
     elapsed = ended - t0
     if b["status"] != "SUCCEEDED":
@@ -305,6 +341,58 @@ def report(title, results, sizes, base, extra, name):
     print("\n" + text, flush=True)
     with open(os.path.join(OUT, name), "w") as f:
         f.write(text + "\n")
+
+
+def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp):
+    """Media backup and restore of one generated tree through the API against tar --zstd, in alternation, with
+    files/s and MB/s of every contender and the service's peak RSS (VmHWM: the peak since the service started,
+    so the figure of a tree includes the trees measured before it)."""
+    tree = os.path.join(tmp, f"tree-{kind}")
+    out_zst = os.path.join(tmp, f"{kind}.tar.zst")
+    restored = os.path.join(os.path.realpath(tmp), f"restored-{kind}")  # media_target: a real path
+    results = {"holdfast media backup": [], "tar --zstd -cf": [], "holdfast media restore": [], "tar --zstd -xf": []}
+    sizes, last = {}, {}
+
+    def hf_backup():
+        t, size, bid = holdfast_media_backup(svc, tok, kind)
+        if "id" in last:
+            svc.call("DELETE", f"/api/backups/{last['id']}", tok)
+        last["id"] = bid
+        sizes["holdfast media backup"] = size
+        return t
+
+    def tar_zstd():
+        t = timed(["tar", "--zstd", "-cf", out_zst, "-C", tree, "."])
+        sizes["tar --zstd -cf"] = os.path.getsize(out_zst)
+        return t
+
+    def hf_restore():
+        shutil.rmtree(restored, ignore_errors=True)
+        return holdfast_restore(svc, tok, last["id"], {"media_target": restored, "create_pre_backup": False})
+
+    def untar():
+        shutil.rmtree(restored, ignore_errors=True)
+        os.makedirs(restored)
+        return timed(["tar", "--zstd", "-xf", out_zst, "-C", restored])
+
+    for i in range(runs):
+        for name, fn in (("holdfast media backup", hf_backup), ("tar --zstd -cf", tar_zstd),
+                         ("holdfast media restore", hf_restore), ("tar --zstd -xf", untar)):
+            t = fn()
+            results[name].append(t)
+            print(f"  {kind} run {i + 1} {name:<26} {t:7.2f} s", flush=True)
+    diff = subprocess.run(["diff", "-rq", tree, restored], capture_output=True, text=True)
+    med = {k: statistics.median(v) for k, v in results.items()}
+    rates = [f"{k}: {files / med[k]:,.0f} files/s, {tree_bytes / 1e6 / med[k]:,.0f} MB/s" for k in results]
+    report(f"Media tree '{kind}', {stamp}, {CORES} cores; {files} files, {tree_bytes / 1e6:.0f} MB "
+           f"({MEDIA_TREES[kind][1] / 1000:.0f}-{MEDIA_TREES[kind][2] / 1000:.0f} KB, "
+           f"{MEDIA_TREES[kind][3]:.0%} incompressible); {runs} runs each in alternation", results, sizes,
+           [("holdfast media backup", ["tar --zstd -cf"]), ("holdfast media restore", ["tar --zstd -xf"])],
+           rates + [f"restored tree equals the source (diff -r): {'yes' if diff.returncode == 0 else 'NO'}",
+                    f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], f"media-{kind}.txt")
+    svc.call("DELETE", f"/api/backups/{last['id']}", tok)
+    shutil.rmtree(restored, ignore_errors=True)
+    os.remove(out_zst)
 
 
 class S3Proxy:
@@ -396,29 +484,48 @@ def main():
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service, e.g. "
                     "HOLDFAST_ARCHIVE_LEVEL=1")
     ap.add_argument("--parts", default="db,restore,media,s3,enc",
-                    help="comma-separated: db, restore, media, s3 (local disk vs s3proxy), enc (plain vs age)")
+                    help="comma-separated: db, restore, media, trees (the three media trees of issue 17), s3 (local disk vs s3proxy), enc (plain vs age)")
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="holdfast-bench-")
     exists = psql("postgres", f"SELECT count(*) FROM pg_database WHERE datname = '{DB}'") == "1"
-    dbsize = int(psql(DB, "SELECT pg_database_size(current_database())")) if exists and a.keep_data \
-        else make_data(a.scale)
+    media_only = not set(a.parts.split(",")) & {"db", "restore", "s3", "enc"}
+    if media_only and not exists:
+        # The service's configured database source must exist, but media-only runs do not need 700 MB of it.
+        psql("postgres", f"CREATE DATABASE {DB}")
+        psql(DB, "CREATE TABLE t (id int PRIMARY KEY)")
+    dbsize = int(psql(DB, "SELECT pg_database_size(current_database())")) if (exists and a.keep_data) \
+        or media_only else make_data(a.scale)
     tables = psql(DB, "SELECT string_agg(format('%I.%I', schemaname, relname), ' ') FROM pg_stat_user_tables").split()
     key, pub = rs256_keypair(tmp)
     tok = token(key)
     parts = a.parts.split(",")
     tree = os.path.join(tmp, "tree")
+    os.makedirs(tree, exist_ok=True)
     if "media" in parts:
         tree_bytes, tree_files = make_tree(tree)
     extra = dict(kv.split("=", 1) for kv in a.env)
+    trees = {}
+    for kind, spec in MEDIA_TREES.items():
+        path = os.path.join(tmp, f"tree-{kind}")
+        os.makedirs(path, exist_ok=True)  # every configured source exists, even when its part does not run
+        if "trees" in parts:
+            t0 = time.monotonic()
+            trees[kind] = make_sized_tree(path, *spec)
+            print(f"tree {kind}: {trees[kind][1]} files, {trees[kind][0] / 1e6:.0f} MB, made in "
+                  f"{time.monotonic() - t0:.0f} s", flush=True)
     if ("s3" in parts or "enc" in parts) and "media" not in parts:
         tree_bytes, tree_files = make_tree(tree)
     svc = Service(tmp, pub, a.jfr, extra)
     s3proxy, others = None, []
     stamp = time.strftime('%Y-%m-%d %H:%M:%S')
     try:
-        holdfast_backup(svc, tok)  # warm-up: JIT and page cache, not counted
+        if media_only:  # warm-up: JIT (and page cache of the first tree), not counted
+            _, _, bid = holdfast_media_backup(svc, tok, next(iter(trees), "bench"))
+            svc.call("DELETE", f"/api/backups/{bid}", tok)
+        else:
+            holdfast_backup(svc, tok)  # warm-up: JIT and page cache, not counted
         if "db" in parts:
             results = {"holdfast database backup": [], "pg_dump -Fc": [], f"pg_dump -Fd -j {CORES}": [],
                        "COPY floor": []}
@@ -564,6 +671,9 @@ def main():
                    [("holdfast media backup", ["tar --zstd -cf", "tar czf"]),
                     ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
+        if "trees" in parts:
+            for kind, (tree_bytes_k, files_k) in trees.items():
+                media_tree_part(svc, tok, tmp, kind, tree_bytes_k, files_k, a.runs, stamp)
         if "s3" in parts:
             s3proxy = S3Proxy(tmp, a.jfr)
             svc_s3 = Service(tmp, pub, a.jfr, {**extra, **s3proxy.env()}, "s3")
