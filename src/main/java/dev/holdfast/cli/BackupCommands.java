@@ -170,11 +170,8 @@ final class BackupCommands {
                 description = "Text in the name or description")
         String query;
 
-        @Option(names = "--page", defaultValue = "0")
-        int page;
-
-        @Option(names = "--size", defaultValue = "20")
-        int size;
+        @picocli.CommandLine.Mixin
+        Paging paging = new Paging();
 
         @Option(names = "--sort", description = "e.g. created_at,desc")
         String sort;
@@ -188,8 +185,20 @@ final class BackupCommands {
                                     .get(
                                             "api/backups",
                                             params(
-                                                    "status", status, "type", type, "source", source, "q", query,
-                                                    "page", page, "size", size, "sort", sort)),
+                                                    "status",
+                                                    status,
+                                                    "type",
+                                                    type,
+                                                    "source",
+                                                    source,
+                                                    "q",
+                                                    query,
+                                                    "page",
+                                                    paging.page,
+                                                    "size",
+                                                    paging.size,
+                                                    "sort",
+                                                    sort)),
                             COLUMNS);
             return ExitCodes.OK;
         }
@@ -202,8 +211,7 @@ final class BackupCommands {
 
         @Override
         public Integer call() {
-            ctx().output().item(ctx().api().get("api/backups/" + id(backup)));
-            return ExitCodes.OK;
+            return show("api/backups", backup);
         }
     }
 

@@ -35,18 +35,26 @@ final class JobCommands {
         @Option(names = "--type", description = "e.g. backup, restore, verify")
         String type;
 
-        @Option(names = "--page", defaultValue = "0")
-        int page;
-
-        @Option(names = "--size", defaultValue = "20")
-        int size;
+        @picocli.CommandLine.Mixin
+        Paging paging = new Paging();
 
         @Override
         public Integer call() {
             Context c = ctx();
             c.output()
                     .list(
-                            c.api().get("api/jobs", params("state", state, "type", type, "page", page, "size", size)),
+                            c.api()
+                                    .get(
+                                            "api/jobs",
+                                            params(
+                                                    "state",
+                                                    state,
+                                                    "type",
+                                                    type,
+                                                    "page",
+                                                    paging.page,
+                                                    "size",
+                                                    paging.size)),
                             COLUMNS);
             return ExitCodes.OK;
         }
@@ -59,8 +67,7 @@ final class JobCommands {
 
         @Override
         public Integer call() {
-            ctx().output().item(ctx().api().get("api/jobs/" + id(job)));
-            return ExitCodes.OK;
+            return show("api/jobs", job);
         }
     }
 

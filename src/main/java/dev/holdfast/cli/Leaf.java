@@ -15,6 +15,21 @@ abstract class Leaf implements Callable<Integer> {
         return ((HoldfastCli) spec.root().userObject()).context();
     }
 
+    /** {@code --page} and {@code --size} of the list commands, as the API's paging parameters. */
+    static final class Paging {
+        @picocli.CommandLine.Option(names = "--page", defaultValue = "0", description = "Page, from 0")
+        int page;
+
+        @picocli.CommandLine.Option(names = "--size", defaultValue = "20", description = "Items per page (default 20)")
+        int size;
+    }
+
+    /** Prints one resource: {@code GET path/id}. */
+    Integer show(String path, String id) {
+        ctx().output().item(ctx().api().get(path + "/" + id(id)));
+        return ExitCodes.OK;
+    }
+
     /** Query parameters from alternating names and values; null values are left out. */
     static Map<String, Object> params(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -175,11 +175,8 @@ final class RestoreCommands extends Leaf {
         @Option(names = "--backup", description = "Restores of this backup")
         String backup;
 
-        @Option(names = "--page", defaultValue = "0")
-        int page;
-
-        @Option(names = "--size", defaultValue = "20")
-        int size;
+        @picocli.CommandLine.Mixin
+        Paging paging = new Paging();
 
         @Override
         public Integer call() {
@@ -195,9 +192,9 @@ final class RestoreCommands extends Leaf {
                                                     "backup_id",
                                                     backup == null ? null : id(backup),
                                                     "page",
-                                                    page,
+                                                    paging.page,
                                                     "size",
-                                                    size)),
+                                                    paging.size)),
                             COLUMNS);
             return ExitCodes.OK;
         }
@@ -210,8 +207,7 @@ final class RestoreCommands extends Leaf {
 
         @Override
         public Integer call() {
-            ctx().output().item(ctx().api().get("api/restores/" + id(restore)));
-            return ExitCodes.OK;
+            return show("api/restores", restore);
         }
     }
 }

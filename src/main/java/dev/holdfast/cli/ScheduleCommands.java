@@ -25,18 +25,18 @@ final class ScheduleCommands {
         @Option(names = "--enabled", description = "true or false")
         Boolean enabled;
 
-        @Option(names = "--page", defaultValue = "0")
-        int page;
-
-        @Option(names = "--size", defaultValue = "50")
-        int size;
+        @picocli.CommandLine.Mixin
+        Paging paging = new Paging();
 
         @Override
         public Integer call() {
             Context c = ctx();
             c.output()
                     .list(
-                            c.api().get("api/schedules", params("enabled", enabled, "page", page, "size", size)),
+                            c.api()
+                                    .get(
+                                            "api/schedules",
+                                            params("enabled", enabled, "page", paging.page, "size", paging.size)),
                             COLUMNS);
             return ExitCodes.OK;
         }
@@ -49,8 +49,7 @@ final class ScheduleCommands {
 
         @Override
         public Integer call() {
-            ctx().output().item(ctx().api().get("api/schedules/" + id(schedule)));
-            return ExitCodes.OK;
+            return show("api/schedules", schedule);
         }
     }
 

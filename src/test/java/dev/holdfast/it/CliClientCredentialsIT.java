@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.it.CliProcess.Run;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.KeycloakServer;
 import dev.holdfast.support.TestDatabase;
@@ -11,12 +12,9 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,13 +28,13 @@ import org.junit.jupiter.api.Test;
 class CliClientCredentialsIT {
     static final String CATALOG = "holdfast_clicc" + TestDatabase.SUFFIX;
     static final String APP = "holdfast_clicc_app" + TestDatabase.SUFFIX;
-    static final Path JAR = Path.of("target/holdfast-cli.jar").toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
 
     static KeycloakServer keycloak;
     static PackagedService service;
     static Path storage;
     static Path secretFile;
+    static Path work;
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,6 +45,7 @@ class CliClientCredentialsIT {
         TestDatabase.ensureDatabase(APP);
         AppDatabase.load(APP);
         storage = Files.createTempDirectory("holdfast-cli-cc");
+        work = Files.createTempDirectory("holdfast-cli-cc-files");
         secretFile = Files.createTempFile(
                 "holdfast-cli-cc",
                 ".secret",
@@ -68,14 +67,14 @@ class CliClientCredentialsIT {
         TestDatabase.dropDatabase(APP);
         TestDatabase.dropDatabase(CATALOG);
         Files.deleteIfExists(secretFile);
-        if (storage != null) {
-            try (Stream<Path> files = Files.walk(storage)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        for (Path dir : new Path[] {storage, work}) {
+            if (dir != null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+                }
             }
         }
     }
-
-    record Run(int code, String out, String err) {}
 
     static Map<String, String> env(String clientId) {
         Map<String, String> env = new HashMap<>();
@@ -87,22 +86,7 @@ class CliClientCredentialsIT {
     }
 
     static Run cli(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(
-                List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("HOLDFAST_"));
-        pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Path out = Files.createTempFile("cli-cc", ".out");
-        Path err = Files.createTempFile("cli-cc", ".err");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return CliProcess.cli(work, env, args);
     }
 
     @Test

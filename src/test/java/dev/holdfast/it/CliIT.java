@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.it.CliProcess.Run;
 import dev.holdfast.support.AppDatabase;
 import dev.holdfast.support.TestDatabase;
 import java.io.File;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +15,11 @@ import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class CliIT {
     static final String CATALOG = "holdfast_cliit" + TestDatabase.SUFFIX;
     static final String APP = "holdfast_cliit_app" + TestDatabase.SUFFIX;
-    static final Path JAR = Path.of("target/holdfast-cli.jar").toAbsolutePath();
+    static final Path JAR = CliProcess.JAR;
     static final ObjectMapper JSON = new ObjectMapper();
 
     static PackagedService service;
@@ -87,13 +85,6 @@ class CliIT {
         }
     }
 
-    /** One run of the CLI: exit code, stdout, stderr. */
-    record Run(int code, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
-
     static Run cli(String token, String... args) throws Exception {
         return cli(env(token), args);
     }
@@ -109,23 +100,11 @@ class CliIT {
     }
 
     static Run cli(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(
-                List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        return exec(cmd, env);
+        return CliProcess.cli(work, env, args);
     }
 
     static Run exec(List<String> cmd, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("HOLDFAST_"));
-        pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("the CLI ends: " + cmd).isTrue();
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return CliProcess.exec(work, cmd, env);
     }
 
     static String admin() {
