@@ -100,7 +100,9 @@ class Service:
                    HOLDFAST_DB_URL=f"jdbc:postgresql://{PG}/{catalog}", HOLDFAST_DB_USER="postgres",
                    HOLDFAST_STORAGE_ROOT=self.storage, QUARKUS_HTTP_PORT=str(self.port),
                    QUARKUS_OIDC_PUBLIC_KEY=pubkey, QUARKUS_OIDC_TOKEN_ISSUER="holdfast-bench",
-                   QUARKUS_LOG_CONSOLE_JSON_ENABLED="false")
+                   QUARKUS_LOG_CONSOLE_JSON_ENABLED="false",
+                   # The dashboard's code-flow tenant needs a real OIDC server; the benchmark never opens /ui.
+                   QUARKUS_OIDC_WEB_TENANT_ENABLED="false")
         env["HOLDFAST_DATABASES_BENCH_JDBC_URL"] = f"jdbc:postgresql://{PG}/{DB}"
         env["HOLDFAST_DATABASES_BENCH_USERNAME"] = "postgres"
         env["HOLDFAST_MEDIA_BENCH_PATH"] = os.path.join(tmp, "tree")
