@@ -51,7 +51,7 @@ public record Manifest(
 
     public Manifest {
         tools = tools == null ? Map.of() : Map.copyOf(tools);
-        entries = entries == null ? List.of() : List.copyOf(entries);
+        entries = new IndexedEntries(entries == null ? List.of() : entries);
         databases = databases == null ? List.of() : List.copyOf(databases);
         media = media == null ? List.of() : List.copyOf(media);
         extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
@@ -104,12 +104,7 @@ public record Manifest(
 
     /** The entry with this name, or null. */
     public EntryInfo entry(String entryName) {
-        for (EntryInfo e : entries) {
-            if (e.name().equals(entryName)) {
-                return e;
-            }
-        }
-        return null;
+        return ((IndexedEntries) entries).byName(entryName);
     }
 
     /** A table as qualified name, used by foreign-key edges and cycles. */
