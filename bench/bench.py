@@ -487,6 +487,8 @@ def main():
                     "HOLDFAST_ARCHIVE_LEVEL=1")
     ap.add_argument("--parts", default="db,restore,media,s3,enc",
                     help="comma-separated: db, restore, media, trees (the three media trees of issue 17), s3 (local disk vs s3proxy), enc (plain vs age)")
+    ap.add_argument("--trees", default=",".join(MEDIA_TREES), help="which trees part `trees` measures: "
+                    + ", ".join(MEDIA_TREES))
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -512,7 +514,7 @@ def main():
     for kind, spec in MEDIA_TREES.items():
         path = os.path.join(tmp, f"tree-{kind}")
         os.makedirs(path, exist_ok=True)  # every configured source exists, even when its part does not run
-        if "trees" in parts:
+        if "trees" in parts and kind in a.trees.split(","):
             t0 = time.monotonic()
             trees[kind] = make_sized_tree(path, *spec)
             print(f"tree {kind}: {trees[kind][1]} files, {trees[kind][0] / 1e6:.0f} MB, made in "
