@@ -54,6 +54,26 @@ public class TableSelectionCheck {
         refuseUnmatched("schema_only_tables", req.schemaOnlyTables(), tables, dbs);
     }
 
+    /**
+     * The tables of a configured database source as schema.name, sorted, for pickers (the dashboard's create form);
+     * empty when the source is unknown or cannot be reached.
+     */
+    public List<String> tablesOf(String source) {
+        SourceRegistry.DatabaseSource src = sources.databases().get(source);
+        if (src == null) {
+            return List.of();
+        }
+        try (Connection c = src.connectionInfo().open(ConnectionFactory.driverManager())) {
+            return tables(c).stream()
+                    .map(t -> t.schema() + "." + t.name())
+                    .sorted()
+                    .toList();
+        } catch (SQLException e) {
+            LOG.debugf("Table names of %s not read: %s", source, e.getMessage());
+            return List.of();
+        }
+    }
+
     private static void refuseUnmatched(String field, List<String> patterns, List<TableRef> tables, List<String> dbs) {
         for (int i = 0; patterns != null && i < patterns.size(); i++) {
             List<String> one = List.of(patterns.get(i));

@@ -267,4 +267,71 @@ class DashboardPagesTest {
                         .statusCode())
                 .isEqualTo(404);
     }
+
+    @Test
+    void theCreateFormOffersTheSourcesRealTablesAndStartsABackupWhoseProgressStreamsUnderUi() {
+        assertThat(given().auth().oauth2(Tokens.viewer()).get("/ui/new-backup").statusCode())
+                .isEqualTo(403);
+        Page form = get(Tokens.operator(), "/ui/new-backup");
+        assertThat(form.html())
+                .contains("<option value=\"public.Order\">public.Order</option>")
+                .contains("<option value=\"Audit.EventLog\">")
+                .contains("name=\"databases\" value=\"app\"");
+        String token = form.formToken();
+
+        int before = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups")
+                .jsonPath()
+                .getInt("total_items");
+        Response refused = post(Tokens.viewer(), "/ui/new-backup", token, token, "backup_type", "database");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/backups")
+                        .jsonPath()
+                        .getInt("total_items"))
+                .isEqualTo(before);
+
+        Response created = post(
+                Tokens.operator(),
+                "/ui/new-backup",
+                token,
+                token,
+                "name",
+                "from-the-form",
+                "backup_type",
+                "database",
+                "databases",
+                "app",
+                "include_tables",
+                "public.Order",
+                "compression",
+                "gzip");
+        assertThat(created.statusCode()).isEqualTo(303);
+        UUID id = UUID.fromString(created.header("Location").replaceAll(".*/ui/backups/", ""));
+        JsonNode b = backup(id);
+        assertThat(b.get("name").asText()).isEqualTo("from-the-form");
+        assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(b.get("created_by").asText()).isEqualTo("sub-otto");
+        assertThat(b.get("options").get("compression").asText()).isEqualTo("gzip");
+        List<String> tables = new ArrayList<>();
+        b.get("summary")
+                .get("databases")
+                .get(0)
+                .get("tables")
+                .forEach(t -> tables.add(t.get("name").asText()));
+        assertThat(tables).containsExactly("Order");
+
+        // the job's events, relayed under /ui as the HTML fragments the page swaps in, then the closing event
+        String stream = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/ui/jobs/{id}/events", b.get("job_id").asText())
+                .asString();
+        assertThat(stream)
+                .contains("event:progress")
+                .contains("Finished: SUCCEEDED")
+                .contains("event:end");
+        assertThat(stream.indexOf("Finished: SUCCEEDED")).isLessThan(stream.lastIndexOf("event:end"));
+    }
 }
