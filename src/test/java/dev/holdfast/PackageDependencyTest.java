@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * <li>{@code notify}, {@code retention}: react to backups and restores;
  * <li>{@code schedule}, which owns notification and retention settings per schedule (backup and notify reach
  *     it only through {@code ScheduleNames} and {@code ScheduleSettingsLookup}, which it implements);
+ * <li>{@code drill}: restore drills, which use the restore engine, backups, jobs and schedules;
  * <li>{@code stats}: reads everything, used by nothing but the dashboard;
  * <li>{@code web}: the dashboard, pages over the same services and resources the API uses.
  * </ol>
@@ -59,6 +60,7 @@ class PackageDependencyTest {
             List.of("restore"),
             List.of("notify", "retention"),
             List.of("schedule"),
+            List.of("drill"),
             List.of("stats"),
             List.of("web"));
 

@@ -39,6 +39,9 @@ public interface HoldfastConfig {
     /** Restore targets and housekeeping. */
     Restore restore();
 
+    /** Restore drills: scratch targets and user checks per source ({@code holdfast.drills.*}). */
+    DrillConfig drills();
+
     /** PostgreSQL client tools. */
     Pg pg();
 

@@ -1,0 +1,40 @@
+package dev.holdfast.config;
+
+import io.smallrye.config.WithDefault;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Settings of restore drills ({@code holdfast.drills.*}); a group of {@link HoldfastConfig}, reached as
+ * {@code config.drills()}.
+ */
+public interface DrillConfig {
+
+    /**
+     * The start of every scratch database's name. A scratch database is {@code <prefix><32 hex digits of the
+     * drill's id>__hfdrill}, created on the drilled source's server and dropped when the drill ends (or, after a
+     * killed service, by the sweep at the next start); the sweep only ever drops databases named exactly so, and a
+     * drill is refused when a configured source's database would match that shape. Lower case letters, digits and
+     * underscores, at most 20 characters.
+     */
+    @WithDefault("holdfast_drill_")
+    String scratchPrefix();
+
+    /**
+     * User checks per database source, run in the scratch database after the restore:
+     * {@code holdfast.drills.checks.<source>.<check>.sql} is a query returning one value, and
+     * {@code ...expected} the text it must return (default {@code true}, i.e. the query is a condition such as
+     * {@code select count(*) > 0 from auth_user}). A check whose value differs, or whose query fails, fails the
+     * drill.
+     */
+    Map<String, Map<String, Check>> checks();
+
+    /** One user check. */
+    interface Check {
+        /** The query; its first column of its first row is compared. */
+        String sql();
+
+        /** The expected value as text (the value cast to text, so booleans are {@code true} and {@code false}). */
+        Optional<String> expected();
+    }
+}

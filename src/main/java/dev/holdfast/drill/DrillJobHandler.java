@@ -1,0 +1,270 @@
+package dev.holdfast.drill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.ArchiveSource;
+import dev.holdfast.archive.EncryptedArchives;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.audit.AuditLog;
+import dev.holdfast.backup.BackupService;
+import dev.holdfast.backup.Encryption;
+import dev.holdfast.config.DrillConfig;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.JobContext;
+import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobState;
+import dev.holdfast.job.Progress;
+import dev.holdfast.job.StopSignal;
+import dev.holdfast.pg.AbortableConnections;
+import dev.holdfast.pg.ConnectionFactory;
+import dev.holdfast.pg.PgConnectionInfo;
+import dev.holdfast.pg.PgTools;
+import dev.holdfast.restore.DatabaseRestore;
+import dev.holdfast.restore.RestoreOptions;
+import dev.holdfast.restore.RestoreReport;
+import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.storage.ArchiveStorage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs a drill job: restores the drill's backup of its source with the restore engine ({@link DatabaseRestore}, clean
+ * mode, one validated transaction) into a fresh scratch database, times it, validates the result
+ * ({@link DrillValidation}) and drops the scratch database whatever happened. After a killed service the job's
+ * reaped failure, and the start-up reconcile, drop what was left.
+ */
+@ApplicationScoped
+public class DrillJobHandler implements JobHandler {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DrillJobHandler.class);
+
+    @Inject
+    DrillService drills;
+
+    @Inject
+    BackupService backups;
+
+    @Inject
+    SourceRegistry sources;
+
+    @Inject
+    ArchiveStorage storage;
+
+    @Inject
+    Encryption encryption;
+
+    @Inject
+    HoldfastConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    AuditLog audit;
+
+    @Override
+    public String type() {
+        return DrillService.DRILL_JOB;
+    }
+
+    @Override
+    public JsonNode run(JobContext ctx) throws Exception {
+        DrillService.DrillJobPayload payload = ctx.payload(DrillService.DrillJobPayload.class);
+        DrillRun d = drills.start(payload.drillId());
+        SourceRegistry.DatabaseSource src = sources.databases().get(d.source);
+        if (src == null) {
+            throw new IllegalStateException("Database source '" + d.source + "' is no longer configured");
+        }
+        ScratchTargets scratch = drills.scratch();
+        PgConnectionInfo server = src.connectionInfo();
+        for (SourceRegistry.DatabaseSource other : sources.databases().values()) {
+            if (scratch.drillOf(other.databaseName()) != null) {
+                throw new IllegalStateException("Source '" + other.name() + "' has a database named like a drill's"
+                        + " scratch database; change holdfast.drills.scratch-prefix");
+            }
+        }
+        Long recoveryMs = null;
+        DrillValidation.Result result = null;
+        String error = null;
+        AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
+        try (StopSignal.Registration stop = ctx.onStop(connections::abortAll)) {
+            ctx.progress(Progress.phase("verify", "Opening backup " + d.backupId));
+            ArchiveReader reader = ArchiveReader.open(EncryptedArchives.plaintext(
+                    ArchiveSource.of(storage, backups.storageKeyOf(d.backupId)), encryption.identities()));
+            Manifest.DatabaseSection section = reader.manifest().databases().stream()
+                    .filter(s -> s.source().equals(d.source))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "Backup " + d.backupId + " holds no database '" + d.source + "'"));
+            scratch.create(connections, server, d.scratchDatabase);
+            PgConnectionInfo target = server.withDatabase(d.scratchDatabase);
+            PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
+            int parallelism =
+                    config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+            long t0 = System.nanoTime();
+            RestoreReport report = new DatabaseRestore(connections, tools, parallelism)
+                    .run(
+                            reader,
+                            section,
+                            target,
+                            RestoreOptions.cleanAll(),
+                            p -> ctx.progress(new Progress(
+                                    "restore",
+                                    null,
+                                    p.bytesDone(),
+                                    p.bytesTotal(),
+                                    (long) p.tablesDone(),
+                                    (long) p.tablesTotal(),
+                                    p.table() == null ? null : d.source + ":" + p.table(),
+                                    null,
+                                    "Drill: restoring " + d.source + " into " + d.scratchDatabase)),
+                            ctx::checkpoint);
+            recoveryMs = (System.nanoTime() - t0) / 1_000_000;
+            if (!report.ok()) {
+                error = "The restore failed its validation: " + String.join("; ", report.errors())
+                        + report.validation().stream()
+                                .filter(c -> !c.passed())
+                                .map(c -> "; " + c.kind() + " " + c.subject() + ": " + c.detail())
+                                .reduce("", String::concat);
+            } else {
+                ctx.checkpoint();
+                ctx.progress(Progress.phase("validate", "Drill: validating " + d.scratchDatabase));
+                try (Connection c = target.open(connections)) {
+                    result = DrillValidation.validate(c, section, userChecks(d.source));
+                }
+                if (!result.failures().isEmpty()) {
+                    error = "Validation failed: " + String.join("; ", result.failures());
+                }
+            }
+        } catch (Exception e) {
+            // Recorded below with the scratch database dropped first, so the drill's record is its final word.
+            error = describe(e);
+            if (e instanceof dev.holdfast.job.JobCancelledException) {
+                dropScratch(server, scratch, d.scratchDatabase);
+                drills.finish(d.id, DrillStatus.CANCELLED, recoveryMs, result, error);
+                throw e;
+            }
+        } finally {
+            dropScratch(server, scratch, d.scratchDatabase);
+        }
+        DrillStatus status = error == null ? DrillStatus.SUCCEEDED : DrillStatus.FAILED;
+        drills.finish(d.id, status, recoveryMs, result, error);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("source", d.source);
+        details.put("backup_id", String.valueOf(d.backupId));
+        details.put("recovery_ms", recoveryMs);
+        if (error != null) {
+            details.put("error", error);
+        }
+        audit.recordAs(
+                d.createdBy == null ? AuditLog.SYSTEM : d.createdBy,
+                null,
+                "drill.run",
+                "drill",
+                d.id.toString(),
+                error == null ? AuditLog.Outcome.SUCCEEDED : AuditLog.Outcome.FAILED,
+                details);
+        if (error != null) {
+            throw new IllegalStateException("Drill of " + d.source + " failed: " + error);
+        }
+        ObjectNode out = mapper.createObjectNode();
+        out.put("drill_id", d.id.toString());
+        out.put("recovery_ms", recoveryMs);
+        return out;
+    }
+
+    private List<DrillValidation.UserCheck> userChecks(String source) {
+        Map<String, DrillConfig.Check> checks = config.drills().checks().get(source);
+        List<DrillValidation.UserCheck> out = new ArrayList<>();
+        if (checks != null) {
+            new java.util.TreeMap<>(checks)
+                    .forEach((name, c) -> out.add(new DrillValidation.UserCheck(
+                            name, c.sql(), c.expected().orElse("true"))));
+        }
+        return out;
+    }
+
+    private void dropScratch(PgConnectionInfo server, ScratchTargets scratch, String database) {
+        try {
+            scratch.drop(ConnectionFactory.driverManager(), server, database);
+        } catch (Exception e) {
+            LOG.warnf(
+                    "Could not drop the drill's scratch database %s (the next sweep will): %s",
+                    database, e.getMessage());
+        }
+    }
+
+    @Override
+    public void onFailure(JobOutcome outcome) {
+        UUID id = mapper.convertValue(outcome.payload(), DrillService.DrillJobPayload.class)
+                .drillId();
+        try {
+            DrillView d = drills.get(id);
+            SourceRegistry.DatabaseSource src = sources.databases().get(d.source());
+            if (src != null) {
+                dropScratch(src.connectionInfo(), drills.scratch(), d.scratchDatabase());
+            }
+            drills.finish(
+                    id,
+                    outcome.state() == JobState.CANCELLED ? DrillStatus.CANCELLED : DrillStatus.FAILED,
+                    null,
+                    null,
+                    outcome.error());
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not record the end of drill %s: %s", id, e.getMessage());
+        }
+    }
+
+    @Override
+    public void reconcile() {
+        try {
+            for (Object[] o : drills.orphans()) {
+                UUID id = (UUID) o[0];
+                String state = String.valueOf(o[1]);
+                LOG.warnf("Drill %s was still open after its job ended %s; recording it", id, state);
+                onFailure(new JobOutcome(
+                        null,
+                        type(),
+                        mapper.valueToTree(new DrillService.DrillJobPayload(id)),
+                        "CANCELLED".equals(state) ? JobState.CANCELLED : JobState.FAILED,
+                        "Its job ended " + state + (o[2] == null ? "" : ": " + o[2])));
+            }
+            sweep();
+        } catch (RuntimeException e) {
+            LOG.warnf("Drill reconcile failed: %s", e.getMessage());
+        }
+    }
+
+    /** Drops the scratch databases of drills that are over on every configured server; returns them. */
+    public List<String> sweep() {
+        List<String> dropped = new ArrayList<>();
+        ScratchTargets scratch = drills.scratch();
+        java.util.Set<String> servers = new java.util.HashSet<>();
+        for (SourceRegistry.DatabaseSource src : sources.databases().values()) {
+            if (!servers.add(DrillService.resourceKey(src))) {
+                continue;
+            }
+            try {
+                List<String> d = scratch.sweep(ConnectionFactory.driverManager(), src.connectionInfo(), drills::ended);
+                d.forEach(db -> LOG.infof("Dropped the scratch database %s of a drill that had ended", db));
+                dropped.addAll(d);
+            } catch (Exception e) {
+                LOG.warnf(
+                        "Could not sweep drill scratch databases on the server of source %s: %s",
+                        src.name(), e.getMessage());
+            }
+        }
+        return dropped;
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

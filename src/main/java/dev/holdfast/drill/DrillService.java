@@ -1,0 +1,266 @@
+package dev.holdfast.drill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.api.PageRequest;
+import dev.holdfast.backup.BackupService;
+import dev.holdfast.backup.BackupStatus;
+import dev.holdfast.backup.BackupView;
+import dev.holdfast.config.HoldfastConfig;
+import dev.holdfast.job.Job;
+import dev.holdfast.job.JobService;
+import dev.holdfast.source.SourceRegistry;
+import dev.holdfast.time.TimeSource;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Drills in the catalog: validates and queues one (the backup chosen now, so the record says what is drilled),
+ * records its start and outcome, lists them and reports statistics per source. Drills on one PostgreSQL server
+ * share a resource key, so two never run there at once; they never share the restores' key, so a drill never
+ * holds up a real restore.
+ */
+@ApplicationScoped
+public class DrillService {
+    static final String DRILL_JOB = "drill";
+
+    static final Map<String, String> SORT_FIELDS =
+            Map.of("created_at", "createdAt", "status", "status", "finished_at", "finishedAt");
+
+    @Inject
+    BackupService backups;
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    SourceRegistry sources;
+
+    @Inject
+    HoldfastConfig config;
+
+    @Inject
+    TimeSource time;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** Payload of drill jobs. */
+    public record DrillJobPayload(UUID drillId) {}
+
+    /** The scratch database naming this installation uses. */
+    ScratchTargets scratch() {
+        return new ScratchTargets(config.drills().scratchPrefix());
+    }
+
+    /** Validates and queues a drill of {@code source}, of {@code backupId} or else its latest successful backup. */
+    @Transactional
+    public DrillView create(String source, UUID backupId, String trigger, String user) {
+        SourceRegistry.DatabaseSource src = sources.databases().get(source);
+        if (src == null) {
+            throw new InvalidDrill(
+                    "source",
+                    "no database source '" + source + "' is configured; there are "
+                            + sources.databases().keySet());
+        }
+        UUID backup = backupId != null ? backupId : latestGood(source);
+        if (backup == null) {
+            throw new InvalidDrill("source", "source '" + source + "' has no successful backup to drill");
+        }
+        if (backupId != null) {
+            BackupView b = backups.get(backupId);
+            if (b.status() != BackupStatus.SUCCEEDED) {
+                throw new InvalidDrill("backup_id", "backup " + backupId + " is " + b.status() + ", not SUCCEEDED");
+            }
+            if (!b.databases().contains(source)) {
+                throw new InvalidDrill("backup_id", "backup " + backupId + " holds no database '" + source + "'");
+            }
+        }
+        DrillRun d = new DrillRun();
+        d.id = UUID.randomUUID();
+        d.source = source;
+        d.backupId = backup;
+        d.status = DrillStatus.QUEUED;
+        d.trigger = trigger;
+        d.scratchDatabase = scratch().nameOf(d.id);
+        d.createdAt = OffsetDateTime.ofInstant(time.now(), ZoneOffset.UTC);
+        d.createdBy = user;
+        d.persist();
+        Job job = jobs.enqueue(DRILL_JOB, new DrillJobPayload(d.id), resourceKey(src), user);
+        d.jobId = job.id;
+        return DrillView.of(d);
+    }
+
+    /** One key per PostgreSQL server (host, port and parameters of the source's URL, not its database). */
+    static String resourceKey(SourceRegistry.DatabaseSource src) {
+        String url = src.jdbcUrl();
+        try {
+            URI u = URI.create(url.substring("jdbc:".length()));
+            return "drill:" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort());
+        } catch (RuntimeException e) {
+            return "drill:" + src.name();
+        }
+    }
+
+    /** The newest successful backup holding {@code source}, or null. */
+    UUID latestGood(String source) {
+        List<?> rows = em.createNativeQuery("SELECT id FROM holdfast.backup WHERE status = 'SUCCEEDED'"
+                        + " AND source_names LIKE :s ORDER BY finished_at DESC NULLS LAST, created_at DESC LIMIT 1")
+                .setParameter(
+                        "s",
+                        "%," + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%")
+                .getResultList();
+        return rows.isEmpty() ? null : (UUID) rows.get(0);
+    }
+
+    @Transactional
+    public DrillView get(UUID id) {
+        return DrillView.of(find(id));
+    }
+
+    DrillRun find(UUID id) {
+        DrillRun d = DrillRun.findById(id);
+        if (d == null) {
+            throw new DrillNotFound(id);
+        }
+        return d;
+    }
+
+    @Transactional
+    public PageRequest.Page<DrillView> list(String source, DrillStatus status, PageRequest page) {
+        page.check(config.api().maxPageSize());
+        Sort sort = page.toSort(SORT_FIELDS, "created_at", Sort.Direction.Descending);
+        List<String> where = new ArrayList<>();
+        io.quarkus.panache.common.Parameters p = new io.quarkus.panache.common.Parameters();
+        if (source != null) {
+            where.add("source = :src");
+            p.and("src", source);
+        }
+        if (status != null) {
+            where.add("status = :s");
+            p.and("s", status);
+        }
+        var q = where.isEmpty()
+                ? DrillRun.<DrillRun>findAll(sort)
+                : DrillRun.<DrillRun>find(String.join(" and ", where), sort, p);
+        long total = q.count();
+        return PageRequest.Page.of(
+                q.page(page.page, page.size).list().stream().map(DrillView::of).toList(), page, total);
+    }
+
+    /** Marks the drill running; refuses one that already ended (cancelled while queued). */
+    @Transactional
+    DrillRun start(UUID id) {
+        DrillRun d = find(id);
+        if (d.status != DrillStatus.QUEUED) {
+            throw new IllegalStateException("Drill " + id + " is " + d.status + " and cannot start");
+        }
+        d.status = DrillStatus.RUNNING;
+        d.startedAt = now();
+        return d;
+    }
+
+    /** Records the drill's outcome (only while it is still open, so a late writer never overwrites one). */
+    @Transactional
+    void finish(UUID id, DrillStatus status, Long recoveryMs, DrillValidation.Result result, String error) {
+        DrillRun d = find(id);
+        if (d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING) {
+            return;
+        }
+        d.status = status;
+        d.finishedAt = now();
+        d.recoveryMs = recoveryMs;
+        d.durationMs = d.startedAt == null
+                ? null
+                : java.time.Duration.between(d.startedAt, d.finishedAt).toMillis();
+        if (result != null) {
+            d.tables = mapper.valueToTree(result.tables());
+            d.checks = mapper.valueToTree(result.checks());
+        }
+        d.error = error;
+    }
+
+    /** Whether a drill is over (or unknown), so its scratch database may go. */
+    @Transactional
+    public boolean ended(UUID id) {
+        DrillRun d = DrillRun.findById(id);
+        return d == null || (d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING);
+    }
+
+    /** Drills still open although their job has ended (failed by a reaped lease, cancelled while queued). */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    List<Object[]> orphans() {
+        return em.createNativeQuery(
+                        "SELECT d.id, j.state, j.error FROM holdfast.drill_run d"
+                                + " JOIN holdfast.job j ON j.id = d.job_id"
+                                + " WHERE d.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")
+                .getResultList();
+    }
+
+    /** Statistics of every configured database source that has drills or is configured. */
+    @Transactional
+    public List<DrillStatistics> statistics() {
+        List<DrillStatistics> out = new ArrayList<>();
+        java.util.TreeSet<String> names =
+                new java.util.TreeSet<>(sources.databases().keySet());
+        for (Object n : em.createNativeQuery("SELECT DISTINCT source FROM holdfast.drill_run")
+                .getResultList()) {
+            names.add((String) n);
+        }
+        for (String source : names) {
+            List<DrillRun> recent = DrillRun.<DrillRun>find(
+                            "source = ?1 and status in ?2",
+                            Sort.by("finishedAt", Sort.Direction.Descending).and("id", Sort.Direction.Descending),
+                            source,
+                            List.of(DrillStatus.SUCCEEDED, DrillStatus.FAILED))
+                    .page(0, 10)
+                    .list();
+            DrillRun last = recent.isEmpty() ? null : recent.get(0);
+            DrillRun lastSuccess = DrillRun.<DrillRun>find(
+                            "source = ?1 and status = ?2",
+                            Sort.by("finishedAt", Sort.Direction.Descending),
+                            source,
+                            DrillStatus.SUCCEEDED)
+                    .firstResult();
+            DrillRun lastFailure = DrillRun.<DrillRun>find(
+                            "source = ?1 and status = ?2",
+                            Sort.by("finishedAt", Sort.Direction.Descending),
+                            source,
+                            DrillStatus.FAILED)
+                    .firstResult();
+            long count = DrillRun.count("source", source);
+            List<Double> trend = recent.stream()
+                    .filter(d -> d.status == DrillStatus.SUCCEEDED && d.recoveryMs != null)
+                    .map(d -> d.recoveryMs / 1000.0)
+                    .toList();
+            out.add(new DrillStatistics(
+                    source,
+                    count,
+                    last == null ? null : last.id,
+                    last == null ? null : last.status,
+                    last == null ? null : last.finishedAt,
+                    lastSuccess == null ? null : lastSuccess.finishedAt,
+                    lastFailure == null ? null : lastFailure.finishedAt,
+                    lastSuccess == null || lastSuccess.recoveryMs == null ? null : lastSuccess.recoveryMs / 1000.0,
+                    trend));
+        }
+        return out;
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(time.now(), ZoneOffset.UTC);
+    }
+}
