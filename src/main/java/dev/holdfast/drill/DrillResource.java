@@ -26,8 +26,10 @@ import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -118,6 +120,19 @@ public class DrillResource {
             responseCode = "400",
             description = "Unknown source, or no successful backup of it",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = DrillRequest.class),
+                            examples = {
+                                @ExampleObject(
+                                        name = "latest",
+                                        summary = "Drill the latest successful backup of source app",
+                                        value = """
+                                                {"source": "app"}""")
+                            }))
     public RestResponse<Accepted<DrillView>> run(@NotNull @Valid DrillRequest req, @Context UriInfo uri) {
         DrillView d = drills.create(req.source(), req.backupId(), "manual", user.subject());
         return Accepted.response(uri, "api/drills", d.id(), d, jobs.get(d.jobId()));

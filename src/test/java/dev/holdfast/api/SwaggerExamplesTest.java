@@ -101,8 +101,9 @@ class SwaggerExamplesTest {
                         "PUT /api/backups/{id}/protection protect",
                         "POST /api/retention/apply older-than-30-days",
                         "POST /api/catalog/import protected",
-                        "POST /api/backups/{id}/copies offsite");
-        assertThat(jobs).hasSize(6);
+                        "POST /api/backups/{id}/copies offsite",
+                        "POST /api/drills latest");
+        assertThat(jobs).hasSize(7);
 
         // The import example may have registered archives other tests left in storage, protected: unprotect them.
         for (String job : jobs) {
