@@ -60,6 +60,8 @@ class PackagedJarIT {
         assertThat(log)
                 .containsAnyOf(
                         "refuses to start without an identity provider",
-                        "'quarkus.oidc.auth-server-url' property must be configured");
+                        "'quarkus.oidc.auth-server-url' property must be configured",
+                        // the dashboard's tenant (issue 16) takes its provider from the same setting
+                        "'quarkus.oidc.web.auth-server-url' property must be configured");
     }
 }

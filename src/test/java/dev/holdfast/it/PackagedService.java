@@ -103,11 +103,15 @@ final class PackagedService {
         // A short lease so that a dead instance's job is taken over within seconds.
         env.put("HOLDFAST_JOBS_LEASE", "4s");
         env.put("HOLDFAST_JOBS_HEARTBEAT_INTERVAL", "1s");
+        // Tokens are checked with a public key, not a provider's discovery document, so there is nothing for the
+        // dashboard's browser login (code flow) to talk to: its tenant is off, as docs/dashboard.md says to do.
+        env.put("QUARKUS_OIDC_WEB_TENANT_ENABLED", "false");
         env.putAll(extraEnv);
         if (extraEnv.containsKey("QUARKUS_OIDC_AUTH_SERVER_URL")) {
             // A real identity provider: its keys and issuer come from its discovery document.
             env.remove("QUARKUS_OIDC_PUBLIC_KEY");
             env.remove("QUARKUS_OIDC_TOKEN_ISSUER");
+            env.remove("QUARKUS_OIDC_WEB_TENANT_ENABLED");
         }
         PackagedService s = new PackagedService(pb.start(), port, settings);
         try {
