@@ -36,7 +36,7 @@ final class StatusCommand extends Leaf {
     public Integer call() {
         Context c = ctx();
         JsonNode stats = c.api().get("api/statistics");
-        Instant now = Instant.now();
+        Instant now = java.time.Clock.systemUTC().instant();
         List<String> warnings = problems(stats, now, maxAge, minFreePercent);
         ObjectNode report = c.api().json().createObjectNode();
         report.put("status", warnings.isEmpty() ? "ok" : "warning");

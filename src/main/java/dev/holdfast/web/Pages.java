@@ -54,6 +54,9 @@ public class Pages {
     UiContext context;
 
     @Inject
+    dev.holdfast.time.TimeSource time;
+
+    @Inject
     StatisticsService statistics;
 
     @Inject
@@ -93,7 +96,7 @@ public class Pages {
     public TemplateInstance overview() {
         Statistics s = statistics.statistics();
         List<SourceRow> rows = new ArrayList<>();
-        OffsetDateTime since = OffsetDateTime.now(ZoneOffset.UTC).minusWeeks(4);
+        OffsetDateTime since = time.now().atOffset(ZoneOffset.UTC).minusWeeks(4);
         for (Statistics.SourceStats src : s.sources()) {
             List<BackupView> recent = backups.list(
                             new BackupService.Filter(

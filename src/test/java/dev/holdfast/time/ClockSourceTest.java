@@ -40,7 +40,15 @@ class ClockSourceTest {
                     List.of(
                             "entryTime == null ? Clock.systemUTC().instant()",
                             "return defaults(spoolDir, maxSize, Clock.systemUTC());"),
-            "dev/holdfast/backup/DatabaseBackup.java", List.of("private Clock clock = Clock.systemUTC();"));
+            "dev/holdfast/backup/DatabaseBackup.java", List.of("private Clock clock = Clock.systemUTC();"),
+            // The command line is a program of its own (it uses no other Holdfast package, TimeSource included):
+            // its clock times waits and token expiry, and the health check's "now".
+            "dev/holdfast/cli/HoldfastCli.java", List.of("Clock clock = Clock.systemUTC();"),
+            "dev/holdfast/cli/StatusCommand.java", List.of("Instant now = java.time.Clock.systemUTC().instant();"),
+            // A Qute template extension is static (no injected TimeSource): it only words a displayed age ("3 h
+            // ago"); nothing is decided from it.
+            "dev/holdfast/web/Formats.java",
+                    List.of("return i == null ? \"never\" : age(Duration.between(i, Instant.now())) + \" ago\";"));
 
     @Test
     void onlyTimeSourceReadsTheWallClock() throws IOException {
