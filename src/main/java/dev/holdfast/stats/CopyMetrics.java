@@ -1,5 +1,7 @@
 package dev.holdfast.stats;
 
+import static dev.holdfast.time.Timestamps.epochSeconds;
+
 import dev.holdfast.storage.Storages;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -11,7 +13,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,21 +98,5 @@ public class CopyMetrics {
         List<MultiGauge.Row<?>> out = new ArrayList<>();
         by.forEach((storage, v) -> out.add(MultiGauge.Row.of(Tags.of("storage", storage), v[i])));
         return out;
-    }
-
-    private static double epochSeconds(Object t) {
-        if (t == null) {
-            return 0;
-        }
-        if (t instanceof java.time.Instant i) {
-            return i.toEpochMilli() / 1000.0;
-        }
-        if (t instanceof OffsetDateTime o) {
-            return o.toInstant().toEpochMilli() / 1000.0;
-        }
-        if (t instanceof java.sql.Timestamp ts) {
-            return ts.getTime() / 1000.0;
-        }
-        throw new IllegalStateException("Unexpected timestamp type " + t.getClass());
     }
 }

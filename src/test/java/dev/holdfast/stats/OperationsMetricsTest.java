@@ -33,6 +33,9 @@ class OperationsMetricsTest {
     @Inject
     OperationsMetrics metrics;
 
+    @Inject
+    dev.holdfast.drill.DrillMetrics drillMetrics;
+
     static double epoch(JsonNode timestamp) {
         return OffsetDateTime.parse(timestamp.asText()).toInstant().toEpochMilli() / 1000.0;
     }
@@ -297,15 +300,20 @@ class OperationsMetricsTest {
                 .isEqualTo("SUCCEEDED");
         UUID schedule = UUID.randomUUID();
         UUID corrupt = UUID.randomUUID();
+        UUID drill = UUID.randomUUID();
         catalog(
                 "INSERT INTO holdfast.schedule (id, name, cron, backup_request, created_at, updated_at) VALUES ('"
                         + schedule + "', 'names-" + schedule + "', '0 3 * * *', '{}', now(), now())",
                 "INSERT INTO holdfast.backup (id, name, backup_type, status, storage_key, size_bytes, sha256, "
                         + "finished_at, source_names, databases, verified_at, verify_ok) VALUES ('" + corrupt
                         + "', 'x', 'database', 'SUCCEEDED', '" + corrupt + ".tar', 1, repeat('0', 64), "
-                        + "now() - interval '400 days', ',app,', '[\"app\"]', now() - interval '399 days', false)");
+                        + "now() - interval '400 days', ',app,', '[\"app\"]', now() - interval '399 days', false)",
+                "INSERT INTO holdfast.drill_run (id, source, status, trigger, scratch_database, recovery_ms, "
+                        + "started_at, finished_at) VALUES ('" + drill + "', 'app', 'SUCCEEDED', 'manual', 'x', 1500, "
+                        + "now(), now())");
         try {
             metrics.refresh();
+            drillMetrics.refresh();
             String text = Metrics.scrape().text();
             java.util.Set<String> exported = new java.util.TreeSet<>();
             for (String line : text.split("\n")) {
@@ -317,7 +325,8 @@ class OperationsMetricsTest {
         } finally {
             catalog(
                     "DELETE FROM holdfast.schedule WHERE id = '" + schedule + "'",
-                    "DELETE FROM holdfast.backup WHERE id = '" + corrupt + "'");
+                    "DELETE FROM holdfast.backup WHERE id = '" + corrupt + "'",
+                    "DELETE FROM holdfast.drill_run WHERE id = '" + drill + "'");
         }
     }
 
