@@ -39,6 +39,30 @@ public interface DrillConfig {
     @WithDefault("8d")
     String alertAfter();
 
+    /**
+     * Drills on their own cron, per source: {@code holdfast.drills.schedule."<source>".cron} (five-field Unix
+     * cron), {@code ...time-zone} (IANA zone the cron and the window are read in, default {@code UTC}) and
+     * {@code ...window} (optional {@code HH:MM-HH:MM}, may wrap midnight: a drill falling due outside it waits
+     * for its next start). Each firing queues one drill of the source's latest successful backup, once across
+     * all instances (the same claim as backup schedules, on instances whose {@code holdfast.schedules.enabled}
+     * is true, at their {@code holdfast.schedules.tick-interval}). Every instance must configure the same
+     * drill schedules: the one that starts last writes them to the catalog.
+     */
+    Map<String, DrillSchedule> schedule();
+
+    /** The cron of one source's drills. */
+    interface DrillSchedule {
+        /** Five-field Unix cron expression, e.g. {@code 30 3 * * 0} (Sundays at 03:30). */
+        String cron();
+
+        /** IANA time zone the cron expression and the window are read in. */
+        @WithDefault("UTC")
+        String timeZone();
+
+        /** Wall-clock window {@code HH:MM-HH:MM} drills may start in; none: any time. */
+        Optional<String> window();
+    }
+
     /** One user check. */
     interface Check {
         /** The query; its first column of its first row is compared. */

@@ -242,7 +242,7 @@ public class DrillJobHandler implements JobHandler {
         }
     }
 
-    /** Drops the scratch databases of drills that are over on every configured server; returns them. */
+    /** Drops the scratch databases of this catalog's drills that are over, on every configured server; returns them. */
     public List<String> sweep() {
         List<String> dropped = new ArrayList<>();
         ScratchTargets scratch = drills.scratch();

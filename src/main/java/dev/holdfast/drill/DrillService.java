@@ -88,9 +88,26 @@ public class DrillService {
                 throw new InvalidDrill("backup_id", "backup " + backupId + " holds no database '" + source + "'");
             }
         }
+        return queue(src, backup, trigger, user);
+    }
+
+    /**
+     * Queues a scheduled drill of {@code source}'s latest successful backup, in the caller's transaction.
+     *
+     * @return null when the source has none (checked before anything is written, so the caller's transaction
+     *     stays usable)
+     */
+    @Transactional
+    public DrillView createScheduled(String source, String user) {
+        SourceRegistry.DatabaseSource src = sources.databases().get(source);
+        UUID backup = src == null ? null : latestGood(source);
+        return backup == null ? null : queue(src, backup, "schedule", user);
+    }
+
+    private DrillView queue(SourceRegistry.DatabaseSource src, UUID backup, String trigger, String user) {
         DrillRun d = new DrillRun();
         d.id = UUID.randomUUID();
-        d.source = source;
+        d.source = src.name();
         d.backupId = backup;
         d.status = DrillStatus.QUEUED;
         d.trigger = trigger;
@@ -192,11 +209,15 @@ public class DrillService {
         d.error = error;
     }
 
-    /** Whether a drill is over (or unknown), so its scratch database may go. */
+    /**
+     * Whether a drill of this catalog is over, so its scratch database may go. An unknown drill is not: its
+     * database belongs to another installation sharing the server (with the same prefix), whose drill may be
+     * running.
+     */
     @Transactional
     public boolean ended(UUID id) {
         DrillRun d = DrillRun.findById(id);
-        return d == null || (d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING);
+        return d != null && d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING;
     }
 
     /** Drills still open although their job has ended (failed by a reaped lease, cancelled while queued). */

@@ -93,7 +93,7 @@ public class DrillApiTest {
         try (Connection c = TestDatabase.connect("postgres");
                 Statement st = c.createStatement();
                 ResultSet rs =
-                        st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'holdfast\\_drill\\_%'")) {
+                        st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'hftest\\_drill\\_%'")) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -109,7 +109,7 @@ public class DrillApiTest {
         assertThat(d.get("backup_id").asText()).isEqualTo(backup.toString());
         assertThat(d.get("recovery_seconds").asDouble()).isPositive();
         assertThat(d.get("scratch_database").asText())
-                .startsWith("holdfast_drill_")
+                .startsWith("hftest_drill_")
                 .endsWith("__hfdrill");
 
         // Every table of the manifest, partitions included, holds the rows the backup recorded.
@@ -227,15 +227,29 @@ public class DrillApiTest {
 
     @Test
     void theSweepDropsScratchDatabasesOfEndedDrillsAndNothingElse() throws Exception {
-        String left = new ScratchTargets("holdfast_drill_").nameOf(UUID.randomUUID());
-        String lookalike = "holdfast_drill_not_a_scratch";
+        ScratchTargets scratch = new ScratchTargets("hftest_drill_");
+        UUID ended = UUID.randomUUID();
+        String left = scratch.nameOf(ended);
+        // A drill this catalog does not know: another installation's on the same server, maybe running.
+        String foreign = scratch.nameOf(UUID.randomUUID());
+        String lookalike = "hftest_drill_not_a_scratch";
+        AppDatabase.exec(
+                TestDatabase.CATALOG_DB,
+                "INSERT INTO holdfast.drill_run (id, source, status, trigger, scratch_database, finished_at)"
+                        + " VALUES ('" + ended + "', 'app', 'FAILED', 'manual', '" + left + "', now())");
         AppDatabase.exec("postgres", "DROP DATABASE IF EXISTS " + lookalike);
-        AppDatabase.exec("postgres", "CREATE DATABASE " + left, "CREATE DATABASE " + lookalike);
+        AppDatabase.exec(
+                "postgres", "CREATE DATABASE " + left, "CREATE DATABASE " + foreign, "CREATE DATABASE " + lookalike);
         try {
-            assertThat(handler.sweep()).contains(left);
-            assertThat(scratchDatabases()).containsExactly(lookalike);
+            assertThat(handler.sweep()).contains(left).doesNotContain(foreign, lookalike);
+            assertThat(scratchDatabases()).containsExactlyInAnyOrder(foreign, lookalike);
         } finally {
-            AppDatabase.exec("postgres", "DROP DATABASE IF EXISTS " + lookalike, "DROP DATABASE IF EXISTS " + left);
+            AppDatabase.exec(
+                    "postgres",
+                    "DROP DATABASE IF EXISTS " + lookalike,
+                    "DROP DATABASE IF EXISTS " + left,
+                    "DROP DATABASE IF EXISTS " + foreign);
+            AppDatabase.exec(TestDatabase.CATALOG_DB, "DELETE FROM holdfast.drill_run WHERE id = '" + ended + "'");
         }
     }
 }
