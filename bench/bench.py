@@ -92,7 +92,7 @@ class Service:
     def __init__(self, tmp, pubkey, jfr=False, extra_env=None, variant=""):
         self.variant = variant
         self.storage = os.path.join(tmp, "archives" + (f"-{variant}" if variant else ""))
-        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + {"": 0, "s3": 1, "enc": 2}[variant]
+        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + {"": 0, "s3": 1, "enc": 2, "s3disk": 3}[variant]
         catalog = CATALOG + (f"_{variant}" if variant else "")
         psql("postgres", f"DROP DATABASE IF EXISTS {catalog} WITH (FORCE)")
         psql("postgres", f"CREATE DATABASE {catalog}")
@@ -141,9 +141,20 @@ class Service:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_seconds(self):
+        return cpu_seconds(self.proc.pid)
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(30)
+
+
+def cpu_seconds(pid):
+    """(user, system) CPU seconds a process has used so far (/proc/<pid>/stat, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def holdfast_backup(svc, tok):
@@ -398,36 +409,66 @@ def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp):
 
 
 class S3Proxy:
-    """s3proxy (the jar the build copies to target/s3proxy/) on loopback with SigV4 and its filesystem backend: a
-    real S3 API, as the tests use it. Its bucket is a directory of the backend, made before it starts."""
+    """s3proxy (the jar the build copies to target/s3proxy/) on loopback with SigV4: a real S3 API, as the tests use
+    it. `backend` is jclouds' provider: `transient-nio2` keeps objects in s3proxy's memory (like a remote store, the
+    bytes cost this host no disk writes), `filesystem-nio2` writes every part to this host's disk and concatenates
+    them on completion. Its bucket is made before it starts."""
 
-    def __init__(self, tmp, jfr=False):
+    def __init__(self, tmp, jfr=False, backend="filesystem-nio2", name="s3proxy"):
         jar = os.path.join(ROOT, "target", "s3proxy", "s3proxy.jar")
         if not os.path.isfile(jar):
             raise SystemExit("no target/s3proxy/s3proxy.jar: run ./mvnw package -DskipTests first")
-        base = os.path.join(tmp, "s3proxy-data")
+        base = os.path.join(tmp, f"{name}-data")
         os.makedirs(os.path.join(base, "bench"))
-        self.port = 19090 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0)
+        self.port = 19090 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + (1 if backend.startswith("transient") else 0)
         self.access, self.secret = "bench", base64.b16encode(os.urandom(16)).decode().lower()
-        props = os.path.join(tmp, "s3proxy.properties")
+        props = os.path.join(tmp, f"{name}.properties")
         fd = os.open(props, os.O_WRONLY | os.O_CREAT, 0o600)  # the secret stays out of argv
         with os.fdopen(fd, "w") as f:
             f.write(f"s3proxy.endpoint=http://127.0.0.1:{self.port}\ns3proxy.authorization=aws-v2-or-v4\n"
                     f"s3proxy.identity={self.access}\ns3proxy.credential={self.secret}\n"
-                    f"jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir={base}\n")
-        self.log = open(os.path.join(OUT, "s3proxy.log"), "w")
-        rec = [f"-XX:StartFlightRecording=filename={OUT}/s3proxy.jfr,settings=profile"] if jfr else []
-        self.proc = subprocess.Popen(["java", "-Xmx512m"] + rec + ["-jar", jar, "--properties", props],
+                    f"jclouds.provider={backend}\njclouds.filesystem.basedir={base}\n")
+        self.log = open(os.path.join(OUT, f"{name}.log"), "w")
+        rec = [f"-XX:StartFlightRecording=filename={OUT}/{name}.jfr,settings=profile"] if jfr else []
+        # The memory backend holds the bucket in the heap: room for the archives of one run (each deleted after).
+        heap = "-Xmx3g" if backend.startswith("transient") else "-Xmx512m"
+        self.proc = subprocess.Popen(["java", heap] + rec + ["-jar", jar, "--properties", props],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
-                return
+                break
             except urllib.error.HTTPError:
-                return  # it answers (403 without a signature): up
+                break  # it answers (403 without a signature): up
             except Exception:
                 time.sleep(0.5)
-        raise SystemExit("s3proxy did not start; see bench/out/s3proxy.log")
+        else:
+            raise SystemExit(f"s3proxy did not start; see {self.log.name}")
+        if backend.startswith("transient"):
+            self._create_bucket()
+
+    def _create_bucket(self):
+        """The memory backend starts empty: make the bucket with a signed PUT (boto-free SigV4, stdlib only)."""
+        import hashlib, hmac, datetime
+        now = datetime.datetime.now(datetime.timezone.utc)
+        amz, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+        host, empty = f"127.0.0.1:{self.port}", hashlib.sha256(b"").hexdigest()
+        canonical = f"PUT\n/bench\n\nhost:{host}\nx-amz-content-sha256:{empty}\nx-amz-date:{amz}\n\n" \
+                    f"host;x-amz-content-sha256;x-amz-date\n{empty}"
+        scope = f"{day}/us-east-1/s3/aws4_request"
+        to_sign = f"AWS4-HMAC-SHA256\n{amz}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        k = ("AWS4" + self.secret).encode()
+        for part in (day, "us-east-1", "s3", "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        req = urllib.request.Request(f"http://{host}/bench", method="PUT", data=b"", headers={
+            "x-amz-date": amz, "x-amz-content-sha256": empty,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={self.access}/{scope}, "
+                             f"SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={sig}"})
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.proc.pid)
 
     def env(self):
         return {"HOLDFAST_STORAGE_TYPE": "s3", "HOLDFAST_STORAGE_S3_ENDPOINT": f"http://127.0.0.1:{self.port}",
@@ -447,35 +488,55 @@ def age_env(tmp):
     return {"HOLDFAST_ENCRYPTION_RECIPIENTS": recipient, "HOLDFAST_ENCRYPTION_IDENTITIES_FILE": key}
 
 
-def compare_services(title, name, svcs, tok, runs, with_media):
+def compare_services(title, name, svcs, tok, runs, with_media, stores=None):
     """Database (and media) backups through each service in `svcs` (label -> Service), in alternation; the
-    first label is the baseline of the ratios."""
-    results, sizes = {}, {}
+    first label is the baseline of the ratios. `stores` (label -> S3Proxy) names the store process of a label, whose
+    CPU time is reported beside the service's: on loopback the store's work (SigV4 checks, part writes) runs on the
+    same cores as the service's, which a remote store's would not."""
+    stores = stores or {}
+    results, sizes, cpu = {}, {}, {}
     labels = list(svcs)
+    kinds = ["db"] + (["media"] if with_media else [])
     for label in labels:
-        results[f"db backup, {label}"] = []
-        if with_media:
-            results[f"media backup, {label}"] = []
+        for kind in kinds:
+            results[f"{kind} backup, {label}"] = []
+            cpu[f"{kind} backup, {label}"] = ([], [])
     for svc in svcs.values():
         holdfast_backup(svc, tok)  # warm-up of each instance, not counted
+
+    def measured(key, label, fn):
+        svc, store = svcs[label], stores.get(label)
+        c0, s0 = svc.cpu_seconds(), store.cpu_seconds() if store else (0.0, 0.0)
+        out = fn()
+        c1, s1 = svc.cpu_seconds(), store.cpu_seconds() if store else (0.0, 0.0)
+        cpu[key][0].append((c1[0] - c0[0], c1[1] - c0[1]))
+        cpu[key][1].append((s1[0] - s0[0], s1[1] - s0[1]))
+        return out
+
     for i in range(runs):
         for label, svc in svcs.items():
-            t, size = holdfast_backup(svc, tok)
-            results[f"db backup, {label}"].append(t)
-            sizes[f"db backup, {label}"] = size
-            print(f"  run {i + 1} db backup, {label:<20} {t:7.2f} s", flush=True)
+            key = f"db backup, {label}"
+            t, size = measured(key, label, lambda: holdfast_backup(svc, tok))
+            results[key].append(t)
+            sizes[key] = size
+            print(f"  run {i + 1} {key:<32} {t:7.2f} s", flush=True)
             if with_media:
-                t, size, bid = holdfast_media_backup(svc, tok)
+                key = f"media backup, {label}"
+                t, size, bid = measured(key, label, lambda: holdfast_media_backup(svc, tok))
                 svc.call("DELETE", f"/api/backups/{bid}", tok)
-                results[f"media backup, {label}"].append(t)
-                sizes[f"media backup, {label}"] = size
-                print(f"  run {i + 1} media backup, {label:<17} {t:7.2f} s", flush=True)
+                results[key].append(t)
+                sizes[key] = size
+                print(f"  run {i + 1} {key:<32} {t:7.2f} s", flush=True)
     base = labels[0]
-    ratios = [(f"db backup, {label}", [f"db backup, {base}"]) for label in labels[1:]]
-    if with_media:
-        ratios += [(f"media backup, {label}", [f"media backup, {base}"]) for label in labels[1:]]
+    ratios = [(f"{kind} backup, {label}", [f"{kind} backup, {base}"]) for kind in kinds for label in labels[1:]]
+    extra = ["", "CPU seconds per backup (medians of user, system): service; store process"]
+    for key, (svc_cpu, store_cpu) in cpu.items():
+        def med(pairs, i):
+            return statistics.median(p[i] for p in pairs)
+        extra.append(f"  {key:<32} service {med(svc_cpu, 0):5.2f} user {med(svc_cpu, 1):5.2f} sys;"
+                     f" store {med(store_cpu, 0):5.2f} user {med(store_cpu, 1):5.2f} sys")
     report(title, results, sizes, ratios,
-           [f"service peak RSS, {label}: {svc.peak_rss_mb():.0f} MB" for label, svc in svcs.items()], name)
+           extra + [f"service peak RSS, {label}: {svc.peak_rss_mb():.0f} MB" for label, svc in svcs.items()], name)
 
 
 def main():
@@ -522,7 +583,7 @@ def main():
     if ("s3" in parts or "enc" in parts) and "media" not in parts:
         tree_bytes, tree_files = make_tree(tree)
     svc = Service(tmp, pub, a.jfr, extra)
-    s3proxy, others = None, []
+    stores_up, others = [], []
     stamp = time.strftime('%Y-%m-%d %H:%M:%S')
     try:
         if media_only:  # warm-up: JIT (and page cache of the first tree), not counted
@@ -679,12 +740,19 @@ def main():
             for kind, (tree_bytes_k, files_k) in trees.items():
                 media_tree_part(svc, tok, tmp, kind, tree_bytes_k, files_k, a.runs, stamp)
         if "s3" in parts:
-            s3proxy = S3Proxy(tmp, a.jfr)
-            svc_s3 = Service(tmp, pub, a.jfr, {**extra, **s3proxy.env()}, "s3")
-            others.append(svc_s3)
+            # Two stores: s3proxy in memory (the service's cost of object storage, the store's bytes on no local
+            # disk, as with a remote S3) and on this host's disk (what a same-host s3proxy or MinIO costs).
+            s3mem = S3Proxy(tmp, a.jfr, "transient-nio2", "s3proxy-memory")
+            s3proxy = S3Proxy(tmp, a.jfr, "filesystem-nio2", "s3proxy-disk")
+            stores_up.extend([s3mem, s3proxy])
+            svc_s3 = Service(tmp, pub, a.jfr, {**extra, **s3mem.env()}, "s3")
+            svc_s3disk = Service(tmp, pub, a.jfr, {**extra, **s3proxy.env()}, "s3disk")
+            others.extend([svc_s3, svc_s3disk])
             compare_services(f"Storage, {stamp}, {CORES} cores; {DB}: {dbsize / 1e6:.0f} MB, tree {tree_bytes / 1e6:.0f}"
-                             f" MB; local disk vs s3proxy on loopback (SigV4, filesystem backend); {a.runs} runs each"
-                             f" in alternation", "s3.txt", {"local disk": svc, "s3proxy": svc_s3}, tok, a.runs, True)
+                             f" MB; local disk vs s3proxy on loopback (SigV4; memory and filesystem backends); "
+                             f"{a.runs} runs each in alternation", "s3.txt",
+                             {"local disk": svc, "s3proxy memory": svc_s3, "s3proxy disk": svc_s3disk}, tok, a.runs,
+                             True, {"s3proxy memory": s3mem, "s3proxy disk": s3proxy})
         if "enc" in parts:
             svc_enc = Service(tmp, pub, a.jfr, {**extra, **age_env(tmp)}, "enc")
             others.append(svc_enc)
@@ -695,8 +763,8 @@ def main():
     finally:
         for o in others:
             o.stop()
-        if s3proxy:
-            s3proxy.stop()
+        for store in stores_up:
+            store.stop()
         svc.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
