@@ -1,6 +1,8 @@
 package dev.holdfast.config;
 
+import dev.holdfast.time.Durations;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
@@ -68,6 +70,15 @@ public interface HoldfastConfig {
 
     /** Media roots (directory trees of uploaded files) that can be backed up, by source name. */
     Map<String, Media> media();
+
+    /**
+     * Settings per source that hold for database sources and media roots alike (and for the implicit source
+     * {@code default}), by source name, e.g. {@code holdfast.sources."app".objectives.rpo=26h}. They sit beside
+     * {@code holdfast.databases} and {@code holdfast.media} rather than in them because a source's recovery
+     * objectives are the business's promise about the source, whatever kind it is. A name that is not a configured
+     * source stops the start.
+     */
+    Map<String, SourceSettings> sources();
 
     /** Job queue settings. */
     interface Jobs {
@@ -410,6 +421,32 @@ public interface HoldfastConfig {
 
         /** Password; never logged, returned or passed on a command line. */
         Optional<String> password();
+    }
+
+    /** What holds for one source, whatever its kind. */
+    interface SourceSettings {
+        /** The source's recovery objectives ({@code holdfast.sources."<name>".objectives.*}). */
+        Objectives objectives();
+    }
+
+    /**
+     * Recovery objectives of a source, reported against what was measured by {@code GET /api/drills/statistics},
+     * the metrics {@code holdfast_source_rpo_objective_seconds} and {@code holdfast_source_rto_objective_seconds},
+     * and the alerts {@code HoldfastRpoObjectiveMissed} and {@code HoldfastRtoObjectiveMissed}. Durations as
+     * {@code 26h}, {@code 30m} or ISO-8601 ({@code PT90S}); unset: no objective.
+     */
+    interface Objectives {
+        /**
+         * Recovery point objective: the most data, as time, the source may lose. Met while the newest successful
+         * backup holding the source (of any type and schedule) is at most this old.
+         */
+        Optional<@WithConverter(Durations.ConfigConverter.class) Duration> rpo();
+
+        /**
+         * Recovery time objective: how long a recovery may take. Met while the newest passed restore drill of the
+         * source restored within this time (its {@code recovery_seconds}); not met while no drill has passed.
+         */
+        Optional<@WithConverter(Durations.ConfigConverter.class) Duration> rto();
     }
 
     /** A media root. */

@@ -29,7 +29,9 @@ import org.jboss.logging.Logger;
  * {@code _last_failure_timestamp_seconds} (0 when none, a row for every configured database source so that an
  * alert needs no {@code absent()}), {@code holdfast_drill_duration_seconds} (the recovery time of the newest
  * successful drill: the measured RTO; absent until a drill succeeded; its trend is this gauge over time) and
- * {@code holdfast_drill_alert_after_seconds} ({@code holdfast.drills.alert-after}).
+ * {@code holdfast_drill_alert_after_seconds} ({@code holdfast.drills.alert-after}); and each source's configured
+ * objectives, {@code holdfast_source_rpo_objective_seconds} and {@code holdfast_source_rto_objective_seconds}, which
+ * the alerts compare with the measured values already exported (the newest backup's timestamp, the drill duration).
  */
 @ApplicationScoped
 public class DrillMetrics {
@@ -51,6 +53,8 @@ public class DrillMetrics {
     private MultiGauge lastFailure;
     private MultiGauge duration;
     private MultiGauge alertAfter;
+    private MultiGauge rpoObjective;
+    private MultiGauge rtoObjective;
 
     void start(@Observes StartupEvent ev) {
         lastSuccess = gauge(
@@ -66,6 +70,12 @@ public class DrillMetrics {
                 "holdfast.drill.alert.after",
                 "A newest successful drill older than this makes the source's drills overdue (holdfast.drills"
                         + ".alert-after)");
+        rpoObjective = gauge(
+                "holdfast.source.rpo.objective",
+                "Recovery point objective of the source: its newest successful backup may be at most this old");
+        rtoObjective = gauge(
+                "holdfast.source.rto.objective",
+                "Recovery time objective of the source: its newest passed drill must have recovered within this");
         alertAfter(); // a malformed value stops the start rather than every refresh
         refresh();
     }
@@ -119,6 +129,18 @@ public class DrillMetrics {
                 by.keySet().forEach(s -> thresholds.add(MultiGauge.Row.of(Tags.of("source", s), after.toSeconds())));
             }
             alertAfter.register(thresholds, true);
+            List<MultiGauge.Row<?>> rpo = new ArrayList<>();
+            List<MultiGauge.Row<?>> rto = new ArrayList<>();
+            sources.objectives().forEach((source, o) -> {
+                o.rpo()
+                        .ifPresent(
+                                d -> rpo.add(MultiGauge.Row.of(Tags.of("source", source), ObjectiveStatus.seconds(d))));
+                o.rto()
+                        .ifPresent(
+                                d -> rto.add(MultiGauge.Row.of(Tags.of("source", source), ObjectiveStatus.seconds(d))));
+            });
+            rpoObjective.register(rpo, true);
+            rtoObjective.register(rto, true);
         } catch (Exception e) {
             LOG.warnf("Drill metrics not refreshed: %s", e.getMessage());
         }

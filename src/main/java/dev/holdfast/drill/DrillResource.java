@@ -81,8 +81,9 @@ public class DrillResource {
     @RolesAllowed(Roles.VIEWER)
     @Operation(
             summary = "Drill statistics per source",
-            description = "Role: backup-viewer. Per configured database source (and any drilled before): the last"
-                    + " drill, last success and failure, the recovery time measured and its trend.")
+            description = "Role: backup-viewer. Per configured database source (and any drilled before, and any source"
+                    + " with recovery objectives): the last drill, last success and failure, the recovery time measured"
+                    + " and its trend, and the source's RPO and RTO objectives against the measured values.")
     @APIResponse(responseCode = "200", description = "One entry per source, by name")
     public List<DrillStatistics> statistics() {
         return drills.statistics();

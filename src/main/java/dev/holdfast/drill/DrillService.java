@@ -10,12 +10,14 @@ import dev.holdfast.job.Job;
 import dev.holdfast.job.JobService;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.time.TimeSource;
+import dev.holdfast.time.Timestamps;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.net.URI;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -135,11 +137,23 @@ public class DrillService {
     UUID latestGood(String source) {
         List<?> rows = em.createNativeQuery("SELECT id FROM holdfast.backup WHERE status = 'SUCCEEDED'"
                         + " AND source_names LIKE :s ORDER BY finished_at DESC NULLS LAST, created_at DESC LIMIT 1")
-                .setParameter(
-                        "s",
-                        "%," + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%")
+                .setParameter("s", holding(source))
                 .getResultList();
         return rows.isEmpty() ? null : (UUID) rows.get(0);
+    }
+
+    /** When the newest successful backup holding {@code source} finished, or null. */
+    Instant latestGoodAt(String source) {
+        Object t = em.createNativeQuery(
+                        "SELECT max(finished_at) FROM holdfast.backup WHERE status = 'SUCCEEDED' AND source_names LIKE :s")
+                .setParameter("s", holding(source))
+                .getSingleResult();
+        return Timestamps.instant(t);
+    }
+
+    /** The LIKE pattern of the backups whose {@code source_names} (",a,b,") hold {@code source}. */
+    private static String holding(String source) {
+        return "%," + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%";
     }
 
     @Transactional
@@ -237,6 +251,8 @@ public class DrillService {
         List<DrillStatistics> out = new ArrayList<>();
         java.util.TreeSet<String> names =
                 new java.util.TreeSet<>(sources.databases().keySet());
+        Map<String, HoldfastConfig.Objectives> objectives = sources.objectives();
+        names.addAll(objectives.keySet());
         for (Object n : em.createNativeQuery("SELECT DISTINCT source FROM holdfast.drill_run")
                 .getResultList()) {
             names.add((String) n);
@@ -263,6 +279,8 @@ public class DrillService {
                             DrillStatus.FAILED)
                     .firstResult();
             long count = DrillRun.count("source", source);
+            Double lastRecovery =
+                    lastSuccess == null || lastSuccess.recoveryMs == null ? null : lastSuccess.recoveryMs / 1000.0;
             List<Double> trend = recent.stream()
                     .filter(d -> d.status == DrillStatus.SUCCEEDED && d.recoveryMs != null)
                     .map(d -> d.recoveryMs / 1000.0)
@@ -275,10 +293,24 @@ public class DrillService {
                     last == null ? null : last.finishedAt,
                     lastSuccess == null ? null : lastSuccess.finishedAt,
                     lastFailure == null ? null : lastFailure.finishedAt,
-                    lastSuccess == null || lastSuccess.recoveryMs == null ? null : lastSuccess.recoveryMs / 1000.0,
-                    trend));
+                    lastRecovery,
+                    trend,
+                    objectives(objectives.get(source), source, lastRecovery)));
         }
         return out;
+    }
+
+    /** The source's objectives (null: none) against its measured RPO and {@code rto} (seconds, null: none). */
+    private ObjectiveStatus objectives(HoldfastConfig.Objectives o, String source, Double rto) {
+        Instant backup = latestGoodAt(source);
+        Double rpo = backup == null
+                ? null
+                : java.time.Duration.between(backup, time.now()).toMillis() / 1000.0;
+        return ObjectiveStatus.of(
+                o == null ? null : o.rpo().orElse(null),
+                rpo,
+                o == null ? null : o.rto().orElse(null),
+                rto);
     }
 
     private OffsetDateTime now() {

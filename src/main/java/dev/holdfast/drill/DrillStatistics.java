@@ -5,8 +5,11 @@ import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-/** What the drills of one source have shown: the last drill, the last success and failure, recovery times. */
-@Schema(name = "DrillStatistics", description = "Drills of one database source")
+/**
+ * What the drills of one source have shown: the last drill, the last success and failure, recovery times, and the
+ * source's recovery objectives against what was measured.
+ */
+@Schema(name = "DrillStatistics", description = "Drills and recovery objectives of one source")
 public record DrillStatistics(
         @Schema(required = true) String source,
 
@@ -30,4 +33,10 @@ public record DrillStatistics(
                 required = true,
                 description = "Recovery times of the successful drills among the last ten that ended, newest first,"
                         + " seconds")
-        List<Double> recoveryTrendSeconds) {}
+        List<Double> recoveryTrendSeconds,
+
+        @Schema(
+                required = true,
+                description = "The source's recovery objectives against the measured RPO (age of the newest"
+                        + " successful backup) and RTO (recovery time of the newest passed drill)")
+        ObjectiveStatus objectives) {}

@@ -1,7 +1,9 @@
 package dev.holdfast.source;
 
 import dev.holdfast.config.HoldfastConfig;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +80,32 @@ public class SourceRegistry {
                                 m.include().orElse(List.of()),
                                 m.exclude().orElse(List.of()))));
         return out;
+    }
+
+    /**
+     * The recovery objectives of every source that has one ({@code holdfast.sources."<name>".objectives.*}), by
+     * name.
+     *
+     * @throws IllegalStateException naming the key when it names no configured source
+     */
+    public Map<String, HoldfastConfig.Objectives> objectives() {
+        Map<String, HoldfastConfig.Objectives> out = new TreeMap<>();
+        config.sources().forEach((name, settings) -> {
+            if (!databases().containsKey(name) && !media().containsKey(name)) {
+                throw new IllegalStateException("holdfast.sources.\"" + name + "\" names no configured source; "
+                        + "databases: " + databases().keySet() + ", media: " + media().keySet());
+            }
+            HoldfastConfig.Objectives o = settings.objectives();
+            if (o.rpo().isPresent() || o.rto().isPresent()) {
+                out.put(name, o);
+            }
+        });
+        return out;
+    }
+
+    /** A misspelt source name under {@code holdfast.sources} stops the start, not the first report. */
+    void check(@Observes StartupEvent ev) {
+        objectives();
     }
 
     /** Removes credentials from a JDBC URL (query parameters such as password=...). */

@@ -9,17 +9,19 @@ public final class Timestamps {
 
     /** Seconds since the epoch with millisecond precision; 0 for null (a gauge's "never"). */
     public static double epochSeconds(Object t) {
-        if (t == null) {
-            return 0;
-        }
-        if (t instanceof Instant i) {
-            return i.toEpochMilli() / 1000.0;
+        return t == null ? 0 : instant(t).toEpochMilli() / 1000.0;
+    }
+
+    /** The timestamp as an instant, to the microsecond PostgreSQL keeps; null for null. */
+    public static Instant instant(Object t) {
+        if (t == null || t instanceof Instant) {
+            return (Instant) t;
         }
         if (t instanceof OffsetDateTime o) {
-            return o.toInstant().toEpochMilli() / 1000.0;
+            return o.toInstant();
         }
         if (t instanceof java.sql.Timestamp ts) {
-            return ts.getTime() / 1000.0;
+            return ts.toInstant();
         }
         throw new IllegalStateException("Unexpected timestamp type " + t.getClass());
     }
