@@ -93,6 +93,7 @@ public class DrillJobHandler implements JobHandler {
         Long recoveryMs = null;
         DrillValidation.Result result = null;
         String error = null;
+        Manifest.DatabaseSection drilled = null;
         AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
         try (StopSignal.Registration stop = ctx.onStop(connections::abortAll)) {
             ctx.progress(Progress.phase("verify", "Opening backup " + d.backupId));
@@ -103,6 +104,7 @@ public class DrillJobHandler implements JobHandler {
                     .findFirst()
                     .orElseThrow(() -> new IllegalStateException(
                             "Backup " + d.backupId + " holds no database '" + d.source + "'"));
+            drilled = section;
             scratch.create(connections, server, d.scratchDatabase);
             PgConnectionInfo target = server.withDatabase(d.scratchDatabase);
             PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
@@ -148,14 +150,14 @@ public class DrillJobHandler implements JobHandler {
             error = describe(e);
             if (e instanceof dev.holdfast.job.JobCancelledException) {
                 dropScratch(server, scratch, d.scratchDatabase);
-                drills.finish(d.id, DrillStatus.CANCELLED, recoveryMs, result, error);
+                drills.finish(d.id, DrillStatus.CANCELLED, recoveryMs, result, error, List.of());
                 throw e;
             }
         } finally {
             dropScratch(server, scratch, d.scratchDatabase);
         }
         DrillStatus status = error == null ? DrillStatus.SUCCEEDED : DrillStatus.FAILED;
-        drills.finish(d.id, status, recoveryMs, result, error);
+        drills.finish(d.id, status, recoveryMs, result, error, failedTables(drilled, result, error));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("source", d.source);
         details.put("backup_id", String.valueOf(d.backupId));
@@ -178,6 +180,26 @@ public class DrillJobHandler implements JobHandler {
         out.put("drill_id", d.id.toString());
         out.put("recovery_ms", recoveryMs);
         return out;
+    }
+
+    /**
+     * The tables a failure names: those whose rows differ, and those whose entry, or whose qualified name, the
+     * error mentions (a damaged entry fails the restore before any row is counted).
+     */
+    static List<String> failedTables(Manifest.DatabaseSection section, DrillValidation.Result result, String error) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        if (result != null) {
+            result.tables().stream().filter(t -> !t.ok()).forEach(t -> out.add(t.schema() + "." + t.name()));
+        }
+        if (section != null && error != null) {
+            for (Manifest.TableEntry t : section.tables()) {
+                String qualified = t.schema() + "." + t.name();
+                if ((t.entry() != null && error.contains(t.entry())) || error.contains(qualified)) {
+                    out.add(qualified);
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     private List<DrillValidation.UserCheck> userChecks(String source) {
@@ -216,7 +238,8 @@ public class DrillJobHandler implements JobHandler {
                     outcome.state() == JobState.CANCELLED ? DrillStatus.CANCELLED : DrillStatus.FAILED,
                     null,
                     null,
-                    outcome.error());
+                    outcome.error(),
+                    List.of());
         } catch (RuntimeException e) {
             LOG.warnf("Could not record the end of drill %s: %s", id, e.getMessage());
         }

@@ -8,11 +8,13 @@ import dev.holdfast.backup.BackupView;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.JobService;
+import dev.holdfast.notify.DrillFinished;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.time.TimeSource;
 import dev.holdfast.time.Timestamps;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -58,6 +60,9 @@ public class DrillService {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    Event<DrillFinished> finished;
 
     /** Payload of drill jobs. */
     public record DrillJobPayload(UUID drillId) {}
@@ -203,9 +208,20 @@ public class DrillService {
         return d;
     }
 
-    /** Records the drill's outcome (only while it is still open, so a late writer never overwrites one). */
+    /**
+     * Records the drill's outcome (only while it is still open, so a late writer never overwrites one) and, for a
+     * passed or failed drill, fires {@link DrillFinished} for the notifier.
+     *
+     * @param failedTables the tables ({@code schema.name}) a failure names
+     */
     @Transactional
-    void finish(UUID id, DrillStatus status, Long recoveryMs, DrillValidation.Result result, String error) {
+    void finish(
+            UUID id,
+            DrillStatus status,
+            Long recoveryMs,
+            DrillValidation.Result result,
+            String error,
+            List<String> failedTables) {
         DrillRun d = find(id);
         if (d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING) {
             return;
@@ -221,6 +237,33 @@ public class DrillService {
             d.checks = mapper.valueToTree(result.checks());
         }
         d.error = error;
+        if (status == DrillStatus.SUCCEEDED || status == DrillStatus.FAILED) {
+            DrillRun previous = DrillRun.<DrillRun>find(
+                            "source = ?1 and status in ?2 and id <> ?3",
+                            Sort.by("finishedAt", Sort.Direction.Descending),
+                            d.source,
+                            List.of(DrillStatus.SUCCEEDED, DrillStatus.FAILED),
+                            d.id)
+                    .firstResult();
+            finished.fire(new DrillFinished(
+                    d.id,
+                    d.source,
+                    d.backupId,
+                    status == DrillStatus.SUCCEEDED,
+                    status == DrillStatus.SUCCEEDED && previous != null && previous.status == DrillStatus.FAILED,
+                    d.trigger,
+                    recoveryMs == null ? null : recoveryMs / 1000.0,
+                    failedTables == null ? List.of() : List.copyOf(failedTables),
+                    result == null
+                            ? List.of()
+                            : result.checks().stream()
+                                    .filter(c -> !c.passed())
+                                    .map(c -> c.kind() + " " + c.subject())
+                                    .toList(),
+                    error,
+                    d.startedAt == null ? null : d.startedAt.toInstant(),
+                    d.finishedAt.toInstant()));
+        }
     }
 
     /**

@@ -193,6 +193,60 @@ public final class Messages {
                 payload);
     }
 
+    /** A failed drill, or a passed one after a failure (recovered). */
+    public Notification drill(DrillFinished e, String backupName) {
+        String event = e.ok() ? "drill.recovered" : "drill.failed";
+        String link = link("/api/drills/", e.drillId());
+        String backup =
+                "'" + (backupName == null ? String.valueOf(e.backupId()) : backupName) + "' (" + e.backupId() + ")";
+        Rows rows = new Rows()
+                .add("Source", e.source())
+                .add("Backup", backup)
+                .add("Outcome", e.ok() ? "SUCCEEDED after a failed drill" : "FAILED")
+                .add("Tables", e.failedTables().isEmpty() ? null : String.join(", ", e.failedTables()))
+                .add("Checks", e.failedChecks().isEmpty() ? null : String.join(", ", e.failedChecks()))
+                .add("Error", e.error())
+                .add(
+                        "Recovery time",
+                        e.recoverySeconds() == null ? null : String.format(Locale.ROOT, "%.1f s", e.recoverySeconds()))
+                .add("Trigger", e.trigger())
+                .add("Duration", duration(e.startedAt(), e.finishedAt()))
+                .add("Finished", time(e.finishedAt()))
+                .add("Drill id", e.drillId().toString())
+                .link("Details", link);
+        ObjectNode d = JSON.objectNode();
+        d.put("id", e.drillId().toString());
+        d.put("source", e.source());
+        d.put("status", e.ok() ? "SUCCEEDED" : "FAILED");
+        d.put("recovered", e.recovered());
+        d.put("trigger", e.trigger());
+        d.put("recovery_seconds", e.recoverySeconds());
+        d.set("failed_tables", strings(e.failedTables()));
+        d.set("failed_checks", strings(e.failedChecks()));
+        d.put("error", e.error());
+        d.put("started_at", iso(e.startedAt()));
+        d.put("finished_at", iso(e.finishedAt()));
+        d.put("url", link);
+        ObjectNode b = JSON.objectNode();
+        b.put("id", String.valueOf(e.backupId()));
+        b.put("name", backupName);
+        b.put("url", link("/api/backups/", e.backupId()));
+        ObjectNode payload = payload(event, e.finishedAt());
+        payload.set("drill", d);
+        payload.set("backup", b);
+        String subject = "[Holdfast] Restore drill of " + e.source() + (e.ok() ? " passed again" : " FAILED");
+        return notification(
+                event,
+                e.ok(),
+                "drill " + e.drillId() + " of " + e.source(),
+                subject,
+                e.ok()
+                        ? "The restore drill of " + e.source() + " passed again after a failed one."
+                        : "The restore drill of " + e.source() + " failed: backup " + backup + " may not restore.",
+                rows,
+                payload);
+    }
+
     private Notification notification(
             String event, boolean ok, String about, String subject, String lead, Rows rows, ObjectNode payload) {
         return new Notification(

@@ -34,7 +34,8 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 /**
- * Tells people about finished backups, restores and failed verifications, by email and webhook.
+ * Tells people about finished backups, restores, failed verifications and failed restore drills (and a drill
+ * that passes again after a failure), by email and webhook.
  *
  * <p>The observers run on the job worker that recorded the outcome, after its transaction committed,
  * so they only put a task in a bounded queue and return: a slow or dead mail server or webhook can
@@ -43,7 +44,8 @@ import org.jboss.logging.MDC;
  *
  * <p>Which settings apply: a backup from a schedule uses the schedule's {@link NotificationSettings}
  * (unset fields take the global ones); a restore and a verification use the settings of the schedule
- * that made the backup they concern, and otherwise the global ones. What is told: failures (unless
+ * that made the backup they concern, and otherwise the global ones; so does a drill, whose recovery is told
+ * to whoever hears its failures. What is told: failures (unless
  * {@code on_failure} is false) and successes (only when {@code on_success} is true). A CANCELLED
  * backup or restore is neither: someone chose to stop it. A restore's pre-restore backup is not told
  * on its own: the restore's message names it, and a failed pre-restore backup fails the restore.
@@ -210,6 +212,22 @@ public class Notifier {
             Audience a = audience(scheduleId);
             if (a.wants(NotificationConfig.Outcome.FAILURE)) {
                 dispatch(messages.verificationFailed(e), a);
+            }
+        });
+    }
+
+    void onDrill(@Observes(during = TransactionPhase.AFTER_SUCCESS) DrillFinished e) {
+        if (e.ok() && !e.recovered()) {
+            return;
+        }
+        enqueue("drill " + e.drillId(), () -> {
+            Backup b = e.backupId() == null
+                    ? null
+                    : QuarkusTransaction.requiringNew().call(() -> Backup.findById(e.backupId()));
+            Audience a = audience(b == null ? null : b.scheduleId);
+            // A recovery goes to whoever heard of the failure, so it follows on_failure, not on_success.
+            if (a.wants(NotificationConfig.Outcome.FAILURE)) {
+                dispatch(messages.drill(e, b == null ? null : b.name), a);
             }
         });
     }

@@ -353,19 +353,7 @@ class NotificationTest {
         UUID id = scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":\"database\"}");
         assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
 
-        var storage = BackupApiTest.STORAGE.resolve(id + ".tar");
-        Manifest mf = ArchiveReader.open(storage).manifest();
-        var entry = mf.entries().stream()
-                .filter(e -> e.name().contains("customer"))
-                .findFirst()
-                .orElseThrow();
-        try (RandomAccessFile f = new RandomAccessFile(storage.toFile(), "rw")) {
-            long pos = entry.offset() + entry.storedSize() / 2;
-            f.seek(pos);
-            int v = f.read();
-            f.seek(pos);
-            f.write(v ^ 0x10);
-        }
+        damageCustomerEntry(id);
         String job = given().auth()
                 .oauth2(Tokens.operator())
                 .post("/api/backups/{id}/verify", id)
@@ -405,7 +393,98 @@ class NotificationTest {
         assertThat(body.get("backup").get("name").asText()).isEqualTo(name);
     }
 
+    @Test
+    void aFailedDrillIsToldNamingSourceBackupAndTableAndItsRecoveryFollows() throws Exception {
+        String to = address("drill");
+        UUID scheduleId =
+                schedule("drilled-" + suffix(), "{\"email_to\":[\"" + to + "\"]," + "\"webhooks\":[\"receiver\"]}");
+        String name = "ntf-drill-" + suffix();
+        UUID id = scheduled(scheduleId, "{\"name\":\"" + name + "\",\"backup_type\":\"database\"}");
+        assertThat(BackupApiTest.awaitBackup(id).get("status").asText()).isEqualTo("SUCCEEDED");
+        damageCustomerEntry(id);
+
+        JsonNode failed = drill("{\"source\":\"app\",\"backup_id\":\"" + id + "\"}");
+        assertThat(failed.get("status").asText()).as(failed.toString()).isEqualTo("FAILED");
+        String drillId = failed.get("id").asText();
+        MimeMessage m = awaitMail(to, "Restore drill of app");
+        assertThat(m.getSubject()).isEqualTo("[Holdfast] Restore drill of app FAILED");
+        assertThat(MailServer.part(m, "text/plain"))
+                .containsPattern("Source: +app\n")
+                .containsPattern("Backup: +'" + name + "' \\(" + id + "\\)\n")
+                .containsPattern("Tables: +sales\\.customer\n")
+                .containsPattern("Error: +.*sales\\.customer\\.copy")
+                .contains("https://holdfast.test/api/drills/" + drillId);
+        JsonNode body = JSON.readTree(deliveriesFor(awaitHook("/ok/receiver", drillId), drillId).stream()
+                .filter(r -> "drill.failed".equals(r.header("X-Holdfast-Event")))
+                .findFirst()
+                .orElseThrow()
+                .body());
+        assertThat(body.get("drill").get("source").asText()).isEqualTo("app");
+        assertThat(body.get("drill").get("status").asText()).isEqualTo("FAILED");
+        assertThat(body.get("drill").get("failed_tables").toString()).isEqualTo("[\"sales.customer\"]");
+        assertThat(body.get("backup").get("id").asText()).isEqualTo(id.toString());
+        assertThat(body.get("backup").get("name").asText()).isEqualTo(name);
+
+        // The next drill of the source passes: whoever heard of the failure hears it is over.
+        UUID good = scheduled(scheduleId, "{\"name\":\"" + name + "-2\",\"backup_type\":\"database\"}");
+        assertThat(BackupApiTest.awaitBackup(good).get("status").asText()).isEqualTo("SUCCEEDED");
+        JsonNode passed = drill("{\"source\":\"app\",\"backup_id\":\"" + good + "\"}");
+        assertThat(passed.get("status").asText()).as(passed.toString()).isEqualTo("SUCCEEDED");
+        MimeMessage again = awaitMail(to, "passed again");
+        assertThat(again.getSubject()).isEqualTo("[Holdfast] Restore drill of app passed again");
+        assertThat(MailServer.part(again, "text/plain"))
+                .contains(passed.get("id").asText());
+        assertThat(deliveriesFor(
+                        awaitHook("/ok/receiver", passed.get("id").asText()),
+                        passed.get("id").asText()))
+                .extracting(r -> r.header("X-Holdfast-Event"))
+                .containsExactly("drill.recovered");
+    }
+
     // --- helpers --------------------------------------------------------------------------------
+
+    /** Flips a byte in the middle of the backup's sales.customer entry. */
+    static void damageCustomerEntry(UUID backupId) throws Exception {
+        var storage = BackupApiTest.STORAGE.resolve(backupId + ".tar");
+        Manifest mf = ArchiveReader.open(storage).manifest();
+        var entry = mf.entries().stream()
+                .filter(e -> e.name().contains("customer"))
+                .findFirst()
+                .orElseThrow();
+        try (RandomAccessFile f = new RandomAccessFile(storage.toFile(), "rw")) {
+            long pos = entry.offset() + entry.storedSize() / 2;
+            f.seek(pos);
+            int v = f.read();
+            f.seek(pos);
+            f.write(v ^ 0x10);
+        }
+    }
+
+    /** Runs a drill through the API and waits for it to end. */
+    static JsonNode drill(String body) throws Exception {
+        String id = given().auth()
+                .oauth2(Tokens.operator())
+                .contentType("application/json")
+                .body(body)
+                .post("/api/drills")
+                .then()
+                .statusCode(202)
+                .extract()
+                .jsonPath()
+                .getString("resource.id");
+        await().atMost(WAIT).until(() -> {
+            String s = given().auth()
+                    .oauth2(Tokens.viewer())
+                    .get("/api/drills/{id}", id)
+                    .jsonPath()
+                    .getString("status");
+            return !s.equals("QUEUED") && !s.equals("RUNNING");
+        });
+        return JSON.readTree(given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/drills/{id}", id)
+                .asString());
+    }
 
     static String suffix() {
         return UUID.randomUUID().toString().substring(0, 8);
