@@ -29,6 +29,15 @@ import io.quarkus.qute.TemplateData;
 @TemplateData(target = Statistics.Outcome.class)
 @TemplateData(target = Statistics.StorageStats.class)
 @TemplateData(target = Ui.class)
+@TemplateData(target = dev.holdfast.api.Problem.class)
+@TemplateData(target = dev.holdfast.domain.Violation.class)
+@TemplateData(target = dev.holdfast.restore.RestoreView.class)
+@TemplateData(target = dev.holdfast.restore.RestoreRequest.class)
+@TemplateData(target = dev.holdfast.restore.RestoreResult.class)
+@TemplateData(target = dev.holdfast.restore.RestoreResult.DatabaseResult.class)
+@TemplateData(target = dev.holdfast.restore.RestoreResult.MediaResult.class)
+@TemplateData(target = dev.holdfast.restore.RestoreReport.TableResult.class)
+@TemplateData(target = dev.holdfast.restore.RestoreReport.Check.class)
 final class TemplateTypes {
     private TemplateTypes() {}
 }

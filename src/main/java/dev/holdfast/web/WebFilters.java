@@ -1,9 +1,13 @@
 package dev.holdfast.web;
 
+import dev.holdfast.api.Problem;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.Cookie;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -12,7 +16,8 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 /**
  * Headers of every dashboard response: a Content-Security-Policy that allows scripts, styles and connections from
  * the service itself only (no inline script or handler anywhere, htmx is configured through a meta tag), no
- * framing, no caching of pages, and the CSRF cookie; and the 403 page.
+ * framing, no caching of pages, and the CSRF cookie; the 403 page; and an HTML page in place of the API's problem
+ * document for every other refusal a dashboard action meets (404, 409, 400 ...), with the same status and words.
  */
 public class WebFilters {
     /** Everything from the service itself; inline SVG is markup, not script, so charts need nothing more. */
@@ -21,6 +26,9 @@ public class WebFilters {
 
     @Inject
     UiContext context;
+
+    @Location("web/error.html")
+    Template error;
 
     static boolean isUi(ContainerRequestContext req) {
         String p = req.getUriInfo().getPath();
@@ -40,6 +48,14 @@ public class WebFilters {
     void headers(ContainerRequestContext req, ContainerResponseContext res) {
         if (!isUi(req)) {
             return;
+        }
+        if (res.getEntity() instanceof Problem p) {
+            // The page calls the API's resources, whose refusals are problem documents: a person gets them as a page
+            // (same status, the API's own words, the fields that were wrong) with the way back.
+            res.setEntity(
+                    error.data("ui", context.ui()).data("p", p).render(),
+                    null,
+                    MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"));
         }
         var h = res.getHeaders();
         h.putSingle("Content-Security-Policy", CSP);
