@@ -101,6 +101,19 @@ public final class CronSchedule {
     }
 
     /**
+     * The expression in English words ("at 02:30 every day"), for people reading a schedule; the expression itself
+     * stays what runs. An expression that does not parse is described as such rather than refused.
+     */
+    public static String describe(String cron) {
+        try {
+            return com.cronutils.descriptor.CronDescriptor.instance(java.util.Locale.ENGLISH)
+                    .describe(PARSER.parse(cron));
+        } catch (IllegalArgumentException e) {
+            return "not a valid cron expression";
+        }
+    }
+
+    /**
      * An IANA zone id such as {@code Europe/Berlin} or {@code UTC}; offsets like {@code +02:00} are refused,
      * as they know no daylight saving time.
      *

@@ -27,7 +27,7 @@ import java.util.UUID;
  * the session cookie authenticates it (an EventSource cannot send a bearer header), each event turned into the HTML
  * fragment the htmx SSE extension swaps into the page ({@code progress}), then {@code end}, which closes it.
  */
-@Path("/ui/jobs")
+@Path("/ui") // not /ui/jobs: a class on that path would hide the jobs page (OpsPages), JAX-RS matches classes first
 @RolesAllowed(Roles.VIEWER)
 public class LiveProgress {
     @Inject
@@ -37,7 +37,7 @@ public class LiveProgress {
     ObjectMapper mapper;
 
     @GET
-    @Path("{id}/events")
+    @Path("jobs/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking // the stream reads the job from the catalog first
     public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {

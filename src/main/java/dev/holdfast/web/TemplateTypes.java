@@ -38,6 +38,21 @@ import io.quarkus.qute.TemplateData;
 @TemplateData(target = dev.holdfast.restore.RestoreResult.MediaResult.class)
 @TemplateData(target = dev.holdfast.restore.RestoreReport.TableResult.class)
 @TemplateData(target = dev.holdfast.restore.RestoreReport.Check.class)
+@TemplateData(target = dev.holdfast.drill.DrillView.class)
+@TemplateData(target = dev.holdfast.drill.DrillStatistics.class)
+@TemplateData(target = dev.holdfast.drill.ObjectiveStatus.class)
+@TemplateData(target = dev.holdfast.drill.DrillValidation.TableCheck.class)
+@TemplateData(target = dev.holdfast.drill.DrillValidation.Check.class)
+@TemplateData(target = dev.holdfast.audit.AuditView.class)
+@TemplateData(target = dev.holdfast.schedule.ScheduleView.class)
+@TemplateData(target = dev.holdfast.schedule.ScheduleView.LastBackup.class)
+@TemplateData(target = dev.holdfast.backup.BackupRequest.class)
+@TemplateData(target = dev.holdfast.retention.RetentionPolicy.class)
+@TemplateData(target = dev.holdfast.retention.RetentionPreview.class)
+@TemplateData(target = dev.holdfast.retention.RetentionPreview.Item.class)
+@TemplateData(target = dev.holdfast.source.SourceResource.SourcesView.class)
+@TemplateData(target = dev.holdfast.source.SourceResource.DatabaseView.class)
+@TemplateData(target = dev.holdfast.source.SourceResource.MediaView.class)
 final class TemplateTypes {
     private TemplateTypes() {}
 }
