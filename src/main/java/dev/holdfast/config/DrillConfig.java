@@ -21,6 +21,14 @@ public interface DrillConfig {
     String scratchPrefix();
 
     /**
+     * Where drills restore media roots: each drill's tree goes to {@code <scratch-dir>/<its scratch database's
+     * name>/<media source>} and is removed when the drill ends (after a killed service, by the sweep at the next
+     * start). Default {@code holdfast-drills} in the JVM's temporary directory. It may never be a configured media
+     * root, inside one or hold one: the service refuses to start, and a drill to run, when it is.
+     */
+    Optional<String> scratchDir();
+
+    /**
      * User checks per database source, run in the scratch database after the restore:
      * {@code holdfast.drills.checks.<source>.<check>.sql} is a query returning one value, and
      * {@code ...expected} the text it must return (default {@code true}, i.e. the query is a condition such as

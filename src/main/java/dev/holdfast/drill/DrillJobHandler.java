@@ -94,6 +94,8 @@ public class DrillJobHandler implements JobHandler {
         DrillValidation.Result result = null;
         String error = null;
         Manifest.DatabaseSection drilled = null;
+        List<DrillMedia.MediaCheck> media = new ArrayList<>();
+        java.nio.file.Path mediaDir = drills.scratchDir().resolve(d.scratchDatabase);
         AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
         try (StopSignal.Registration stop = ctx.onStop(connections::abortAll)) {
             ctx.progress(Progress.phase("verify", "Opening backup " + d.backupId));
@@ -144,20 +146,38 @@ public class DrillJobHandler implements JobHandler {
                 if (!result.failures().isEmpty()) {
                     error = "Validation failed: " + String.join("; ", result.failures());
                 }
+                // A full backup's media roots: restored into the scratch directory and read back file by file.
+                long m0 = System.nanoTime();
+                if (!reader.manifest().media().isEmpty()) {
+                    drills.checkedScratchDir();
+                }
+                for (Manifest.MediaSection ms : reader.manifest().media()) {
+                    ctx.progress(
+                            Progress.phase("media", "Drill: restoring media " + ms.source() + " into " + mediaDir));
+                    DrillMedia.MediaCheck mc =
+                            DrillMedia.drill(reader, ms, mediaDir.resolve(ms.source()), p -> {}, ctx::checkpoint);
+                    media.add(mc);
+                    if (!mc.ok()) {
+                        error = (error == null ? "" : error + "; ") + mc.error();
+                    }
+                }
+                recoveryMs += (System.nanoTime() - m0) / 1_000_000;
             }
         } catch (Exception e) {
             // Recorded below with the scratch database dropped first, so the drill's record is its final word.
             error = describe(e);
             if (e instanceof dev.holdfast.job.JobCancelledException) {
                 dropScratch(server, scratch, d.scratchDatabase);
-                drills.finish(d.id, DrillStatus.CANCELLED, recoveryMs, result, error, List.of());
+                removeScratchDir(mediaDir);
+                drills.finish(d.id, DrillStatus.CANCELLED, recoveryMs, result, error, List.of(), media);
                 throw e;
             }
         } finally {
             dropScratch(server, scratch, d.scratchDatabase);
+            removeScratchDir(mediaDir);
         }
         DrillStatus status = error == null ? DrillStatus.SUCCEEDED : DrillStatus.FAILED;
-        drills.finish(d.id, status, recoveryMs, result, error, failedTables(drilled, result, error));
+        drills.finish(d.id, status, recoveryMs, result, error, failedTables(drilled, result, error), media);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("source", d.source);
         details.put("backup_id", String.valueOf(d.backupId));
@@ -223,6 +243,17 @@ public class DrillJobHandler implements JobHandler {
         }
     }
 
+    private static void removeScratchDir(java.nio.file.Path dir) {
+        try {
+            if (java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                dev.holdfast.media.MediaRestore.deleteTree(dir);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warnf(
+                    "Could not remove the drill's scratch directory %s (the next sweep will): %s", dir, e.getMessage());
+        }
+    }
+
     @Override
     public void onFailure(JobOutcome outcome) {
         UUID id = mapper.convertValue(outcome.payload(), DrillService.DrillJobPayload.class)
@@ -233,12 +264,14 @@ public class DrillJobHandler implements JobHandler {
             if (src != null) {
                 dropScratch(src.connectionInfo(), drills.scratch(), d.scratchDatabase());
             }
+            removeScratchDir(drills.scratchDir().resolve(d.scratchDatabase()));
             drills.finish(
                     id,
                     outcome.state() == JobState.CANCELLED ? DrillStatus.CANCELLED : DrillStatus.FAILED,
                     null,
                     null,
                     outcome.error(),
+                    List.of(),
                     List.of());
         } catch (RuntimeException e) {
             LOG.warnf("Could not record the end of drill %s: %s", id, e.getMessage());
@@ -265,10 +298,21 @@ public class DrillJobHandler implements JobHandler {
         }
     }
 
-    /** Drops the scratch databases of this catalog's drills that are over, on every configured server; returns them. */
+    /**
+     * Drops the scratch databases of this catalog's drills that are over, on every configured server, and removes
+     * their scratch directories; returns what went.
+     */
     public List<String> sweep() {
         List<String> dropped = new ArrayList<>();
         ScratchTargets scratch = drills.scratch();
+        try {
+            for (java.nio.file.Path p : DrillMedia.sweep(drills.scratchDir(), scratch, drills::ended)) {
+                LOG.infof("Removed the scratch directory %s of a drill that had ended", p);
+                dropped.add(p.toString());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warnf("Could not sweep the drill scratch directory %s: %s", drills.scratchDir(), e.getMessage());
+        }
         java.util.Set<String> servers = new java.util.HashSet<>();
         for (SourceRegistry.DatabaseSource src : sources.databases().values()) {
             if (!servers.add(DrillService.resourceKey(src))) {

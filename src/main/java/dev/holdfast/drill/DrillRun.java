@@ -54,6 +54,10 @@ public class DrillRun extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     public JsonNode checks;
 
+    /** Per media root of the backup: files and bytes restored and checked, and whether all matched. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public JsonNode media;
+
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
 

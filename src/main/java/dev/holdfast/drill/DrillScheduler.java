@@ -54,6 +54,8 @@ public class DrillScheduler {
     private final DrillFiring firing = new DrillFiring(20);
 
     void start(@Observes StartupEvent ev) throws Exception {
+        // A scratch directory overlapping a media root stops the start: drills remove what they restore there.
+        drills.checkedScratchDir();
         List<DrillFiring.Due> configured = configured(config.drills(), sources);
         QuarkusTransaction.requiringNew().run(() -> {
             try (Connection c = dataSource.getConnection()) {

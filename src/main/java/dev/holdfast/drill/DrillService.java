@@ -72,6 +72,25 @@ public class DrillService {
         return new ScratchTargets(config.drills().scratchPrefix());
     }
 
+    /** Where drills restore media roots ({@code holdfast.drills.scratch-dir}, default in the temporary directory). */
+    java.nio.file.Path scratchDir() {
+        return config.drills()
+                .scratchDir()
+                .map(java.nio.file.Path::of)
+                .orElseGet(() -> java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "holdfast-drills"))
+                .toAbsolutePath()
+                .normalize();
+    }
+
+    /** The scratch directory, checked against every configured media root. */
+    java.nio.file.Path checkedScratchDir() {
+        return DrillMedia.checkScratchDir(
+                scratchDir(),
+                sources.media().values().stream()
+                        .map(SourceRegistry.MediaSource::path)
+                        .toList());
+    }
+
     /** Validates and queues a drill of {@code source}, of {@code backupId} or else its latest successful backup. */
     @Transactional
     public DrillView create(String source, UUID backupId, String trigger, String user) {
@@ -221,7 +240,8 @@ public class DrillService {
             Long recoveryMs,
             DrillValidation.Result result,
             String error,
-            List<String> failedTables) {
+            List<String> failedTables,
+            List<DrillMedia.MediaCheck> media) {
         DrillRun d = find(id);
         if (d.status != DrillStatus.QUEUED && d.status != DrillStatus.RUNNING) {
             return;
@@ -235,6 +255,9 @@ public class DrillService {
         if (result != null) {
             d.tables = mapper.valueToTree(result.tables());
             d.checks = mapper.valueToTree(result.checks());
+        }
+        if (media != null && !media.isEmpty()) {
+            d.media = mapper.valueToTree(media);
         }
         d.error = error;
         if (status == DrillStatus.SUCCEEDED || status == DrillStatus.FAILED) {

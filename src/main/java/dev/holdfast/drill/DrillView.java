@@ -42,6 +42,11 @@ public record DrillView(
         @Schema(description = "Every check (row-count, foreign-key, sequence or user) and its outcome")
         List<DrillValidation.Check> checks,
 
+        @Schema(
+                description = "Per media root of the backup: files and bytes restored into the scratch directory,"
+                        + " and whether every file's SHA-256 matched the manifest")
+        List<DrillMedia.MediaCheck> media,
+
         @Schema(required = true) OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
@@ -67,6 +72,7 @@ public record DrillView(
                 d.durationMs == null ? null : d.durationMs / 1000.0,
                 read(d.tables, new TypeReference<List<DrillValidation.TableCheck>>() {}),
                 read(d.checks, new TypeReference<List<DrillValidation.Check>>() {}),
+                read(d.media, new TypeReference<List<DrillMedia.MediaCheck>>() {}),
                 d.createdAt,
                 d.startedAt,
                 d.finishedAt,

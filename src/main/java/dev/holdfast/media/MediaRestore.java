@@ -227,7 +227,7 @@ public final class MediaRestore {
     }
 
     /** Deletes a tree without following links, making read-only directories writable on the way. */
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         MediaSwap.deleteTree(root);
     }
 }
