@@ -197,7 +197,11 @@ public class RestorePages {
     @Path("restores/{id}")
     public TemplateInstance restore(@PathParam("id") UUID id) {
         RestoreView r = restores.get(id);
-        boolean rollbackable = !r.dryRun() && r.preBackupId() != null && r.status() == RestoreStatus.SUCCEEDED;
+        // Offered only while the pre-restore backup exists (retention or a person may have deleted it since).
+        boolean rollbackable = !r.dryRun()
+                && r.preBackupId() != null
+                && r.status() == RestoreStatus.SUCCEEDED
+                && backups.exists(r.preBackupId());
         return detail.data("ui", context.ui())
                 .data("r", r)
                 .data("report", r.report() == null ? RestoreResult.empty() : r.report())

@@ -121,6 +121,15 @@ class RestorePagesTest {
         assertThat(RestoreApiTest.awaitRestore(rbId).get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(AppDatabase.tableHashes(TestDatabase.APP_DB)).isEqualTo(changed);
 
+        // once the pre-restore backup is gone, rollback is no longer offered
+        given().auth()
+                .oauth2(Tokens.admin())
+                .delete("/api/backups/{id}", restored.get("pre_backup_id").asText())
+                .then()
+                .statusCode(204);
+        assertThat(get(Tokens.admin(), "/ui/restores/" + realId).html())
+                .doesNotContain("Roll back to the pre-restore backup");
+
         // the restores list shows all three kinds
         String list = get(Tokens.viewer(), "/ui/restores").html();
         assertThat(list).contains("dry run").contains("rollback").contains("/ui/restores/" + realId);
