@@ -156,11 +156,25 @@ public class Pages {
             @QueryParam("type") BackupType type,
             @QueryParam("source") String source,
             @QueryParam("q") String q,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
             @QueryParam("page") Integer pageNo,
             @QueryParam("sort") String sort) {
         String sortBy = sort == null || sort.isBlank() ? "created_at,desc" : sort;
+        // Dates from the form's date inputs, whole days in UTC: "to" includes its day.
+        OffsetDateTime createdFrom = day(from, "from");
+        OffsetDateTime createdTo = day(to, "to");
         PageRequest.Page<BackupView> result = backups.list(
-                new BackupService.Filter(status, type, blank(source), null, null, blank(q), null, null, null),
+                new BackupService.Filter(
+                        status,
+                        type,
+                        blank(source),
+                        createdFrom,
+                        createdTo == null ? null : createdTo.plusDays(1),
+                        blank(q),
+                        null,
+                        null,
+                        null),
                 page(pageNo == null ? 0 : Math.max(0, pageNo), 20, sortBy));
         return backupList
                 .data("ui", context.ui())
@@ -172,6 +186,8 @@ public class Pages {
                 .data("type", type == null ? "" : type.jsonName())
                 .data("source", source == null ? "" : source)
                 .data("q", q == null ? "" : q)
+                .data("from", createdFrom == null ? "" : from.trim())
+                .data("to", createdTo == null ? "" : to.trim())
                 .data("sort", sortBy)
                 .data("statuses", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
                 .data("types", List.of("full", "database", "media"))
@@ -248,6 +264,18 @@ public class Pages {
         p.size = size;
         p.sort = sort;
         return p;
+    }
+
+    private static OffsetDateTime day(String value, String field) {
+        if (blank(value) == null) {
+            return null;
+        }
+        try {
+            return java.time.LocalDate.parse(value.trim()).atStartOfDay().atOffset(ZoneOffset.UTC);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw dev.holdfast.api.ApiException.BadRequest.field(
+                    field, "must be a date such as 2026-12-04, got '" + value + "'");
+        }
     }
 
     private static String blank(String s) {

@@ -153,6 +153,17 @@ class RestorePagesTest {
 
         UUID backup = BackupApiTest.create("{\"backup_type\":\"database\"}");
         BackupApiTest.awaitBackup(backup);
+        // the backups list's date filter: today includes the backup, yesterday does not, a bad date is a 400 page
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String yesterday =
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+        assertThat(get(Tokens.viewer(), "/ui/backups?from=" + today + "&to=" + today)
+                        .html())
+                .contains("/ui/backups/" + backup);
+        assertThat(get(Tokens.viewer(), "/ui/backups?to=" + yesterday).html()).doesNotContain("/ui/backups/" + backup);
+        Response badDate = given().auth().oauth2(Tokens.viewer()).get("/ui/backups?from=yesterday");
+        assertThat(badDate.statusCode()).isEqualTo(400);
+        assertThat(badDate.asString()).contains("<code>from</code>").contains("must be a date");
         int restoresBefore = given().auth()
                 .oauth2(Tokens.viewer())
                 .get("/api/restores")
