@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
             JobCommands.class,
             ScheduleCommands.class,
             RetentionCommands.class,
+            DrillCommands.class,
             StatusCommand.class,
             CatalogCommands.class,
             CommandLine.HelpCommand.class

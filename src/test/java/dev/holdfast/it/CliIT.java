@@ -458,6 +458,72 @@ class CliIT {
         assertThat(r.out()).contains("\r").contains("[#").contains("SUCCEEDED");
     }
 
+    @Test
+    @Order(12)
+    void drillsRunListShowAndStatsAndAFailedDrillExits1() throws Exception {
+        Run made =
+                cli(operator(), "backup", "create", "--name", "drilled", "--type", "database", "--wait", "-o", "json");
+        assertThat(made.code()).as(made.err()).isZero();
+        String backup = made.json().path("id").asText();
+        Run run = cli(operator(), "drills", "run", "--source", "app", "--backup", backup, "--wait", "-o", "json");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode drill = run.json();
+        String drillId = drill.path("id").asText();
+        assertThat(drill.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(drill.path("backup_id").asText()).isEqualTo(backup);
+        assertThat(drill.path("tables").toString()).contains("cli_orders");
+        // The printed drill is the service's own view of it.
+        JsonNode api = JSON.readTree(service.get("/api/drills/" + drillId).prettify());
+        assertThat(drill.path("recovery_seconds").asDouble())
+                .isEqualTo(api.path("recovery_seconds").asDouble())
+                .isPositive();
+
+        Run list = cli(viewer(), "drills", "list", "--source", "app", "-o", "json");
+        assertThat(list.json().path("items").get(0).path("id").asText()).isEqualTo(drillId);
+        Run table = cli(viewer(), "drills", "list");
+        assertThat(table.out()).contains("SOURCE", "RECOVERY_S", drillId, "SUCCEEDED");
+        Run show = cli(viewer(), "drills", "show", drillId, "-o", "yaml");
+        assertThat(show.out()).contains("id: " + drillId).contains("status: SUCCEEDED");
+        Run stats = cli(viewer(), "drills", "stats", "-o", "json");
+        JsonNode app = null;
+        for (JsonNode s : stats.json()) {
+            if (s.path("source").asText().equals("app")) {
+                app = s;
+            }
+        }
+        assertThat(app).isNotNull();
+        assertThat(app.path("last_drill_id").asText()).isEqualTo(drillId);
+        assertThat(cli(viewer(), "drills", "stats").out()).contains("LAST_SUCCESS", "app");
+
+        // A damaged archive: the drill fails, the CLI says why and exits 1.
+        Path archive;
+        try (Stream<Path> files = Files.walk(storage)) {
+            archive = files.filter(p -> p.getFileName().toString().equals(backup + ".tar"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        var entry = dev.holdfast.archive.ArchiveReader.open(archive).manifest().entries().stream()
+                .filter(e -> e.name().contains("cli_orders"))
+                .findFirst()
+                .orElseThrow();
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(archive.toFile(), "rw")) {
+            long pos = entry.offset() + entry.storedSize() / 2;
+            f.seek(pos);
+            int v = f.read();
+            f.seek(pos);
+            f.write(v ^ 0x10);
+        }
+        Run failed = cli(operator(), "drills", "run", "--source", "app", "--backup", backup, "--wait", "-o", "json");
+        assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+        assertThat(failed.json().path("status").asText()).isEqualTo("FAILED");
+        assertThat(failed.err()).contains("FAILED").contains("cli_orders");
+        // Bad input is refused naming the field, before anything runs.
+        Run unknown = cli(operator(), "drills", "run", "--source", "nope");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("source");
+        assertThat(cli(viewer(), "drills", "run", "--source", "app").code()).isEqualTo(3);
+    }
+
     static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
