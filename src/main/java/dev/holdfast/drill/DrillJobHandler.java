@@ -107,6 +107,12 @@ public class DrillJobHandler implements JobHandler {
                     .orElseThrow(() -> new IllegalStateException(
                             "Backup " + d.backupId + " holds no database '" + d.source + "'"));
             drilled = section;
+            if (!reader.manifest().media().isEmpty()) {
+                // Checked and made before the database's restore: a misplaced scratch directory fails the drill
+                // before it spends time, and a killed drill leaves a directory the sweep can tell is its own.
+                drills.checkedScratchDir();
+                java.nio.file.Files.createDirectories(mediaDir);
+            }
             scratch.create(connections, server, d.scratchDatabase);
             PgConnectionInfo target = server.withDatabase(d.scratchDatabase);
             PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
@@ -148,9 +154,6 @@ public class DrillJobHandler implements JobHandler {
                 }
                 // A full backup's media roots: restored into the scratch directory and read back file by file.
                 long m0 = System.nanoTime();
-                if (!reader.manifest().media().isEmpty()) {
-                    drills.checkedScratchDir();
-                }
                 for (Manifest.MediaSection ms : reader.manifest().media()) {
                     ctx.progress(
                             Progress.phase("media", "Drill: restoring media " + ms.source() + " into " + mediaDir));

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * that the target database is exactly as it was (every table's content hash, sequences, constraints and
  * indexes) and that a second instance, once the dead one's lease has expired, ends the restore FAILED with
  * an error that says what happened. Nothing in the service gets a chance to clean up: the guarantee comes
- * from the restore being one PostgreSQL transaction, which dies with its connection.
+ * from the restore being one PostgreSQL transaction, which dies with its connection. SIGKILL of a drill in the
+ * middle of its COPY into the scratch database leaves that database and the drill's scratch directory behind; the
+ * next instance ends the drill FAILED saying why, and drops both.
  */
 class ServiceKilledIT {
     static final String CATALOG = "holdfast_killit" + TestDatabase.SUFFIX;
@@ -256,6 +258,79 @@ class ServiceKilledIT {
                                 "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + TARGET
                                         + "' AND pid <> pg_backend_pid()")));
         assertThat(state()).isEqualTo(before);
+    }
+
+    @Test
+    void aDrillKilledMidRestoreIsSweptOnRestartAndEndsFailed() throws Exception {
+        Path media = Files.createDirectories(storage.resolve("media-root"));
+        Files.writeString(media.resolve("invoice.pdf"), "%PDF ".repeat(1000));
+        Path scratchDir = storage.resolve("drill-scratch");
+        // A prefix of its own: no other service on this server may take its scratch database for one of its own.
+        java.util.Map<String, String> env = java.util.Map.of(
+                "HOLDFAST_MEDIA_UPLOADS_PATH", media.toString(),
+                "HOLDFAST_DRILLS_SCRATCH_DIR", scratchDir.toString(),
+                "HOLDFAST_DRILLS_SCRATCH_PREFIX", "hfkill_drill_");
+        PackagedService first = PackagedService.start(
+                new PackagedService.Settings(CATALOG, TARGET, storage, key, ISSUER),
+                "drill-it-a",
+                "target/drill-it-a.log",
+                env);
+        String drillId;
+        String scratch;
+        try {
+            String backupId =
+                    first.post("/api/backups", "{\"backup_type\":\"full\"}").getString("resource.id");
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("QUEUED", "RUNNING")
+                            .contains(first.get("/api/backups/" + backupId).getString("status")));
+            assertThat(first.get("/api/backups/" + backupId).getString("status"))
+                    .isEqualTo("SUCCEEDED");
+            JsonPath drill = first.post("/api/drills", "{\"source\":\"app\",\"backup_id\":\"" + backupId + "\"}");
+            drillId = drill.getString("resource.id");
+            scratch = drill.getString("resource.scratch_database");
+            assertThat(scratch).startsWith("hfkill_drill_");
+            // The drill's COPY into the big table of its scratch database is under way.
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> "t"
+                            .equals(query(
+                                    "postgres",
+                                    "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_copy WHERE datname = '" + scratch
+                                            + "' AND command = 'COPY FROM' AND tuples_processed > 0)")));
+            first.kill();
+        } finally {
+            first.kill();
+        }
+        // Left behind by the killed service: the scratch database and the drill's scratch directory.
+        assertThat(query("postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'"))
+                .isEqualTo("1");
+        assertThat(scratchDir.resolve(scratch)).isDirectory();
+        assertThat(query(CATALOG, "SELECT status FROM holdfast.drill_run WHERE id = '" + drillId + "'"))
+                .isEqualTo("RUNNING");
+
+        PackagedService second = PackagedService.start(
+                new PackagedService.Settings(CATALOG, TARGET, storage, key, ISSUER),
+                "drill-it-b",
+                "target/drill-it-b.log",
+                env);
+        try {
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> !"RUNNING"
+                            .equals(second.get("/api/drills/" + drillId).getString("status")));
+            JsonPath d = second.get("/api/drills/" + drillId);
+            assertThat(d.getString("status")).isEqualTo("FAILED");
+            assertThat(d.getString("error")).contains("Instance drill-it-a stopped renewing the lease");
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> "0"
+                            .equals(query(
+                                    "postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'")));
+            assertThat(scratchDir.resolve(scratch)).doesNotExist();
+        } finally {
+            second.stop();
+        }
     }
 
     /** Waits until the service's COPY of big_events (TO: a backup, FROM: a restore) is under way. */
