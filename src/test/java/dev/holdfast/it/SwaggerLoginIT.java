@@ -52,16 +52,7 @@ class SwaggerLoginIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(Path.of(CHROMIUM))
-                .as("Chromium for the browser test: apt-get install -y chromium (or set HOLDFAST_CHROMIUM)")
-                .isExecutable();
-        assertThat(onPath("node"))
-                .as("Node.js for the browser test: apt-get install -y nodejs npm")
-                .isTrue();
-        assertThat(BROWSER_DIR.resolve("node_modules/playwright-core"))
-                .as("playwright-core for the browser test: run `npm ci` in %s", BROWSER_DIR)
-                .isDirectory();
-
+        assertBrowserInstalled();
         TestDatabase.dropDatabase(CATALOG);
         TestDatabase.ensureDatabase(CATALOG);
         storage = Files.createTempDirectory("holdfast-swagger-it");
@@ -205,6 +196,19 @@ class SwaggerLoginIT {
         }
         p.destroyForcibly();
         throw new IllegalStateException("the service did not become ready within 90 s; see " + log);
+    }
+
+    /** Fails (never skips) when Chromium, Node.js or playwright-core is missing, saying how to install it. */
+    static void assertBrowserInstalled() {
+        assertThat(Path.of(CHROMIUM))
+                .as("Chromium for the browser test: apt-get install -y chromium (or set HOLDFAST_CHROMIUM)")
+                .isExecutable();
+        assertThat(onPath("node"))
+                .as("Node.js for the browser test: apt-get install -y nodejs npm")
+                .isTrue();
+        assertThat(BROWSER_DIR.resolve("node_modules/playwright-core"))
+                .as("playwright-core for the browser test: run `npm ci` in %s", BROWSER_DIR)
+                .isDirectory();
     }
 
     static boolean onPath(String command) {

@@ -216,6 +216,15 @@ public final class KeycloakServer {
         admin("POST", "/users/" + id + "/role-mappings/realm", roles);
     }
 
+    /** Ends every session {@code username} has at the provider (as an administrator or an idle timeout would). */
+    public void endSessions(String username) {
+        String id = admin("GET", "/users?exact=true&username=" + encode(username), null)
+                .get(0)
+                .get("id")
+                .asText();
+        admin("POST", "/users/" + id + "/logout", null);
+    }
+
     /** The secret Keycloak generated for a confidential client of {@link #REALM} (read through the admin API). */
     public String clientSecret(String clientId) {
         String id = admin("GET", "/clients?clientId=" + encode(clientId), null)
