@@ -5,10 +5,11 @@
 //   BASE_URL            the service, e.g. http://127.0.0.1:8080
 //   VIEWER_USER, VIEWER_PASSWORD, OPERATOR_USER, OPERATOR_PASSWORD, ADMIN_USER, ADMIN_PASSWORD
 //   SOURCE              the database source to back up; TABLES the tables to pick in the form (comma-separated)
+//   RESTORE_TARGET      the database the admin restores the backup into (an allowed restore target)
 //   CHROMIUM            the browser (default /usr/bin/chromium); ARTIFACTS a directory for screenshots on failure
 //   SCREENSHOTS         optional: a directory for the documentation's screenshots (docs/dashboard)
 // Talking to the test: a line `signal <name> <argument>` on stdout asks the Java side to act (lock or release the
-// source's tables, end a user's session at the provider); it answers with one line on stdin once done.
+// source's tables, check the restore target's rows, end a user's session at the provider); it answers with one line on stdin once done.
 // Nothing secret is printed: no password, no token, no cookie value.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const users = {
 };
 const source = env('SOURCE');
 const tables = env('TABLES').split(',');
+const restoreTarget = env('RESTORE_TARGET');
 const artifacts = env('ARTIFACTS', 'target');
 const screenshots = process.env.SCREENSHOTS || null;
 const STEP_TIMEOUT = 30_000;
@@ -142,6 +144,31 @@ async function offered(page, role, backupId) {
   seen.detail_links = await texts(actions.locator('a'));
   result.steps.push(step);
   return seen;
+}
+
+/** Follows a restore's page to its end (live, if it was still running), then reads its report from the page. */
+async function restoreOutcome(page, label) {
+  const id = path(page).split('/').pop();
+  if (await page.locator('#live').count()) {
+    await page.locator('#live [data-final]').waitFor({ timeout: JOB_TIMEOUT });
+    await page.reload();
+  }
+  await page.locator('main h1').waitFor();
+  await audit(page, label);
+  const rows = await page.locator('main table tbody tr').evaluateAll((trs) => trs.map((tr) => {
+    const cells = [...tr.children].map((c) => c.textContent.trim());
+    return { table: cells[0], rows_now: cells[1], rows_after: cells[2], in_backup: cells[3], problem: cells[4] };
+  }));
+  return {
+    id,
+    heading: (await page.locator('main h1').textContent()).replace(/\s+/g, ' ').trim(),
+    status: (await page.locator('.facts .state').first().textContent()).trim(),
+    mode: (await page.locator('.facts dt:text-is("Mode") + dd').textContent()).trim(),
+    summary: (await page.locator('main section h2 + p').first().textContent()).replace(/\s+/g, ' ').trim(),
+    tables: rows,
+    failed_checks: await page.locator('main details li strong.error').count(),
+    checks: await page.locator('main details li').count(),
+  };
 }
 
 try {
@@ -283,6 +310,67 @@ try {
   await screenshot(admin, 'backups');
   await visit(admin, '/ui', 'overview (admin, screenshot)');
   await screenshot(admin, 'overview');
+  result.steps.push(step);
+
+  // --- admin: restores the backup into another database, dry run first ------------------------------------------
+  step = 'admin: restore form';
+  await visit(admin, `/ui/backups/${result.backup_id}`, 'backup (admin, before the restore)');
+  await Promise.all([
+    admin.waitForURL((u) => u.pathname === `/ui/backups/${result.backup_id}/restore`),
+    admin.locator('section.actions a', { hasText: 'Restore' }).click(),
+  ]);
+  await admin.locator('main h1').waitFor();
+  await audit(admin, 'restore form (admin)');
+  result.restore = { submit_label: (await admin.locator('form.stack button[type="submit"]').textContent()).trim() };
+  await admin.locator('input[name="restore_mode"][value="replace"]').check();
+  await admin.locator(`input[name="databases"][value="${source}"]`).check();
+  await admin.locator('#target').fill(restoreTarget);
+  await admin.locator('#description').fill('DashboardIT: rows lost in the copy');
+  await screenshot(admin, 'restore-new');
+  result.steps.push(step);
+
+  step = 'admin: dry run';
+  await Promise.all([
+    admin.waitForURL((u) => /^\/ui\/restores\/[0-9a-f-]{36}$/.test(u.pathname)),
+    admin.locator('form.stack button[type="submit"]').click(),
+  ]);
+  result.restore.dry_run = await restoreOutcome(admin, 'dry run (admin)');
+  await screenshot(admin, 'restore-dry-run');
+  await signal('check-target-unchanged', restoreTarget);
+  result.steps.push(step);
+
+  step = 'admin: confirmed restore';
+  const confirmation = admin.locator('form[action$="/confirm"]');
+  result.restore.confirm_label = (await confirmation.locator('label[for="confirm"]').textContent()).replace(/\s+/g, ' ').trim();
+  // A wrong name first: refused, nothing restored.
+  await confirmation.locator('#confirm').fill(`${restoreTarget}-typo`);
+  const [wrong] = await Promise.all([
+    admin.waitForResponse((r) => r.request().method() === 'POST'),
+    confirmation.locator('button[type="submit"]').click(),
+  ]);
+  await admin.locator('main h1').waitFor();
+  result.restore.wrong_name = { status: wrong.status(), page: (await admin.locator('main').textContent()).replace(/\s+/g, ' ').trim() };
+  await signal('check-target-unchanged', restoreTarget);
+  await admin.goBack();
+  await admin.locator('form[action$="/confirm"] #confirm').fill(restoreTarget);
+  await Promise.all([
+    admin.waitForURL((u) => /^\/ui\/restores\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(result.restore.dry_run.id)),
+    admin.locator('form[action$="/confirm"] button[type="submit"]').click(),
+  ]);
+  result.restore.real = await restoreOutcome(admin, 'restore (admin)');
+  await screenshot(admin, 'restore');
+  result.steps.push(step);
+
+  step = 'admin: roll back';
+  await signal('check-target-restored', restoreTarget);
+  const rollback = admin.locator('form[action$="/rollback"] button[type="submit"]');
+  result.restore.rollback_offered = await rollback.count() > 0;
+  await Promise.all([
+    admin.waitForURL((u) => /^\/ui\/restores\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(result.restore.real.id)),
+    rollback.click(),
+  ]);
+  result.restore.rollback = await restoreOutcome(admin, 'rollback (admin)');
+  await signal('check-target-unchanged', restoreTarget);
   result.steps.push(step);
 
   // --- an expired session: the provider's session is over and the session cookie gone -----------------------------

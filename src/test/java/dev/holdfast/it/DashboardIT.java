@@ -50,7 +50,9 @@ class DashboardIT {
     static final String APP = "holdfast_dashit_app" + TestDatabase.SUFFIX;
     static final Path SCRIPT = SwaggerLoginIT.BROWSER_DIR.resolve("dashboard.mjs");
     /** The tables picked in the form; the first one is locked while the page shows the job waiting for it. */
-    static final List<String> TABLES = List.of("public.employee", "sales.customer");
+    static final List<String> TABLES = List.of("public.employee", "Audit.EventLog");
+    /** The database the admin restores the backup into (source {@code restored}): the source's copy, rows lost. */
+    static final String TARGET = "holdfast_dashit_restored" + TestDatabase.SUFFIX;
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -62,6 +64,14 @@ class DashboardIT {
     static final Map<String, String> users = new HashMap<>();
 
     static final Map<String, String> passwords = new HashMap<>();
+
+    /** The restore target's table hashes when the test prepared it, and whether each later check found them so. */
+    static Map<String, String> targetPrepared;
+
+    static final List<Boolean> targetUnchanged = new ArrayList<>();
+
+    /** The restore target's table hashes right after the confirmed restore. */
+    static Map<String, String> targetRestored;
 
     @BeforeAll
     static void start() throws Exception {
@@ -76,9 +86,11 @@ class DashboardIT {
         }
         TestDatabase.dropDatabase(CATALOG);
         TestDatabase.dropDatabase(APP);
+        TestDatabase.dropDatabase(TARGET);
         TestDatabase.ensureDatabase(CATALOG);
         TestDatabase.ensureDatabase(APP);
         AppDatabase.load(APP);
+        prepareTarget();
         storage = Files.createTempDirectory("holdfast-dashboard-it");
         service = PackagedService.start(
                 new PackagedService.Settings(
@@ -93,7 +105,14 @@ class DashboardIT {
                         // The job waits for the table the test locks while the page shows it waiting; the default
                         // 10 s would fail it on a slow machine before the test releases the lock.
                         "HOLDFAST_COPY_LOCK_TIMEOUT",
-                        "3m"));
+                        "3m",
+                        // The restore target is a configured source, so a pre-restore backup covers it (rollback).
+                        "HOLDFAST_DATABASES_RESTORED_JDBC_URL",
+                        TestDatabase.url(TARGET),
+                        "HOLDFAST_DATABASES_RESTORED_USERNAME",
+                        TestDatabase.USER,
+                        "HOLDFAST_DATABASES_RESTORED_PASSWORD",
+                        TestDatabase.PASSWORD));
         keycloak.allowRedirect("holdfast-dashboard", base() + "/ui/*");
     }
 
@@ -103,6 +122,7 @@ class DashboardIT {
             service.stop();
         }
         TestDatabase.dropDatabase(APP);
+        TestDatabase.dropDatabase(TARGET);
         TestDatabase.dropDatabase(CATALOG);
         if (storage != null) {
             try (Stream<Path> files = Files.walk(storage)) {
@@ -133,8 +153,12 @@ class DashboardIT {
             assertThat(login.path("landed_on").asText()).isEqualTo("/ui");
             assertThat(login.path("who").asText()).isEqualTo(users.get(role) + " (" + role + ")");
             JsonNode offered = r.path(role).path("offered");
-            assertThat(texts(offered.path("overview_sources"))).as(role).containsExactly("app (database)");
-            assertThat(texts(offered.path("overview_states"))).as(role).containsExactly("OK");
+            assertThat(texts(offered.path("overview_sources")))
+                    .as(role)
+                    .containsExactlyInAnyOrder("app (database)", "restored (database)");
+            assertThat(texts(offered.path("overview_states")))
+                    .as(role)
+                    .containsExactlyInAnyOrder("OK", "No backup yet");
             assertThat(texts(offered.path("list_rows"))).as(role).containsExactly("from-the-browser");
             assertThat(offered.path("detail_status").asText()).isEqualTo("SUCCEEDED");
         }
@@ -151,10 +175,11 @@ class DashboardIT {
         JsonNode admin = r.at("/admin/offered");
         assertThat(admin.path("list_new_backup").asBoolean()).isTrue();
         assertThat(texts(admin.path("detail_buttons"))).containsExactly("Verify", "Protect", "Delete");
-        assertThat(texts(admin.path("detail_links"))).containsExactly("Download archive");
+        assertThat(texts(admin.path("detail_links"))).containsExactly("Restore…", "Download archive");
 
         assertBackupFromTheForm(r);
         assertViewerRefused(r);
+        assertRestored(r);
 
         // An expired session (provider's session over, cookie gone) leads to the login page, then back to the page.
         assertThat(r.at("/expired/session_cookies_cleared").asInt()).isPositive();
@@ -204,6 +229,83 @@ class DashboardIT {
         }
         assertThat(tables).containsExactlyInAnyOrderElementsOf(TABLES);
         assertThat(texts(op.path("detail_tables"))).containsExactlyInAnyOrderElementsOf(TABLES);
+    }
+
+    /**
+     * The admin's restore into another database: the dry run reports rows now and after and changes nothing, a
+     * wrong confirmation is refused, the typed one restores the lost and changed rows, row for row as the source.
+     */
+    void assertRestored(JsonNode r) {
+        JsonNode restore = r.path("restore");
+        assertThat(restore.path("submit_label").asText()).isEqualTo("Dry run (changes nothing)");
+        JsonNode dry = restore.path("dry_run");
+        assertThat(dry.path("heading").asText()).startsWith("Dry run of backup");
+        assertThat(dry.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(dry.path("mode").asText()).contains("dry run: nothing was changed");
+        assertThat(dry.path("summary").asText()).startsWith("Would load 5 rows").endsWith("not committed.");
+        assertThat(rowsNowAndAfter(dry))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("public.employee", "2 -> 3", "Audit.EventLog", "0 -> 2"));
+        assertThat(restore.path("confirm_label").asText()).isEqualTo("Type " + TARGET + " to confirm");
+        assertThat(restore.at("/wrong_name/status").asInt()).isEqualTo(403);
+        assertThat(restore.at("/wrong_name/page").asText())
+                .contains("To restore, type exactly: " + TARGET + " (nothing was changed).");
+        // Checked in PostgreSQL after the dry run and after the refused confirmation.
+        assertThat(targetUnchanged.subList(0, 2)).containsExactly(true, true);
+
+        JsonNode real = restore.path("real");
+        assertThat(real.path("heading").asText()).startsWith("Restore of backup");
+        assertThat(real.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(real.path("summary").asText()).startsWith("Loaded 5 rows").endsWith("; committed.");
+        assertThat(rowsNowAndAfter(real))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("public.employee", "2 -> 3", "Audit.EventLog", "0 -> 2"));
+        assertThat(real.path("checks").asInt()).isPositive();
+        assertThat(real.path("failed_checks").asInt()).isZero();
+
+        // Row for row: the restored tables hash as the source's, every other table of the target as it was.
+        Map<String, String> source = AppDatabase.tableHashes(APP);
+        Map<String, String> restored = new HashMap<>(targetRestored);
+        for (String table : TABLES) {
+            String key = key(table);
+            assertThat(restored.get(key)).as(table).isEqualTo(source.get(key)).isNotEqualTo(targetPrepared.get(key));
+        }
+        restored.keySet().removeAll(TABLES.stream().map(DashboardIT::key).toList());
+        Map<String, String> untouched = new HashMap<>(targetPrepared);
+        untouched.keySet().removeAll(TABLES.stream().map(DashboardIT::key).toList());
+        assertThat(restored).isEqualTo(untouched);
+
+        // Rollback, offered while the pre-restore backup exists, brings the target back to before the restore.
+        assertThat(restore.path("rollback_offered").asBoolean()).isTrue();
+        JsonNode rollback = restore.path("rollback");
+        assertThat(rollback.path("heading").asText()).startsWith("Rollback of backup");
+        assertThat(rollback.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(targetUnchanged).containsExactly(true, true, true);
+    }
+
+    static Map<String, String> rowsNowAndAfter(JsonNode restore) {
+        Map<String, String> out = new HashMap<>();
+        restore.path("tables")
+                .forEach(t -> out.put(
+                        t.path("table").asText(),
+                        t.path("rows_now").asText() + " -> "
+                                + t.path("rows_after").asText()));
+        return out;
+    }
+
+    static String key(String table) {
+        String[] parts = table.split("\\.", 2);
+        return AppDatabase.key(parts[0], parts[1]);
+    }
+
+    /** The source's copy with two rows of the backed-up tables lost and one changed; other tables as they are. */
+    static void prepareTarget() {
+        TestDatabase.ensureDatabase(TARGET);
+        AppDatabase.load(TARGET);
+        AppDatabase.exec(
+                TARGET,
+                "DELETE FROM public.employee WHERE name = 'worker'",
+                "UPDATE public.employee SET name = 'renamed' WHERE manager_id IS NULL",
+                "DELETE FROM \"Audit\".\"EventLog\"");
+        targetPrepared = AppDatabase.tableHashes(TARGET);
     }
 
     /** A viewer gets the 403 page for the create form and for a forged delete, and the backup is still there. */
@@ -275,6 +377,7 @@ class DashboardIT {
         }
         env.put("SOURCE", "app");
         env.put("TABLES", String.join(",", TABLES));
+        env.put("RESTORE_TARGET", TARGET);
         env.put("CHROMIUM", SwaggerLoginIT.CHROMIUM);
         env.put("ARTIFACTS", out.toString());
         String screenshots = System.getenv("HOLDFAST_SCREENSHOTS");
@@ -316,6 +419,9 @@ class DashboardIT {
                         lock = null;
                     }
                     case "end-sessions" -> keycloak.endSessions(signal[2]);
+                    case "check-target-restored" -> targetRestored = AppDatabase.tableHashes(TARGET);
+                    case "check-target-unchanged" ->
+                        targetUnchanged.add(AppDatabase.tableHashes(TARGET).equals(targetPrepared));
                     default -> throw new IllegalStateException("unknown signal " + line);
                 }
                 answers.write("ok\n");
