@@ -281,8 +281,9 @@ try {
   step = 'viewer: keyboard';
   await viewer.goto(base + '/ui');
   await viewer.locator('main h1').waitFor();
+  result.nav_links = await viewer.locator('nav[aria-label="Main"] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   result.keyboard = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < result.nav_links.length + 3; i++) {
     await viewer.keyboard.press('Tab');
     result.keyboard.push(await viewer.evaluate(() => {
       const el = document.activeElement;
@@ -303,6 +304,12 @@ try {
   const admin = await newPage('admin');
   result.admin = { login: await login(admin, 'admin') };
   result.admin.offered = await offered(admin, 'admin', result.backup_id);
+  step = 'admin: the other pages';
+  for (const target of ['/ui/restores', '/ui/jobs', '/ui/schedules', '/ui/drills', '/ui/sources', '/ui/audit']) {
+    await visit(admin, target, `${target.slice(4)} (admin)`);
+  }
+  result.steps.push(step);
+
   step = 'admin: screenshots';
   await visit(admin, `/ui/backups/${result.backup_id}`, 'backup (admin, screenshot)');
   await screenshot(admin, 'backup');

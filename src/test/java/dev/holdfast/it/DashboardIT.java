@@ -325,7 +325,17 @@ class DashboardIT {
 
     /** axe-core on every page, no CSP violation, a phone-sized screen without sideways scrolling, keyboard focus. */
     void assertAccessible(JsonNode r) {
-        assertThat(r.path("pages_audited").size()).isGreaterThanOrEqualTo(15);
+        assertThat(texts(r.path("pages_audited")))
+                .contains(
+                        "overview (viewer)",
+                        "new backup (operator)",
+                        "restore form (admin)",
+                        "dry run (admin)",
+                        "rollback (admin)",
+                        "audit (admin)",
+                        "forbidden (viewer)",
+                        "logged out")
+                .hasSizeGreaterThan(25);
         r.path("axe")
                 .fields()
                 .forEachRemaining(page -> assertThat(page.getValue())
@@ -347,7 +357,8 @@ class DashboardIT {
                 nav.add(f);
             }
         });
-        assertThat(nav).extracting(f -> f.path("href").asText()).contains("/ui", "/ui/backups", "/ui/logout");
+        assertThat(texts(r.path("nav_links"))).contains("/ui", "/ui/backups", "/ui/restores", "/ui/logout");
+        assertThat(nav).extracting(f -> f.path("href").asText()).containsAll(texts(r.path("nav_links")));
         for (JsonNode f : nav) {
             assertThat(f.path("focus_visible").asBoolean()).as("%s", f).isTrue();
             assertThat(f.path("outline").asText().startsWith("none")
