@@ -56,7 +56,8 @@ public class DrillScheduler {
     void start(@Observes StartupEvent ev) throws Exception {
         // A scratch directory overlapping a media root stops the start: drills remove what they restore there.
         drills.checkedScratchDir();
-        List<DrillFiring.Due> configured = configured(config.drills(), sources);
+        List<DrillFiring.Due> configured =
+                configured(config.drills().schedule(), sources.databases().keySet());
         QuarkusTransaction.requiringNew().run(() -> {
             try (Connection c = dataSource.getConnection()) {
                 DrillFiring.sync(c, configured, time.now());
@@ -81,13 +82,14 @@ public class DrillScheduler {
      *
      * @throws IllegalStateException naming the key at fault, so a bad configuration stops the start
      */
-    static List<DrillFiring.Due> configured(DrillConfig drills, SourceRegistry sources) {
+    static List<DrillFiring.Due> configured(
+            Map<String, DrillConfig.DrillSchedule> schedules, java.util.Set<String> databaseSources) {
         List<DrillFiring.Due> out = new ArrayList<>();
-        for (Map.Entry<String, DrillConfig.DrillSchedule> e : new TreeMap<>(drills.schedule()).entrySet()) {
+        for (Map.Entry<String, DrillConfig.DrillSchedule> e : new TreeMap<>(schedules).entrySet()) {
             String key = "holdfast.drills.schedule.\"" + e.getKey() + "\"";
-            if (!sources.databases().containsKey(e.getKey())) {
+            if (!databaseSources.contains(e.getKey())) {
                 throw new IllegalStateException(key + " names no configured database source; there are "
-                        + sources.databases().keySet());
+                        + new java.util.TreeSet<>(databaseSources));
             }
             DrillConfig.DrillSchedule s = e.getValue();
             String window =
