@@ -238,15 +238,18 @@ try {
 
   step = 'viewer: forged POST to delete';
   await visit(viewer, `/ui/backups/${result.backup_id}`, `backup (viewer, before the forged POST)`);
-  // A form injected into the viewer's own page, as a script on it could: same origin, the session and CSRF cookies
-  // go along; the token field repeats the only one a viewer could get hold of (none is on the page: it has no form).
+  // A form injected into the viewer's own page: same origin, the session and CSRF cookies go along, and its token
+  // field carries the viewer's valid CSRF token (read from the browser's cookie store, which no page script can: the
+  // cookie is HttpOnly), so only the role can be the reason for a refusal.
+  const csrf = (await viewer.context().cookies(base + '/ui')).find((c) => c.name === 'holdfast_csrf');
+  result.viewer.csrf_cookie = csrf ? { http_only: csrf.httpOnly, same_site: csrf.sameSite, path: csrf.path } : null;
   const [forged] = await Promise.all([
     viewer.waitForResponse((r) => r.request().method() === 'POST'),
-    viewer.evaluate((id) => {
+    viewer.evaluate(([id, token]) => {
       const f = document.createElement('form');
       f.method = 'post';
       f.action = `/ui/backups/${id}/delete`;
-      for (const [name, value] of [['csrf', 'forged'], ['confirm', 'yes']]) {
+      for (const [name, value] of [['csrf', token], ['confirm', 'yes']]) {
         const i = document.createElement('input');
         i.type = 'hidden';
         i.name = name;
@@ -255,7 +258,7 @@ try {
       }
       document.body.appendChild(f);
       f.submit();
-    }, result.backup_id),
+    }, [result.backup_id, csrf ? csrf.value : '']),
   ]);
   await viewer.locator('main h1').waitFor();
   result.viewer.forged_post = {

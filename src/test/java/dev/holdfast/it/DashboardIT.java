@@ -10,6 +10,7 @@ import dev.holdfast.support.TestDatabase;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -313,6 +315,8 @@ class DashboardIT {
         JsonNode v = r.path("viewer");
         assertThat(v.path("new_backup_status").asInt()).isEqualTo(403);
         assertThat(v.path("new_backup_page").asText()).contains("Not allowed", "This needs the backup-operator role.");
+        assertThat(v.at("/csrf_cookie/http_only").asBoolean()).isTrue();
+        assertThat(v.at("/csrf_cookie/same_site").asText()).isEqualTo("Strict");
         assertThat(v.at("/forged_post/status").asInt()).isEqualTo(403);
         assertThat(v.at("/forged_post/heading").asText()).isEqualTo("Not allowed");
         assertThat(v.at("/forged_post/reason").asText()).isEqualTo("This needs the backup-admin role.");
@@ -382,7 +386,7 @@ class DashboardIT {
         Map<String, String> env = pb.environment();
         env.put("BASE_URL", base());
         for (String role : List.of("viewer", "operator", "admin")) {
-            String upper = role.toUpperCase(java.util.Locale.ROOT);
+            String upper = role.toUpperCase(Locale.ROOT);
             env.put(upper + "_USER", users.get(role));
             env.put(upper + "_PASSWORD", passwords.get(role));
         }
@@ -414,7 +418,7 @@ class DashboardIT {
         StringBuilder printed = new StringBuilder();
         try (BufferedReader lines =
                         new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-                Writer answers = new java.io.OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
+                Writer answers = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
             for (String line; (line = lines.readLine()) != null; ) {
                 printed.append(line).append('\n');
                 last = line;
