@@ -1,5 +1,8 @@
 package dev.holdfast.web;
 
+import static dev.holdfast.web.FormValues.blank;
+import static dev.holdfast.web.FormValues.nonEmpty;
+
 import dev.holdfast.api.Roles;
 import dev.holdfast.backup.BackupRequest;
 import dev.holdfast.backup.BackupResource;
@@ -95,11 +98,11 @@ public class BackupForms {
                 null,
                 null,
                 blank(compression),
-                empty(databases),
-                empty(media),
+                nonEmpty(databases),
+                nonEmpty(media),
                 null,
                 null,
-                empty(includeTables),
+                nonEmpty(includeTables),
                 null,
                 null,
                 mediaInclude == null || mediaInclude.isBlank()
@@ -111,17 +114,5 @@ public class BackupForms {
         return Response.seeOther(
                         URI.create("/ui/backups/" + r.getEntity().resource().id()))
                 .build();
-    }
-
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static List<String> empty(List<String> l) {
-        if (l == null) {
-            return null;
-        }
-        List<String> out = l.stream().filter(s -> s != null && !s.isBlank()).toList();
-        return out.isEmpty() ? null : out;
     }
 }

@@ -1,5 +1,9 @@
 package dev.holdfast.web;
 
+import static dev.holdfast.web.FormValues.blank;
+import static dev.holdfast.web.FormValues.pageIndex;
+import static dev.holdfast.web.FormValues.paged;
+
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Roles;
 import dev.holdfast.audit.AuditLog;
@@ -80,14 +84,12 @@ public class OpsPages {
     @Path("jobs")
     public TemplateInstance jobs(
             @QueryParam("state") JobState state, @QueryParam("type") String type, @QueryParam("page") Integer pageNo) {
-        PageRequest.Page<JobView> result = jobs.list(state, blank(type), Pages.page(page(pageNo), 20, null));
-        return jobList.data("ui", context.ui())
-                .data("result", result)
+        PageRequest.Page<JobView> result = jobs.list(state, blank(type), Pages.page(pageIndex(pageNo), 20, null));
+        return paged(jobList, result)
+                .data("ui", context.ui())
                 .data("state", state == null ? "" : state.name())
                 .data("type", type == null ? "" : type)
-                .data("states", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
-                .data("prevPage", result.page() > 0 ? result.page() - 1 : null)
-                .data("nextPage", result.page() + 1 < result.totalPages() ? result.page() + 1 : null);
+                .data("states", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"));
     }
 
     @POST
@@ -105,17 +107,15 @@ public class OpsPages {
             @QueryParam("source") String source,
             @QueryParam("status") DrillStatus status,
             @QueryParam("page") Integer pageNo) {
-        PageRequest.Page<DrillView> result = drillApi.list(blank(source), status, Pages.page(page(pageNo), 20, null));
-        return drillList
+        PageRequest.Page<DrillView> result =
+                drillApi.list(blank(source), status, Pages.page(pageIndex(pageNo), 20, null));
+        return paged(drillList, result)
                 .data("ui", context.ui())
-                .data("result", result)
                 .data("stats", drillApi.statistics())
                 .data("databases", sourceApi.list().databases())
                 .data("source", source == null ? "" : source)
                 .data("status", status == null ? "" : status.name())
-                .data("statuses", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
-                .data("prevPage", result.page() > 0 ? result.page() - 1 : null)
-                .data("nextPage", result.page() + 1 < result.totalPages() ? result.page() + 1 : null);
+                .data("statuses", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"));
     }
 
     @GET
@@ -152,23 +152,12 @@ public class OpsPages {
             @QueryParam("page") Integer pageNo) {
         context.requireRole(Roles.ADMIN);
         PageRequest.Page<AuditView> result = auditApi.list(
-                blank(actor), blank(action), null, null, outcome, null, null, Pages.page(page(pageNo), 50, null));
-        return auditList
+                blank(actor), blank(action), null, null, outcome, null, null, Pages.page(pageIndex(pageNo), 50, null));
+        return paged(auditList, result)
                 .data("ui", context.ui())
-                .data("result", result)
                 .data("actor", actor == null ? "" : actor)
                 .data("action", action == null ? "" : action)
                 .data("outcome", outcome == null ? "" : outcome.name())
-                .data("outcomes", List.of("ACCEPTED", "SUCCEEDED", "REFUSED", "FAILED"))
-                .data("prevPage", result.page() > 0 ? result.page() - 1 : null)
-                .data("nextPage", result.page() + 1 < result.totalPages() ? result.page() + 1 : null);
-    }
-
-    private static int page(Integer pageNo) {
-        return pageNo == null ? 0 : Math.max(0, pageNo);
-    }
-
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+                .data("outcomes", List.of("ACCEPTED", "SUCCEEDED", "REFUSED", "FAILED"));
     }
 }

@@ -1,5 +1,9 @@
 package dev.holdfast.web;
 
+import static dev.holdfast.web.FormValues.blank;
+import static dev.holdfast.web.FormValues.pageIndex;
+import static dev.holdfast.web.FormValues.paged;
+
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Roles;
 import dev.holdfast.backup.BackupResource;
@@ -175,13 +179,10 @@ public class Pages {
                         null,
                         null,
                         null),
-                page(pageNo == null ? 0 : Math.max(0, pageNo), 20, sortBy));
-        return backupList
+                page(pageIndex(pageNo), 20, sortBy));
+        return paged(backupList, result)
                 .data("ui", context.ui())
-                .data("result", result)
                 .data("pageNumber", result.page() + 1)
-                .data("prevPage", result.page() > 0 ? result.page() - 1 : null)
-                .data("nextPage", result.page() + 1 < result.totalPages() ? result.page() + 1 : null)
                 .data("status", status == null ? "" : status.name())
                 .data("type", type == null ? "" : type.jsonName())
                 .data("source", source == null ? "" : source)
@@ -276,9 +277,5 @@ public class Pages {
             throw dev.holdfast.api.ApiException.BadRequest.field(
                     field, "must be a date such as 2026-12-04, got '" + value + "'");
         }
-    }
-
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
     }
 }

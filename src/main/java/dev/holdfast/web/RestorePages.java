@@ -1,5 +1,11 @@
 package dev.holdfast.web;
 
+import static dev.holdfast.web.FormValues.blank;
+import static dev.holdfast.web.FormValues.nonEmpty;
+import static dev.holdfast.web.FormValues.pageIndex;
+import static dev.holdfast.web.FormValues.paged;
+import static dev.holdfast.web.FormValues.ticked;
+
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Roles;
 import dev.holdfast.backup.BackupService;
@@ -183,14 +189,11 @@ public class RestorePages {
     @GET
     @Path("restores")
     public TemplateInstance restores(@QueryParam("status") RestoreStatus status, @QueryParam("page") Integer pageNo) {
-        PageRequest.Page<RestoreView> result =
-                restores.list(null, status, Pages.page(pageNo == null ? 0 : Math.max(0, pageNo), 20, null));
-        return list.data("ui", context.ui())
-                .data("result", result)
+        PageRequest.Page<RestoreView> result = restores.list(null, status, Pages.page(pageIndex(pageNo), 20, null));
+        return paged(list, result)
+                .data("ui", context.ui())
                 .data("status", status == null ? "" : status.name())
-                .data("statuses", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
-                .data("prevPage", result.page() > 0 ? result.page() - 1 : null)
-                .data("nextPage", result.page() + 1 < result.totalPages() ? result.page() + 1 : null);
+                .data("statuses", List.of("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"));
     }
 
     @GET
@@ -229,21 +232,5 @@ public class RestorePages {
         return Response.seeOther(
                         URI.create("/ui/restores/" + r.getEntity().resource().id()))
                 .build();
-    }
-
-    private static boolean ticked(String checkbox) {
-        return "true".equals(checkbox);
-    }
-
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static List<String> nonEmpty(List<String> l) {
-        if (l == null) {
-            return null;
-        }
-        List<String> out = l.stream().filter(s -> s != null && !s.isBlank()).toList();
-        return out.isEmpty() ? null : out;
     }
 }

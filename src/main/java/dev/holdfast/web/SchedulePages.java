@@ -1,5 +1,8 @@
 package dev.holdfast.web;
 
+import static dev.holdfast.web.FormValues.blank;
+import static dev.holdfast.web.FormValues.nonEmpty;
+
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Roles;
 import dev.holdfast.backup.BackupRequest;
@@ -314,17 +317,5 @@ public class SchedulePages {
                                 "retention." + field, "must be a whole number, got '" + v + "'")));
             }
         }
-    }
-
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static List<String> nonEmpty(List<String> l) {
-        if (l == null) {
-            return null;
-        }
-        List<String> out = l.stream().filter(x -> x != null && !x.isBlank()).toList();
-        return out.isEmpty() ? null : out;
     }
 }
