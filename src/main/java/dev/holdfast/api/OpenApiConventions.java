@@ -28,7 +28,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  *       {@code Accepted} record's, with {@code resource} a {@code Name} (Java generics do not reach the document).
  *   <li>Event streams: every {@code text/event-stream} answer is the one {@code JobEventStream} schema, which names
  *       each event and its data schema ({@code x-sse-events}): {@code state} and {@code end} carry a Job,
- *       {@code progress} a JobEvent.
+ *       {@code progress} a JobEvent, {@code stalled} a JobStall.
  *   <li>Nullability: the API writes every field of a view, null when it has no value. A field the document lists as
  *       {@code required} is always present and never null; every other field may be null and says so
  *       ({@code nullable: true}). That is why views mark their always-set fields {@code @Schema(required = true)}.
@@ -166,13 +166,20 @@ public class OpenApiConventions implements OASFilter {
         Map<String, Object> events = new LinkedHashMap<>();
         events.put("state", event("Job", "First: the whole job, at once"));
         events.put("progress", event("JobEvent", "Each change of state or progress"));
+        events.put(
+                "stalled",
+                event(
+                        "JobStall",
+                        "The watchdog found the job stalled: its progress has not moved for the type's"
+                                + " stall-warning; with the lock its sessions wait for, if any"));
         events.put("end", event("Job", "Last: the final job; the stream closes"));
         return OASFactory.createSchema()
                 .addType(Schema.SchemaType.STRING)
                 .description("Server-Sent Events (text/event-stream). Each event has a name (event:), the job's seq "
                         + "as its id (id:) and one JSON object as its data (data:): `state` (a Job) at once, then "
-                        + "`progress` (a JobEvent) for each change, then `end` (the final Job), and the stream "
-                        + "closes. x-sse-events names each event's data schema.")
+                        + "`progress` (a JobEvent) for each change, `stalled` (a JobStall) when the watchdog finds "
+                        + "the job stuck, then `end` (the final Job), and the stream closes. x-sse-events names each "
+                        + "event's data schema.")
                 .addExtension("x-sse-events", events);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobSessions;
 import dev.holdfast.job.JobState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -35,7 +36,7 @@ public class BackupJobHandler implements JobHandler {
     @Override
     public JsonNode run(JobContext ctx) throws Exception {
         BackupService.BackupJobPayload payload = ctx.payload(BackupService.BackupJobPayload.class);
-        BackupResult r = runner.run(payload.backupId(), ctx, ctx);
+        BackupResult r = runner.run(payload.backupId(), ctx, ctx, JobSessions.applicationName(ctx.jobId()));
         ObjectNode result = mapper.createObjectNode();
         result.put("backup_id", payload.backupId().toString());
         result.put("size_bytes", r.archive().archiveBytes());

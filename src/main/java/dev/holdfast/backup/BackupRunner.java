@@ -50,8 +50,12 @@ public class BackupRunner {
     @Inject
     Encryption encryption;
 
-    /** Runs the backup recorded as {@code backupId}, which must be QUEUED, and records its outcome on success. */
-    public BackupResult run(UUID backupId, ProgressSink progress, StopSignal stop) throws Exception {
+    /**
+     * Runs the backup recorded as {@code backupId}, which must be QUEUED, and records its outcome on success; its
+     * database sessions are named {@code applicationName} (the job's, so that the watchdog can find them).
+     */
+    public BackupResult run(UUID backupId, ProgressSink progress, StopSignal stop, String applicationName)
+            throws Exception {
         Backup b = backups.start(backupId);
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
         List<String> dbs = BackupService.names(b.databases);
@@ -71,7 +75,7 @@ public class BackupRunner {
             @Override
             public PgConnectionInfo database(String name) {
                 SourceRegistry.DatabaseSource src = sources.databases().get(name);
-                return src == null ? null : src.connectionInfo();
+                return src == null ? null : src.connectionInfo().withApplicationName(applicationName);
             }
 
             @Override

@@ -115,6 +115,32 @@ public interface HoldfastConfig {
         String stallTimeout();
 
         /**
+         * A running job whose progress has not moved for this long is reported stalled, not stopped: an SSE event
+         * {@code stalled} on its stream, {@code stall} on the job, the gauge {@code holdfast_jobs_stalled}, the alert
+         * {@code HoldfastJobStalled} and a notification, each saying which lock its database sessions wait for and
+         * which session holds it, or that none waits ("Holdfast's own stall"). Moving means a progress counter
+         * (bytes, rows, items), the phase or the current item changed, however slowly; checkpoints alone do not
+         * count. The default for every job type; {@link #types()} sets one per type. {@code off}: never. Keep it
+         * below {@link #stallTimeout()}, the hard stop.
+         */
+        @WithDefault("10m")
+        String stallWarning();
+
+        /**
+         * Settings per job type ({@code backup}, {@code restore}, {@code verify}, {@code drill},
+         * {@code backup-copy}, {@code catalog-import}), e.g. {@code holdfast.jobs.types."restore".stall-warning=30m}.
+         */
+        Map<String, JobType> types();
+
+        /**
+         * Whether the watchdog also cancels a job it reports stalled: it fails with the diagnosis as its error (its
+         * connections are aborted, so a lock wait ends too). Off by default: a lock held by someone else usually
+         * goes away, and the report says whom to ask.
+         */
+        @WithDefault("false")
+        boolean cancelStalled();
+
+        /**
          * How long a job asked to stop (cancelled, stuck, instance shutting down, lease lost) may take to end.
          * Past it this instance no longer renews the job's lease, so the queue fails the job and its backup or
          * restore row within one lease, and logs where the job's thread is stuck.
@@ -421,6 +447,15 @@ public interface HoldfastConfig {
 
         /** Password; never logged, returned or passed on a command line. */
         Optional<String> password();
+    }
+
+    /** Settings of one job type. */
+    interface JobType {
+        /**
+         * The stall warning of this type, instead of {@code holdfast.jobs.stall-warning} ({@code off}: never). A
+         * restore or drill builds each index in one statement that reports nothing, so give them longer.
+         */
+        Optional<String> stallWarning();
     }
 
     /** What holds for one source, whatever its kind. */

@@ -14,6 +14,7 @@ import dev.holdfast.config.DrillConfig;
 import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
+import dev.holdfast.job.JobSessions;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.job.StopSignal;
@@ -83,7 +84,7 @@ public class DrillJobHandler implements JobHandler {
             throw new IllegalStateException("Database source '" + d.source + "' is no longer configured");
         }
         ScratchTargets scratch = drills.scratch();
-        PgConnectionInfo server = src.connectionInfo();
+        PgConnectionInfo server = src.connectionInfo().withApplicationName(JobSessions.applicationName(ctx.jobId()));
         for (SourceRegistry.DatabaseSource other : sources.databases().values()) {
             if (scratch.drillOf(other.databaseName()) != null) {
                 throw new IllegalStateException("Source '" + other.name() + "' has a database named like a drill's"

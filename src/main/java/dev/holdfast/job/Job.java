@@ -76,6 +76,10 @@ public class Job extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     public JsonNode result;
 
+    /** The watchdog's report while the running job is stalled (a {@link JobStall}), else null. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public JsonNode stall;
+
     public String error;
 
     @Column(name = "created_by")

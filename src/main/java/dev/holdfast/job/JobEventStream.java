@@ -12,7 +12,8 @@ import java.util.UUID;
 
 /**
  * Streams one job over Server-Sent Events: a {@code state} event with the whole job first, a
- * {@code progress} event per change, then one {@code end} event with the final job, and completes.
+ * {@code progress} event per change (and a {@code stalled} event each time the watchdog reports the job stalled),
+ * then one {@code end} event with the final job, and completes.
  * Used by every progress endpoint (jobs, backups, restores).
  */
 @ApplicationScoped
@@ -21,6 +22,8 @@ public class JobEventStream {
     public static final String STATE = "state";
     /** A change of state or progress. */
     public static final String PROGRESS = "progress";
+    /** The watchdog found the job stalled: its progress has not moved for the type's stall warning. */
+    public static final String STALLED = "stalled";
     /** Last event: the job in its final state; the stream closes after it. */
     public static final String END = "end";
 
@@ -81,6 +84,11 @@ public class JobEventStream {
             } else {
                 emit(PROGRESS, event);
             }
+        }
+
+        @Override
+        public synchronized void onStalled(com.fasterxml.jackson.databind.JsonNode stall) {
+            emit(STALLED, stall);
         }
 
         @Override

@@ -30,6 +30,8 @@ import javax.sql.DataSource;
 public class JobStore {
     /** Channel of job events (state and progress changes); payload is a {@link JobEvent} as JSON. */
     public static final String EVENTS_CHANNEL = "holdfast_job_events";
+    /** Channel of stall reports; payload is a {@link JobStall} as JSON. */
+    public static final String STALLED_CHANNEL = "holdfast_job_stalled";
     /** Channel that wakes idle workers when a job is queued; payload is the job type. */
     public static final String QUEUED_CHANNEL = "holdfast_job_queued";
 
@@ -168,6 +170,43 @@ public class JobStore {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
             }
+        }
+    }
+
+    /**
+     * Keeps the watchdog's report on a job this instance runs and broadcasts it on {@link #STALLED_CHANNEL}, in one
+     * statement. Returns false when the job is no longer running here.
+     */
+    public boolean saveStall(UUID id, JobStall stall) throws SQLException {
+        String sql = """
+                WITH u AS (
+                    UPDATE holdfast.job SET stall = ?::jsonb
+                     WHERE id = ? AND state = 'RUNNING' AND owner_instance = ?
+                    RETURNING job.id)
+                SELECT pg_notify('%s', ?) FROM u
+                """.formatted(STALLED_CHANNEL);
+        String json = writeJson(stall);
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            c.setAutoCommit(true);
+            ps.setString(1, json);
+            ps.setObject(2, id);
+            ps.setString(3, instanceId);
+            ps.setString(4, json);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Forgets the stall report of a job (its progress moved again, or it ended). */
+    public void clearStall(UUID id) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("UPDATE holdfast.job SET stall = NULL WHERE id = ? AND stall IS NOT NULL")) {
+            c.setAutoCommit(true);
+            ps.setObject(1, id);
+            ps.executeUpdate();
         }
     }
 

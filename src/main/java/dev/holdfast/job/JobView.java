@@ -54,7 +54,10 @@ public record JobView(
         String error,
 
         @Schema(description = "Subject of the token that queued it, or 'scheduler'")
-        String createdBy) {
+        String createdBy,
+
+        @Schema(description = "While the running job is stalled: the watchdog's report (see the SSE event 'stalled')")
+        JobStall stall) {
 
     private static final TypeReference<Map<String, Object>> FREE_FORM = new TypeReference<>() {};
 
@@ -79,7 +82,10 @@ public record JobView(
                 j.progressSeq,
                 map(mapper, j.result),
                 j.error,
-                j.createdBy);
+                j.createdBy,
+                j.state == JobState.RUNNING && j.stall != null && !j.stall.isNull()
+                        ? mapper.convertValue(j.stall, JobStall.class)
+                        : null);
     }
 
     private static Map<String, Object> map(ObjectMapper mapper, JsonNode json) {

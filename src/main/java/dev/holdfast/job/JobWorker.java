@@ -52,6 +52,9 @@ public class JobWorker {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    StallWatchdog watchdog;
+
     private ManagedExecutor executor;
     private ExecutorService waker;
     private WorkerPool pool;
@@ -87,6 +90,7 @@ public class JobWorker {
                 this::record,
                 "off".equalsIgnoreCase(stall) ? null : dev.holdfast.time.Durations.parse(stall),
                 config.jobs().stopGrace());
+        pool.watchStalls(watchdog);
         // Claims triggered by NOTIFY run on their own thread: the job executor's slots are for jobs only.
         waker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "holdfast-job-waker");
@@ -144,6 +148,11 @@ public class JobWorker {
         if (pool != null) {
             pool.endedWithoutRunning(outcome);
         }
+    }
+
+    /** Stops a job running here that the watchdog found stalled; false when it does not run here. */
+    boolean stopStalled(UUID id, String reason) {
+        return pool != null && pool.stopStalled(id, reason);
     }
 
     /** The job store of this instance (shared by the API for cancellation). */

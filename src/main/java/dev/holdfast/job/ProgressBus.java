@@ -35,6 +35,9 @@ public class ProgressBus {
 
         /** Events may have been missed (the listening connection dropped): re-read the job. */
         void onResync();
+
+        /** The watchdog reported the job stalled (a {@link JobStall} as JSON). */
+        default void onStalled(com.fasterxml.jackson.databind.JsonNode stall) {}
     }
 
     @Inject
@@ -96,6 +99,7 @@ public class ProgressBus {
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + JobStore.EVENTS_CHANNEL);
                     st.execute("LISTEN " + JobStore.QUEUED_CHANNEL);
+                    st.execute("LISTEN " + JobStore.STALLED_CHANNEL);
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 listening = true;
@@ -140,6 +144,15 @@ public class ProgressBus {
         try {
             if (JobStore.QUEUED_CHANNEL.equals(n.getName())) {
                 queuedListeners.forEach(l -> l.accept(n.getParameter()));
+                return;
+            }
+            if (JobStore.STALLED_CHANNEL.equals(n.getName())) {
+                com.fasterxml.jackson.databind.JsonNode stall = mapper.readTree(n.getParameter());
+                List<Subscriber> list =
+                        subscribers.get(UUID.fromString(stall.path("job_id").asText()));
+                if (list != null) {
+                    list.forEach(s -> s.onStalled(stall));
+                }
                 return;
             }
             JobEvent event = mapper.readValue(n.getParameter(), JobEvent.class);

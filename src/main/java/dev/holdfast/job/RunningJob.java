@@ -24,6 +24,13 @@ final class RunningJob implements JobContext {
     volatile boolean leaseLost;
     volatile Progress lastProgress;
     volatile long lastActivityNanos = System.nanoTime();
+    /** When the progress last moved (a counter, the phase or the item changed): a checkpoint alone is no move. */
+    volatile long lastMoveNanos = System.nanoTime();
+    /** Whether the watchdog reported this job stalled; the next move ends the stall. */
+    volatile boolean stalled;
+    /** Told when a stalled job moves again. */
+    volatile Runnable onResume = () -> {};
+
     volatile long stopRequestedNanos;
     volatile boolean abandoned;
     volatile Thread thread;
@@ -106,6 +113,13 @@ final class RunningJob implements JobContext {
         long now = System.nanoTime();
         lastActivityNanos = now;
         Progress p = progress.complete((now - startedNanos) / 1_000_000);
+        if (moved(lastProgress, p)) {
+            lastMoveNanos = now;
+            if (stalled) {
+                stalled = false;
+                onResume.run();
+            }
+        }
         lastProgress = p;
         boolean phaseChanged = p.phase() != null && !p.phase().equals(lastPhase);
         if (!phaseChanged && now - lastSavedNanos < progressInterval.toNanos()) {
@@ -124,6 +138,20 @@ final class RunningJob implements JobContext {
         } catch (Exception e) {
             LOG.warnf("Job %s: progress not saved: %s", claimed.id(), e.getMessage());
         }
+    }
+
+    /**
+     * Whether {@code next} shows work done since {@code previous}: slow work moves some counter, however little,
+     * while stuck work reports the same snapshot (or nothing) again and again.
+     */
+    static boolean moved(Progress previous, Progress next) {
+        return previous == null
+                || !java.util.Objects.equals(previous.phase(), next.phase())
+                || !java.util.Objects.equals(previous.bytesDone(), next.bytesDone())
+                || !java.util.Objects.equals(previous.itemsDone(), next.itemsDone())
+                || !java.util.Objects.equals(previous.rowsDone(), next.rowsDone())
+                || !java.util.Objects.equals(previous.currentItem(), next.currentItem())
+                || !java.util.Objects.equals(previous.percent(), next.percent());
     }
 
     @Override

@@ -30,6 +30,36 @@ public class WorkerPool {
         Listener NONE = (type, state, duration) -> {};
     }
 
+    /**
+     * The stall watchdog: how long each job type may go without moving before it is reported, and who hears of it.
+     * Its methods are called from the heartbeat and from job threads, so they hand any slow work elsewhere.
+     */
+    public interface StallWatch {
+        /** How long a job of {@code type} may go without its progress moving ({@code null}: no limit). */
+        Duration stallWarning(String type);
+
+        /** A job running here has not moved for {@code still}; called once per stall. */
+        void stalled(UUID jobId, String type, Duration still, Progress last);
+
+        /** A job reported stalled moved again (or ended). */
+        void resumed(UUID jobId);
+
+        StallWatch NONE = new StallWatch() {
+            @Override
+            public Duration stallWarning(String type) {
+                return null;
+            }
+
+            @Override
+            public void stalled(UUID jobId, String type, Duration still, Progress last) {}
+
+            @Override
+            public void resumed(UUID jobId) {}
+        };
+    }
+
+    private volatile StallWatch stallWatch = StallWatch.NONE;
+
     private final JobStore store;
     private final Map<String, JobHandler> handlers;
     private final ExecutorService executor;
@@ -97,6 +127,11 @@ public class WorkerPool {
         this.progressInterval = progressInterval;
         this.mapper = mapper;
         this.listener = listener;
+    }
+
+    /** Sets who watches for stalled jobs (none by default). */
+    public void watchStalls(StallWatch watch) {
+        this.stallWatch = watch;
     }
 
     /** Claims and starts queued jobs until the pool is full or the queue has nothing runnable. */
@@ -198,6 +233,10 @@ public class WorkerPool {
                 // the backup or restore row) need the catalog that the shutdown closes next.
                 running.remove(c.id());
                 slotsInUse.decrementAndGet();
+                if (job.stalled) {
+                    job.stalled = false;
+                    job.onResume.run();
+                }
                 MDC.remove("job_id");
                 MDC.remove("job_type");
             }
@@ -249,6 +288,7 @@ public class WorkerPool {
                                 + " (holdfast.jobs.stall-timeout) and was stopped",
                         false);
             }
+            watchStall(job, now);
             if (job.stopReason != null && now - job.stopRequestedNanos > stopGrace.toNanos()) {
                 if (!job.abandoned) {
                     job.abandoned = true;
@@ -283,6 +323,35 @@ public class WorkerPool {
         } catch (Exception e) {
             LOG.warnf("Heartbeat failed: %s", e.getMessage());
         }
+    }
+
+    /** Reports a job whose progress has not moved for its type's stall warning, once per stall. */
+    private void watchStall(RunningJob job, long now) {
+        if (job.stalled || job.stopReason != null) {
+            return;
+        }
+        StallWatch watch = stallWatch;
+        Duration limit = watch.stallWarning(job.claimed.type());
+        long still = now - job.lastMoveNanos;
+        if (limit != null && still > limit.toNanos()) {
+            UUID id = job.claimed.id();
+            job.onResume = () -> watch.resumed(id);
+            job.stalled = true;
+            watch.stalled(id, job.claimed.type(), Duration.ofNanos(still), job.lastProgress);
+        }
+    }
+
+    /**
+     * Stops a job running here that the watchdog found stalled ({@code holdfast.jobs.cancel-stalled}); it fails with
+     * the reason. Returns whether the job was running here.
+     */
+    public boolean stopStalled(UUID id, String reason) {
+        RunningJob job = running.get(id);
+        if (job == null) {
+            return false;
+        }
+        job.stop(reason, false);
+        return true;
     }
 
     /** Takes over jobs whose lease expired, on any instance. */

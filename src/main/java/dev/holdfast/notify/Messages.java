@@ -7,6 +7,7 @@ import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.config.NotificationConfig;
+import dev.holdfast.job.JobStall;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreStatus;
 import java.time.Instant;
@@ -243,6 +244,63 @@ public final class Messages {
                 e.ok()
                         ? "The restore drill of " + e.source() + " passed again after a failed one."
                         : "The restore drill of " + e.source() + " failed: backup " + backup + " may not restore.",
+                rows,
+                payload);
+    }
+
+    /** A running job whose progress stopped moving, with the lock its sessions wait for and who holds it. */
+    public Notification stalled(JobStall s) {
+        String event = "job.stalled";
+        String link = link("/api/jobs/", s.jobId());
+        Rows rows = new Rows()
+                .add("Job", s.type() + " " + s.jobId())
+                .add("Phase", s.phase())
+                .add("No progress since", time(s.since().toInstant()))
+                .add("Diagnosis", s.diagnosis())
+                .add("Action", s.cancelled() ? "cancelled (holdfast.jobs.cancel-stalled)" : "none: it keeps running")
+                .link("Details", link);
+        ObjectNode j = JSON.objectNode();
+        j.put("id", s.jobId().toString());
+        j.put("type", s.type());
+        j.put("phase", s.phase());
+        j.put("since", iso(s.since().toInstant()));
+        j.put("stalled_seconds", s.stalledSeconds());
+        j.put("server_wait", s.serverWait());
+        j.put("diagnosis", s.diagnosis());
+        j.put("cancelled", s.cancelled());
+        ArrayNode waits = j.putArray("lock_waits");
+        for (JobStall.LockWait w : s.lockWaits()) {
+            ObjectNode o = waits.addObject();
+            o.put("server", w.server());
+            o.put("database", w.database());
+            o.put("pid", w.pid());
+            o.put("lock_type", w.lockType());
+            o.put("mode", w.mode());
+            o.put("relation", w.relation());
+            ArrayNode by = o.putArray("blocked_by");
+            for (JobStall.LockHolder h : w.blockedBy()) {
+                ObjectNode b = by.addObject();
+                b.put("pid", h.pid());
+                b.put("application_name", h.applicationName());
+                b.put("user", h.user());
+                b.put("state", h.state());
+                b.put(
+                        "query_start",
+                        h.queryStart() == null ? null : iso(h.queryStart().toInstant()));
+                b.put("held_modes", h.heldModes());
+            }
+        }
+        j.put("url", link);
+        ObjectNode payload = payload(event, s.since().toInstant().plusSeconds(s.stalledSeconds()));
+        payload.set("job", j);
+        return notification(
+                event,
+                false,
+                "stalled job " + s.jobId(),
+                "[Holdfast] " + s.type() + " job STALLED: " + (s.serverWait() ? "waiting for a lock" : "no progress"),
+                "A " + s.type() + " job has made no progress for "
+                        + duration(s.since().toInstant(), s.since().toInstant().plusSeconds(s.stalledSeconds())) + ": "
+                        + s.diagnosis() + ".",
                 rows,
                 payload);
     }

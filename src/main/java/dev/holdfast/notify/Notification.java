@@ -8,7 +8,7 @@ import dev.holdfast.config.NotificationConfig;
  * story.
  *
  * @param event {@code backup.failed}, {@code backup.succeeded}, {@code restore.failed},
- *     {@code restore.succeeded}, {@code verify.failed}, {@code drill.failed} or {@code drill.recovered}
+ *     {@code restore.succeeded}, {@code verify.failed}, {@code drill.failed}, {@code drill.recovered} or {@code job.stalled}
  * @param about a short, secret-free description for log lines, e.g. {@code backup 0f3… 'nightly'}
  * @param payload the webhook body (snake_case JSON, {@code event} first)
  */

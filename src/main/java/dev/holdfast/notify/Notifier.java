@@ -9,6 +9,7 @@ import dev.holdfast.backup.BackupFinished;
 import dev.holdfast.backup.BackupStatus;
 import dev.holdfast.backup.VerificationFinished;
 import dev.holdfast.config.NotificationConfig;
+import dev.holdfast.job.JobStalled;
 import dev.holdfast.notify.NotificationMetrics.Channel;
 import dev.holdfast.restore.RestoreFinished;
 import dev.holdfast.restore.RestoreOperation;
@@ -35,7 +36,7 @@ import org.jboss.logging.MDC;
 
 /**
  * Tells people about finished backups, restores, failed verifications and failed restore drills (and a drill
- * that passes again after a failure), by email and webhook.
+ * that passes again after a failure), and about jobs the watchdog reports stalled, by email and webhook.
  *
  * <p>The observers run on the job worker that recorded the outcome, after its transaction committed,
  * so they only put a task in a bounded queue and return: a slow or dead mail server or webhook can
@@ -230,6 +231,16 @@ public class Notifier {
                 dispatch(messages.drill(e, b == null ? null : b.name), a);
             }
         });
+    }
+
+    /** A job the watchdog found stalled: told with the global settings, as a failure (someone has to look). */
+    void onStalled(@Observes JobStalled e) {
+        if (!Audience.of(null, config).wants(NotificationConfig.Outcome.FAILURE)) {
+            return;
+        }
+        enqueue(
+                "stalled job " + e.stall().jobId(),
+                () -> dispatch(messages.stalled(e.stall()), Audience.of(null, config)));
     }
 
     /** What the catalog adds to a restore event: the backup's name and schedule, the pre-restore backup. */

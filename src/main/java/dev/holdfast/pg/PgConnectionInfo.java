@@ -28,6 +28,19 @@ public record PgConnectionInfo(String jdbcUrl, String user, String password) {
                 password);
     }
 
+    /**
+     * The same connection with {@code ApplicationName} set (replacing one the URL had), so that every session it
+     * opens, and pg_dump/pg_restore through {@code PGAPPNAME}, can be found in {@code pg_stat_activity}: how the
+     * job watchdog tells a job's own sessions from others when it looks for lock waits.
+     */
+    public PgConnectionInfo withApplicationName(String name) {
+        String url =
+                jdbcUrl.replaceAll("(?i)([?&])ApplicationName=[^&]*&?", "$1").replaceAll("[?&]$", "");
+        String value = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
+        return new PgConnectionInfo(
+                url + (url.indexOf('?') < 0 ? "?" : "&") + "ApplicationName=" + value, user, password);
+    }
+
     @Override
     public String toString() {
         return "PgConnectionInfo[jdbcUrl=" + LibpqParams.redactUrl(jdbcUrl) + ", user=" + user + ", password="

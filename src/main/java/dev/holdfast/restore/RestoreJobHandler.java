@@ -16,6 +16,7 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.JobService;
+import dev.holdfast.job.JobSessions;
 import dev.holdfast.job.JobState;
 import dev.holdfast.job.Progress;
 import dev.holdfast.job.ProgressSink;
@@ -87,8 +88,8 @@ public class RestoreJobHandler implements JobHandler {
                         config.pg().binDir(),
                         config.pg().searchPath(),
                         config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors())),
-                runSources(),
-                (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx));
+                runSources(JobSessions.applicationName(ctx.jobId())),
+                (dbs, media, progress) -> preBackup(op, req, dbs, media, progress, ctx, ctx.jobId()));
         RestoreResult report;
         try {
             // An encrypted archive is decrypted by range with the configured identities; header, MAC and last chunk
@@ -106,7 +107,9 @@ public class RestoreJobHandler implements JobHandler {
             // the request was accepted.
             List<RestoreTargets.DatabaseTarget> dbTargets = new ArrayList<>();
             for (String name : req.databases()) {
-                dbTargets.add(targets.database(name, req.target(), req.restoreMode()));
+                // Named after the job, so that the watchdog finds the restore's sessions when it stalls.
+                dbTargets.add(targets.database(name, req.target(), req.restoreMode())
+                        .named(JobSessions.applicationName(ctx.jobId())));
             }
             List<RestoreTargets.MediaTarget> mediaTargets = new ArrayList<>();
             for (String name : mediaNames) {
@@ -129,12 +132,12 @@ public class RestoreJobHandler implements JobHandler {
         return result;
     }
 
-    private RestoreRun.Sources runSources() {
+    private RestoreRun.Sources runSources(String applicationName) {
         return new RestoreRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {
                 SourceRegistry.DatabaseSource src = sources.databases().get(name);
-                return src == null ? null : src.connectionInfo();
+                return src == null ? null : src.connectionInfo().withApplicationName(applicationName);
             }
 
             @Override
@@ -154,7 +157,8 @@ public class RestoreJobHandler implements JobHandler {
             List<String> dbNames,
             List<String> mediaNames,
             ProgressSink progress,
-            StopSignal stop)
+            StopSignal stop,
+            UUID jobId)
             throws Exception {
         boolean dbs = !dbNames.isEmpty();
         BackupType type = dbs && !mediaNames.isEmpty() ? BackupType.FULL : dbs ? BackupType.DATABASE : BackupType.MEDIA;
@@ -182,7 +186,7 @@ public class RestoreJobHandler implements JobHandler {
         restores.preBackup(op.id, preId);
         progress.progress(Progress.phase("pre-backup", "Backing up what the restore will change"));
         try {
-            backupRunner.run(preId, progress, stop);
+            backupRunner.run(preId, progress, stop, JobSessions.applicationName(jobId));
         } catch (Exception e) {
             backups.failRecorded(preId, e);
             throw new IllegalStateException("The pre-restore backup failed, so nothing was changed: " + describe(e), e);

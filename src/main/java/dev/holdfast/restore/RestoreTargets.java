@@ -61,6 +61,12 @@ public class RestoreTargets {
         boolean needsUncoveredChange() {
             return asSource == null && holdsData;
         }
+
+        /** This target with its sessions named {@code applicationName} (see PgConnectionInfo#withApplicationName). */
+        public DatabaseTarget named(String applicationName) {
+            return new DatabaseTarget(
+                    source, info.withApplicationName(applicationName), database, asSource, exists, holdsData);
+        }
     }
 
     /**
