@@ -92,8 +92,8 @@ public class DrillApiTest {
         List<String> out = new ArrayList<>();
         try (Connection c = TestDatabase.connect("postgres");
                 Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'hftest\\_drill\\_%'")) {
+                ResultSet rs = st.executeQuery("SELECT datname FROM pg_database WHERE starts_with(datname, '"
+                        + TestDatabase.DRILL_PREFIX + "')")) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -109,7 +109,7 @@ public class DrillApiTest {
         assertThat(d.get("backup_id").asText()).isEqualTo(backup.toString());
         assertThat(d.get("recovery_seconds").asDouble()).isPositive();
         assertThat(d.get("scratch_database").asText())
-                .startsWith("hftest_drill_")
+                .startsWith(TestDatabase.DRILL_PREFIX)
                 .endsWith("__hfdrill");
 
         // Every table of the manifest, partitions included, holds the rows the backup recorded.
@@ -227,12 +227,12 @@ public class DrillApiTest {
 
     @Test
     void theSweepDropsScratchDatabasesOfEndedDrillsAndNothingElse() throws Exception {
-        ScratchTargets scratch = new ScratchTargets("hftest_drill_");
+        ScratchTargets scratch = new ScratchTargets(TestDatabase.DRILL_PREFIX);
         UUID ended = UUID.randomUUID();
         String left = scratch.nameOf(ended);
         // A drill this catalog does not know: another installation's on the same server, maybe running.
         String foreign = scratch.nameOf(UUID.randomUUID());
-        String lookalike = "hftest_drill_not_a_scratch";
+        String lookalike = TestDatabase.DRILL_PREFIX + "not_a_scratch";
         AppDatabase.exec(
                 TestDatabase.CATALOG_DB,
                 "INSERT INTO holdfast.drill_run (id, source, status, trigger, scratch_database, finished_at)"

@@ -68,7 +68,7 @@ class MediaDrillTest {
             return List.of();
         }
         try (Stream<Path> s = Files.list(SCRATCH)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("hftest_drill_"))
+            return s.filter(p -> p.getFileName().toString().startsWith(TestDatabase.DRILL_PREFIX))
                     .toList();
         }
     }
@@ -131,11 +131,11 @@ class MediaDrillTest {
 
     @Test
     void theSweepRemovesTheDirectoriesOfEndedDrillsOnly() throws Exception {
-        ScratchTargets names = new ScratchTargets("hftest_drill_");
+        ScratchTargets names = new ScratchTargets(TestDatabase.DRILL_PREFIX);
         UUID ended = UUID.randomUUID();
         Path left = SCRATCH.resolve(names.nameOf(ended));
         Path foreign = SCRATCH.resolve(names.nameOf(UUID.randomUUID()));
-        Path other = SCRATCH.resolve("hftest_drill_not_a_drill");
+        Path other = SCRATCH.resolve(TestDatabase.DRILL_PREFIX + "not_a_drill");
         Files.createDirectories(left.resolve("uploads/locked"));
         Files.writeString(left.resolve("uploads/locked/file"), "x");
         Files.setPosixFilePermissions(left.resolve("uploads/locked"), PosixFilePermissions.fromString("r-x------"));

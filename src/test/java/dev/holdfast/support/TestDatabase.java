@@ -43,6 +43,12 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     /** The database the tests back up and restore (source {@code app}). */
     public static final String APP_DB = "holdfast_app_test" + SUFFIX;
 
+    /**
+     * The drills' scratch-database prefix in tests, with the suffix: a drill test asserts that no scratch database
+     * of its own is left, and must not see those of another checkout's run on the same server.
+     */
+    public static final String DRILL_PREFIX = "hftest_drill" + SUFFIX.toLowerCase(java.util.Locale.ROOT) + "_";
+
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
     private static final Set<String> THROWAWAY = ConcurrentHashMap.newKeySet();
@@ -181,7 +187,9 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
                 "holdfast-test.app-user",
                 USER,
                 "holdfast-test.app-password",
-                PASSWORD);
+                PASSWORD,
+                "holdfast.drills.scratch-prefix",
+                DRILL_PREFIX);
     }
 
     @Override
