@@ -80,11 +80,14 @@ public class DrillJobHandler implements JobHandler {
         DrillService.DrillJobPayload payload = ctx.payload(DrillService.DrillJobPayload.class);
         DrillRun d = drills.start(payload.drillId());
         SourceRegistry.DatabaseSource src = sources.databases().get(d.source);
-        if (src == null) {
-            throw new IllegalStateException("Database source '" + d.source + "' is no longer configured");
+        // A drill of a media root alone restores that root only; a database's drill covers the backup's roots too.
+        boolean mediaOnly = src == null && sources.media().containsKey(d.source);
+        if (src == null && !mediaOnly) {
+            throw new IllegalStateException("Source '" + d.source + "' is no longer configured");
         }
         ScratchTargets scratch = drills.scratch();
-        PgConnectionInfo server = src.connectionInfo().withApplicationName(JobSessions.applicationName(ctx.jobId()));
+        PgConnectionInfo server =
+                src == null ? null : src.connectionInfo().withApplicationName(JobSessions.applicationName(ctx.jobId()));
         for (SourceRegistry.DatabaseSource other : sources.databases().values()) {
             if (scratch.drillOf(other.databaseName()) != null) {
                 throw new IllegalStateException("Source '" + other.name() + "' has a database named like a drill's"
@@ -102,70 +105,74 @@ public class DrillJobHandler implements JobHandler {
             ctx.progress(Progress.phase("verify", "Opening backup " + d.backupId));
             ArchiveReader reader = ArchiveReader.open(EncryptedArchives.plaintext(
                     ArchiveSource.of(storage, backups.storageKeyOf(d.backupId)), encryption.identities()));
-            Manifest.DatabaseSection section = reader.manifest().databases().stream()
-                    .filter(s -> s.source().equals(d.source))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(
-                            "Backup " + d.backupId + " holds no database '" + d.source + "'"));
-            drilled = section;
-            if (!reader.manifest().media().isEmpty()) {
-                // Checked and made before the database's restore: a misplaced scratch directory fails the drill
-                // before it spends time, and a killed drill leaves a directory the sweep can tell is its own.
-                drills.checkedScratchDir();
-                java.nio.file.Files.createDirectories(mediaDir);
-            }
-            scratch.create(connections, server, d.scratchDatabase);
-            PgConnectionInfo target = server.withDatabase(d.scratchDatabase);
-            PgTools tools = PgTools.discover(config.pg().binDir(), config.pg().searchPath());
-            int parallelism =
-                    config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
-            long t0 = System.nanoTime();
-            RestoreReport report = new DatabaseRestore(connections, tools, parallelism)
-                    .run(
-                            reader,
-                            section,
-                            target,
-                            RestoreOptions.cleanAll(),
-                            p -> ctx.progress(new Progress(
-                                    "restore",
-                                    null,
-                                    p.bytesDone(),
-                                    p.bytesTotal(),
-                                    (long) p.tablesDone(),
-                                    (long) p.tablesTotal(),
-                                    p.table() == null ? null : d.source + ":" + p.table(),
-                                    null,
-                                    "Drill: restoring " + d.source + " into " + d.scratchDatabase)),
-                            ctx::checkpoint);
-            recoveryMs = (System.nanoTime() - t0) / 1_000_000;
-            if (!report.ok()) {
-                error = "The restore failed its validation: " + String.join("; ", report.errors())
-                        + report.validation().stream()
-                                .filter(c -> !c.passed())
-                                .map(c -> "; " + c.kind() + " " + c.subject() + ": " + c.detail())
-                                .reduce("", String::concat);
-            } else {
-                ctx.checkpoint();
-                ctx.progress(Progress.phase("validate", "Drill: validating " + d.scratchDatabase));
-                try (Connection c = target.open(connections)) {
-                    result = DrillValidation.validate(c, section, userChecks(d.source));
+            if (mediaOnly) {
+                List<Manifest.MediaSection> roots = reader.manifest().media().stream()
+                        .filter(m -> m.source().equals(d.source))
+                        .toList();
+                if (roots.isEmpty()) {
+                    throw new IllegalStateException("Backup " + d.backupId + " holds no media root '" + d.source + "'");
                 }
-                if (!result.failures().isEmpty()) {
-                    error = "Validation failed: " + String.join("; ", result.failures());
-                }
-                // A full backup's media roots: restored into the scratch directory and read back file by file.
+                makeScratchDir(mediaDir);
                 long m0 = System.nanoTime();
-                for (Manifest.MediaSection ms : reader.manifest().media()) {
-                    ctx.progress(
-                            Progress.phase("media", "Drill: restoring media " + ms.source() + " into " + mediaDir));
-                    DrillMedia.MediaCheck mc =
-                            DrillMedia.drill(reader, ms, mediaDir.resolve(ms.source()), p -> {}, ctx::checkpoint);
-                    media.add(mc);
-                    if (!mc.ok()) {
-                        error = (error == null ? "" : error + "; ") + mc.error();
-                    }
+                error = drillMedia(ctx, reader, roots, mediaDir, media, null);
+                recoveryMs = (System.nanoTime() - m0) / 1_000_000;
+            } else {
+                Manifest.DatabaseSection section = reader.manifest().databases().stream()
+                        .filter(s -> s.source().equals(d.source))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "Backup " + d.backupId + " holds no database '" + d.source + "'"));
+                drilled = section;
+                if (!reader.manifest().media().isEmpty()) {
+                    // Checked and made before the database's restore: a misplaced scratch directory fails the drill
+                    // before it spends time, and a killed drill leaves a directory the sweep can tell is its own.
+                    makeScratchDir(mediaDir);
                 }
-                recoveryMs += (System.nanoTime() - m0) / 1_000_000;
+                scratch.create(connections, server, d.scratchDatabase);
+                PgConnectionInfo target = server.withDatabase(d.scratchDatabase);
+                PgTools tools =
+                        PgTools.discover(config.pg().binDir(), config.pg().searchPath());
+                int parallelism =
+                        config.copy().parallelism().orElse(Runtime.getRuntime().availableProcessors());
+                long t0 = System.nanoTime();
+                RestoreReport report = new DatabaseRestore(connections, tools, parallelism)
+                        .run(
+                                reader,
+                                section,
+                                target,
+                                RestoreOptions.cleanAll(),
+                                p -> ctx.progress(new Progress(
+                                        "restore",
+                                        null,
+                                        p.bytesDone(),
+                                        p.bytesTotal(),
+                                        (long) p.tablesDone(),
+                                        (long) p.tablesTotal(),
+                                        p.table() == null ? null : d.source + ":" + p.table(),
+                                        null,
+                                        "Drill: restoring " + d.source + " into " + d.scratchDatabase)),
+                                ctx::checkpoint);
+                recoveryMs = (System.nanoTime() - t0) / 1_000_000;
+                if (!report.ok()) {
+                    error = "The restore failed its validation: " + String.join("; ", report.errors())
+                            + report.validation().stream()
+                                    .filter(c -> !c.passed())
+                                    .map(c -> "; " + c.kind() + " " + c.subject() + ": " + c.detail())
+                                    .reduce("", String::concat);
+                } else {
+                    ctx.checkpoint();
+                    ctx.progress(Progress.phase("validate", "Drill: validating " + d.scratchDatabase));
+                    try (Connection c = target.open(connections)) {
+                        result = DrillValidation.validate(c, section, userChecks(d.source));
+                    }
+                    if (!result.failures().isEmpty()) {
+                        error = "Validation failed: " + String.join("; ", result.failures());
+                    }
+                    // A full backup's media roots: restored into the scratch directory and read back file by file.
+                    long m0 = System.nanoTime();
+                    error = drillMedia(ctx, reader, reader.manifest().media(), mediaDir, media, error);
+                    recoveryMs += (System.nanoTime() - m0) / 1_000_000;
+                }
             }
         } catch (Exception e) {
             // Recorded below with the scratch database dropped first, so the drill's record is its final word.
@@ -238,6 +245,9 @@ public class DrillJobHandler implements JobHandler {
     }
 
     private void dropScratch(PgConnectionInfo server, ScratchTargets scratch, String database) {
+        if (server == null) {
+            return; // a media root's drill has no scratch database
+        }
         try {
             scratch.drop(ConnectionFactory.driverManager(), server, database);
         } catch (Exception e) {
@@ -245,6 +255,37 @@ public class DrillJobHandler implements JobHandler {
                     "Could not drop the drill's scratch database %s (the next sweep will): %s",
                     database, e.getMessage());
         }
+    }
+
+    /**
+     * Drills each of {@code roots} into {@code dir}, adding its result to {@code results}.
+     *
+     * @return {@code error} with every root's failure appended
+     */
+    private static String drillMedia(
+            JobContext ctx,
+            ArchiveReader reader,
+            List<Manifest.MediaSection> roots,
+            java.nio.file.Path dir,
+            List<DrillMedia.MediaCheck> results,
+            String error)
+            throws java.io.IOException {
+        String out = error;
+        for (Manifest.MediaSection ms : roots) {
+            ctx.progress(Progress.phase("media", "Drill: restoring media " + ms.source() + " into " + dir));
+            DrillMedia.MediaCheck mc = DrillMedia.drill(reader, ms, dir.resolve(ms.source()), p -> {}, ctx::checkpoint);
+            results.add(mc);
+            if (!mc.ok()) {
+                out = (out == null ? "" : out + "; ") + mc.error();
+            }
+        }
+        return out;
+    }
+
+    /** The drill's directory, made only once the scratch directory is known to be apart from every media root. */
+    private void makeScratchDir(java.nio.file.Path dir) throws java.io.IOException {
+        drills.checkedScratchDir();
+        java.nio.file.Files.createDirectories(dir);
     }
 
     private static void removeScratchDir(java.nio.file.Path dir) {

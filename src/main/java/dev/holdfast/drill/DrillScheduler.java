@@ -56,8 +56,10 @@ public class DrillScheduler {
     void start(@Observes StartupEvent ev) throws Exception {
         // A scratch directory overlapping a media root stops the start: drills remove what they restore there.
         drills.checkedScratchDir();
-        List<DrillFiring.Due> configured =
-                configured(config.drills().schedule(), sources.databases().keySet());
+        java.util.Set<String> names =
+                new java.util.TreeSet<>(sources.databases().keySet());
+        names.addAll(sources.media().keySet());
+        List<DrillFiring.Due> configured = configured(config.drills().schedule(), names);
         QuarkusTransaction.requiringNew().run(() -> {
             try (Connection c = dataSource.getConnection()) {
                 DrillFiring.sync(c, configured, time.now());
@@ -83,13 +85,13 @@ public class DrillScheduler {
      * @throws IllegalStateException naming the key at fault, so a bad configuration stops the start
      */
     static List<DrillFiring.Due> configured(
-            Map<String, DrillConfig.DrillSchedule> schedules, java.util.Set<String> databaseSources) {
+            Map<String, DrillConfig.DrillSchedule> schedules, java.util.Set<String> sourceNames) {
         List<DrillFiring.Due> out = new ArrayList<>();
         for (Map.Entry<String, DrillConfig.DrillSchedule> e : new TreeMap<>(schedules).entrySet()) {
             String key = "holdfast.drills.schedule.\"" + e.getKey() + "\"";
-            if (!databaseSources.contains(e.getKey())) {
-                throw new IllegalStateException(key + " names no configured database source; there are "
-                        + new java.util.TreeSet<>(databaseSources));
+            if (!sourceNames.contains(e.getKey())) {
+                throw new IllegalStateException(
+                        key + " names no configured source; there are " + new java.util.TreeSet<>(sourceNames));
             }
             DrillConfig.DrillSchedule s = e.getValue();
             String window =

@@ -95,11 +95,13 @@ public class DrillService {
     @Transactional
     public DrillView create(String source, UUID backupId, String trigger, String user) {
         SourceRegistry.DatabaseSource src = sources.databases().get(source);
-        if (src == null) {
+        boolean media = src == null && sources.media().containsKey(source);
+        if (src == null && !media) {
             throw new InvalidDrill(
                     "source",
-                    "no database source '" + source + "' is configured; there are "
-                            + sources.databases().keySet());
+                    "no database or media source '" + source + "' is configured; there are databases "
+                            + sources.databases().keySet() + " and media roots "
+                            + sources.media().keySet());
         }
         UUID backup = backupId != null ? backupId : latestGood(source);
         if (backup == null) {
@@ -110,11 +112,14 @@ public class DrillService {
             if (b.status() != BackupStatus.SUCCEEDED) {
                 throw new InvalidDrill("backup_id", "backup " + backupId + " is " + b.status() + ", not SUCCEEDED");
             }
-            if (!b.databases().contains(source)) {
-                throw new InvalidDrill("backup_id", "backup " + backupId + " holds no database '" + source + "'");
+            if (!(media ? b.media() : b.databases()).contains(source)) {
+                throw new InvalidDrill(
+                        "backup_id",
+                        "backup " + backupId + " holds no " + (media ? "media root" : "database") + " '" + source
+                                + "'");
             }
         }
-        return queue(src, backup, trigger, user);
+        return queue(source, src == null ? MEDIA_KEY : resourceKey(src), backup, trigger, user);
     }
 
     /**
@@ -126,14 +131,22 @@ public class DrillService {
     @Transactional
     public DrillView createScheduled(String source, String user) {
         SourceRegistry.DatabaseSource src = sources.databases().get(source);
-        UUID backup = src == null ? null : latestGood(source);
-        return backup == null ? null : queue(src, backup, "schedule", user);
+        if (src == null && !sources.media().containsKey(source)) {
+            return null;
+        }
+        UUID backup = latestGood(source);
+        return backup == null
+                ? null
+                : queue(source, src == null ? MEDIA_KEY : resourceKey(src), backup, "schedule", user);
     }
 
-    private DrillView queue(SourceRegistry.DatabaseSource src, UUID backup, String trigger, String user) {
+    /** Drills of media roots only take this key: one at a time, whichever root. */
+    static final String MEDIA_KEY = "drill:media";
+
+    private DrillView queue(String source, String key, UUID backup, String trigger, String user) {
         DrillRun d = new DrillRun();
         d.id = UUID.randomUUID();
-        d.source = src.name();
+        d.source = source;
         d.backupId = backup;
         d.status = DrillStatus.QUEUED;
         d.trigger = trigger;
@@ -141,7 +154,7 @@ public class DrillService {
         d.createdAt = OffsetDateTime.ofInstant(time.now(), ZoneOffset.UTC);
         d.createdBy = user;
         d.persist();
-        Job job = jobs.enqueue(DRILL_JOB, new DrillJobPayload(d.id), resourceKey(src), user);
+        Job job = jobs.enqueue(DRILL_JOB, new DrillJobPayload(d.id), key, user);
         d.jobId = job.id;
         return DrillView.of(d);
     }

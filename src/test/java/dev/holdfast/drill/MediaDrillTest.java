@@ -102,6 +102,22 @@ class MediaDrillTest {
     }
 
     @Test
+    void aMediaRootIsDrilledOnItsOwnFromAMediaBackup() throws Exception {
+        UUID backup = BackupApiTest.create("{\"backup_type\":\"media\"}");
+        assertThat(BackupApiTest.awaitBackup(backup).get("status").asText()).isEqualTo("SUCCEEDED");
+        // The latest backup holding the root, though it holds no database.
+        JsonNode d = DrillApiTest.awaitDrill(DrillApiTest.drill("{\"source\":\"uploads\"}"));
+        assertThat(d.get("status").asText()).as(d.toString()).isEqualTo("SUCCEEDED");
+        assertThat(d.get("backup_id").asText()).isEqualTo(backup.toString());
+        assertThat(d.get("media")).hasSize(1);
+        assertThat(d.get("media").get(0).get("files").asLong()).isEqualTo(3);
+        assertThat(d.get("media").get(0).get("bytes").asLong()).isEqualTo(300_000 + 6000 + 7);
+        assertThat(d.get("tables").isNull()).isTrue();
+        assertThat(d.get("recovery_seconds").asDouble()).isPositive();
+        assertThat(leftInScratch()).isEmpty();
+    }
+
+    @Test
     void aFlippedByteInAMediaEntryFailsTheDrillNamingTheFile() throws Exception {
         UUID backup = fullBackup();
         Path archive = BackupApiTest.STORAGE.resolve(backup + ".tar");
@@ -146,8 +162,8 @@ class MediaDrillTest {
                 "INSERT INTO holdfast.drill_run (id, source, status, trigger, scratch_database, finished_at)"
                         + " VALUES ('" + ended + "', 'app', 'FAILED', 'manual', '" + left.getFileName() + "', now())");
         try {
-            assertThat(handler.sweep())
-                    .contains(left.toAbsolutePath().normalize().toString());
+            // (The start-up sweep may still be running and take it first: what counts is that it is gone.)
+            handler.sweep();
             assertThat(left).doesNotExist();
             assertThat(foreign).isDirectory();
             assertThat(other).isDirectory();
