@@ -47,7 +47,17 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
      * The drills' scratch-database prefix in tests, with the suffix: a drill test asserts that no scratch database
      * of its own is left, and must not see those of another checkout's run on the same server.
      */
-    public static final String DRILL_PREFIX = "hftest_drill" + SUFFIX.toLowerCase(java.util.Locale.ROOT) + "_";
+    public static final String DRILL_PREFIX = drillPrefix(SUFFIX);
+
+    /** A prefix may have 20 characters at most (ScratchTargets), so a long suffix is cut, never the prefix's end. */
+    static String drillPrefix(String suffix) {
+        String s = suffix.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "");
+        if (s.isEmpty()) {
+            return "hftest_drill_";
+        }
+        String p = "hft" + (s.startsWith("_") ? s : "_" + s);
+        return (p.length() > 19 ? p.substring(0, 19) : p) + "_";
+    }
 
     public static final String USER = System.getenv().getOrDefault("HOLDFAST_TEST_PG_USER", "postgres");
 
