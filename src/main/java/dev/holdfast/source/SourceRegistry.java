@@ -89,13 +89,21 @@ public class SourceRegistry {
      * @throws IllegalStateException naming the key when it names no configured source
      */
     public Map<String, HoldfastConfig.Objectives> objectives() {
+        java.util.Set<String> names = new java.util.TreeSet<>(databases().keySet());
+        names.addAll(media().keySet());
+        return objectives(config.sources(), names);
+    }
+
+    /** The objectives set in {@code settings}, each checked to name one of {@code sources}. */
+    static Map<String, HoldfastConfig.Objectives> objectives(
+            Map<String, HoldfastConfig.SourceSettings> settings, java.util.Set<String> sources) {
         Map<String, HoldfastConfig.Objectives> out = new TreeMap<>();
-        config.sources().forEach((name, settings) -> {
-            if (!databases().containsKey(name) && !media().containsKey(name)) {
+        settings.forEach((name, s) -> {
+            if (!sources.contains(name)) {
                 throw new IllegalStateException("holdfast.sources.\"" + name + "\" names no configured source; "
-                        + "databases: " + databases().keySet() + ", media: " + media().keySet());
+                        + "configured: " + new java.util.TreeSet<>(sources));
             }
-            HoldfastConfig.Objectives o = settings.objectives();
+            HoldfastConfig.Objectives o = s.objectives();
             if (o.rpo().isPresent() || o.rto().isPresent()) {
                 out.put(name, o);
             }
