@@ -40,7 +40,7 @@ public interface DrillConfig {
     /**
      * A database source whose newest successful drill is older than this (or that never had one) makes the alert
      * {@code HoldfastDrillOverdue} fire: exported as {@code holdfast_drill_alert_after_seconds{source}} for every
-     * configured database source, which the alert compares with
+     * configured source, which the alert compares with
      * {@code holdfast_drill_last_success_timestamp_seconds}. A weekly drill plus a day of slack by default;
      * {@code off} exports no threshold, so the alert never fires. Durations as {@code 8d}, {@code 36h} or ISO-8601.
      */

@@ -23,10 +23,10 @@ import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
- * The drill gauges per database source, read from the {@code drill_run} table every
+ * The drill gauges per source (database or media root, both are drilled), read from the {@code drill_run} table every
  * {@code holdfast.monitoring.refresh-interval} like the other cluster-wide gauges, so that every replica exports
  * the same values and a restart loses nothing: {@code holdfast_drill_last_success_timestamp_seconds} and
- * {@code _last_failure_timestamp_seconds} (0 when none, a row for every configured database source so that an
+ * {@code _last_failure_timestamp_seconds} (0 when none, a row for every configured source so that an
  * alert needs no {@code absent()}), {@code holdfast_drill_duration_seconds} (the recovery time of the newest
  * successful drill: the measured RTO; absent until a drill succeeded; its trend is this gauge over time) and
  * {@code holdfast_drill_alert_after_seconds} ({@code holdfast.drills.alert-after}); and each source's configured
@@ -96,7 +96,10 @@ public class DrillMetrics {
     public void refresh() {
         try {
             Map<String, double[]> by = new TreeMap<>();
-            for (String source : sources.databases().keySet()) {
+            java.util.Set<String> configured =
+                    new java.util.TreeSet<>(sources.databases().keySet());
+            configured.addAll(sources.media().keySet());
+            for (String source : configured) {
                 by.put(source, new double[] {0, 0, -1});
             }
             // Only configured sources: a drill of a source since removed from the configuration is history, and

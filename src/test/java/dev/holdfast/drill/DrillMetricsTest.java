@@ -49,8 +49,10 @@ class DrillMetricsTest {
         assertThat(m.value("holdfast_drill_duration_seconds", APP))
                 .isEqualTo(passed.get("recovery_seconds").asDouble());
         assertThat(m.value("holdfast_drill_alert_after_seconds", APP)).isEqualTo(8 * 86400.0);
-        // Only configured database sources have rows: the media root is never drilled.
+        // Every configured source has a row, the media root (drilled on its own) too; a name that is no source none.
         assertThat(m.value("holdfast_drill_last_success_timestamp_seconds", Map.of("source", "uploads")))
+                .isNotNull();
+        assertThat(m.value("holdfast_drill_last_success_timestamp_seconds", Map.of("source", "nope")))
                 .isNull();
 
         // A failing user check fails the next drill: the failure is newer than the success (the alert's
