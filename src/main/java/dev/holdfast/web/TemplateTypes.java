@@ -21,6 +21,7 @@ import io.quarkus.qute.TemplateData;
 @TemplateData(target = BackupOptions.class)
 @TemplateData(target = VerifyFailure.class)
 @TemplateData(target = JobView.class)
+@TemplateData(target = dev.holdfast.job.JobStall.class)
 @TemplateData(target = Progress.class)
 @TemplateData(target = PageRequest.Page.class)
 @TemplateData(target = Statistics.class)
