@@ -58,6 +58,27 @@ public interface DrillConfig {
      */
     Map<String, DrillSchedule> schedule();
 
+    /**
+     * Where a source's drills create their scratch database, instead of the source's own server (the default):
+     * {@code holdfast.drills.server."<source>".jdbc-url} (any database on the drill server, e.g.
+     * {@code jdbc:postgresql://drills:5432/postgres}), {@code ...username}, {@code ...password}. A separate drill
+     * server keeps a drill's load off production. Its user needs {@code CREATEDB}; its PostgreSQL major must be at
+     * least the source's; two drills never run at once on it, and the sweep after a killed service looks there too.
+     */
+    Map<String, DrillServer> server();
+
+    /** A drill server: the connection drills of one source use to create, fill, check and drop scratch databases. */
+    interface DrillServer {
+        /** JDBC URL of any database on the drill server (the scratch database's name replaces it). */
+        String jdbcUrl();
+
+        /** User on the drill server; needs CREATEDB. */
+        Optional<String> username();
+
+        /** Its password; never logged, returned or put in a message. */
+        Optional<String> password();
+    }
+
     /** The cron of one source's drills. */
     interface DrillSchedule {
         /** Five-field Unix cron expression, e.g. {@code 30 3 * * 0} (Sundays at 03:30). */

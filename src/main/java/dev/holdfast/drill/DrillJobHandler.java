@@ -86,8 +86,9 @@ public class DrillJobHandler implements JobHandler {
             throw new IllegalStateException("Source '" + d.source + "' is no longer configured");
         }
         ScratchTargets scratch = drills.scratch();
-        PgConnectionInfo server =
-                src == null ? null : src.connectionInfo().withApplicationName(JobSessions.applicationName(ctx.jobId()));
+        PgConnectionInfo server = src == null
+                ? null
+                : drills.drillServer(src).withApplicationName(JobSessions.applicationName(ctx.jobId()));
         for (SourceRegistry.DatabaseSource other : sources.databases().values()) {
             if (scratch.drillOf(other.databaseName()) != null) {
                 throw new IllegalStateException("Source '" + other.name() + "' has a database named like a drill's"
@@ -360,11 +361,12 @@ public class DrillJobHandler implements JobHandler {
         }
         java.util.Set<String> servers = new java.util.HashSet<>();
         for (SourceRegistry.DatabaseSource src : sources.databases().values()) {
-            if (!servers.add(DrillService.resourceKey(src))) {
+            if (!servers.add(drills.resourceKey(src))) {
                 continue;
             }
             try {
-                List<String> d = scratch.sweep(ConnectionFactory.driverManager(), src.connectionInfo(), drills::ended);
+                List<String> d =
+                        scratch.sweep(ConnectionFactory.driverManager(), drills.drillServer(src), drills::ended);
                 d.forEach(db -> LOG.infof("Dropped the scratch database %s of a drill that had ended", db));
                 dropped.addAll(d);
             } catch (Exception e) {

@@ -56,6 +56,8 @@ public class DrillScheduler {
     void start(@Observes StartupEvent ev) throws Exception {
         // A scratch directory overlapping a media root stops the start: drills remove what they restore there.
         drills.checkedScratchDir();
+        DrillService.checkServers(
+                config.drills().server().keySet(), sources.databases().keySet());
         java.util.Set<String> names =
                 new java.util.TreeSet<>(sources.databases().keySet());
         names.addAll(sources.media().keySet());

@@ -9,6 +9,7 @@ import dev.holdfast.config.HoldfastConfig;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.JobService;
 import dev.holdfast.notify.DrillFinished;
+import dev.holdfast.pg.PgConnectionInfo;
 import dev.holdfast.source.SourceRegistry;
 import dev.holdfast.time.TimeSource;
 import dev.holdfast.time.Timestamps;
@@ -160,13 +161,40 @@ public class DrillService {
     }
 
     /** One key per PostgreSQL server (host, port and parameters of the source's URL, not its database). */
-    static String resourceKey(SourceRegistry.DatabaseSource src) {
-        String url = src.jdbcUrl();
+    String resourceKey(SourceRegistry.DatabaseSource src) {
+        String url = drillServer(src).jdbcUrl();
         try {
             URI u = URI.create(url.substring("jdbc:".length()));
             return "drill:" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort());
         } catch (RuntimeException e) {
             return "drill:" + src.name();
+        }
+    }
+
+    /**
+     * The server a source's drills create their scratch database on: {@code holdfast.drills.server."<source>"} when
+     * configured, else the source's own.
+     */
+    public PgConnectionInfo drillServer(SourceRegistry.DatabaseSource src) {
+        var configured = config.drills().server().get(src.name());
+        return configured == null
+                ? src.connectionInfo()
+                : new PgConnectionInfo(
+                        configured.jdbcUrl(),
+                        configured.username().orElse(null),
+                        configured.password().orElse(null));
+    }
+
+    /**
+     * Refuses drill servers configured for names that are no database source (a typo would otherwise drill on the
+     * source's own server without a word).
+     */
+    static void checkServers(java.util.Set<String> serverKeys, java.util.Set<String> databaseSources) {
+        for (String key : new java.util.TreeSet<>(serverKeys)) {
+            if (!databaseSources.contains(key)) {
+                throw new IllegalStateException("holdfast.drills.server.\"" + key + "\" names no configured database"
+                        + " source; configured: " + new java.util.TreeSet<>(databaseSources));
+            }
         }
     }
 

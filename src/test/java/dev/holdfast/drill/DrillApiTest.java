@@ -111,6 +111,14 @@ public class DrillApiTest {
         assertThat(d.get("scratch_database").asText())
                 .startsWith(TestDatabase.DRILL_PREFIX)
                 .endsWith("__hfdrill");
+        // It ran on the configured drill server (holdfast.drills.server.app: localhost), not the source's 127.0.0.1,
+        // and took that server's key: two drills there never run at once.
+        assertThat(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/jobs/{id}", d.get("job_id").asText())
+                        .jsonPath()
+                        .getString("resource_key"))
+                .isEqualTo("drill:localhost:5432");
 
         // Every table of the manifest, partitions included, holds the rows the backup recorded.
         Manifest m = ArchiveReader.open(BackupApiTest.STORAGE.resolve(backup + ".tar"))
