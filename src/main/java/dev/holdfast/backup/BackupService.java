@@ -259,12 +259,6 @@ public class BackupService {
         return view(find(id));
     }
 
-    /** Whether a backup row exists (deleted backups lose theirs). */
-    @Transactional
-    public boolean exists(UUID id) {
-        return Backup.findById(id) != null;
-    }
-
     Backup find(UUID id) {
         Backup b = Backup.findById(id);
         if (b == null) {

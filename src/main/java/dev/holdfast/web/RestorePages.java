@@ -8,6 +8,7 @@ import static dev.holdfast.web.FormValues.ticked;
 
 import dev.holdfast.api.PageRequest;
 import dev.holdfast.api.Roles;
+import dev.holdfast.backup.BackupNotFound;
 import dev.holdfast.backup.BackupService;
 import dev.holdfast.backup.BackupView;
 import dev.holdfast.job.Accepted;
@@ -204,12 +205,22 @@ public class RestorePages {
         boolean rollbackable = !r.dryRun()
                 && r.preBackupId() != null
                 && r.status() == RestoreStatus.SUCCEEDED
-                && backups.exists(r.preBackupId());
+                && stillStored(r.preBackupId());
         return detail.data("ui", context.ui())
                 .data("r", r)
                 .data("report", r.report() == null ? RestoreResult.empty() : r.report())
                 .data("confirmation", r.dryRun() ? confirmation(r) : "")
                 .data("rollbackable", rollbackable);
+    }
+
+    /** Whether a backup is still in the catalog (retention or a person may have deleted it). */
+    private boolean stillStored(UUID backupId) {
+        try {
+            backups.get(backupId);
+            return true;
+        } catch (BackupNotFound e) {
+            return false;
+        }
     }
 
     /**
