@@ -10,7 +10,7 @@ Usage: bench/bench.py [--scale 10] [--runs 3] [--keep-data]
 Needs: a built jar (./mvnw package -DskipTests), PostgreSQL on 127.0.0.1:5432 (trust), pgbench,
 pg_dump, psql, openssl.
 """
-import argparse, base64, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, base64, json, os, shlex, shutil, signal, statistics, subprocess, sys, tempfile, time
 import urllib.error
 import urllib.request
 
@@ -475,9 +475,35 @@ class S3Proxy:
                 "HOLDFAST_STORAGE_S3_PATH_STYLE": "true", "HOLDFAST_STORAGE_S3_BUCKET": "bench",
                 "HOLDFAST_STORAGE_S3_ACCESS_KEY_ID": self.access, "HOLDFAST_STORAGE_S3_SECRET_ACCESS_KEY": self.secret}
 
+    def floor(self, archive):
+        """The store's own floor for one archive: `curl` PUTs the file (SigV4, unsigned payload, one request) and GETs
+        it back through `openssl dgst -sha256`, which is what a backup to this store must at least do (send the bytes,
+        read them back and hash them). Returns the seconds taken; the object is deleted afterwards."""
+        url = f"http://127.0.0.1:{self.port}/bench/floor-{os.getpid()}"
+        auth = ["--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{self.access}:{self.secret}",
+                "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+        t0 = time.monotonic()
+        sh(["curl", "-sf", "-o", "/dev/null", *auth, "-T", archive, url])
+        got = subprocess.run(f"curl -sf {' '.join(map(shlex.quote, auth))} {shlex.quote(url)} | openssl dgst -sha256 -r",
+                             shell=True, check=True, capture_output=True, text=True).stdout.split()[0]
+        elapsed = time.monotonic() - t0
+        sh(["curl", "-sf", "-o", "/dev/null", *auth, "-X", "DELETE", url])
+        want = subprocess.run(["openssl", "dgst", "-sha256", "-r", archive], check=True, capture_output=True,
+                              text=True).stdout.split()[0]
+        if got != want:
+            raise SystemExit(f"store floor: the object read back differs from {archive}")
+        return elapsed
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(30)
+
+
+def download(svc, tok, backup_id, path):
+    req = urllib.request.Request(f"http://127.0.0.1:{svc.port}/api/backups/{backup_id}/download",
+                                 headers={"Authorization": f"Bearer {tok}"})
+    with urllib.request.urlopen(req, timeout=120) as r, open(path, "wb") as f:
+        shutil.copyfileobj(r, f, 1 << 20)
 
 
 def age_env(tmp):
@@ -503,6 +529,15 @@ def compare_services(title, name, svcs, tok, runs, with_media, stores=None):
             cpu[f"{kind} backup, {label}"] = ([], [])
     for svc in svcs.values():
         holdfast_backup(svc, tok)  # warm-up of each instance, not counted
+    archive = None
+    if stores and with_media:
+        # The store floor's input: a media archive of the baseline instance, the same bytes the others send.
+        _, _, bid = holdfast_media_backup(svcs[labels[0]], tok)
+        archive = os.path.join(tempfile.gettempdir(), f"holdfast-floor-{bid}.tar")
+        download(svcs[labels[0]], tok, bid, archive)
+        svcs[labels[0]].call("DELETE", f"/api/backups/{bid}", tok)
+        for label in stores:
+            results[f"store floor, {label}"] = []
 
     def measured(key, label, fn):
         svc, store = svcs[label], stores.get(label)
@@ -527,8 +562,16 @@ def compare_services(title, name, svcs, tok, runs, with_media, stores=None):
                 results[key].append(t)
                 sizes[key] = size
                 print(f"  run {i + 1} {key:<32} {t:7.2f} s", flush=True)
+                if archive and label in stores:
+                    key = f"store floor, {label}"
+                    results[key].append(stores[label].floor(archive))
+                    sizes[key] = os.path.getsize(archive)
+                    print(f"  run {i + 1} {key:<32} {results[key][-1]:7.2f} s", flush=True)
+    if archive:
+        os.remove(archive)
     base = labels[0]
     ratios = [(f"{kind} backup, {label}", [f"{kind} backup, {base}"]) for kind in kinds for label in labels[1:]]
+    ratios += [(f"media backup, {label}", [f"store floor, {label}"]) for label in stores if archive]
     extra = ["", "CPU seconds per backup (medians of user, system): service; store process"]
     for key, (svc_cpu, store_cpu) in cpu.items():
         def med(pairs, i):

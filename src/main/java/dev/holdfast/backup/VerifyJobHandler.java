@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.EncryptedArchives;
+import dev.holdfast.archive.OffThreadDigestInputStream;
 import dev.holdfast.archive.VerificationReport;
 import dev.holdfast.crypto.AgeException;
 import dev.holdfast.crypto.AgeKeys;
@@ -17,10 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -84,16 +81,14 @@ public class VerifyJobHandler implements JobHandler {
      * An archive that does not decrypt is reported ({@code DECRYPTION_FAILED}), not thrown.
      */
     static Outcome check(InputStream archive, String expectedSha, boolean decode, AgeKeys keys) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
         VerificationReport report;
-        // Without an expected whole-archive SHA-256 (right after a write) the per-entry checks suffice.
+        OffThreadDigestInputStream digested = null;
+        // Without an expected whole-archive SHA-256 (right after a write) the per-entry checks suffice. With one, the
+        // whole-archive digest runs on another thread beside the entry checks (the two would otherwise add up).
         try (InputStream raw = archive;
-                InputStream stored = expectedSha == null ? raw : new DigestInputStream(raw, sha)) {
+                InputStream stored = expectedSha == null
+                        ? raw
+                        : (digested = new OffThreadDigestInputStream(raw, "verify-archive-sha256"))) {
             try {
                 InputStream in = EncryptedArchives.plaintext(stored, keys);
                 report = decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
@@ -113,7 +108,7 @@ public class VerifyJobHandler implements JobHandler {
         if (expectedSha == null) {
             return new Outcome(report, null, true);
         }
-        String actual = HexFormat.of().formatHex(sha.digest());
+        String actual = digested.sha256Hex();
         return new Outcome(report, actual, expectedSha.equals(actual));
     }
 
