@@ -49,6 +49,7 @@ public final class MediaRestore {
     private boolean keepPrevious;
     private boolean allowExternalLinks;
     private boolean fsync = true;
+    private MediaContent content;
     private final List<MediaSelection.Filter> keep = new ArrayList<>();
     private MediaProgress.Listener progress = p -> {};
     private Runnable checkpoint = () -> {};
@@ -59,6 +60,7 @@ public final class MediaRestore {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.source = Objects.requireNonNull(source, "source");
         this.target = Objects.requireNonNull(target, "target").toAbsolutePath().normalize();
+        this.content = MediaContent.of(reader);
     }
 
     /** A restore of media source {@code source} from {@code reader} into {@code target} (any directory). */
@@ -117,6 +119,15 @@ public final class MediaRestore {
     /** Whether each file and directory is fsynced before the swap (default true). */
     public MediaRestore fsync(boolean fsync) {
         this.fsync = fsync;
+        return this;
+    }
+
+    /**
+     * Where each restored file's bytes come from (default: its entry in this restore's archive,
+     * {@link MediaContent#of}); the selection, checks and plan still come from this archive's manifest.
+     */
+    public MediaRestore content(MediaContent content) {
+        this.content = Objects.requireNonNull(content, "content");
         return this;
     }
 
@@ -211,7 +222,7 @@ public final class MediaRestore {
                 staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean swapped = false;
         try {
-            new MediaStaging(reader, mode, fsync, progress, checkpoint, start).extract(items, staging, keptParents);
+            new MediaStaging(content, mode, fsync, progress, checkpoint, start).extract(items, staging, keptParents);
             List<String> warnings = new ArrayList<>();
             MediaSwap swap = new MediaSwap(target, fsync, keepPrevious, checkpoint);
             Path kept = mode == Mode.REPLACE

@@ -1,6 +1,5 @@
 package dev.holdfast.media;
 
-import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.media.MediaItem.Kind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +20,7 @@ import java.util.TreeMap;
 final class MediaStaging {
     private static final int BUFFER = 256 * 1024;
 
-    private final ArchiveReader reader;
+    private final MediaContent content;
     private final MediaRestore.Mode mode;
     private final boolean fsync;
     private final MediaProgress.Listener progress;
@@ -35,13 +34,13 @@ final class MediaStaging {
 
     /** {@code start}: {@link System#nanoTime()} when the restore began, for the progress' elapsed time. */
     MediaStaging(
-            ArchiveReader reader,
+            MediaContent content,
             MediaRestore.Mode mode,
             boolean fsync,
             MediaProgress.Listener progress,
             Runnable checkpoint,
             long start) {
-        this.reader = reader;
+        this.content = content;
         this.mode = mode;
         this.fsync = fsync;
         this.progress = progress;
@@ -97,7 +96,7 @@ final class MediaStaging {
     /** Copies one file out of the archive (its entry's checksum is checked as it is read), then its mode and mtime. */
     private void writeFile(MediaItem i, Path out, byte[] buf) throws IOException {
         Files.createDirectories(out.getParent());
-        try (InputStream in = reader.openEntry(i.file().entry());
+        try (InputStream in = content.open(i.file());
                 FileChannel ch = FileChannel.open(
                         out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             int n;

@@ -277,4 +277,44 @@ class MediaRestoreTest {
             assertThat(leftovers(tmp)).isEmpty();
         }
     }
+
+    @Test
+    void filesCanComeFromAnotherArchiveThroughTheContentSeamInPathOrder() throws Exception {
+        Path other = tmp.resolve("other.tar");
+        backup(MediaBackup.of("u", tmp.resolve("src")), other);
+        ArchiveReader otherReader = ArchiveReader.open(other);
+        List<String> opened = new java.util.ArrayList<>();
+        MediaContent fromOther = f -> {
+            opened.add(f.path());
+            return otherReader.openEntry(f.entry());
+        };
+
+        restore().content(fromOther).run();
+
+        assertThat(snapshot(live)).isEqualTo(snapshot(tmp.resolve("src")));
+        assertThat(opened).hasSize(8).isSorted();
+    }
+
+    @Test
+    void contentThatFailsItsVerificationLeavesTheTargetUntouched() throws Exception {
+        Map<String, String> before = snapshot(live);
+        ArchiveReader reader = ArchiveReader.open(archive);
+        MediaContent damaged = f -> f.path().equals("docs/bulk3.txt")
+                ? new java.io.SequenceInputStream(
+                        new java.io.ByteArrayInputStream(new byte[10]), new java.io.InputStream() {
+                            @Override
+                            public int read() throws java.io.IOException {
+                                throw new dev.holdfast.archive.CorruptArchiveException("holder archive damaged");
+                            }
+                        })
+                : reader.openEntry(f.entry());
+
+        assertThatThrownBy(() ->
+                        MediaRestore.of(reader, "u", live).content(damaged).run())
+                .isInstanceOf(MediaRestoreException.class)
+                .hasMessageContaining("docs/bulk3.txt")
+                .hasMessageContaining("holder archive damaged");
+        assertThat(snapshot(live)).isEqualTo(before);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
 }
