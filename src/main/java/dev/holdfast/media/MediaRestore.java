@@ -55,6 +55,8 @@ public final class MediaRestore {
     private Runnable checkpoint = () -> {};
     // Test hook: free bytes of the target's filesystem.
     private ToLongFunction<Path> usableSpace = MediaPlanner::usable;
+    // Test hook: makes the staged tree durable before the swap.
+    private MediaDurability.Sync durability = MediaDurability::sync;
 
     private MediaRestore(ArchiveReader reader, String source, Path target) {
         this.reader = Objects.requireNonNull(reader, "reader");
@@ -116,7 +118,10 @@ public final class MediaRestore {
         return this;
     }
 
-    /** Whether each file and directory is fsynced before the swap (default true). */
+    /**
+     * Whether the staged tree is made durable before the swap and the target's directory after it (default
+     * true); one {@code syncfs} of the staging filesystem, not an fsync per file ({@link MediaDurability}).
+     */
     public MediaRestore fsync(boolean fsync) {
         this.fsync = fsync;
         return this;
@@ -140,6 +145,11 @@ public final class MediaRestore {
     /** Called between files and buffers; throwing from it cancels the restore, leaving the target as it was. */
     public MediaRestore checkpoint(Runnable checkpoint) {
         this.checkpoint = Objects.requireNonNull(checkpoint, "checkpoint");
+        return this;
+    }
+
+    MediaRestore durability(MediaDurability.Sync sync) {
+        this.durability = sync;
         return this;
     }
 
@@ -222,7 +232,12 @@ public final class MediaRestore {
                 staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean swapped = false;
         try {
-            new MediaStaging(content, mode, fsync, progress, checkpoint, start).extract(items, staging, keptParents);
+            new MediaStaging(content, mode, progress, checkpoint, start).extract(items, staging, keptParents);
+            if (fsync) {
+                // One sync of the whole staged tree, and only then any rename (MediaDurability says why).
+                checkpoint.run();
+                durability.sync(staging);
+            }
             List<String> warnings = new ArrayList<>();
             MediaSwap swap = new MediaSwap(target, fsync, keepPrevious, checkpoint);
             Path kept = mode == Mode.REPLACE

@@ -22,7 +22,6 @@ final class MediaStaging {
 
     private final MediaContent content;
     private final MediaRestore.Mode mode;
-    private final boolean fsync;
     private final MediaProgress.Listener progress;
     private final Runnable checkpoint;
     private final long start;
@@ -36,13 +35,11 @@ final class MediaStaging {
     MediaStaging(
             MediaContent content,
             MediaRestore.Mode mode,
-            boolean fsync,
             MediaProgress.Listener progress,
             Runnable checkpoint,
             long start) {
         this.content = content;
         this.mode = mode;
-        this.fsync = fsync;
         this.progress = progress;
         this.checkpoint = checkpoint;
         this.start = start;
@@ -112,9 +109,6 @@ final class MediaStaging {
                     report(i.path());
                 }
             }
-            if (fsync) {
-                ch.force(false);
-            }
         } catch (dev.holdfast.archive.ArchiveException e) {
             throw new MediaRestoreException(
                     "media file '" + i.path() + "' failed verification, nothing was " + "restored: " + e.getMessage(),
@@ -126,7 +120,7 @@ final class MediaStaging {
         report(i.path());
     }
 
-    /** Gives the staged directories their modes and mtimes, deepest first, and syncs them. */
+    /** Gives the staged directories their modes and mtimes, deepest first ({@link MediaDurability} syncs them). */
     private void finishDirectories(
             TreeMap<String, MediaItem> items, Path staging, TreeMap<String, Map<String, Object>> keptParents)
             throws IOException {
@@ -141,13 +135,6 @@ final class MediaStaging {
                 Path d = i.path().equals(".") ? staging : staging.resolve(i.path());
                 MediaPaths.setMode(d, MediaPaths.parseMode(i.dir().mode(), 0700));
                 MediaPaths.setMtime(d, i.dir().mtime());
-            }
-        }
-        if (fsync) {
-            for (MediaItem i : items.values()) {
-                if (i.kind() == Kind.DIR) {
-                    MediaSwap.syncDir(i.path().equals(".") ? staging : staging.resolve(i.path()));
-                }
             }
         }
     }

@@ -317,4 +317,39 @@ class MediaRestoreTest {
         assertThat(snapshot(live)).isEqualTo(before);
         assertThat(leftovers(tmp)).isEmpty();
     }
+
+    @Test
+    void theStagedTreeIsSyncedWholeBeforeAnyRenameAndAFailedSyncLeavesTheTargetUntouched() throws Exception {
+        Map<String, String> before = snapshot(live);
+        Map<String, String> expected = snapshot(tmp.resolve("src"));
+        List<Map<String, String>> atSync = new java.util.ArrayList<>();
+        restore()
+                .durability(staging -> {
+                    // What a crash right after the sync would find: the target as it was, the tree fully staged.
+                    assertThat(snapshot(live)).isEqualTo(before);
+                    atSync.add(snapshot(staging));
+                    MediaDurability.sync(staging);
+                })
+                .run();
+        assertThat(atSync).containsExactly(expected);
+        assertThat(snapshot(live)).isEqualTo(expected);
+
+        Files.writeString(live.resolve("docs/a.txt"), "changed again");
+        Map<String, String> changed = snapshot(live);
+        assertThatThrownBy(() -> restore()
+                        .durability(staging -> {
+                            throw new java.io.IOException("syncfs: Input/output error");
+                        })
+                        .run())
+                .hasMessageContaining("Input/output error");
+        assertThat(snapshot(live)).isEqualTo(changed);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void withoutTheSyncProgramEveryFileAndDirectoryIsFsynced() throws Exception {
+        // The fallback where `sync -f` cannot be started: it must read every staged file without failing.
+        MediaDurability.fsyncTree(tmp.resolve("src"));
+        assertThat(snapshot(tmp.resolve("src")).keySet()).contains("docs/sub/b.txt");
+    }
 }
