@@ -108,6 +108,9 @@ public final class ArchiveReader {
         EntryInfo info = requireEntry(name);
         TarScanner.Header h = index.get(name);
         Digests.DigestingInputStream stored = new Digests.DigestingInputStream(source.open(h.dataOffset(), h.size()));
+        if (info.codec() == Codec.NONE) {
+            return VerifyingInputStream.storedAsIs(stored, info);
+        }
         InputStream decoded;
         try {
             decoded = info.codec().decompress(new BufferedInputStream(stored, 64 * 1024));

@@ -18,6 +18,11 @@ final class VerifyingInputStream extends FilterInputStream {
         this(new Digests.DigestingInputStream(decoded), stored, info);
     }
 
+    /** An entry stored as is ({@link Codec#NONE}): one digest serves as both the stored and the raw one. */
+    static VerifyingInputStream storedAsIs(Digests.DigestingInputStream stored, EntryInfo info) {
+        return new VerifyingInputStream(stored, stored, info);
+    }
+
     private VerifyingInputStream(
             Digests.DigestingInputStream raw, Digests.DigestingInputStream stored, EntryInfo info) {
         super(raw);
@@ -69,7 +74,8 @@ final class VerifyingInputStream extends FilterInputStream {
         // Bytes after the codec's end would otherwise escape the stored digest.
         Digests.drain(stored);
         String storedSha = Digests.hex(stored.digest.digest());
-        String rawSha = Digests.hex(raw.digest.digest());
+        // An entry stored as is was hashed once: its raw bytes are its stored bytes.
+        String rawSha = raw == stored ? storedSha : Digests.hex(raw.digest.digest());
         if (stored.count != info.storedSize() || !storedSha.equals(info.storedSha256())) {
             throw new CorruptArchiveException("entry '" + info.name() + "' stored bytes have SHA-256 " + storedSha
                     + ", manifest says " + info.storedSha256());

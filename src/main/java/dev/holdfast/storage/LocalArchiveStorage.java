@@ -27,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
@@ -264,6 +265,16 @@ public final class LocalArchiveStorage implements ArchiveStorage {
     }
 
     /** A temp file on its way to becoming an archive. */
+    /** Archive bytes between early write-backs (see {@code LocalWritable.writeBackEarly}). */
+    static final long WRITE_BACK_EVERY = 32L << 20;
+
+    private static final java.util.concurrent.Executor WRITE_BACK =
+            java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "archive-write-back");
+                t.setDaemon(true);
+                return t;
+            });
+
     private static final class LocalWritable implements WritableArchive {
         private final String key;
         private final Path target;
@@ -271,6 +282,9 @@ public final class LocalArchiveStorage implements ArchiveStorage {
         private final FileChannel channel;
         private final OutputStream out;
         private long written;
+        private long writeBackMark;
+        private CompletableFuture<Void> writingBack = CompletableFuture.completedFuture(null);
+        private volatile IOException writeBackFailure;
         private boolean committed;
         private boolean aborted;
 
@@ -292,6 +306,7 @@ public final class LocalArchiveStorage implements ArchiveStorage {
                         public void write(byte[] b, int off, int len) throws IOException {
                             raw.write(b, off, len);
                             written += len;
+                            writeBackEarly();
                         }
 
                         @Override
@@ -317,14 +332,51 @@ public final class LocalArchiveStorage implements ArchiveStorage {
             return written;
         }
 
+        /**
+         * Starts writing the archive back to disk while it is still being written: every {@value #WRITE_BACK_EVERY}
+         * bytes an fdatasync runs on another thread (one at a time; the writer never waits for it). Without it the
+         * kernel, with gigabytes of page cache, writes nothing until the final {@link #sync()}, which then waited
+         * 1.7 s for a 358 MB archive the disk could have taken in while it was being compressed.
+         */
+        private void writeBackEarly() {
+            if (written - writeBackMark < WRITE_BACK_EVERY || !writingBack.isDone()) {
+                return;
+            }
+            writeBackMark = written;
+            writingBack = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            channel.force(false);
+                        } catch (java.nio.channels.ClosedChannelException closed) {
+                            // Committed or aborted meanwhile: the final sync or the abort has the last word.
+                        } catch (IOException e) {
+                            // An fsync error is reported once per file: this one must fail the final sync().
+                            writeBackFailure = e;
+                        }
+                    },
+                    WRITE_BACK);
+        }
+
         @Override
         public void sync() throws IOException {
+            CompletableFuture<Void> inFlight;
             synchronized (this) {
                 checkWritable();
                 out.flush();
+                inFlight = writingBack;
             }
+            inFlight.join();
             // Outside the lock: readBack() may run meanwhile; the channel itself is thread-safe.
             channel.force(true);
+            checkWriteBack();
+        }
+
+        private void checkWriteBack() throws IOException {
+            if (writeBackFailure != null) {
+                throw new IOException(
+                        "writing archive " + key + " back to disk failed: " + writeBackFailure.getMessage(),
+                        writeBackFailure);
+            }
         }
 
         @Override
@@ -350,7 +402,9 @@ public final class LocalArchiveStorage implements ArchiveStorage {
             }
             try {
                 out.flush();
+                writingBack.join();
                 channel.force(true);
+                checkWriteBack();
                 channel.close();
                 publish();
                 syncDirectory(target.getParent());

@@ -223,6 +223,30 @@ class CorruptionDetectionTest {
     }
 
     @Test
+    void anEntryStoredAsIsIsHashedOnceAndStillRefusedWhenAnyByteDiffers() throws IOException {
+        EntryInfo e = manifest.entry(LONG);
+        assertThat(e.codec()).isEqualTo(Codec.NONE);
+        ArchiveReader clean = ArchiveReader.open(archive);
+        try (InputStream in = clean.openEntry(e.name())) {
+            assertThat(in.readAllBytes()).hasSize((int) e.rawSize());
+        }
+        for (long at : new long[] {0, e.storedSize() / 2, e.storedSize() - 1}) {
+            byte[] b = pristine.clone();
+            b[(int) (e.offset() + at)] ^= 1;
+            Files.write(archive, b);
+            ArchiveReader reader = ArchiveReader.open(archive);
+            assertThatThrownBy(() -> {
+                        try (InputStream in = reader.openEntry(e.name())) {
+                            in.readAllBytes();
+                        }
+                    })
+                    .as("byte %d", at)
+                    .isInstanceOf(CorruptArchiveException.class)
+                    .hasMessageContaining(e.name());
+        }
+    }
+
+    @Test
     void unsafeNamesInAForeignArchiveAreRefused() throws IOException {
         for (String evil : new String[] {"../etc/passwd", "/etc/passwd", "a/../../b", "a\\b", "./x"}) {
             Path p = dir.resolve("evil.tar");

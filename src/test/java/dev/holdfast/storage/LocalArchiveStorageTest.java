@@ -33,6 +33,44 @@ class LocalArchiveStorageTest {
     }
 
     @Test
+    void anArchiveWrittenBackToDiskWhileBeingWrittenArrivesWhole() throws Exception {
+        // Several early write-backs (every WRITE_BACK_EVERY bytes) race the writer, a read-back and an abort.
+        LocalArchiveStorage s = new LocalArchiveStorage(dir.resolve("root"), "0600");
+        byte[] block = new byte[1 << 20];
+        java.security.MessageDigest sent = java.security.MessageDigest.getInstance("SHA-256");
+        java.util.Random r = new java.util.Random(5);
+        long total = 3 * LocalArchiveStorage.WRITE_BACK_EVERY + 12_345;
+        try (WritableArchive w = s.create("big.tar")) {
+            for (long done = 0; done < total; ) {
+                r.nextBytes(block);
+                int n = (int) Math.min(block.length - 7, total - done); // odd sizes cross the marks anywhere
+                w.stream().write(block, 0, n);
+                sent.update(block, 0, n);
+                done += n;
+            }
+            w.sync();
+            w.commit();
+        }
+        try (InputStream in = s.open("big.tar")) {
+            java.security.MessageDigest got = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                got.update(buf, 0, n);
+            }
+            assertThat(got.digest()).isEqualTo(sent.digest());
+        }
+        assertThat(s.size("big.tar")).isEqualTo(total);
+        try (WritableArchive w = s.create("aborted.tar")) {
+            for (int i = 0; i < 70; i++) {
+                w.stream().write(block);
+            }
+            w.abort();
+        }
+        assertThat(s.exists("aborted.tar")).isFalse();
+        assertThat(filesIn(s.root())).isEqualTo(1);
+    }
+
+    @Test
     void rootIsCreatedPrivate() throws IOException {
         LocalArchiveStorage s = new LocalArchiveStorage(dir.resolve("a/b"), "0600");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.root())))
