@@ -9,8 +9,9 @@ import java.io.InputStream;
  * Where a media restore gets each restored file's bytes: by default the entry of the archive being restored,
  * and the seam through which a file stored in another archive can be read instead.
  *
- * <p>{@link MediaStaging} calls {@link #open} once per file, in the selection's path order (the archive's
- * entry order), reads the stream to its end and closes it. The stream must verify what it returns: reaching
+ * <p>{@link MediaStaging} calls {@link #open} once per file from one thread, in the selection's path order (the
+ * archive's entry order); each returned stream is then read to its end and closed on one of its worker threads,
+ * so up to a few streams are open and read at once (each by one thread). The stream must verify what it returns: reaching
  * the end of damaged content throws (an {@link dev.holdfast.archive.ArchiveException} is reported as a
  * verification failure naming the file) rather than returning end of stream, as
  * {@link ArchiveReader#openEntry} does.

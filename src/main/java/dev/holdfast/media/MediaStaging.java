@@ -1,8 +1,10 @@
 package dev.holdfast.media;
 
+import dev.holdfast.archive.ArchiveException;
 import dev.holdfast.media.MediaItem.Kind;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,15 +12,23 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a {@link MediaRestore}'s selected paths into its staging directory, checking every file's SHA-256 as
- * it is read from the archive; one instance per restore, as it counts the progress.
+ * it is read from the archive, on {@link #WORKERS} threads; one instance per restore, as it counts the progress.
  */
 final class MediaStaging {
     private static final int BUFFER = 256 * 1024;
+    /** Files decompressed, verified and written at once: hashing is most of a small file's CPU time. */
+    static final int WORKERS = 2;
 
     private final MediaContent content;
     private final MediaRestore.Mode mode;
@@ -30,6 +40,7 @@ final class MediaStaging {
     private long filesDone;
     private long bytesDone;
     private long reported;
+    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[BUFFER]);
 
     /** {@code start}: {@link System#nanoTime()} when the restore began, for the progress' elapsed time. */
     MediaStaging(
@@ -57,7 +68,6 @@ final class MediaStaging {
                 bytesTotal += i.file().size();
             }
         }
-        byte[] buf = new byte[BUFFER];
         if (mode == MediaRestore.Mode.REPLACE) {
             for (MediaItem i : items.values()) {
                 if (i.kind() == Kind.DIR && !i.path().equals(".")) {
@@ -68,13 +78,7 @@ final class MediaStaging {
                 Files.createDirectories(staging.resolve(d));
             }
         }
-        for (MediaItem i : items.values()) {
-            if (i.kind() != Kind.FILE) {
-                continue;
-            }
-            checkpoint.run();
-            writeFile(i, staging.resolve(i.path()), buf);
-        }
+        extractFiles(items, staging);
         // Links last: nothing is ever extracted through one, even one the checks above missed.
         for (MediaItem i : items.values()) {
             if (i.kind() == Kind.LINK) {
@@ -90,10 +94,105 @@ final class MediaStaging {
         }
     }
 
-    /** Copies one file out of the archive (its entry's checksum is checked as it is read), then its mode and mtime. */
-    private void writeFile(MediaItem i, Path out, byte[] buf) throws IOException {
-        Files.createDirectories(out.getParent());
-        try (InputStream in = content.open(i.file());
+    /**
+     * Writes the files: this thread opens each one's content in path order and creates its directory, {@link
+     * #WORKERS} workers decompress, verify and write them, a few files ahead at most. On any failure the workers
+     * are stopped and waited for before this returns, so nothing writes into staging while it is removed.
+     */
+    private void extractFiles(TreeMap<String, MediaItem> items, Path staging) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS, r -> {
+            Thread t = new Thread(r, "holdfast-media-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        ArrayDeque<Pending> inflight = new ArrayDeque<>();
+        try {
+            Path lastDir = null;
+            for (MediaItem i : items.values()) {
+                if (i.kind() != Kind.FILE) {
+                    continue;
+                }
+                checkpoint.run();
+                Path out = staging.resolve(i.path());
+                if (!out.getParent().equals(lastDir)) { // paths are sorted: a directory's files come together
+                    Files.createDirectories(out.getParent());
+                    lastDir = out.getParent();
+                }
+                InputStream in;
+                try {
+                    in = content.open(i.file());
+                } catch (ArchiveException e) {
+                    throw failedVerification(i, e);
+                }
+                Pending p = new Pending(in);
+                inflight.add(p);
+                p.done = pool.submit(() -> {
+                    writeFile(i, out, in);
+                    return null;
+                });
+                while (inflight.size() > 2 * WORKERS) {
+                    await(inflight.poll());
+                }
+            }
+            while (!inflight.isEmpty()) {
+                await(inflight.poll());
+            }
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // Streams of files no worker started (the started ones closed their own; closing twice is harmless).
+            for (Pending p : inflight) {
+                try {
+                    p.in.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // already failing; the first error is the one reported
+                }
+            }
+        }
+    }
+
+    /** A file handed to a worker: its opened content, and the worker's outcome. */
+    private static final class Pending {
+        final InputStream in;
+        Future<Void> done;
+
+        Pending(InputStream in) {
+            this.in = in;
+        }
+    }
+
+    private static void await(Pending p) throws IOException {
+        try {
+            p.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while restoring media files");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            } else if (c instanceof RuntimeException re) {
+                throw re;
+            } else if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    private static MediaRestoreException failedVerification(MediaItem i, ArchiveException e) {
+        return new MediaRestoreException(
+                "media file '" + i.path() + "' failed verification, nothing was restored: " + e.getMessage(), e);
+    }
+
+    /** Copies one file's content (checked as it is read), then gives it its mode and mtime; runs on a worker. */
+    private void writeFile(MediaItem i, Path out, InputStream content) throws IOException {
+        byte[] buf = buffers.get();
+        try (InputStream in = content;
                 FileChannel ch = FileChannel.open(
                         out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             int n;
@@ -102,22 +201,28 @@ final class MediaStaging {
                 while (bb.hasRemaining()) {
                     ch.write(bb);
                 }
-                bytesDone += n;
                 checkpoint.run();
-                if (bytesDone - reported >= (8 << 20)) {
-                    reported = bytesDone;
-                    report(i.path());
-                }
+                bytesWritten(n, i.path());
             }
-        } catch (dev.holdfast.archive.ArchiveException e) {
-            throw new MediaRestoreException(
-                    "media file '" + i.path() + "' failed verification, nothing was " + "restored: " + e.getMessage(),
-                    e);
+        } catch (ArchiveException e) {
+            throw failedVerification(i, e);
         }
         MediaPaths.setMode(out, MediaPaths.parseMode(i.file().mode(), 0600));
         MediaPaths.setMtime(out, i.file().mtime());
+        fileWritten(i.path());
+    }
+
+    private synchronized void bytesWritten(long n, String path) {
+        bytesDone += n;
+        if (bytesDone - reported >= (8 << 20)) {
+            reported = bytesDone;
+            report(path);
+        }
+    }
+
+    private synchronized void fileWritten(String path) {
         filesDone++;
-        report(i.path());
+        report(path);
     }
 
     /** Gives the staged directories their modes and mtimes, deepest first ({@link MediaDurability} syncs them). */
@@ -139,7 +244,7 @@ final class MediaStaging {
         }
     }
 
-    private void report(String current) {
+    private synchronized void report(String current) {
         progress.onProgress(new MediaProgress(
                 filesDone, filesTotal, bytesDone, bytesTotal, current, Duration.ofNanos(System.nanoTime() - start)));
     }
