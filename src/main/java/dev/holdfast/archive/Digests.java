@@ -108,22 +108,30 @@ public final class Digests {
         @Override
         public long skip(long n) throws IOException {
             // Skipping would leave bytes out of the digest.
-            byte[] buf = new byte[8192];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
+            return skipByReading(this, n);
         }
 
         @Override
         public boolean markSupported() {
             return false;
         }
+    }
+
+    /**
+     * Skips up to {@code n} bytes by reading them through {@code in}'s own {@code read}, so that a digesting
+     * stream digests them; returns how many were skipped (fewer at the end of the stream).
+     */
+    static long skipByReading(InputStream in, long n) throws IOException {
+        byte[] buf = new byte[(int) Math.max(1, Math.min(n, 64 * 1024))];
+        long done = 0;
+        while (done < n) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
     }
 
     /** Reads {@code in} to its end, discarding the bytes; returns how many there were. */

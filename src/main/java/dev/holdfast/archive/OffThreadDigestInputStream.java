@@ -83,16 +83,7 @@ public final class OffThreadDigestInputStream extends FilterInputStream {
     @Override
     public long skip(long n) throws IOException {
         // Skipped bytes must be digested too: read them instead.
-        byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
-        long done = 0;
-        while (done < n) {
-            int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
+        return Digests.skipByReading(this, n);
     }
 
     @Override
