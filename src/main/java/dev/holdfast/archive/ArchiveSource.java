@@ -18,8 +18,17 @@ public interface ArchiveSource {
     /** A stream of {@code length} bytes from {@code offset}; its {@code skip} should seek where it can. */
     InputStream open(long offset, long length) throws IOException;
 
-    /** An archive in any storage backend, read with ranged reads. */
+    /**
+     * An archive in any storage backend, read with ranged reads; where each request is costly (object storage:
+     * {@link ArchiveStorage#cheapRangedReads()} false) small reads in increasing order share sequential requests
+     * ({@link CoalescingArchiveSource}: pieces up to 4 MiB, gaps up to 1 MiB, 32 MiB per request).
+     */
     static ArchiveSource of(ArchiveStorage storage, String key) {
+        ArchiveSource ranged = ranged(storage, key);
+        return storage.cheapRangedReads() ? ranged : new CoalescingArchiveSource(ranged, 4 << 20, 1 << 20, 32 << 20);
+    }
+
+    private static ArchiveSource ranged(ArchiveStorage storage, String key) {
         return new ArchiveSource() {
             @Override
             public long size() throws IOException {

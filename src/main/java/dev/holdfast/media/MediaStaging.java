@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -95,7 +98,7 @@ final class MediaStaging {
     }
 
     /**
-     * Writes the files: this thread opens each one's content in path order and creates its directory, {@link
+     * Writes the files: this thread opens each one's content in stored order and creates its directory, {@link
      * #WORKERS} workers decompress, verify and write them, a few files ahead at most. On any failure the workers
      * are stopped and waited for before this returns, so nothing writes into staging while it is removed.
      */
@@ -108,13 +111,20 @@ final class MediaStaging {
         ArrayDeque<Pending> inflight = new ArrayDeque<>();
         try {
             Path lastDir = null;
+            // In the order the content is stored (the archive's entry order), so that reads from object storage
+            // can share sequential requests (CoalescingArchiveSource); path order differs where files finished out
+            // of order during the backup.
+            List<MediaItem> files = new ArrayList<>();
             for (MediaItem i : items.values()) {
-                if (i.kind() != Kind.FILE) {
-                    continue;
+                if (i.kind() == Kind.FILE) {
+                    files.add(i);
                 }
+            }
+            files.sort(Comparator.comparingLong(i -> content.order(i.file())));
+            for (MediaItem i : files) {
                 checkpoint.run();
                 Path out = staging.resolve(i.path());
-                if (!out.getParent().equals(lastDir)) { // paths are sorted: a directory's files come together
+                if (!out.getParent().equals(lastDir)) { // a directory's files mostly come together
                     Files.createDirectories(out.getParent());
                     lastDir = out.getParent();
                 }

@@ -40,6 +40,14 @@ public interface ArchiveStorage {
     /** Bytes still available to new archives, when the backend has such a limit. */
     OptionalLong freeBytes() throws IOException;
 
+    /**
+     * Whether a ranged read costs little more than reading the same bytes in a longer sequential read (a local
+     * file: yes; object storage, where each is a request: no). Readers of many small pieces coalesce them when not.
+     */
+    default boolean cheapRangedReads() {
+        return false;
+    }
+
     /** Size of the space archives live in (the filesystem's size), when the backend has such a limit. */
     default OptionalLong capacityBytes() throws IOException {
         return OptionalLong.empty();

@@ -265,6 +265,11 @@ public final class LocalArchiveStorage implements ArchiveStorage {
     }
 
     /** A temp file on its way to becoming an archive. */
+    @Override
+    public boolean cheapRangedReads() {
+        return true;
+    }
+
     /** Archive bytes between early write-backs (see {@code LocalWritable.writeBackEarly}). */
     static final long WRITE_BACK_EVERY = 32L << 20;
 
