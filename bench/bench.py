@@ -92,7 +92,7 @@ class Service:
     def __init__(self, tmp, pubkey, jfr=False, extra_env=None, variant=""):
         self.variant = variant
         self.storage = os.path.join(tmp, "archives" + (f"-{variant}" if variant else ""))
-        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + {"": 0, "s3": 1, "enc": 2, "s3disk": 3}[variant]
+        self.port = 18080 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + {"": 0, "s3": 1, "enc": 2, "s3disk": 3, "s3trees": 4}[variant]
         catalog = CATALOG + (f"_{variant}" if variant else "")
         psql("postgres", f"DROP DATABASE IF EXISTS {catalog} WITH (FORCE)")
         psql("postgres", f"CREATE DATABASE {catalog}")
@@ -356,7 +356,7 @@ def report(title, results, sizes, base, extra, name):
         f.write(text + "\n")
 
 
-def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp):
+def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp, store=""):
     """Media backup and restore of one generated tree through the API against tar --zstd, in alternation, with
     files/s and MB/s of every contender and the service's peak RSS (VmHWM: the peak since the service started,
     so the figure of a tree includes the trees measured before it)."""
@@ -414,13 +414,15 @@ def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp):
             print(f"  {kind} run {i + 1} {name:<26} {t:7.2f} s", flush=True)
     med = {k: statistics.median(v) for k, v in results.items()}
     rates = [f"{k}: {files / med[k]:,.0f} files/s, {tree_bytes / 1e6 / med[k]:,.0f} MB/s" for k in results]
-    report(f"Media tree '{kind}', {stamp}, {CORES} cores; {files} files, {tree_bytes / 1e6:.0f} MB "
+    report(f"Media tree '{kind}'{' on ' + store if store else ''}, {stamp}, {CORES} cores; {files} files, "
+           f"{tree_bytes / 1e6:.0f} MB "
            f"({MEDIA_TREES[kind][1] / 1000:.0f}-{MEDIA_TREES[kind][2] / 1000:.0f} KB, "
            f"{MEDIA_TREES[kind][3]:.0%} incompressible); {runs} runs each in alternation", results, sizes,
            [("holdfast media backup", ["tar --zstd -cf"]),
             ("holdfast media restore", ["tar --zstd -xf", "tar --zstd -xf && sync -f"])],
            rates + [f"Holdfast's restored tree equals the source (diff -r): {'yes' if last['diff'] == 0 else 'NO'}",
-                    f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], f"media-{kind}.txt")
+                    f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"],
+           f"media-{kind}{'-' + store.split()[0] if store else ''}.txt")
     svc.call("DELETE", f"/api/backups/{last['id']}", tok)
     shutil.rmtree(restored, ignore_errors=True)
     os.remove(out_zst)
@@ -438,7 +440,8 @@ class S3Proxy:
             raise SystemExit("no target/s3proxy/s3proxy.jar: run ./mvnw package -DskipTests first")
         base = os.path.join(tmp, f"{name}-data")
         os.makedirs(os.path.join(base, "bench"))
-        self.port = 19090 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + (1 if backend.startswith("transient") else 0)
+        self.port = 19090 + (sum(map(ord, SUFFIX)) % 1000 if SUFFIX else 0) + (1 if backend.startswith("transient") else 0) \
+            + (2 if name.endswith("trees") else 0)  # the trees part's store runs beside part s3's two
         self.access, self.secret = "bench", base64.b16encode(os.urandom(16)).decode().lower()
         props = os.path.join(tmp, f"{name}.properties")
         fd = os.open(props, os.O_WRONLY | os.O_CREAT, 0o600)  # the secret stays out of argv
@@ -611,6 +614,8 @@ def main():
                     help="comma-separated: db, restore, media, trees (the three media trees of issue 17), s3 (local disk vs s3proxy), enc (plain vs age)")
     ap.add_argument("--trees", default=",".join(MEDIA_TREES), help="which trees part `trees` measures: "
                     + ", ".join(MEDIA_TREES))
+    ap.add_argument("--trees-store", default="local", choices=["local", "s3", "both"],
+                    help="where part `trees` keeps its archives: local disk, s3proxy on loopback, or both")
     ap.add_argument("--jfr", action="store_true", help="record a JFR profile of the service to bench/out/")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -797,9 +802,20 @@ def main():
                    [("holdfast media backup", ["tar --zstd -cf", "tar czf"]),
                     ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
-        if "trees" in parts:
+        if "trees" in parts and a.trees_store in ("local", "both"):
             for kind, (tree_bytes_k, files_k) in trees.items():
                 media_tree_part(svc, tok, tmp, kind, tree_bytes_k, files_k, a.runs, stamp)
+        if "trees" in parts and a.trees_store in ("s3", "both"):
+            # The same trees with the archives in s3proxy (filesystem backend, loopback): a restore reads its
+            # entries by range from the store, where every request costs.
+            s3trees = S3Proxy(tmp, a.jfr, "filesystem-nio2", "s3proxy-trees")
+            stores_up.append(s3trees)
+            svc_s3trees = Service(tmp, pub, a.jfr, {**extra, **s3trees.env()}, "s3trees")
+            others.append(svc_s3trees)
+            _, _, bid = holdfast_media_backup(svc_s3trees, tok, next(iter(trees)))  # warm-up, not counted
+            svc_s3trees.call("DELETE", f"/api/backups/{bid}", tok)
+            for kind, (tree_bytes_k, files_k) in trees.items():
+                media_tree_part(svc_s3trees, tok, tmp, kind, tree_bytes_k, files_k, a.runs, stamp, "s3proxy")
         if "s3" in parts:
             # Two stores: s3proxy in memory (the service's cost of object storage, the store's bytes on no local
             # disk, as with a remote S3) and on this host's disk (what a same-host s3proxy or MinIO costs).
