@@ -1,5 +1,6 @@
 package dev.holdfast.archive;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param entries every entry but the manifest and its checksum, in archive order; filled by the writer
  * @param databases one section per database source
  * @param media one section per media source
+ * @param incremental for an incremental backup: its parent and the archives it refers to; absent otherwise
  * @param extensions open extension fields
  */
 @JsonPropertyOrder({
@@ -32,6 +34,7 @@ import java.util.Map;
     "entries",
     "databases",
     "media",
+    "incremental",
     "extensions"
 })
 public record Manifest(
@@ -44,10 +47,20 @@ public record Manifest(
         List<EntryInfo> entries,
         List<DatabaseSection> databases,
         List<MediaSection> media,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Incremental incremental,
         Map<String, JsonNode> extensions) {
 
-    /** The format version this code writes and the highest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    /** The highest format version this code reads: 2, an archive whose media files may live in other archives. */
+    public static final int FORMAT_VERSION = 2;
+
+    /** The format version of an archive that holds every byte it describes (what older readers know). */
+    public static final int SELF_CONTAINED_VERSION = 1;
+
+    /**
+     * The format version of an archive with references to other archives ({@link Incremental}); readers that know
+     * only version 1 refuse it rather than restore a tree with files missing.
+     */
+    public static final int REFERENCES_VERSION = 2;
 
     public Manifest {
         tools = tools == null ? Map.of() : Map.copyOf(tools);
@@ -60,7 +73,7 @@ public record Manifest(
     /** A manifest of the current format version with no entries or sections yet. */
     public static Manifest of(String backupId, String name, String backupType, Instant createdAt) {
         return new Manifest(
-                FORMAT_VERSION,
+                SELF_CONTAINED_VERSION,
                 backupId,
                 name,
                 backupType,
@@ -69,38 +82,145 @@ public record Manifest(
                 List.of(),
                 List.of(),
                 List.of(),
+                null,
                 Map.of());
     }
 
     /** A copy with {@code entries} replaced. */
     public Manifest withEntries(List<EntryInfo> newEntries) {
         return new Manifest(
-                formatVersion, backupId, name, backupType, createdAt, tools, newEntries, databases, media, extensions);
+                formatVersion,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                tools,
+                newEntries,
+                databases,
+                media,
+                incremental,
+                extensions);
     }
 
     /** A copy with {@code tools} replaced. */
     public Manifest withTools(Map<String, String> newTools) {
         return new Manifest(
-                formatVersion, backupId, name, backupType, createdAt, newTools, entries, databases, media, extensions);
+                formatVersion,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                newTools,
+                entries,
+                databases,
+                media,
+                incremental,
+                extensions);
     }
 
     /** A copy with the database sections replaced. */
     public Manifest withDatabases(List<DatabaseSection> newDatabases) {
         return new Manifest(
-                formatVersion, backupId, name, backupType, createdAt, tools, entries, newDatabases, media, extensions);
+                formatVersion,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                tools,
+                entries,
+                newDatabases,
+                media,
+                incremental,
+                extensions);
     }
 
     /** A copy with the media sections replaced. */
     public Manifest withMedia(List<MediaSection> newMedia) {
         return new Manifest(
-                formatVersion, backupId, name, backupType, createdAt, tools, entries, databases, newMedia, extensions);
+                formatVersion,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                tools,
+                entries,
+                databases,
+                newMedia,
+                incremental,
+                extensions);
     }
 
     /** A copy with the extension fields replaced. */
     public Manifest withExtensions(Map<String, JsonNode> newExtensions) {
         return new Manifest(
-                formatVersion, backupId, name, backupType, createdAt, tools, entries, databases, media, newExtensions);
+                formatVersion,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                tools,
+                entries,
+                databases,
+                media,
+                incremental,
+                newExtensions);
     }
+
+    /**
+     * A copy that refers to other archives for some media files: format version {@value #REFERENCES_VERSION}, or
+     * {@value #SELF_CONTAINED_VERSION} again when {@code newIncremental} is null.
+     */
+    public Manifest withIncremental(Incremental newIncremental) {
+        return new Manifest(
+                newIncremental == null ? SELF_CONTAINED_VERSION : REFERENCES_VERSION,
+                backupId,
+                name,
+                backupType,
+                createdAt,
+                tools,
+                entries,
+                databases,
+                media,
+                newIncremental,
+                extensions);
+    }
+
+    /**
+     * What an incremental backup builds on.
+     *
+     * @param parent the backup whose file index the changes were detected against (for each root, the newest
+     *     earlier backup of it)
+     * @param chainLength backups since the last full one: 1 for the first incremental after a full backup
+     * @param references every archive that holds contents this one's media files name ({@code stored_in}); flat:
+     *     the archive that holds the bytes, never one that refers further
+     */
+    @JsonPropertyOrder({"parent", "chain_length", "references"})
+    public record Incremental(String parent, int chainLength, List<Reference> references) {
+        public Incremental {
+            references = references == null ? List.of() : List.copyOf(references);
+        }
+    }
+
+    /**
+     * Another backup's archive that holds some of this backup's file contents.
+     *
+     * @param backupId its catalog id, the value of {@code stored_in}
+     * @param name its human name
+     * @param createdAt when it was taken
+     * @param storageKey its archive's key (file name) in storage, e.g. {@code <id>.tar}
+     * @param archiveSha256 the SHA-256 of that archive as stored, so a person can check they have the right file
+     * @param files how many of this backup's files it holds
+     * @param bytes their total size
+     */
+    @JsonPropertyOrder({"backup_id", "name", "created_at", "storage_key", "archive_sha256", "files", "bytes"})
+    public record Reference(
+            String backupId,
+            String name,
+            Instant createdAt,
+            String storageKey,
+            String archiveSha256,
+            long files,
+            long bytes) {}
 
     /** The entry with this name, or null. */
     public EntryInfo entry(String entryName) {
@@ -291,7 +411,32 @@ public record Manifest(
      * @param mode POSIX permissions in octal, e.g. {@code 0644}
      * @param mtime last modification time
      * @param sha256 lower-case hex SHA-256 of the content
+     * @param storedIn null when the content is {@code entry} of this archive; else the id of the backup whose
+     *     archive holds it as {@code entry} (one of {@link Incremental#references})
+     * @param inode the file's inode number when it was read, so that a later incremental backup recognises it
+     *     unchanged without reading it; absent in older archives
+     * @param ctime the file's status-change time when it was read, for the same purpose
      */
-    @JsonPropertyOrder({"path", "entry", "size", "mode", "mtime", "sha256"})
-    public record MediaFile(String path, String entry, long size, String mode, Instant mtime, String sha256) {}
+    @JsonPropertyOrder({"path", "entry", "size", "mode", "mtime", "sha256", "stored_in", "inode", "ctime"})
+    public record MediaFile(
+            String path,
+            String entry,
+            long size,
+            String mode,
+            Instant mtime,
+            String sha256,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String storedIn,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long inode,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Instant ctime) {
+        /** A file whose content is its own entry of this archive, without the facts of change detection. */
+        public MediaFile(String path, String entry, long size, String mode, Instant mtime, String sha256) {
+            this(path, entry, size, mode, mtime, sha256, null, null, null);
+        }
+
+        /** Whether its content lives in another backup's archive. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean referenced() {
+            return storedIn != null;
+        }
+    }
 }

@@ -114,6 +114,18 @@ public class Backup extends PanacheEntityBase {
     @Column(nullable = false)
     public String trigger = "api";
 
+    /** Whether the backup was asked to store its media roots incrementally ({@code options.incremental}). */
+    @Column(nullable = false)
+    public boolean incremental;
+
+    /** The backup whose file index an incremental backup was compared with; null for a self-contained one. */
+    @Column(name = "parent_backup_id")
+    public UUID parentBackupId;
+
+    /** Incremental backups back to the last self-contained one, this one included; 0 for a self-contained one. */
+    @Column(name = "chain_length", nullable = false)
+    public int chainLength;
+
     /** Converts the type to its lower-case catalog value. */
     @jakarta.persistence.Converter
     public static class BackupTypeConverter implements jakarta.persistence.AttributeConverter<BackupType, String> {

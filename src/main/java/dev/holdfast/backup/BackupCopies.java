@@ -33,6 +33,9 @@ public class BackupCopies {
     record Started(UUID copyId, UUID backupId, String storage, String key, String sha256) {}
 
     @Inject
+    IncrementalChains chains;
+
+    @Inject
     Storages storages;
 
     @Inject
@@ -138,6 +141,21 @@ public class BackupCopies {
         c.status = BackupCopy.Status.QUEUED;
         c.jobId = jobs.enqueue(COPY_JOB, new CopyJobPayload(c.id), "copy:" + b.id + ":" + storage, user).id;
         c.persist();
+        // An incremental backup's copy restores only beside copies of the backups that hold the contents it refers
+        // to: those are queued too, unless already there or on their way (docs/incremental.md, "Copies").
+        for (UUID holder : chains.holdersOf(b.id)) {
+            BackupCopy there = find(holder, storage);
+            Backup h = Backup.findById(holder);
+            if (h != null
+                    && h.status == BackupStatus.SUCCEEDED
+                    && (there == null || there.status == BackupCopy.Status.FAILED)) {
+                if (there != null) {
+                    there.delete();
+                    BackupCopy.getEntityManager().flush();
+                }
+                queue(h, storage, user);
+            }
+        }
         return c;
     }
 

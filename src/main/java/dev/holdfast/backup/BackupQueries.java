@@ -30,6 +30,23 @@ public final class BackupQueries {
             boolean isProtected,
             Boolean verifyOk) {}
 
+    /**
+     * For every incremental backup, the backups whose archives hold contents it refers to ({@code backup_reference}),
+     * on the caller's connection and in its transaction.
+     */
+    public static java.util.Map<UUID, List<UUID>> holders(Connection c) throws SQLException {
+        java.util.Map<UUID, List<UUID>> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT backup_id, holder_id FROM holdfast.backup_reference ORDER BY backup_id, holder_id");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>())
+                        .add(rs.getObject(2, UUID.class));
+            }
+        }
+        return out;
+    }
+
     /** Every backup, on the caller's connection and in its transaction. */
     public static List<Row> all(Connection c) throws SQLException {
         List<Row> out = new ArrayList<>();

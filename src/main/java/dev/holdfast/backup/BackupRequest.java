@@ -1,5 +1,7 @@
 package dev.holdfast.backup;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
@@ -56,7 +58,68 @@ public record BackupRequest(
         @Schema(
                 description = "Named storages to copy the archive to once it is stored and checked"
                         + " (holdfast.storage.\"<name>\".*), e.g. [\"offsite\"]; each copy is a job of its own")
-        List<@Size(max = 63) String> copyTo) {
+        List<@Size(max = 63) String> copyTo,
+
+        @Schema(
+                description =
+                        "Media roots: store only files whose content no earlier backup of the root holds and"
+                                + " refer to the backups that hold the rest (an incremental backup; docs/incremental.md). Each root is"
+                                + " compared with its newest successful backup; a root without one is stored whole. Default false")
+        Boolean incremental,
+
+        @Schema(
+                description = "With incremental: read and hash every file instead of trusting an unchanged path,"
+                        + " size, mtime, ctime and inode; unchanged contents are still referenced, not stored")
+        Boolean rehash,
+
+        @Min(1)
+        @Max(10000)
+        @Schema(
+                description = "With incremental: a backup whose chain since the last full backup would reach this"
+                        + " length is taken as a full backup instead, starting a new chain (7 under a daily schedule: a"
+                        + " full backup every week). Default: chains are never cut",
+                example = "7")
+        Integer fullEvery) {
+
+    /** A request of the fields before incremental backups existed: a full (self-contained) backup. */
+    public BackupRequest(
+            String name,
+            BackupType backupType,
+            String description,
+            Boolean includeMedia,
+            Boolean compressBackup,
+            String compression,
+            List<String> databases,
+            List<String> media,
+            List<String> includeSchemas,
+            List<String> excludeSchemas,
+            List<String> includeTables,
+            List<String> excludeTables,
+            List<String> schemaOnlyTables,
+            List<String> mediaInclude,
+            List<String> mediaExclude,
+            List<String> copyTo) {
+        this(
+                name,
+                backupType,
+                description,
+                includeMedia,
+                compressBackup,
+                compression,
+                databases,
+                media,
+                includeSchemas,
+                excludeSchemas,
+                includeTables,
+                excludeTables,
+                schemaOnlyTables,
+                mediaInclude,
+                mediaExclude,
+                copyTo,
+                null,
+                null,
+                null);
+    }
 
     static List<String> orEmpty(List<String> l) {
         return l == null ? List.of() : l;

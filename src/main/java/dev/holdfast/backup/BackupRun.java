@@ -13,6 +13,7 @@ import dev.holdfast.job.Progress;
 import dev.holdfast.job.ProgressSink;
 import dev.holdfast.job.StopSignal;
 import dev.holdfast.media.MediaBackup;
+import dev.holdfast.media.MediaIndex;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.PgConnectionInfo;
@@ -133,11 +134,34 @@ public final class BackupRun {
     }
 
     /**
+     * What an incremental backup builds on.
+     *
+     * @param bases per media root, the index of the newest earlier backup of it (roots without one are stored whole)
+     * @param holders every backup a base names as holding contents, with the facts the manifest records of it
+     *     ({@code files} and {@code bytes} are filled in by the run)
+     * @param parent the newest base, recorded as the manifest's parent
+     * @param parentChainLength the parent's own chain length (0 for a full backup)
+     * @param rehash read and hash every file instead of trusting unchanged metadata
+     */
+    public record Incremental(
+            Map<String, MediaIndex> bases,
+            Map<String, Manifest.Reference> holders,
+            String parent,
+            int parentChainLength,
+            boolean rehash) {
+        public Incremental {
+            bases = Map.copyOf(bases);
+            holders = Map.copyOf(holders);
+        }
+    }
+
+    /**
      * What to back up.
      *
      * @param storageKey where the archive goes in storage
      * @param extensions written into the manifest's extensions as they are (the catalog's own facts, so that a
      *     lost catalog can be rebuilt from storage)
+     * @param incremental what unchanged media files may refer to instead of being stored; null: store everything
      */
     public record Request(
             UUID backupId,
@@ -147,11 +171,25 @@ public final class BackupRun {
             List<String> databases,
             List<String> media,
             BackupOptions options,
-            Map<String, JsonNode> extensions) {
+            Map<String, JsonNode> extensions,
+            Incremental incremental) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        }
+
+        /** A full (not incremental) backup. */
+        public Request(
+                UUID backupId,
+                String name,
+                BackupType type,
+                String storageKey,
+                List<String> databases,
+                List<String> media,
+                BackupOptions options,
+                Map<String, JsonNode> extensions) {
+            this(backupId, name, type, storageKey, databases, media, options, extensions, null);
         }
 
         /** A request whose manifest carries no extensions. */
@@ -212,7 +250,8 @@ public final class BackupRun {
                     .withDatabases(sections)
                     .withMedia(media.stream().map(MediaBackup.Result::section).toList())
                     .withTools(Map.of("holdfast", version()))
-                    .withExtensions(req.extensions());
+                    .withExtensions(req.extensions())
+                    .withIncremental(references(req.incremental(), media));
             if (encrypted) {
                 Map<String, JsonNode> ext = new java.util.HashMap<>(manifest.extensions());
                 ext.put(ENCRYPTION_EXTENSION, encryptionNode(settings.encryptTo()));
@@ -304,7 +343,9 @@ public final class BackupRun {
             List<String> exclude = new ArrayList<>(src.exclude());
             exclude.addAll(req.options().mediaExclude());
             progress.progress(Progress.phase("media", "Reading media root " + name));
+            Incremental inc = req.incremental();
             results.add(MediaBackup.of(name, src.path())
+                    .previous(inc == null ? null : inc.bases().get(name), inc != null && inc.rehash())
                     .include(include)
                     .exclude(exclude)
                     .codec(codec)
@@ -323,6 +364,39 @@ public final class BackupRun {
                     .run(writer));
         }
         return results;
+    }
+
+    /**
+     * The manifest's {@code incremental} block: the holders the media sections refer to, with how many files and bytes
+     * each holds; null when nothing was referenced (the archive is then self-contained, a chain's new start).
+     */
+    static Manifest.Incremental references(Incremental inc, List<MediaBackup.Result> media) {
+        if (inc == null) {
+            return null;
+        }
+        Map<String, long[]> used = new java.util.TreeMap<>();
+        for (MediaBackup.Result r : media) {
+            for (Manifest.MediaFile f : r.section().files()) {
+                if (f.referenced()) {
+                    long[] c = used.computeIfAbsent(f.storedIn(), k -> new long[2]);
+                    c[0]++;
+                    c[1] += f.size();
+                }
+            }
+        }
+        if (used.isEmpty()) {
+            return null;
+        }
+        List<Manifest.Reference> refs = new ArrayList<>();
+        used.forEach((holder, c) -> {
+            Manifest.Reference h = inc.holders().get(holder);
+            if (h == null) {
+                throw new IllegalStateException("media files refer to backup " + holder + ", which no base names");
+            }
+            refs.add(new Manifest.Reference(
+                    h.backupId(), h.name(), h.createdAt(), h.storageKey(), h.archiveSha256(), c[0], c[1]));
+        });
+        return new Manifest.Incremental(inc.parent(), inc.parentChainLength() + 1, refs);
     }
 
     /** A published archive, whether it was fully verified, and when its copy and check ended. */

@@ -50,6 +50,9 @@ public class BackupRunner {
     @Inject
     Encryption encryption;
 
+    @Inject
+    IncrementalChains chains;
+
     /**
      * Runs the backup recorded as {@code backupId}, which must be QUEUED, and records its outcome on success; its
      * database sessions are named {@code applicationName} (the job's, so that the watchdog can find them).
@@ -70,7 +73,8 @@ public class BackupRunner {
                 options,
                 Map.of(
                         CatalogImport.MANIFEST_EXTENSION,
-                        CatalogImport.catalogFacts(b, backups.scheduleNameOf(b), mapper)));
+                        CatalogImport.catalogFacts(b, backups.scheduleNameOf(b), mapper)),
+                chains.basesFor(b, options));
         BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {

@@ -96,6 +96,9 @@ public class BackupService {
     BackupCopies copies;
 
     @Inject
+    IncrementalChains chains;
+
+    @Inject
     dev.holdfast.storage.Storages storages;
 
     /** Validates the request, records the backup and queues its job, in one transaction. */
@@ -184,7 +187,10 @@ public class BackupService {
                 BackupRequest.orEmpty(req.schemaOnlyTables()),
                 BackupRequest.orEmpty(req.mediaInclude()),
                 BackupRequest.orEmpty(req.mediaExclude()),
-                copies.checkTargets("copy_to", req.copyTo()));
+                copies.checkTargets("copy_to", req.copyTo()),
+                IncrementalChains.checkRequest(req, media),
+                Boolean.TRUE.equals(req.rehash()),
+                req.fullEvery());
         for (String glob : options.mediaInclude()) {
             checkGlob("media_include", glob);
         }
@@ -250,7 +256,7 @@ public class BackupService {
     }
 
     private BackupView view(Backup b) {
-        return BackupView.of(b, true, mapper, copies.of(b.id));
+        return BackupView.of(b, true, mapper, copies.of(b.id), chains.holdersOf(b.id));
     }
 
     /** One backup with its manifest summary. */
@@ -330,7 +336,12 @@ public class BackupService {
         Map<UUID, List<BackupCopy>> copiesOf =
                 copies.of(rows.stream().map(b -> b.id).toList());
         List<BackupView> items = rows.stream()
-                .map(b -> BackupView.of(b, false, mapper, copiesOf.getOrDefault(b.id, List.of())))
+                .map(b -> BackupView.of(
+                        b,
+                        false,
+                        mapper,
+                        copiesOf.getOrDefault(b.id, List.of()),
+                        b.chainLength == 0 ? List.of() : chains.holdersOf(b.id)))
                 .toList();
         return PageRequest.Page.of(items, page, total);
     }
@@ -360,17 +371,19 @@ public class BackupService {
             }
         }
         // Copies first, the primary archive last: a delete that fails half-way leaves a backup that still restores.
-        for (BackupCopy c : copied) {
-            deleteCopy(id, c);
-        }
-        try {
-            if (b.storageKey != null) {
-                storage.delete(b.storageKey);
+        // Refused, before anything is removed, while an incremental backup refers to contents this one holds.
+        chains.deleteUnlessReferenced(id, () -> {
+            for (BackupCopy c : copied) {
+                deleteCopy(id, c);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not delete the archive of backup " + id, e);
-        }
-        deleteRow(id);
+            try {
+                if (b.storageKey != null) {
+                    storage.delete(b.storageKey);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("Could not delete the archive of backup " + id, e);
+            }
+        });
     }
 
     private void deleteCopy(UUID id, BackupCopy c) {
@@ -398,11 +411,6 @@ public class BackupService {
     @Transactional
     Backup readOnly(UUID id) {
         return find(id);
-    }
-
-    @Transactional
-    void deleteRow(UUID id) {
-        Backup.deleteById(id);
     }
 
     /** Protects a backup from deletion (by retention or by hand), or lifts the protection. */
@@ -495,12 +503,14 @@ public class BackupService {
         JsonNode enc = archive.manifest().extensions().get(BackupRun.ENCRYPTION_EXTENSION);
         b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.summary = mapper.valueToTree(summary);
+        BackupOptions options = mapper.convertValue(b.options, BackupOptions.class);
+        chains.recordStored(b, archive.manifest(), options.incremental());
         if (verified) {
             b.verifiedAt = b.finishedAt;
             b.verifyOk = true;
             b.verifyFailures = mapper.createArrayNode();
         }
-        copies.queueAll(b, mapper.convertValue(b.options, BackupOptions.class).copyTo());
+        copies.queueAll(b, options.copyTo());
         fireFinished(b, summary.rows(), summary.rawBytes());
     }
 

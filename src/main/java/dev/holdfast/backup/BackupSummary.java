@@ -172,6 +172,8 @@ public record BackupSummary(
      *
      * @param complete whether no file changed while it was read
      * @param inconsistent files that changed both times they were read, so were not stored
+     * @param referencedFiles files an earlier backup's archive holds, referred to instead of stored (incremental)
+     * @param referencedBytes their bytes, included in {@code bytes}
      */
     @Schema(name = "BackupMediaSummary")
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -184,9 +186,13 @@ public record BackupSummary(
             int symlinks,
             boolean complete,
             List<String> inconsistent,
-            List<String> warnings) {
+            List<String> warnings,
+            long referencedFiles,
+            long referencedBytes) {
 
         static MediaResult of(Manifest.MediaSection s) {
+            List<Manifest.MediaFile> refs =
+                    s.files().stream().filter(Manifest.MediaFile::referenced).toList();
             return new MediaResult(
                     s.source(),
                     s.files().size(),
@@ -195,7 +201,9 @@ public record BackupSummary(
                     s.symlinks().size(),
                     s.warnings().isEmpty(),
                     List.of(),
-                    s.warnings());
+                    s.warnings(),
+                    refs.size(),
+                    refs.stream().mapToLong(Manifest.MediaFile::size).sum());
         }
 
         static MediaResult of(MediaBackup.Result r) {
@@ -207,7 +215,9 @@ public record BackupSummary(
                     r.section().symlinks().size(),
                     r.complete(),
                     r.inconsistent(),
-                    r.warnings());
+                    r.warnings(),
+                    r.referencedFiles(),
+                    r.referencedBytes());
         }
     }
 }

@@ -79,6 +79,27 @@ public record BackupView(
                         + " a FAILED one means the backup lacks that copy")
         List<BackupCopyView> copies,
 
+        @Schema(
+                required = true,
+                description = "Whether it was asked to store its media roots incrementally (incremental: true);"
+                        + " chain_length says whether it actually refers to earlier backups")
+        boolean incremental,
+
+        @Schema(description = "The backup its media roots were compared with; null for a self-contained backup")
+        UUID parentBackupId,
+
+        @Schema(
+                required = true,
+                description = "Incremental backups back to the last self-contained one, this one included; 0: the"
+                        + " archive holds every byte it describes")
+        int chainLength,
+
+        @Schema(
+                required = true,
+                description = "Backups whose archives hold file contents this one refers to (stored_in): all of them"
+                        + " are needed to restore it and none can be deleted before it")
+        List<UUID> referencedBackups,
+
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(
                 description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
@@ -89,7 +110,8 @@ public record BackupView(
     private static final TypeReference<List<VerifyFailure>> FAILURES = new TypeReference<>() {};
 
     /** The view of a catalog row, its jsonb columns read into their types with the application's mapper. */
-    static BackupView of(Backup b, boolean withSummary, ObjectMapper mapper, List<BackupCopy> copies) {
+    static BackupView of(
+            Backup b, boolean withSummary, ObjectMapper mapper, List<BackupCopy> copies, List<UUID> holders) {
         Long duration = b.startedAt != null && b.finishedAt != null
                 ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
                 : null;
@@ -120,6 +142,10 @@ public record BackupView(
                 b.trigger,
                 b.scheduleId,
                 copies.stream().map(BackupCopyView::of).toList(),
+                b.incremental,
+                b.parentBackupId,
+                b.chainLength,
+                List.copyOf(holders),
                 withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
     }
 

@@ -18,7 +18,9 @@ import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -46,6 +48,9 @@ public class CatalogImport {
     /** Archive keys as the service writes them: the backup id, then the archive suffix. */
     private static final Pattern KEY =
             Pattern.compile("([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.tar(\\.[a-z0-9]+)?");
+
+    @Inject
+    IncrementalChains chains;
 
     @Inject
     ArchiveStorage storage;
@@ -88,6 +93,9 @@ public class CatalogImport {
         List<Failure> failed = new ArrayList<>();
         int known = 0;
         int done = 0;
+        // An incremental archive is imported after the archives holding the contents it refers to (older, but keys are
+        // in no useful order): deferred, then retried as long as a pass imports something.
+        Map<String, HolderNotImported> deferred = new LinkedHashMap<>();
         for (String key : keys) {
             ctx.checkpoint();
             ctx.progress(new Progress(
@@ -113,12 +121,42 @@ public class CatalogImport {
             }
             try {
                 register(id, key, protect).ifPresent(imported::add);
+            } catch (HolderNotImported e) {
+                deferred.put(key, e);
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("Archive %s was not imported: %s", key, e.getMessage());
                 failed.add(new Failure(key, e.getMessage()));
             }
         }
+        boolean progress = true;
+        while (progress && !deferred.isEmpty()) {
+            progress = false;
+            for (String key : List.copyOf(deferred.keySet())) {
+                ctx.checkpoint();
+                UUID id = UUID.fromString(KEY.matcher(key).replaceAll("$1"));
+                try {
+                    register(id, key, protect).ifPresent(imported::add);
+                    deferred.remove(key);
+                    progress = true;
+                } catch (HolderNotImported e) {
+                    deferred.put(key, e);
+                } catch (IOException | RuntimeException e) {
+                    deferred.remove(key);
+                    failed.add(new Failure(key, e.getMessage()));
+                }
+            }
+        }
+        deferred.forEach((key, e) -> failed.add(new Failure(key, e.getMessage())));
         return new Result(keys.size(), imported, known, failed);
+    }
+
+    /** An incremental archive refers to a backup that is not (yet) in the catalog. */
+    static final class HolderNotImported extends IllegalStateException {
+        HolderNotImported(Manifest.Reference r) {
+            super("it is an incremental backup whose unchanged files are stored in backup " + r.backupId() + " ("
+                    + r.name() + ", " + r.storageKey() + "), which is not in the catalog and could not be imported from"
+                    + " this storage; put that archive back and import again");
+        }
     }
 
     @Transactional
@@ -127,15 +165,22 @@ public class CatalogImport {
     }
 
     private Optional<UUID> register(UUID id, String key, boolean protect) throws IOException {
+        // An encrypted archive (.tar.age) is read with the configured identities, as verify and restore read it.
+        ArchiveReader reader = ArchiveReader.open(
+                EncryptedArchives.plaintext(ArchiveSource.of(storage, key), encryption.identities()));
+        Manifest manifest = reader.manifest();
+        if (manifest.incremental() != null) {
+            for (Manifest.Reference r : manifest.incremental().references()) {
+                if (!isKnown(UUID.fromString(r.backupId()))) {
+                    throw new HolderNotImported(r); // before the costly verification: it is retried later
+                }
+            }
+        }
         // An expected SHA-256 that matches nothing: check() then reports the archive's own, which is recorded.
         VerifyJobHandler.Outcome check = VerifyJobHandler.check(storage, key, "", encryption.identities());
         if (!check.report().ok()) {
             throw new IllegalStateException("verification failed: " + check.describe());
         }
-        // An encrypted archive (.tar.age) is read with the configured identities, as verify and restore read it.
-        ArchiveReader reader = ArchiveReader.open(
-                EncryptedArchives.plaintext(ArchiveSource.of(storage, key), encryption.identities()));
-        Manifest manifest = reader.manifest();
         String manifestSha = reader.manifestSha256();
         if (!id.toString().equals(manifest.backupId())) {
             throw new IllegalStateException(
@@ -189,6 +234,8 @@ public class CatalogImport {
         b.verifyOk = report.ok();
         b.verifyFailures = mapper.createArrayNode();
         b.persist();
+        // The file index (so the next incremental backup of a root builds on it) and the references to its holders.
+        chains.recordStored(b, m, facts.path("options").path("incremental").asBoolean(false));
         LOG.infof("Imported backup %s (%s) from %s", id, b.name, key);
         return Optional.of(id);
     }

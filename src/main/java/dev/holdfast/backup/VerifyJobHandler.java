@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.ArchiveSource;
 import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.OffThreadDigestInputStream;
 import dev.holdfast.archive.VerificationReport;
@@ -13,6 +14,7 @@ import dev.holdfast.crypto.AgeKeys;
 import dev.holdfast.job.JobContext;
 import dev.holdfast.job.JobHandler;
 import dev.holdfast.job.Progress;
+import dev.holdfast.media.MediaReferences;
 import dev.holdfast.storage.ArchiveStorage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,6 +40,9 @@ public class VerifyJobHandler implements JobHandler {
 
     @Inject
     Encryption encryption;
+
+    @Inject
+    BackupArchives archives;
 
     /** A verification's result. */
     public record Outcome(VerificationReport report, String archiveSha256, boolean archiveShaMatches) {
@@ -140,6 +145,21 @@ public class VerifyJobHandler implements JobHandler {
                     .put("reason", "ARCHIVE_CHECKSUM_MISMATCH")
                     .put("detail", "SHA-256 is " + o.archiveSha256() + ", catalog says " + b.sha256);
         }
+        MediaReferences.Report refs = null;
+        if (b.chainLength > 0 && o.report().ok()) {
+            // An incremental backup restores only with the contents it refers to: each is read from the archive that
+            // holds it and its SHA-256 checked, so that verify says what a restore would need and not find.
+            ctx.progress(Progress.phase("verify", "Checking the file contents it refers to in earlier backups"));
+            ArchiveReader reader = ArchiveReader.open(
+                    EncryptedArchives.plaintext(ArchiveSource.of(storage, b.storageKey), encryption.identities()));
+            refs = MediaReferences.check(reader.manifest(), archives.references(), true, ctx::checkpoint);
+            for (MediaReferences.Failure f : refs.failures()) {
+                failures.addObject()
+                        .put("entry", f.entry() == null ? f.holder() : f.holder() + ":" + f.entry())
+                        .put("reason", f.reason().name())
+                        .put("detail", f.path() + " is stored in backup " + f.holder() + ": " + f.detail());
+            }
+        }
         boolean ok = failures.isEmpty() && o.report().ok();
         backups.recordVerification(b.id, ok, failures);
         ObjectNode result = mapper.createObjectNode();
@@ -147,6 +167,10 @@ public class VerifyJobHandler implements JobHandler {
         result.put("ok", ok);
         result.put("checked_entries", o.report().checkedEntries());
         result.put("stored_bytes", o.report().storedBytes());
+        if (refs != null) {
+            result.put("referenced_contents", refs.contents());
+            result.put("referenced_bytes", refs.bytes());
+        }
         result.set("failures", failures);
         if (!ok) {
             throw new IllegalStateException("Backup " + b.id + " failed verification: " + o.describe());

@@ -62,6 +62,9 @@ public class DrillJobHandler implements JobHandler {
     Encryption encryption;
 
     @Inject
+    dev.holdfast.backup.BackupArchives archives;
+
+    @Inject
     HoldfastConfig config;
 
     @Inject
@@ -263,7 +266,7 @@ public class DrillJobHandler implements JobHandler {
      *
      * @return {@code error} with every root's failure appended
      */
-    private static String drillMedia(
+    private String drillMedia(
             JobContext ctx,
             ArchiveReader reader,
             List<Manifest.MediaSection> roots,
@@ -272,9 +275,11 @@ public class DrillJobHandler implements JobHandler {
             String error)
             throws java.io.IOException {
         String out = error;
+        dev.holdfast.archive.ReferencedArchives references = archives.references();
         for (Manifest.MediaSection ms : roots) {
             ctx.progress(Progress.phase("media", "Drill: restoring media " + ms.source() + " into " + dir));
-            DrillMedia.MediaCheck mc = DrillMedia.drill(reader, ms, dir.resolve(ms.source()), p -> {}, ctx::checkpoint);
+            DrillMedia.MediaCheck mc =
+                    DrillMedia.drill(reader, ms, dir.resolve(ms.source()), p -> {}, ctx::checkpoint, references);
             results.add(mc);
             if (!mc.ok()) {
                 out = (out == null ? "" : out + "; ") + mc.error();

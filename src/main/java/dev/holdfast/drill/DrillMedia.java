@@ -67,18 +67,21 @@ public final class DrillMedia {
 
     /**
      * Restores media section {@code section} of {@code reader} into {@code target} (which must not exist) and checks
-     * every file against the manifest.
+     * every file against the manifest; files of an incremental backup stored in other archives are read from
+     * {@code references}.
      */
     public static MediaCheck drill(
             ArchiveReader reader,
             Manifest.MediaSection section,
             Path target,
             MediaProgress.Listener progress,
-            Runnable checkpoint)
+            Runnable checkpoint,
+            dev.holdfast.archive.ReferencedArchives references)
             throws IOException {
         String source = section.source();
         try {
             MediaRestore.of(reader, source, target)
+                    .references(references)
                     .fsync(false)
                     .progress(progress)
                     .checkpoint(checkpoint)

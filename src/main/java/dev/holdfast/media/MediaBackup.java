@@ -66,6 +66,7 @@ public final class MediaBackup {
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     private MediaProgress.Listener progress = p -> {};
     private Runnable checkpoint = () -> {};
+    private MediaReuse reuse;
     // Test hook: runs after a file's content was read and before it is checked for changes.
     private BiConsumer<String, Integer> afterRead = (path, attempt) -> {};
 
@@ -121,6 +122,16 @@ public final class MediaBackup {
         return this;
     }
 
+    /**
+     * Makes this an incremental backup: a file whose content {@code previous} (the root's index as an earlier backup
+     * recorded it) already holds is referenced, not stored again ({@link MediaReuse} says how it is recognised);
+     * {@code rehash} reads and hashes every file instead of trusting unchanged metadata.
+     */
+    public MediaBackup previous(MediaIndex previous, boolean rehash) {
+        this.reuse = previous == null ? null : new MediaReuse(previous, rehash);
+        return this;
+    }
+
     MediaBackup afterRead(BiConsumer<String, Integer> hook) {
         this.afterRead = hook;
         return this;
@@ -135,6 +146,9 @@ public final class MediaBackup {
      * @param files regular files stored
      * @param bytes bytes of file content stored
      * @param storedUncompressed files stored as is because they were already compressed
+     * @param referencedFiles files whose content an earlier backup holds, referenced instead of stored (incremental)
+     * @param referencedBytes their bytes (included in {@code bytes})
+     * @param hashedFiles files read only to learn whether an earlier backup holds their content
      */
     public record Result(
             MediaSection section,
@@ -142,14 +156,17 @@ public final class MediaBackup {
             List<String> warnings,
             long files,
             long bytes,
-            long storedUncompressed) {
+            long storedUncompressed,
+            long referencedFiles,
+            long referencedBytes,
+            long hashedFiles) {
         /** Whether every file found was stored exactly as it was: no warnings at all. */
         public boolean complete() {
             return warnings.isEmpty();
         }
     }
 
-    private record Found(String path, Path file, long size) {}
+    private record Found(String path, Path file, long size, Map<String, Object> attrs) {}
 
     private record Stored(MediaFile file, String warning, boolean inconsistent, boolean raw) {}
 
@@ -196,7 +213,15 @@ public final class MediaBackup {
                     int i;
                     while ((i = next.getAndIncrement()) < found.size()) {
                         checkpoint.run();
-                        results[i] = store(writer, found.get(i), buf, sampleOut, tracker);
+                        Found f = found.get(i);
+                        MediaFile known =
+                                reuse == null ? null : reuse.reuse(f.path(), f.file(), f.attrs(), buf, checkpoint);
+                        if (known != null) {
+                            tracker.bytes(f.size());
+                            results[i] = new Stored(known, null, false, false);
+                        } else {
+                            results[i] = store(writer, f, buf, sampleOut, tracker);
+                        }
                         tracker.fileDone();
                     }
                     return null;
@@ -232,11 +257,17 @@ public final class MediaBackup {
         List<String> inconsistent = new ArrayList<>();
         long bytes = 0;
         long raw = 0;
+        long referenced = 0;
+        long referencedBytes = 0;
         for (Stored s : results) {
             if (s.file() != null) {
                 files.add(s.file());
                 bytes += s.file().size();
                 raw += s.raw() ? 1 : 0;
+                if (s.file().referenced()) {
+                    referenced++;
+                    referencedBytes += s.file().size();
+                }
             }
             if (s.warning() != null) {
                 warnings.add(s.warning());
@@ -246,7 +277,16 @@ public final class MediaBackup {
             }
         }
         MediaSection section = new MediaSection(source, files, dirs, links, warnings, Map.of());
-        return new Result(section, List.copyOf(inconsistent), List.copyOf(warnings), files.size(), bytes, raw);
+        return new Result(
+                section,
+                List.copyOf(inconsistent),
+                List.copyOf(warnings),
+                files.size(),
+                bytes,
+                raw,
+                referenced,
+                referencedBytes,
+                reuse == null ? 0 : reuse.hashedFiles());
     }
 
     /** Depth-first walk in byte order; returns whether anything below {@code dir} was recorded. */
@@ -309,7 +349,7 @@ public final class MediaBackup {
             } else if (!included) {
                 continue;
             } else if (type == 0100000) {
-                found.add(new Found(path, child, (Long) a.get("size")));
+                found.add(new Found(path, child, (Long) a.get("size"), a));
                 any = true;
             } else if (type == 0120000) {
                 String target = Files.readSymbolicLink(child).toString();
@@ -397,21 +437,18 @@ public final class MediaBackup {
                     entry.abort();
                     return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
                 }
-                boolean same = read == size
-                        && after.get("size").equals(before.get("size"))
-                        && after.get("lastModifiedTime").equals(before.get("lastModifiedTime"))
-                        && after.get("ctime").equals(before.get("ctime"))
-                        && after.get("ino").equals(before.get("ino"));
-                if (same) {
+                if (read == size && sameFile(before, after)) {
                     EntryInfo info = entry.commit();
-                    Instant mtime = ((FileTime) before.get("lastModifiedTime")).toInstant();
                     MediaFile mf = new MediaFile(
                             f.path(),
                             info.name(),
                             info.rawSize(),
                             MediaPaths.octal((Integer) before.get("mode")),
-                            mtime,
-                            info.sha256());
+                            MediaReuse.mtime(before),
+                            info.sha256(),
+                            null,
+                            ((Number) before.get("ino")).longValue(),
+                            MediaReuse.ctime(before));
                     return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
                 }
                 entry.abort();
@@ -428,6 +465,14 @@ public final class MediaBackup {
         }
         tracker.bytes(f.size());
         return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true, false);
+    }
+
+    /** Whether two stats of a file show the same size, mtime, ctime and inode: it did not change in between. */
+    static boolean sameFile(Map<String, Object> before, Map<String, Object> after) {
+        return after.get("size").equals(before.get("size"))
+                && after.get("lastModifiedTime").equals(before.get("lastModifiedTime"))
+                && after.get("ctime").equals(before.get("ctime"))
+                && after.get("ino").equals(before.get("ino"));
     }
 
     /** Stores already-compressed content as is: by extension, else by a quick zstd-1 test of the first bytes. */

@@ -2,9 +2,11 @@ package dev.holdfast.media;
 
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.EntryInfo;
+import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
 import dev.holdfast.archive.Manifest.MediaSymlink;
+import dev.holdfast.archive.ReferencedArchives;
 import dev.holdfast.media.MediaItem.Kind;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,9 +35,17 @@ final class MediaChecks {
     private final Path target;
     private final MediaRestore.Mode mode;
     private final boolean allowExternalLinks;
+    private final ReferencedArchives references;
 
-    MediaChecks(ArchiveReader reader, String source, Path target, MediaRestore.Mode mode, boolean allowExternalLinks) {
+    MediaChecks(
+            ArchiveReader reader,
+            ReferencedArchives references,
+            String source,
+            Path target,
+            MediaRestore.Mode mode,
+            boolean allowExternalLinks) {
         this.reader = reader;
+        this.references = references;
         this.source = source;
         this.target = target;
         this.mode = mode;
@@ -86,10 +96,13 @@ final class MediaChecks {
                 }
             }
             if (item.kind() == Kind.FILE) {
-                EntryInfo e = reader.manifest().entry(item.file().entry());
+                EntryInfo e = entryOf(item.file());
                 if (e == null || !EntryInfo.KIND_MEDIA_FILE.equals(e.kind())) {
                     throw new MediaRestoreException("media file '" + item.path() + "' names entry '"
-                            + item.file().entry() + "', which is not a media entry of this archive");
+                            + item.file().entry() + "', which is not a media entry of "
+                            + (item.file().referenced()
+                                    ? "the archive of backup " + item.file().storedIn() + " that holds it"
+                                    : "this archive"));
                 }
                 if (e.rawSize() != item.file().size()
                         || !e.sha256().equals(item.file().sha256())) {
@@ -97,6 +110,28 @@ final class MediaChecks {
                             + "or SHA-256; the manifest is inconsistent");
                 }
             }
+        }
+    }
+
+    /**
+     * The entry holding {@code f}'s content: in this archive, or in the archive of the backup it is stored in, which
+     * must be one the manifest lists among its references and must be readable now (a missing or unreadable holder
+     * fails the restore here, before anything is written).
+     */
+    private EntryInfo entryOf(MediaFile f) throws MediaRestoreException {
+        if (!f.referenced()) {
+            return reader.manifest().entry(f.entry());
+        }
+        Manifest.Incremental inc = reader.manifest().incremental();
+        if (inc == null || inc.references().stream().noneMatch(r -> r.backupId().equals(f.storedIn()))) {
+            throw new MediaRestoreException("media file '" + f.path() + "' is stored in backup " + f.storedIn()
+                    + ", which the manifest does not list among its references; the manifest is inconsistent");
+        }
+        try {
+            return references.open(f.storedIn()).manifest().entry(f.entry());
+        } catch (IOException | RuntimeException e) {
+            throw new MediaRestoreException("media file '" + f.path() + "' is stored in backup " + f.storedIn()
+                    + ", whose archive cannot be read: " + e.getMessage());
         }
     }
 

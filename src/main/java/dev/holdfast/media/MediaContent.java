@@ -3,8 +3,11 @@ package dev.holdfast.media;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.Manifest.MediaFile;
+import dev.holdfast.archive.ReferencedArchives;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where a media restore gets each restored file's bytes: by default the entry of the archive being restored,
@@ -32,16 +35,38 @@ public interface MediaContent {
 
     /** Each file's own entry of {@code reader}'s archive, ordered by its offset in the archive. */
     static MediaContent of(ArchiveReader reader) {
+        return of(reader, ReferencedArchives.none());
+    }
+
+    /**
+     * Each file's entry in the archive that holds it: {@code reader}'s, or for a file with {@code stored_in} the
+     * entry of that backup's archive from {@code references}. Ordered archive by archive (this one first, the others
+     * as first met), by offset within each, so that every archive is read front to back.
+     */
+    static MediaContent of(ArchiveReader reader, ReferencedArchives references) {
+        Map<String, Long> rank = new ConcurrentHashMap<>();
         return new MediaContent() {
             @Override
             public InputStream open(MediaFile f) throws IOException {
-                return reader.openEntry(f.entry());
+                return f.storedIn() == null
+                        ? reader.openEntry(f.entry())
+                        : references.open(f.storedIn()).openEntry(f.entry());
             }
 
             @Override
             public long order(MediaFile f) {
-                EntryInfo e = reader.manifest().entry(f.entry());
-                return e == null ? Long.MAX_VALUE : e.offset();
+                try {
+                    ArchiveReader holder = f.storedIn() == null ? reader : references.open(f.storedIn());
+                    EntryInfo e = holder.manifest().entry(f.entry());
+                    if (e == null) {
+                        return Long.MAX_VALUE;
+                    }
+                    long r = f.storedIn() == null ? 0 : rank.computeIfAbsent(f.storedIn(), k -> (long) rank.size() + 1);
+                    // 2^48 bytes per archive is far above any archive's size limit.
+                    return (r << 48) | Math.min(e.offset(), (1L << 48) - 1);
+                } catch (IOException e) {
+                    return Long.MAX_VALUE; // MediaChecks has refused an unreadable holder before anything is ordered
+                }
             }
         };
     }

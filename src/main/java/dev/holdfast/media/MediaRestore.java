@@ -1,6 +1,7 @@
 package dev.holdfast.media;
 
 import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.ReferencedArchives;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ public final class MediaRestore {
     private boolean allowExternalLinks;
     private boolean fsync = true;
     private MediaContent content;
+    private ReferencedArchives references = ReferencedArchives.none();
     private final List<MediaSelection.Filter> keep = new ArrayList<>();
     private MediaProgress.Listener progress = p -> {};
     private Runnable checkpoint = () -> {};
@@ -136,6 +138,17 @@ public final class MediaRestore {
         return this;
     }
 
+    /**
+     * Where the archives of other backups come from when this archive is incremental: files with {@code stored_in}
+     * are checked against and read from that backup's archive (default: none, such files are refused before anything
+     * is written). Sets the {@link #content} to read from them.
+     */
+    public MediaRestore references(ReferencedArchives archives) {
+        this.references = Objects.requireNonNull(archives, "archives");
+        this.content = MediaContent.of(reader, archives);
+        return this;
+    }
+
     /** Receives progress after every file and every few MiB of a large one. */
     public MediaRestore progress(MediaProgress.Listener listener) {
         this.progress = Objects.requireNonNull(listener, "listener");
@@ -191,7 +204,7 @@ public final class MediaRestore {
     }
 
     private MediaChecks checks() {
-        return new MediaChecks(reader, source, target, mode, allowExternalLinks);
+        return new MediaChecks(reader, references, source, target, mode, allowExternalLinks);
     }
 
     /** Validates the archive's paths and computes what would change, touching nothing. */

@@ -73,6 +73,9 @@ public class RestoreJobHandler implements JobHandler {
     @Inject
     Encryption encryption;
 
+    @Inject
+    dev.holdfast.backup.BackupArchives archives;
+
     @Override
     public String type() {
         return RestoreService.RESTORE_JOB;
@@ -115,7 +118,10 @@ public class RestoreJobHandler implements JobHandler {
             for (String name : mediaNames) {
                 mediaTargets.add(targets.media(name, req.mediaTarget()));
             }
-            report = run.run(new RestoreRun.Request(op.id, req, reader, dbTargets, mediaTargets), ctx, ctx);
+            report = run.run(
+                    new RestoreRun.Request(op.id, req, reader, dbTargets, mediaTargets, archives.references()),
+                    ctx,
+                    ctx);
         } catch (Exception e) {
             // Keep what was learnt (e.g. a dry run's or a failed validation's report) with the failure.
             restores.fail(op.id, RestoreStatus.FAILED, describe(e), run.soFar());

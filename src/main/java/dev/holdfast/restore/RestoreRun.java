@@ -2,6 +2,7 @@ package dev.holdfast.restore;
 
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.ReferencedArchives;
 import dev.holdfast.job.Progress;
 import dev.holdfast.job.ProgressScale;
 import dev.holdfast.job.ProgressSink;
@@ -22,6 +23,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -80,10 +82,22 @@ public final class RestoreRun {
             RestoreRequest request,
             ArchiveReader reader,
             List<RestoreTargets.DatabaseTarget> databases,
-            List<RestoreTargets.MediaTarget> media) {
+            List<RestoreTargets.MediaTarget> media,
+            ReferencedArchives references) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
+            references = references == null ? ReferencedArchives.none() : references;
+        }
+
+        /** A restore of a self-contained archive (any reference to another archive is refused). */
+        public Request(
+                UUID restoreId,
+                RestoreRequest request,
+                ArchiveReader reader,
+                List<RestoreTargets.DatabaseTarget> databases,
+                List<RestoreTargets.MediaTarget> media) {
+            this(restoreId, request, reader, databases, media, null);
         }
     }
 
@@ -145,8 +159,16 @@ public final class RestoreRun {
                 // Databases commit before media are extracted: check the media entries' stored bytes first, so
                 // that a damaged media entry (or, in an encrypted archive, a damaged chunk under it) fails the
                 // restore before any database is touched.
-                DatabaseRestore.checkStoredEntries(
-                        request.reader(), mediaEntries(request), parallelism, stop::checkpoint);
+                Map<String, List<String>> byArchive = mediaEntries(request);
+                for (Map.Entry<String, List<String>> e : byArchive.entrySet()) {
+                    DatabaseRestore.checkStoredEntries(
+                            e.getKey().isEmpty()
+                                    ? request.reader()
+                                    : request.references().open(e.getKey()),
+                            e.getValue(),
+                            parallelism,
+                            stop::checkpoint);
+                }
             }
             for (RestoreTargets.DatabaseTarget dbTarget : request.databases()) {
                 restoreDatabase(
@@ -165,15 +187,21 @@ public final class RestoreRun {
         return result;
     }
 
-    /** The entries of every media file in the media sections this restore extracts. */
-    private static List<String> mediaEntries(Request request) {
+    /**
+     * The entries of every media file in the media sections this restore extracts, by the archive that holds them:
+     * {@code ""} for this one, else the backup id of a referenced archive.
+     */
+    private static Map<String, List<String>> mediaEntries(Request request) {
         java.util.Set<String> sources = new HashSet<>();
         request.media().forEach(t -> sources.add(t.source()));
-        List<String> entries = new java.util.ArrayList<>();
+        Map<String, List<String>> entries = new java.util.TreeMap<>();
         for (dev.holdfast.archive.Manifest.MediaSection m :
                 request.reader().manifest().media()) {
             if (sources.contains(m.source())) {
-                m.files().forEach(f -> entries.add(f.entry()));
+                m.files()
+                        .forEach(f -> entries.computeIfAbsent(
+                                        f.storedIn() == null ? "" : f.storedIn(), k -> new java.util.ArrayList<>())
+                                .add(f.entry()));
             }
         }
         return entries;
@@ -232,7 +260,7 @@ public final class RestoreRun {
         RestoreRequest req = request.request();
         String name = mediaTarget.source();
         Path target = mediaTarget.path();
-        MediaRestore mr = MediaRestore.of(request.reader(), name, target);
+        MediaRestore mr = MediaRestore.of(request.reader(), name, target).references(request.references());
         // What the backup's root and the target's root leave out of their backups (so out of any
         // pre-restore backup too) is out of the restore's reach: never removed, never overwritten.
         for (SourceRegistry.MediaSource filters :

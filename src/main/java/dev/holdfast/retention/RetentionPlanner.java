@@ -39,7 +39,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *       without one, the fallback age given, the global {@code holdfast.retention.max-age}). QUEUED and RUNNING
  *       backups are never touched.
  *   <li>Never deleted, whatever the policy: the newest SUCCEEDED backup with {@code verify_ok} of each source, the
- *       newest SUCCEEDED backup of each source (the last good copy), a protected backup, a backup a queued or running
+ *       newest SUCCEEDED backup of each source (the last good copy), a backup holding file contents that a backup
+ *       staying in the catalog refers to (incremental media, said in its reasons), a protected backup, a backup a queued or running
  *       restore uses, and the pre-restore backup of a recent restore (so it can still be rolled back). "Newest of a
  *       source" is judged over every backup the planner is given, not only those in scope.
  * </ul>
@@ -62,6 +63,7 @@ public final class RetentionPlanner {
      * @param sources source names (databases and media roots) the backup covers
      * @param usedByRestore a QUEUED or RUNNING restore reads it (or took it as its pre-restore backup)
      * @param preRestoreOfRecentRestore it is the pre-restore backup of a restore younger than keep-pre-restore-for
+     * @param holders the backups whose archives hold file contents this (incremental) backup refers to
      */
     public record Candidate(
             UUID id,
@@ -74,9 +76,39 @@ public final class RetentionPlanner {
             boolean isProtected,
             Boolean verifyOk,
             boolean usedByRestore,
-            boolean preRestoreOfRecentRestore) {
+            boolean preRestoreOfRecentRestore,
+            List<UUID> holders) {
         public Candidate {
             sources = sources.stream().sorted().distinct().toList();
+            holders = holders == null ? List.of() : List.copyOf(holders);
+        }
+
+        /** A self-contained backup (it refers to no other backup's contents). */
+        public Candidate(
+                UUID id,
+                String name,
+                Instant createdAt,
+                BackupStatus status,
+                BackupType type,
+                List<String> sources,
+                UUID scheduleId,
+                boolean isProtected,
+                Boolean verifyOk,
+                boolean usedByRestore,
+                boolean preRestoreOfRecentRestore) {
+            this(
+                    id,
+                    name,
+                    createdAt,
+                    status,
+                    type,
+                    sources,
+                    scheduleId,
+                    isProtected,
+                    verifyOk,
+                    usedByRestore,
+                    preRestoreOfRecentRestore,
+                    List.of());
         }
     }
 
@@ -197,7 +229,37 @@ public final class RetentionPlanner {
             }
             out.add(new Verdict(c, Group.of(c), d, List.copyOf(why)));
         }
-        return new Plan(List.copyOf(out));
+        return new Plan(keepHolders(backups, out));
+    }
+
+    /**
+     * Keeps every backup that holds file contents a backup staying in the catalog refers to, saying which one, until
+     * nothing changes (a holder kept this way may itself refer to others). A backup left out of scope stays too, so
+     * its holders are kept whatever this policy says of them.
+     */
+    private static List<Verdict> keepHolders(Collection<Candidate> all, List<Verdict> verdicts) {
+        Map<UUID, Verdict> byId = new LinkedHashMap<>();
+        verdicts.forEach(v -> byId.put(v.backup().id(), v));
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Candidate c : all) {
+                Verdict own = byId.get(c.id());
+                if ((own != null && own.decision() == Decision.DELETE)
+                        || c.holders().isEmpty()) {
+                    continue;
+                }
+                for (UUID h : c.holders()) {
+                    Verdict hv = byId.get(h);
+                    if (hv != null && hv.decision() == Decision.DELETE) {
+                        String why = "holds file contents of " + c.name() + " (" + c.id() + "), which stays";
+                        byId.put(h, new Verdict(hv.backup(), hv.group(), Decision.KEEP, List.of(why)));
+                        changed = true;
+                    }
+                }
+            }
+        }
+        return List.copyOf(byId.values());
     }
 
     /** Whether a policy has no rule that keeps anything: then it keeps everything. */

@@ -358,6 +358,7 @@ public class RetentionService {
         // Backups and restore flags from their own packages, on this connection: one repeatable-read snapshot.
         Set<UUID> inUse = RestoreOperations.backupsInActiveUse(c);
         Set<UUID> recentPreRestore = RestoreOperations.preRestoreBackupsSince(c, preRestoreSince);
+        java.util.Map<UUID, List<UUID>> holders = BackupQueries.holders(c);
         List<RetentionPlanner.Candidate> out = new ArrayList<>();
         for (BackupQueries.Row b : BackupQueries.all(c)) {
             out.add(new RetentionPlanner.Candidate(
@@ -371,7 +372,8 @@ public class RetentionService {
                     b.isProtected(),
                     b.verifyOk(),
                     inUse.contains(b.id()),
-                    recentPreRestore.contains(b.id())));
+                    recentPreRestore.contains(b.id()),
+                    holders.getOrDefault(b.id(), List.of())));
         }
         return out;
     }

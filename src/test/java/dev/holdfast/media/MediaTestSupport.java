@@ -67,7 +67,7 @@ public final class MediaTestSupport {
                 mf.add(new MediaFile(e.getKey(), info.name(), data.length, "0644", T, info.sha256()));
             }
             MediaSection s = new MediaSection("u", mf, dirs, links, List.of(), Map.of());
-            return new MediaBackup.Result(s, List.of(), List.of(), mf.size(), 0, 0);
+            return new MediaBackup.Result(s, List.of(), List.of(), mf.size(), 0, 0, 0, 0, 0);
         });
         return archive;
     }

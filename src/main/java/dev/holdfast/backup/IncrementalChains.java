@@ -1,0 +1,305 @@
+package dev.holdfast.backup;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.Zstd;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.Manifest.MediaFile;
+import dev.holdfast.archive.ManifestCodec;
+import dev.holdfast.media.MediaIndex;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * The catalog side of incremental media backups (docs/incremental.md): each successful backup's file index per media
+ * root ({@code media_index}), which backups hold the contents another refers to ({@code backup_reference}), the bases
+ * a new incremental backup is compared with, and the guard that never lets a holder be deleted while a backup still
+ * needs it.
+ */
+@ApplicationScoped
+public class IncrementalChains {
+    private static final Logger LOG = Logger.getLogger(IncrementalChains.class);
+    private static final ObjectMapper INDEX_JSON = ManifestCodec.mapper();
+    private static final TypeReference<List<MediaFile>> FILES = new TypeReference<>() {};
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    Encryption encryption;
+
+    /**
+     * Checks the incremental fields of a request and says whether it is incremental.
+     *
+     * @throws InvalidSelection when they are set on a backup without media roots, or without {@code incremental}
+     */
+    static boolean checkRequest(BackupRequest req, List<String> media) {
+        boolean inc = Boolean.TRUE.equals(req.incremental());
+        if (inc && media.isEmpty()) {
+            throw new InvalidSelection(
+                    "incremental",
+                    "the backup covers no media root, so there is nothing to store"
+                            + " incrementally (databases are always backed up whole)");
+        }
+        if (!inc && Boolean.TRUE.equals(req.rehash())) {
+            throw new InvalidSelection("rehash", "applies only to an incremental backup (incremental: true)");
+        }
+        if (!inc && req.fullEvery() != null) {
+            throw new InvalidSelection("full_every", "applies only to an incremental backup (incremental: true)");
+        }
+        return inc;
+    }
+
+    /**
+     * What the incremental backup {@code b} builds on: per media root the newest other successful backup with an
+     * index of it, taken by the API or a schedule (not a restore's pre-restore backup, which retention must stay free
+     * to delete), encrypted to the same recipients as this one will be (a person holding this backup's key must be
+     * able to read every archive it refers to). Null when nothing qualifies or {@code full_every} says this run starts
+     * a new chain: the backup is then self-contained.
+     */
+    @Transactional
+    public dev.holdfast.backup.BackupRun.Incremental basesFor(Backup b, BackupOptions options) {
+        if (!options.incremental()) {
+            return null;
+        }
+        EntityManager em = Backup.getEntityManager();
+        String recipients = recipientsKey(encryption.fingerprints());
+        Map<String, MediaIndex> bases = new LinkedHashMap<>();
+        Map<String, Manifest.Reference> holders = new HashMap<>();
+        Backup parent = null;
+        for (String root : BackupService.names(b.media)) {
+            @SuppressWarnings("unchecked")
+            List<Object[]> rows = em.createNativeQuery("""
+                    SELECT x.id, i.data FROM holdfast.media_index i JOIN holdfast.backup x ON x.id = i.backup_id
+                     WHERE i.source = :root AND x.status = 'SUCCEEDED' AND x.id <> :self
+                       AND x.trigger <> 'pre-restore'
+                     ORDER BY x.created_at DESC, x.id DESC""")
+                    .setParameter("root", root)
+                    .setParameter("self", b.id)
+                    .setMaxResults(8)
+                    .getResultList();
+            for (Object[] r : rows) {
+                Backup base = Backup.findById(r[0]);
+                if (!recipients.equals(recipientsKey(fingerprints(base.encryptedTo)))) {
+                    continue;
+                }
+                List<MediaFile> files = readIndex((byte[]) r[1]);
+                Map<String, Manifest.Reference> needed = holdersOf(base, files);
+                if (needed == null) {
+                    continue;
+                }
+                holders.putAll(needed);
+                bases.put(
+                        root,
+                        MediaIndex.of(base.id.toString(), new Manifest.MediaSection(root, files, List.of(), Map.of())));
+                if (parent == null || base.createdAt.isAfter(parent.createdAt)) {
+                    parent = base;
+                }
+                break;
+            }
+        }
+        if (parent == null) {
+            return null;
+        }
+        if (options.fullEvery() != null && parent.chainLength + 1 >= options.fullEvery()) {
+            LOG.infof(
+                    "Backup %s: the chain since the last full backup would reach %d (full_every %d); stored whole",
+                    b.id, parent.chainLength + 1, options.fullEvery());
+            return null;
+        }
+        return new BackupRun.Incremental(bases, holders, parent.id.toString(), parent.chainLength, options.rehash());
+    }
+
+    /** The holders of an index's contents with their catalog facts; null when one is no longer a stored backup. */
+    private static Map<String, Manifest.Reference> holdersOf(Backup base, List<MediaFile> files) {
+        Set<String> ids = new TreeSet<>();
+        ids.add(base.id.toString());
+        files.forEach(f -> {
+            if (f.storedIn() != null) {
+                ids.add(f.storedIn());
+            }
+        });
+        Map<String, Manifest.Reference> out = new HashMap<>();
+        for (String id : ids) {
+            Backup h = Backup.findById(UUID.fromString(id));
+            if (h == null || h.status != BackupStatus.SUCCEEDED) {
+                return null;
+            }
+            out.put(id, new Manifest.Reference(id, h.name, h.createdAt.toInstant(), h.storageKey, h.sha256, 0, 0));
+        }
+        return out;
+    }
+
+    /**
+     * Records, in the caller's transaction (the one that marks the backup SUCCEEDED), the backup's file index per media
+     * root, its chain and the holders it refers to. A holder deleted meanwhile fails the insert (its key), and so the
+     * backup, rather than letting a backup succeed that cannot be restored.
+     */
+    void recordStored(Backup b, Manifest m, boolean asked) {
+        EntityManager em = Backup.getEntityManager();
+        em.flush(); // a row persisted in this transaction (a catalog import) must exist for the keys below
+        b.incremental = asked;
+        Manifest.Incremental inc = m.incremental();
+        b.chainLength = inc == null ? 0 : inc.chainLength();
+        b.parentBackupId = inc == null || inc.parent() == null || Backup.findById(UUID.fromString(inc.parent())) == null
+                ? null
+                : UUID.fromString(inc.parent());
+        for (Manifest.MediaSection s : m.media()) {
+            em.createNativeQuery(
+                            "INSERT INTO holdfast.media_index (backup_id, source, files, data) VALUES (?1, ?2, ?3, ?4)")
+                    .setParameter(1, b.id)
+                    .setParameter(2, s.source())
+                    .setParameter(3, s.files().size())
+                    .setParameter(4, writeIndex(s.files()))
+                    .executeUpdate();
+        }
+        if (inc != null) {
+            for (Manifest.Reference r : inc.references()) {
+                em.createNativeQuery("""
+                        INSERT INTO holdfast.backup_reference (backup_id, holder_id, files, bytes)
+                        SELECT ?1, h.id, ?3, ?4 FROM holdfast.backup h WHERE h.id = ?2 AND h.status = 'SUCCEEDED'
+                        """)
+                        .setParameter(1, b.id)
+                        .setParameter(2, UUID.fromString(r.backupId()))
+                        .setParameter(3, r.files())
+                        .setParameter(4, r.bytes())
+                        .executeUpdate();
+            }
+            Number recorded =
+                    (Number) em.createNativeQuery("SELECT count(*) FROM holdfast.backup_reference WHERE backup_id = ?1")
+                            .setParameter(1, b.id)
+                            .getSingleResult();
+            if (recorded.intValue() != inc.references().size()) {
+                throw new IllegalStateException(
+                        "Backup " + b.id + " refers to " + inc.references().size()
+                                + " backup(s) holding its unchanged files, but only " + recorded
+                                + " of them are still stored; it cannot be restored on its own and was not kept");
+            }
+        }
+    }
+
+    /** A backup that refers to another's contents. */
+    public record Dependent(UUID id, String name, OffsetDateTime createdAt, long files, long bytes) {}
+
+    /** The backups whose manifests refer to contents that {@code holder}'s archive holds, newest first. */
+    @Transactional
+    public List<Dependent> dependentsOf(UUID holder) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = Backup.getEntityManager()
+                .createNativeQuery("""
+                SELECT b.id, b.name, b.created_at, r.files, r.bytes
+                  FROM holdfast.backup_reference r JOIN holdfast.backup b ON b.id = r.backup_id
+                 WHERE r.holder_id = ?1 ORDER BY b.created_at DESC, b.id DESC""")
+                .setParameter(1, holder)
+                .getResultList();
+        List<Dependent> out = new ArrayList<>();
+        for (Object[] r : rows) {
+            out.add(new Dependent(
+                    (UUID) r[0],
+                    (String) r[1],
+                    r[2] instanceof OffsetDateTime o
+                            ? o
+                            : ((java.time.Instant) r[2]).atOffset(java.time.ZoneOffset.UTC),
+                    ((Number) r[3]).longValue(),
+                    ((Number) r[4]).longValue()));
+        }
+        return out;
+    }
+
+    /** The backups that hold contents {@code id}'s manifest refers to (none for a self-contained backup). */
+    @Transactional
+    public List<UUID> holdersOf(UUID id) {
+        @SuppressWarnings("unchecked")
+        List<UUID> rows = Backup.getEntityManager()
+                .createNativeQuery("SELECT holder_id FROM holdfast.backup_reference WHERE backup_id = ?1 ORDER BY 1")
+                .setParameter(1, id)
+                .getResultList();
+        return rows;
+    }
+
+    /**
+     * Deletes backup {@code id} unless another backup still refers to contents its archive holds: with its row locked
+     * (so that no backup recording a reference to it can commit meanwhile: the reference's key waits on the lock and
+     * then fails), checks for dependents, runs {@code removeArchives} and deletes the row.
+     *
+     * @throws BackupInUse naming the backups that refer to it
+     */
+    @Transactional
+    void deleteUnlessReferenced(UUID id, Runnable removeArchives) {
+        Backup b = Backup.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (b == null) {
+            throw new BackupNotFound(id);
+        }
+        List<Dependent> deps = dependentsOf(id);
+        if (!deps.isEmpty()) {
+            throw new BackupInUse(refusal(id, deps));
+        }
+        removeArchives.run();
+        Backup.deleteById(id);
+    }
+
+    /** Why a holder cannot be deleted, naming up to five of the backups that need it. */
+    static String refusal(UUID id, List<Dependent> deps) {
+        StringBuilder sb = new StringBuilder("Backup " + id + " holds file contents that " + deps.size()
+                + " incremental backup(s) still refer to: ");
+        for (int i = 0; i < Math.min(5, deps.size()); i++) {
+            Dependent d = deps.get(i);
+            sb.append(i == 0 ? "" : ", ")
+                    .append(d.name())
+                    .append(" (")
+                    .append(d.id())
+                    .append(", ")
+                    .append(d.files())
+                    .append(" files)");
+        }
+        if (deps.size() > 5) {
+            sb.append(" and ").append(deps.size() - 5).append(" more");
+        }
+        return sb.append("; delete those first, newest first").toString();
+    }
+
+    static byte[] writeIndex(List<MediaFile> files) {
+        try {
+            return Zstd.compress(INDEX_JSON.writeValueAsBytes(files), 3);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<MediaFile> readIndex(byte[] data) {
+        try {
+            byte[] json = Zstd.decompress(data, (int) Zstd.getFrameContentSize(data));
+            return INDEX_JSON.readValue(json, FILES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> fingerprints(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        if (arr != null) {
+            arr.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+
+    private static String recipientsKey(List<String> fingerprints) {
+        return String.join(",", new TreeSet<>(fingerprints));
+    }
+}

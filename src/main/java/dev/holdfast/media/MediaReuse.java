@@ -1,0 +1,137 @@
+package dev.holdfast.media;
+
+import dev.holdfast.archive.Manifest.MediaFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The incremental half of a {@link MediaBackup}: decides for each file whether an earlier backup of the root already
+ * holds its content, so that the manifest can name that backup ({@code stored_in}) instead of storing the bytes
+ * again.
+ *
+ * <p>A file whose path, size, mtime, status-change time and inode all equal the earlier record is taken as
+ * unchanged without being read (the kernel moves ctime on every write and every metadata change, and no
+ * user-space call can set it back). Any other file whose size equals that of some earlier content is read once
+ * and hashed, and referenced when its SHA-256 is known (a rename, a copy, a file rewritten with the same bytes);
+ * only when it is not does the backup store it, reading it again. With {@code rehash}, every file takes the second
+ * path: nothing is trusted from metadata.
+ */
+final class MediaReuse {
+    private final MediaIndex index;
+    private final boolean rehash;
+    private final AtomicLong hashedFiles = new AtomicLong();
+    private final AtomicLong hashedBytes = new AtomicLong();
+
+    MediaReuse(MediaIndex index, boolean rehash) {
+        this.index = index;
+        this.rehash = rehash;
+    }
+
+    /** Files read only to find out whether their content was known (stored afterwards or not). */
+    long hashedFiles() {
+        return hashedFiles.get();
+    }
+
+    /** Their bytes. */
+    long hashedBytes() {
+        return hashedBytes.get();
+    }
+
+    /**
+     * The manifest record of {@code path} referring to the backup that holds its content, or null when it must be
+     * stored (also when it changed or vanished while it was hashed: storing it then reports that as usual).
+     *
+     * @param walked the file's attributes when the walk met it
+     */
+    MediaFile reuse(String path, Path file, Map<String, Object> walked, byte[] buf, Runnable checkpoint)
+            throws IOException {
+        long size = (Long) walked.get("size");
+        if (!rehash) {
+            MediaIndex.Known k =
+                    index.unchanged(path, size, mtime(walked), ctime(walked), ((Number) walked.get("ino")).longValue());
+            if (k != null) {
+                return reference(path, k, walked);
+            }
+        }
+        if (!index.hasSize(size)) {
+            return null;
+        }
+        Map<String, Object> before;
+        try {
+            before = MediaPaths.stat(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (((Integer) before.get("mode") & 0170000) != 0100000 || (Long) before.get("size") != size) {
+            return null;
+        }
+        MessageDigest sha = sha256();
+        long read = 0;
+        try (InputStream in = Channels.newInputStream(
+                Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+                read += n;
+                checkpoint.run();
+            }
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        hashedFiles.incrementAndGet();
+        hashedBytes.addAndGet(read);
+        Map<String, Object> after;
+        try {
+            after = MediaPaths.stat(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (read != size || !MediaBackup.sameFile(before, after)) {
+            return null;
+        }
+        MediaIndex.Known k = index.content(size, HexFormat.of().formatHex(sha.digest()), path);
+        return k == null ? null : reference(path, k, before);
+    }
+
+    private static MediaFile reference(String path, MediaIndex.Known k, Map<String, Object> attrs) {
+        return new MediaFile(
+                path,
+                k.file().entry(),
+                k.file().size(),
+                MediaPaths.octal((Integer) attrs.get("mode")),
+                mtime(attrs),
+                k.file().sha256(),
+                k.holder(),
+                ((Number) attrs.get("ino")).longValue(),
+                ctime(attrs));
+    }
+
+    static Instant mtime(Map<String, Object> attrs) {
+        return ((FileTime) attrs.get("lastModifiedTime")).toInstant();
+    }
+
+    static Instant ctime(Map<String, Object> attrs) {
+        return ((FileTime) attrs.get("ctime")).toInstant();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
