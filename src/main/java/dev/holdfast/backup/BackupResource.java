@@ -262,7 +262,9 @@ public class BackupResource {
     @RolesAllowed(Roles.ADMIN)
     @Operation(
             summary = "Delete a backup",
-            description = "Role: backup-admin. Removes the archive, then the " + "catalog entry.")
+            description = "Role: backup-admin. Removes the archive, then the catalog entry. Refused (409) while an"
+                    + " incremental backup refers to file contents this one's archive holds (its referenced_backups"
+                    + " names this one): delete those first, newest first.")
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(
             responseCode = "404",
@@ -270,7 +272,8 @@ public class BackupResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(
             responseCode = "409",
-            description = "The backup is protected, queued or running",
+            description = "The backup is protected, queued, running, used by a restore or holds contents an"
+                    + " incremental backup refers to",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response delete(@PathParam("id") UUID id) {
         backups.delete(id);

@@ -51,8 +51,8 @@ public class RetentionResource {
     @Operation(summary = "Preview a retention policy", description = """
             Role: backup-viewer. Changes nothing. For every backup in scope: keep or delete, with every reason \
             (keep_last 3, daily 2026-11-20, weekly 2026-W47, monthly 2026-11, yearly 2026, within 7d, max_age 30d, \
-            newest verified/successful backup of a source, protected, used by a restore, pre-restore backup of a \
-            recent restore). Scope: schedule_id's backups, or without it every backup no schedule policy covers. \
+            newest verified/successful backup of a source, protected, used by a restore, pre-restore backup of a recent restore, holds file contents of a kept incremental \
+            backup). Scope: schedule_id's backups, or without it every backup no schedule policy covers. \
             Policy: the keep_* / max_age parameters when any is given, else the schedule's policy, else the global \
             one (holdfast.retention.*).""")
     @APIResponse(responseCode = "200", description = "The decisions")
