@@ -6,7 +6,6 @@ import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.Manifest;
-import dev.holdfast.crypto.AgeEncryptingOutputStream;
 import dev.holdfast.crypto.AgeKeys;
 import dev.holdfast.crypto.AgeRecipient;
 import dev.holdfast.job.Progress;
@@ -23,14 +22,9 @@ import dev.holdfast.storage.WritableArchive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -233,7 +227,7 @@ public final class BackupRun {
         Stored stored;
         boolean encrypted = !settings.encryptTo().isEmpty();
         try (WritableArchive out = storage.create(req.storageKey());
-                Sealed target = new Sealed(out.stream(), settings.encryptTo());
+                SealedArchive target = new SealedArchive(out.stream(), settings.encryptTo());
                 // In the default (stored) check the archive is read back anyway: its SHA-256 is taken from that
                 // read, on another core, instead of serially under the writer's lock while entries are appended.
                 // An encrypted archive's SHA-256 is of the stored (age) bytes, hashed as they leave.
@@ -500,7 +494,8 @@ public final class BackupRun {
         boolean full = mode == PostWriteCheck.FULL;
         if (!full && encrypted(summary)) {
             // STORED on an encrypted archive: the SHA-256 of the bytes read back from storage against the SHA-256 of
-            // the age bytes as they left (Sealed). Equal digests prove the storage holds exactly what was written,
+            // the age bytes as they left (SealedArchive). Equal digests prove the storage holds exactly what was
+            // written,
             // which is what STORED proves of a plain archive; decrypting it again here would only re-check this
             // process's own cipher, at the price of a second pass of ChaCha20-Poly1305 (docs/reliability.md).
             String actual = Digests.sha256Hex(archive);
@@ -563,84 +558,6 @@ public final class BackupRun {
         com.fasterxml.jackson.databind.node.ArrayNode fps = node.putArray("recipients");
         recipients.forEach(r -> fps.add(r.fingerprint()));
         return node;
-    }
-
-    /**
-     * Where the tar goes: straight to storage, or through age encryption to the recipients, counting and hashing
-     * the stored bytes. The file key stays here only for the post-write check, which needs no identity.
-     */
-    private static final class Sealed implements AutoCloseable {
-        private final OutputStream plaintext;
-        private final AgeEncryptingOutputStream age;
-        private final MessageDigest sha;
-        private final CountingStream counted;
-
-        Sealed(OutputStream stored, List<AgeRecipient> recipients) throws IOException {
-            if (recipients.isEmpty()) {
-                plaintext = stored;
-                age = null;
-                sha = null;
-                counted = null;
-                return;
-            }
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            counted = new CountingStream(new DigestOutputStream(stored, sha));
-            age = new AgeEncryptingOutputStream(counted, recipients);
-            plaintext = age;
-        }
-
-        OutputStream plaintext() {
-            return plaintext;
-        }
-
-        /** Ends the age stream (its last chunk) and returns the summary of what was stored. */
-        ArchiveSummary finish(ArchiveSummary tar) throws IOException {
-            if (age == null) {
-                return tar;
-            }
-            age.close();
-            return new ArchiveSummary(
-                    tar.manifest(), tar.manifestSha256(), HexFormat.of().formatHex(sha.digest()), counted.count);
-        }
-
-        /** Keys that open the stored archive for the post-write check (none needed for a plain one). */
-        AgeKeys keys() {
-            return age == null
-                    ? stanzas -> {
-                        throw new dev.holdfast.crypto.AgeException("not encrypted");
-                    }
-                    : age.ownKey();
-        }
-
-        @Override
-        public void close() {
-            // Nothing to release: the storage stream belongs to the WritableArchive.
-        }
-    }
-
-    /** Counts bytes on their way to storage. */
-    private static final class CountingStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 
     /** This build's version, as the manifest's {@code tools.holdfast} records it. */

@@ -166,8 +166,13 @@ public class CatalogImport {
 
     private Optional<UUID> register(UUID id, String key, boolean protect) throws IOException {
         // An encrypted archive (.tar.age) is read with the configured identities, as verify and restore read it.
-        ArchiveReader reader = ArchiveReader.open(
-                EncryptedArchives.plaintext(ArchiveSource.of(storage, key), encryption.identities()));
+        ArchiveReader reader;
+        try {
+            reader = ArchiveReader.open(
+                    EncryptedArchives.plaintext(ArchiveSource.of(storage, key), encryption.identities()));
+        } catch (IOException e) {
+            throw new IllegalStateException("verification failed: " + e.getMessage(), e);
+        }
         Manifest manifest = reader.manifest();
         if (manifest.incremental() != null) {
             for (Manifest.Reference r : manifest.incremental().references()) {

@@ -99,6 +99,19 @@ final class BackupCommands {
         List<String> copyTo;
 
         @Option(
+                names = "--incremental",
+                description = "Media roots: store only what no earlier backup holds, refer to it for the rest")
+        boolean incremental;
+
+        @Option(names = "--rehash", description = "With --incremental: read and hash every file")
+        boolean rehash;
+
+        @Option(
+                names = "--full-every",
+                description = "With --incremental: a full backup instead when the chain would reach this length")
+        Integer fullEvery;
+
+        @Option(
                 names = "--idempotency-key",
                 description = "Sent as Idempotency-Key (default: $HOLDFAST_IDEMPOTENCY_KEY, else new per invocation)")
         String idempotencyKey;
@@ -124,6 +137,15 @@ final class BackupCommands {
             putList(body, "media_include", mediaInclude);
             putList(body, "media_exclude", mediaExclude);
             putList(body, "copy_to", copyTo);
+            if (incremental) {
+                body.put("incremental", true);
+            }
+            if (rehash) {
+                body.put("rehash", true);
+            }
+            if (fullEvery != null) {
+                body.put("full_every", fullEvery);
+            }
             JsonNode accepted = c.api().post("api/backups", body, c.idempotencyKey(idempotencyKey));
             return finishBackup(c, accepted, waiting);
         }

@@ -83,6 +83,7 @@ public class BackupForms {
             @FormParam("media") List<String> media,
             @FormParam("include_tables") List<String> includeTables,
             @FormParam("media_include") String mediaInclude,
+            @FormParam("incremental") String incremental,
             @Context UriInfo uri) {
         context.require(Roles.OPERATOR, csrf);
         BackupType backupType;
@@ -108,6 +109,9 @@ public class BackupForms {
                 mediaInclude == null || mediaInclude.isBlank()
                         ? null
                         : List.of(mediaInclude.trim().split("\\s*,\\s*")),
+                null,
+                null,
+                "true".equals(incremental) ? Boolean.TRUE : null,
                 null,
                 null);
         RestResponse<Accepted<BackupView>> r = backupApi.create(req, null, uri);

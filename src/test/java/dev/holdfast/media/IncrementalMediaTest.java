@@ -118,6 +118,51 @@ class IncrementalMediaTest {
     }
 
     @Test
+    void aPersonRestoresAnIncrementalBackupByHandWithStandardTools() throws Exception {
+        MediaBackup.Result full = backup("A", null, false);
+        mutate();
+        MediaBackup.Result inc = backup("B", MediaIndex.of("A", full.section()), false);
+        write("a.txt", "changed again ".repeat(10));
+        backup("C", MediaIndex.of("B", inc.section()), false);
+        Map<String, String> expected = snapshot(live);
+        assertThat(manifest("C").incremental().references())
+                .extracting(Manifest.Reference::backupId)
+                .containsExactly("A", "B");
+
+        // The documented script (docs/incremental.md), run as a person would: tar, zstd, gzip, jq, sha256sum.
+        Path out = tmp.resolve("by-hand");
+        Process p = new ProcessBuilder(
+                        "sh",
+                        Path.of("docs/restore-media-by-hand.sh")
+                                .toAbsolutePath()
+                                .toString(),
+                        archives.get("C").toString(),
+                        "u",
+                        out.toString())
+                .redirectErrorStream(true)
+                .start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(log).isZero();
+        assertThat(snapshot(out)).isEqualTo(expected);
+
+        // Without an archive it needs, it stops and names it.
+        Files.move(archives.get("A"), tmp.resolve("elsewhere.tar"));
+        Process missing = new ProcessBuilder(
+                        "sh",
+                        Path.of("docs/restore-media-by-hand.sh")
+                                .toAbsolutePath()
+                                .toString(),
+                        archives.get("C").toString(),
+                        "u",
+                        tmp.resolve("by-hand-2").toString())
+                .redirectErrorStream(true)
+                .start();
+        String why = new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(missing.waitFor()).isNotZero();
+        assertThat(why).contains("needs the archive of backup A (A.tar)");
+    }
+
+    @Test
     void rehashReadsEveryFileAndStillRefersToUnchangedContents() throws Exception {
         MediaBackup.Result full = backup("A", null, false);
         MediaBackup.Result again = backup("B", MediaIndex.of("A", full.section()), true);
