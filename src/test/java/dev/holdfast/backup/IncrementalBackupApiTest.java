@@ -137,6 +137,13 @@ class IncrementalBackupApiTest {
                 .isTrue();
         assertThat(verified.at("/result/referenced_contents").asLong()).isEqualTo(37);
 
+        // A drill restores it (references resolved) into scratch space and reads every file back.
+        JsonNode drill = dev.holdfast.drill.DrillApiTest.awaitDrill(
+                dev.holdfast.drill.DrillApiTest.drill("{\"source\":\"uploads\",\"backup_id\":\"" + incId + "\"}"));
+        assertThat(drill.get("status").asText()).as(drill.toString()).isEqualTo("SUCCEEDED");
+        assertThat(drill.at("/media/0/files").asLong()).isEqualTo(40);
+        assertThat(drill.at("/media/0/ok").asBoolean()).isTrue();
+
         // A restore of the incremental backup gives the whole tree of its run.
         Files.delete(ROOT.resolve("d3/f3.bin"));
         Files.writeString(ROOT.resolve("stray.txt"), "not in the backup");
@@ -180,6 +187,48 @@ class IncrementalBackupApiTest {
         assertThat(failed.get("status").asText()).isEqualTo("FAILED");
         assertThat(failed.get("error").asText()).contains("d1/f1.bin");
         assertThat(MediaTestSupport.snapshot(ROOT)).isEqualTo(before);
+    }
+
+    @Test
+    void aCancelledIncrementalBackupLeavesTheChainAsItWas() throws Exception {
+        UUID fullId =
+                UUID.fromString(backup("{\"backup_type\":\"media\"}").get("id").asText());
+        // A large sparse file keeps the incremental backup busy long enough to be stopped half-way.
+        try (RandomAccessFile big = new RandomAccessFile(ROOT.resolve("big.bin").toFile(), "rw")) {
+            big.setLength(8L << 30);
+        }
+        UUID stopped = BackupApiTest.create("{\"backup_type\":\"media\",\"incremental\":true}");
+        made.add(stopped);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> "RUNNING"
+                        .equals(given().auth()
+                                .oauth2(Tokens.viewer())
+                                .get("/api/backups/{id}", stopped)
+                                .jsonPath()
+                                .getString("status")));
+        String job = given().auth()
+                .oauth2(Tokens.viewer())
+                .get("/api/backups/{id}", stopped)
+                .jsonPath()
+                .getString("job_id");
+        given().auth()
+                .oauth2(Tokens.operator())
+                .post("/api/jobs/{id}/cancel", job)
+                .then()
+                .statusCode(202);
+        JsonNode b = BackupApiTest.awaitBackup(stopped);
+        assertThat(b.get("status").asText()).as(b.toString()).isEqualTo("CANCELLED");
+        assertThat(b.get("referenced_backups")).isEmpty();
+        assertThat(BackupApiTest.STORAGE.resolve(stopped + ".tar")).doesNotExist();
+        Files.delete(ROOT.resolve("big.bin"));
+
+        // Nothing of it was recorded: the next incremental backup builds on the full one, and the full one is
+        // deletable once that is gone again.
+        JsonNode next = backup("{\"backup_type\":\"media\",\"incremental\":true}");
+        assertThat(next.get("parent_backup_id").asText()).isEqualTo(fullId.toString());
+        assertThat(next.get("chain_length").asInt()).isEqualTo(1);
+        assertThat(next.at("/summary/media/0/referenced_files").asLong()).isEqualTo(40);
     }
 
     @Test

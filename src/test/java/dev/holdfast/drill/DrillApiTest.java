@@ -59,7 +59,7 @@ public class DrillApiTest {
         return id;
     }
 
-    static UUID drill(String body) {
+    public static UUID drill(String body) {
         Response r = given().auth()
                 .oauth2(Tokens.operator())
                 .contentType("application/json")
@@ -71,7 +71,7 @@ public class DrillApiTest {
         return UUID.fromString(id);
     }
 
-    static JsonNode awaitDrill(UUID id) throws Exception {
+    public static JsonNode awaitDrill(UUID id) throws Exception {
         await().atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> {

@@ -80,6 +80,61 @@ class RetentionPlannerTest {
         return plan.toDelete().stream().map(v -> v.backup().name()).toList();
     }
 
+    static Candidate referring(Candidate c, Candidate... holders) {
+        return new Candidate(
+                c.id(),
+                c.name(),
+                c.createdAt(),
+                c.status(),
+                c.type(),
+                c.sources(),
+                c.scheduleId(),
+                c.isProtected(),
+                c.verifyOk(),
+                c.usedByRestore(),
+                c.preRestoreOfRecentRestore(),
+                java.util.Arrays.stream(holders).map(Candidate::id).toList());
+    }
+
+    @Test
+    void aBackupHoldingContentsThatAStayingBackupRefersToIsKeptAndSaysWhy() {
+        // full <- inc1 <- inc2 (inc2 refers to full and inc1, flat); an unrelated old full; keep_last 1.
+        Candidate old = ok("2027-01-01T01:00:00Z");
+        Candidate full = ok("2027-01-06T01:00:00Z");
+        Candidate inc1 = referring(ok("2027-01-07T01:00:00Z"), full);
+        Candidate inc2 = referring(ok("2027-01-08T01:00:00Z"), full, inc1);
+        Plan plan = plan(List.of(old, full, inc1, inc2), policy(1, null, null, null, null, null, null));
+        assertThat(deleted(plan)).containsExactly("2027-01-01T01:00:00Z");
+        assertThat(kept(plan).get("2027-01-06T01:00:00Z"))
+                .singleElement()
+                .asString()
+                .startsWith("holds file contents of 2027-01-0")
+                .endsWith("which stays");
+        assertThat(kept(plan).get("2027-01-07T01:00:00Z"))
+                .containsExactly("holds file contents of 2027-01-08T01:00:00Z (" + inc2.id() + "), which stays");
+
+        // Once the backup referring to them goes, so may they: a chain is deleted from its end.
+        Plan all = plan(List.of(full, inc1, inc2), policy(null, null, null, null, null, null, "1h"));
+        assertThat(deleted(all)).isEmpty(); // the newest of app stays, so its holders do
+        Candidate newer = ok("2027-01-09T01:00:00Z");
+        Plan later = plan(List.of(full, inc1, inc2, newer), policy(1, null, null, null, null, null, null));
+        assertThat(deleted(later))
+                .containsExactly("2027-01-08T01:00:00Z", "2027-01-07T01:00:00Z", "2027-01-06T01:00:00Z");
+
+        // A backup out of the policy's scope (another schedule) still keeps its holders in scope.
+        Candidate foreign = referring(
+                backup("2027-01-09T02:00:00Z", BackupStatus.SUCCEEDED, BackupType.MEDIA, MEDIA_SCHEDULE, List.of("m")),
+                full);
+        Plan scoped = RetentionPlanner.plan(
+                List.of(full, inc1, inc2, newer, foreign),
+                c -> NIGHTLY.equals(c.scheduleId()),
+                policy(1, null, null, null, null, null, null),
+                null,
+                NOW,
+                ZoneOffset.UTC);
+        assertThat(deleted(scoped)).containsExactly("2027-01-08T01:00:00Z", "2027-01-07T01:00:00Z");
+    }
+
     @Test
     void keepLastKeepsTheNewestNAndDeletesTheRestBecauseNoRuleKeepsThem() {
         List<Candidate> b = List.of(
