@@ -108,6 +108,7 @@ class Service:
         env["HOLDFAST_MEDIA_BENCH_PATH"] = os.path.join(tmp, "tree")
         for kind in MEDIA_TREES:  # the trees of part `trees`, made only when that part runs
             env[f"HOLDFAST_MEDIA_{kind.upper()}_PATH"] = os.path.join(tmp, f"tree-{kind}")
+        env["HOLDFAST_MEDIA_INCR_PATH"] = os.path.join(tmp, "tree-incr")  # part `incr`
         # Restores write only into sources and configured targets: the clean database and a media directory.
         env["HOLDFAST_RESTORE_DATABASE_TARGETS"] = CLEAN_DB
         env["HOLDFAST_RESTORE_MEDIA_TARGETS"] = os.path.realpath(tmp)
@@ -293,6 +294,16 @@ def holdfast_media_backup(svc, tok, source="bench"):
     return elapsed, b["size_bytes"], b["id"]
 
 
+def holdfast_media_backup_as(svc, tok, source, body):
+    """A media backup of `source` with extra request fields (e.g. incremental); returns (seconds, record)."""
+    t0 = time.monotonic()
+    created = svc.call("POST", "/api/backups", tok, {"backup_type": "media", "media": [source], **body})
+    b, ended = await_status(svc, tok, f"/api/backups/{created['resource']['id']}")
+    if b["status"] != "SUCCEEDED":
+        raise SystemExit(f"media backup failed: {b['error']}")
+    return ended - t0, b
+
+
 def holdfast_restore(svc, tok, backup_id, body):
     t0 = time.monotonic()
     r = svc.call("POST", f"/api/backups/{backup_id}/restore", tok, body)
@@ -426,6 +437,150 @@ def media_tree_part(svc, tok, tmp, kind, tree_bytes, files, runs, stamp, store="
     svc.call("DELETE", f"/api/backups/{last['id']}", tok)
     shutil.rmtree(restored, ignore_errors=True)
     os.remove(out_zst)
+
+
+# Part `incr` (issue 17): about 1 GB in 20,000 files, 1 % of them changed between a full and an incremental backup.
+INCR_TREE = (20_000, 1_000, 100_000, 1 / 3)
+
+
+def make_incr_tree(root):
+    """The tree of part `incr`: make_sized_tree's files plus empty directories and symbolic links."""
+    total, files = make_sized_tree(root, *INCR_TREE, seed=23)
+    for i in range(5):
+        os.makedirs(os.path.join(root, f"empty{i}", "inner"), exist_ok=True)
+        os.symlink("s0", os.path.join(root, f"d{i:02d}", f"link{i}"))  # to a sibling directory
+    return total, files
+
+
+def mutate_incr_tree(root, seed=5):
+    """Changes 1 % of the files (200 rewritten with new bytes of about their size), adds 20 and deletes 20;
+    returns the bytes written."""
+    import random
+    rnd = random.Random(seed)
+    paths = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs
+                   if not os.path.islink(os.path.join(dp, f)))
+    picked = rnd.sample(paths, len(paths) // 100 + 40)
+    written = 0
+    for p in picked[:len(paths) // 100]:
+        data = rnd.randbytes(max(1, os.path.getsize(p) + rnd.randint(-500, 500)))
+        with open(p, "wb") as f:
+            f.write(data)
+        written += len(data)
+    for p in picked[len(paths) // 100:len(paths) // 100 + 20]:
+        os.remove(p)
+    for i in range(20):
+        data = rnd.randbytes(rnd.randint(INCR_TREE[1], INCR_TREE[2]))
+        with open(os.path.join(root, f"d{i % 20:02d}", f"new{i}.bin"), "wb") as f:
+            f.write(data)
+        written += len(data)
+    return written
+
+
+def tree_state(root):
+    """Every path below `root` with its type, permission bits, mtime (whole seconds), size and content digest or link
+    target: what a restore must reproduce exactly."""
+    import hashlib
+    out = {}
+    for dp, ds, fs in os.walk(root):
+        for name in ds + fs:
+            p = os.path.join(dp, name)
+            st = os.lstat(p)
+            rel = os.path.relpath(p, root)
+            if os.path.islink(p):
+                out[rel] = ("link", os.readlink(p))
+            elif os.path.isdir(p):
+                out[rel] = ("dir", st.st_mode & 0o7777, int(st.st_mtime))
+            else:
+                with open(p, "rb") as f:
+                    out[rel] = ("file", st.st_mode & 0o7777, int(st.st_mtime), st.st_size,
+                                hashlib.sha256(f.read()).hexdigest())
+    return out
+
+
+def incr_part(svc, tok, tmp, runs, stamp):
+    """Full, then incremental Holdfast media backups of the `incr` tree with 1 % changed in between, against GNU tar's
+    level-0 and level-1 `--listed-incremental` archives, in alternation; the incremental backup is restored through
+    the API and compared with the changed tree (contents, modes, mtimes, links, empty directories)."""
+    tree = os.path.join(tmp, "tree-incr")
+    restored = os.path.join(os.path.realpath(tmp), "restored-incr")
+    l0, l1 = os.path.join(tmp, "l0.tar.zst"), os.path.join(tmp, "l1.tar.zst")
+    snap0, snap1 = os.path.join(tmp, "snap0"), os.path.join(tmp, "snap1")
+    results = {k: [] for k in ("holdfast full backup", "holdfast incremental backup", "tar level 0",
+                               "tar level 1", "holdfast restore of the incremental",
+                               "tar -xf level 0 + level 1")}
+    sizes, facts = {}, {}
+    for i in range(runs):
+        t0 = time.monotonic()
+        tree_bytes, files = make_incr_tree(tree)
+        print(f"  incr run {i + 1}: tree of {files} files, {tree_bytes / 1e6:.0f} MB made in "
+              f"{time.monotonic() - t0:.0f} s", flush=True)
+        sh(["sync"])
+        t, full = holdfast_media_backup_as(svc, tok, "incr", {})
+        results["holdfast full backup"].append(t)
+        sizes["holdfast full backup"] = full["size_bytes"]
+        for f in (snap0, snap1):
+            if os.path.exists(f):
+                os.remove(f)
+        sh(["sync"])
+        results["tar level 0"].append(timed(["tar", "--zstd", f"--listed-incremental={snap0}", "-cf", l0,
+                                             "-C", tree, "."]))
+        sizes["tar level 0"] = os.path.getsize(l0)
+        changed = mutate_incr_tree(tree, seed=5 + i)
+        expected = tree_state(tree)
+        sh(["sync"])
+        t, inc = holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})
+        if inc["chain_length"] != 1 or inc["referenced_backups"] != [full["id"]]:
+            raise SystemExit(f"the incremental backup is not one: {inc}")
+        results["holdfast incremental backup"].append(t)
+        sizes["holdfast incremental backup"] = inc["size_bytes"]
+        facts["referenced"] = inc["summary"]["media"][0]["referenced_files"]
+        facts["files"] = inc["summary"]["media"][0]["files"]
+        facts["changed MB"] = changed / 1e6
+        shutil.copy(snap0, snap1)
+        sh(["sync"])
+        results["tar level 1"].append(timed(["tar", "--zstd", f"--listed-incremental={snap1}", "-cf", l1,
+                                             "-C", tree, "."]))
+        sizes["tar level 1"] = os.path.getsize(l1)
+        shutil.rmtree(restored, ignore_errors=True)
+        sh(["sync"])
+        results["holdfast restore of the incremental"].append(
+            holdfast_restore(svc, tok, inc["id"], {"media_target": restored, "create_pre_backup": False}))
+        got = tree_state(restored)
+        if got != expected:
+            diff = sorted(set(got.items()) ^ set(expected.items()))[:5]
+            raise SystemExit(f"the restored incremental backup differs from the tree: {diff}")
+        facts["identical"] = True
+        shutil.rmtree(restored, ignore_errors=True)
+        os.makedirs(restored)
+        sh(["sync"])
+        t0 = time.monotonic()
+        for level in (l0, l1):
+            sh(["tar", "--zstd", "--listed-incremental=/dev/null", "-xf", level, "-C", restored])
+        results["tar -xf level 0 + level 1"].append(time.monotonic() - t0)
+        svc.call("DELETE", f"/api/backups/{inc['id']}", tok)  # newest first: the full one holds its contents
+        svc.call("DELETE", f"/api/backups/{full['id']}", tok)
+        for k in results:
+            print(f"  incr run {i + 1} {k:<38} {results[k][-1]:7.2f} s", flush=True)
+    med = {k: statistics.median(v) for k, v in results.items()}
+    report(f"Incremental media backup, {stamp}, {CORES} cores; {INCR_TREE[0]} files, about "
+           f"{tree_bytes / 1e6:.0f} MB ({INCR_TREE[1] / 1000:.0f}-{INCR_TREE[2] / 1000:.0f} KB, "
+           f"{INCR_TREE[3]:.0%} incompressible); 1 % changed ({facts['changed MB']:.1f} MB), 20 added, 20 deleted "
+           f"between the two; {runs} runs each in alternation", results, sizes,
+           [("holdfast incremental backup", ["holdfast full backup"]), ("tar level 1", ["tar level 0"]),
+            ("holdfast restore of the incremental", ["tar -xf level 0 + level 1"])],
+           [f"incremental / full, bytes: holdfast {sizes['holdfast incremental backup'] / sizes['holdfast full backup']:.3f}"
+            f" (target <= 0.03); tar {sizes['tar level 1'] / sizes['tar level 0']:.3f}",
+            f"incremental / full, time: holdfast "
+            f"{med['holdfast incremental backup'] / med['holdfast full backup']:.3f} (target <= 0.1); tar "
+            f"{med['tar level 1'] / med['tar level 0']:.3f}",
+            f"files referred to, not stored: {facts['referenced']} of {facts['files']}",
+            f"incremental backup: {facts['files'] / med['holdfast incremental backup']:,.0f} files/s",
+            f"restored incremental tree equals the changed source (contents, modes, mtimes, links, empty dirs): "
+            f"{'yes' if facts.get('identical') else 'NO'}",
+            f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "media-incremental.txt")
+    for f in (l0, l1, snap0, snap1):
+        os.remove(f)
+    shutil.rmtree(restored, ignore_errors=True)
 
 
 class S3Proxy:
@@ -611,7 +766,7 @@ def main():
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service, e.g. "
                     "HOLDFAST_ARCHIVE_LEVEL=1")
     ap.add_argument("--parts", default="db,restore,media,s3,enc",
-                    help="comma-separated: db, restore, media, trees (the three media trees of issue 17), s3 (local disk vs s3proxy), enc (plain vs age)")
+                    help="comma-separated: db, restore, media, trees (the three media trees of issue 17), incr (incremental media backups, issue 17), s3 (local disk vs s3proxy), enc (plain vs age)")
     ap.add_argument("--trees", default=",".join(MEDIA_TREES), help="which trees part `trees` measures: "
                     + ", ".join(MEDIA_TREES))
     ap.add_argument("--trees-store", default="local", choices=["local", "s3", "both"],
@@ -638,6 +793,7 @@ def main():
         tree_bytes, tree_files = make_tree(tree)
     extra = dict(kv.split("=", 1) for kv in a.env)
     trees = {}
+    os.makedirs(os.path.join(tmp, "tree-incr"), exist_ok=True)  # part `incr` makes it per run
     for kind, spec in MEDIA_TREES.items():
         path = os.path.join(tmp, f"tree-{kind}")
         os.makedirs(path, exist_ok=True)  # every configured source exists, even when its part does not run
@@ -802,6 +958,8 @@ def main():
                    [("holdfast media backup", ["tar --zstd -cf", "tar czf"]),
                     ("holdfast media restore", ["tar --zstd -xf", "tar xzf"])],
                    [f"service peak RSS: {svc.peak_rss_mb():.0f} MB"], "media.txt")
+        if "incr" in parts:
+            incr_part(svc, tok, tmp, a.runs, stamp)
         if "trees" in parts and a.trees_store in ("local", "both"):
             for kind, (tree_bytes_k, files_k) in trees.items():
                 media_tree_part(svc, tok, tmp, kind, tree_bytes_k, files_k, a.runs, stamp)

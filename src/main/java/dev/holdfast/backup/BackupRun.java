@@ -225,6 +225,7 @@ public final class BackupRun {
         PostWriteCheck mode = settings.check();
         long started = System.nanoTime();
         Stored stored;
+        Map<String, byte[]> indexes;
         boolean encrypted = !settings.encryptTo().isEmpty();
         try (WritableArchive out = storage.create(req.storageKey());
                 SealedArchive target = new SealedArchive(out.stream(), settings.encryptTo());
@@ -252,7 +253,19 @@ public final class BackupRun {
                 manifest = manifest.withExtensions(ext);
             }
             ArchiveSummary summary = target.finish(writer.finish(manifest));
+            // The catalog's file index of each media root, encoded on the other core while the archive is checked.
+            Manifest written = summary.manifest();
+            CompletableFuture<Object> encoding = written.media().isEmpty()
+                    ? CompletableFuture.completedFuture(Map.of())
+                    : background("media-index", () -> {
+                        Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
+                        written.media().forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
+                        return byRoot;
+                    });
             stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
+            @SuppressWarnings("unchecked")
+            Map<String, byte[]> encoded = (Map<String, byte[]>) await(encoding);
+            indexes = encoded;
         }
         long tStored = System.nanoTime();
         long millis = (tStored - started) / 1_000_000;
@@ -267,7 +280,7 @@ public final class BackupRun {
                 (tStored - stored.tChecked()) / 1_000_000);
         BackupSummary typed =
                 BackupSummary.of(summary, millis, stored.media(), mode.name().toLowerCase(Locale.ROOT));
-        return new BackupResult(summary, typed, stored.verified(), millis);
+        return new BackupResult(summary, typed, stored.verified(), millis, indexes);
     }
 
     private List<Manifest.DatabaseSection> dumpDatabases(

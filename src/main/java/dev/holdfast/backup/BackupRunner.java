@@ -91,7 +91,7 @@ public class BackupRunner {
             }
         });
         BackupResult result = run.run(req, progress, stop);
-        backups.succeed(b.id, result.archive(), result.summary(), result.verified());
+        backups.succeed(b.id, result.archive(), result.summary(), result.verified(), result.mediaIndexes());
         progress.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));
         return result;
     }

@@ -482,7 +482,8 @@ public class BackupService {
      *     it meanwhile): the archive is removed, since the catalog already told everyone the backup failed
      */
     @Transactional
-    void succeed(UUID id, ArchiveSummary archive, BackupSummary summary, boolean verified) {
+    void succeed(
+            UUID id, ArchiveSummary archive, BackupSummary summary, boolean verified, Map<String, byte[]> indexes) {
         Backup b = Backup.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (b == null || b.status != BackupStatus.RUNNING) {
             if (b != null && b.storageKey != null) {
@@ -504,7 +505,7 @@ public class BackupService {
         b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.summary = mapper.valueToTree(summary);
         BackupOptions options = mapper.convertValue(b.options, BackupOptions.class);
-        chains.recordStored(b, archive.manifest(), options.incremental());
+        chains.recordStored(b, archive.manifest(), options.incremental(), indexes);
         if (verified) {
             b.verifiedAt = b.finishedAt;
             b.verifyOk = true;

@@ -240,7 +240,8 @@ public class CatalogImport {
         b.verifyFailures = mapper.createArrayNode();
         b.persist();
         // The file index (so the next incremental backup of a root builds on it) and the references to its holders.
-        chains.recordStored(b, m, facts.path("options").path("incremental").asBoolean(false));
+        chains.recordStored(
+                b, m, facts.path("options").path("incremental").asBoolean(false), java.util.Map.<String, byte[]>of());
         LOG.infof("Imported backup %s (%s) from %s", id, b.name, key);
         return Optional.of(id);
     }

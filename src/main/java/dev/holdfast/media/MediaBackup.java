@@ -10,19 +10,17 @@ import dev.holdfast.archive.Manifest.MediaDirectory;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
 import dev.holdfast.archive.Manifest.MediaSymlink;
+import dev.holdfast.media.MediaWalk.Found;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -166,8 +164,6 @@ public final class MediaBackup {
         }
     }
 
-    private record Found(String path, Path file, long size, Map<String, Object> attrs) {}
-
     private record Stored(MediaFile file, String warning, boolean inconsistent, boolean raw) {}
 
     /**
@@ -182,16 +178,11 @@ public final class MediaBackup {
         }
         List<PathMatcher> inc = MediaPaths.globs(root.getFileSystem(), includes);
         List<PathMatcher> exc = MediaPaths.globs(root.getFileSystem(), excludes);
-        List<Found> found = new ArrayList<>();
-        List<MediaDirectory> dirs = new ArrayList<>();
-        List<MediaSymlink> links = new ArrayList<>();
-        List<String> walkWarnings = new ArrayList<>();
-        Map<String, Object> rootAttrs = MediaPaths.stat(root);
-        dirs.add(new MediaDirectory(
-                ".",
-                MediaPaths.octal((Integer) rootAttrs.get("mode")),
-                ((FileTime) rootAttrs.get("lastModifiedTime")).toInstant()));
-        walk(root, "", inc, exc, found, dirs, links, walkWarnings);
+        MediaWalk.Walked walked = new MediaWalk(root, inc, exc, checkpoint).run(parallelism);
+        List<Found> found = walked.found();
+        List<MediaDirectory> dirs = walked.dirs();
+        List<MediaSymlink> links = walked.links();
+        List<String> walkWarnings = walked.warnings();
 
         long bytesTotal = found.stream().mapToLong(Found::size).sum();
         Tracker tracker = new Tracker(found.size(), bytesTotal, start);
@@ -287,109 +278,6 @@ public final class MediaBackup {
                 referenced,
                 referencedBytes,
                 reuse == null ? 0 : reuse.hashedFiles());
-    }
-
-    /** Depth-first walk in byte order; returns whether anything below {@code dir} was recorded. */
-    private boolean walk(
-            Path dir,
-            String rel,
-            List<PathMatcher> inc,
-            List<PathMatcher> exc,
-            List<Found> found,
-            List<MediaDirectory> dirs,
-            List<MediaSymlink> links,
-            List<String> warnings)
-            throws IOException {
-        checkpoint.run();
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            ds.forEach(children::add);
-        } catch (NoSuchFileException e) {
-            warnings.add((rel.isEmpty() ? "." : rel) + ": directory vanished during the backup, skipped");
-            return false;
-        }
-        children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(
-                a.getFileName().toString(), b.getFileName().toString()));
-        boolean any = false;
-        for (Path child : children) {
-            String name = child.getFileName().toString();
-            String path = rel.isEmpty() ? name : rel + "/" + name;
-            Path relPath = root.getFileSystem().getPath(path);
-            if (MediaPaths.anyMatch(exc, relPath)) {
-                continue;
-            }
-            String unsafe = MediaPaths.unsafeReason(path);
-            if (unsafe != null || name.indexOf('\uFFFD') >= 0) {
-                // A name restore would refuse (or one that is not valid UTF-8) would make the whole
-                // backup unrestorable; leaving the one file out and saying so is the lesser harm.
-                warnings.add(path + ": name cannot be restored safely (" + (unsafe == null ? "not valid UTF-8" : unsafe)
-                        + "), skipped");
-                continue;
-            }
-            Map<String, Object> a;
-            try {
-                a = MediaPaths.stat(child);
-            } catch (NoSuchFileException e) {
-                warnings.add(path + ": vanished during the backup, skipped");
-                continue;
-            }
-            int mode = (Integer) a.get("mode");
-            Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
-            int type = mode & 0170000;
-            boolean included = inc.isEmpty() || MediaPaths.anyMatch(inc, relPath);
-            if (type == 0040000) {
-                int at = dirs.size();
-                dirs.add(new MediaDirectory(path, MediaPaths.octal(mode), mtime));
-                boolean below = walk(child, path, inc, exc, found, dirs, links, warnings);
-                if (!below && !included) {
-                    dirs.remove(at);
-                } else {
-                    any = true;
-                }
-            } else if (!included) {
-                continue;
-            } else if (type == 0100000) {
-                found.add(new Found(path, child, (Long) a.get("size"), a));
-                any = true;
-            } else if (type == 0120000) {
-                String target = Files.readSymbolicLink(child).toString();
-                links.add(new MediaSymlink(path, target, mtime));
-                any = true;
-                if (target.startsWith("/") || escapes(path, target)) {
-                    warnings.add(path + ": symbolic link points outside the media root (" + target
-                            + "); kept as a link, a restore must allow such links explicitly");
-                }
-            } else {
-                warnings.add(path + ": " + kind(type) + " skipped, only files, directories and links are backed up");
-            }
-        }
-        return any;
-    }
-
-    /** Whether a relative link target climbs above the root, judged on the text alone. */
-    private static boolean escapes(String linkPath, String target) {
-        int depth = linkPath.split("/").length - 1;
-        for (String seg : target.split("/")) {
-            if (seg.equals("..")) {
-                depth--;
-                if (depth < 0) {
-                    return true;
-                }
-            } else if (!seg.isEmpty() && !seg.equals(".")) {
-                depth++;
-            }
-        }
-        return false;
-    }
-
-    private static String kind(int type) {
-        return switch (type) {
-            case 0140000 -> "socket";
-            case 0010000 -> "FIFO";
-            case 0020000 -> "character device";
-            case 0060000 -> "block device";
-            default -> "special file";
-        };
     }
 
     /** Stores one file, reading it a second time if it changed while read. */

@@ -1,7 +1,13 @@
 package dev.holdfast.media;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.Zstd;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
+import dev.holdfast.archive.ManifestCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +27,10 @@ public final class MediaIndex {
      * @param holder the backup whose archive holds the content as {@code file.entry()}
      */
     public record Known(MediaFile file, String holder) {}
+
+    private static final ObjectMapper JSON =
+            ManifestCodec.mapper().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+    private static final TypeReference<List<MediaFile>> FILES = new TypeReference<>() {};
 
     private final String backupId;
     private final Map<String, Known> byPath = new HashMap<>();
@@ -42,6 +52,31 @@ public final class MediaIndex {
             index.bySize.computeIfAbsent(f.size(), s -> new ArrayList<>(1)).add(k);
         }
         return index;
+    }
+
+    /**
+     * The stored form of a root's file index: its manifest records ({@code media[].files}) as JSON, zstd-compressed
+     * at level 1 (about a fifth of the JSON; a catalog keeps one per backup and root).
+     */
+    public static byte[] encode(List<MediaFile> files) {
+        try {
+            return Zstd.compress(JSON.writeValueAsBytes(files), 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The files of an index {@link #encode} wrote. */
+    public static List<MediaFile> decode(byte[] data) {
+        try {
+            long size = Zstd.getFrameContentSize(data);
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IOException("not a media index (zstd frame of unknown or excessive size)");
+            }
+            return JSON.readValue(Zstd.decompress(data, (int) size), FILES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The backup this index was read from (an incremental backup's parent for this root). */

@@ -80,37 +80,37 @@ class ManifestCodecTest {
         String json = new String(ManifestCodec.toBytes(m), StandardCharsets.UTF_8);
         assertThat(json)
                 .containsSubsequence(
-                        "\"format_version\" : 1",
+                        "\"format_version\":1",
                         "\"backup_id\"",
                         "\"name\"",
                         "\"backup_type\"",
-                        "\"created_at\" : \"2024-05-01T00:00:00Z\"",
+                        "\"created_at\":\"2024-05-01T00:00:00Z\"",
                         "\"tools\"",
                         "\"entries\"",
                         "\"databases\"",
                         "\"media\"");
         assertThat(json)
                 .contains(
-                        "\"codec\" : \"zstd\"",
-                        "\"raw_size\" : 100",
-                        "\"stored_sha256\" : \"bb\"",
+                        "\"codec\":\"zstd\"",
+                        "\"raw_size\":100",
+                        "\"stored_sha256\":\"bb\"",
                         "\"server_version\"",
                         "\"pg_dump_version\"",
                         "\"snapshot_id\"",
                         "\"fk_edges\"",
-                        "\"row_count\" : 2",
-                        "\"last_value\" : 42",
-                        "\"is_called\" : true",
+                        "\"row_count\":2",
+                        "\"last_value\":42",
+                        "\"is_called\":true",
                         "\"schema_entry\"");
         assertThat(json)
                 .containsSubsequence(
-                        "\"source\" : \"uploads\"",
+                        "\"source\":\"uploads\"",
                         "\"files\"",
                         "\"directories\"",
-                        "\"path\" : \".\"",
-                        "\"mode\" : \"0755\"",
+                        "\"path\":\".\"",
+                        "\"mode\":\"0755\"",
                         "\"symlinks\"",
-                        "\"target\" : \"b.jpg\"",
+                        "\"target\":\"b.jpg\"",
                         "\"warnings\"");
         assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m))).isEqualTo(m);
     }
