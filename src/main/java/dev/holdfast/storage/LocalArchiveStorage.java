@@ -271,7 +271,7 @@ public final class LocalArchiveStorage implements ArchiveStorage {
     }
 
     /** Archive bytes between early write-backs (see {@code LocalWritable.writeBackEarly}). */
-    static final long WRITE_BACK_EVERY = 32L << 20;
+    static final long WRITE_BACK_EVERY = 8L << 20;
 
     private static final java.util.concurrent.Executor WRITE_BACK =
             java.util.concurrent.Executors.newCachedThreadPool(r -> {
