@@ -13,6 +13,7 @@ import dev.holdfast.job.ProgressSink;
 import dev.holdfast.job.StopSignal;
 import dev.holdfast.media.MediaBackup;
 import dev.holdfast.media.MediaIndex;
+import dev.holdfast.media.MediaReferences;
 import dev.holdfast.pg.ConnectionFactory;
 import dev.holdfast.pg.CopyStreamer;
 import dev.holdfast.pg.PgConnectionInfo;
@@ -381,16 +382,8 @@ public final class BackupRun {
         if (inc == null) {
             return null;
         }
-        Map<String, long[]> used = new java.util.TreeMap<>();
-        for (MediaBackup.Result r : media) {
-            for (Manifest.MediaFile f : r.section().files()) {
-                if (f.referenced()) {
-                    long[] c = used.computeIfAbsent(f.storedIn(), k -> new long[2]);
-                    c[0]++;
-                    c[1] += f.size();
-                }
-            }
-        }
+        Map<String, MediaReferences.Held> used = MediaReferences.heldBy(
+                media.stream().map(MediaBackup.Result::section).toList());
         if (used.isEmpty()) {
             return null;
         }
@@ -401,7 +394,7 @@ public final class BackupRun {
                 throw new IllegalStateException("media files refer to backup " + holder + ", which no base names");
             }
             refs.add(new Manifest.Reference(
-                    h.backupId(), h.name(), h.createdAt(), h.storageKey(), h.archiveSha256(), c[0], c[1]));
+                    h.backupId(), h.name(), h.createdAt(), h.storageKey(), h.archiveSha256(), c.files(), c.bytes()));
         });
         return new Manifest.Incremental(inc.parent(), inc.parentChainLength() + 1, refs);
     }

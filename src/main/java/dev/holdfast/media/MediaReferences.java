@@ -40,6 +40,26 @@ public final class MediaReferences {
      */
     public record Failure(String holder, String entry, String path, Reason reason, String detail) {}
 
+    /** How many of a manifest's files, and how many bytes, one other backup's archive holds. */
+    public record Held(long files, long bytes) {}
+
+    /** For each backup that the files of {@code sections} name in {@code stored_in}: what it holds, by backup id. */
+    public static Map<String, Held> heldBy(List<Manifest.MediaSection> sections) {
+        Map<String, long[]> used = new TreeMap<>();
+        for (Manifest.MediaSection s : sections) {
+            for (MediaFile f : s.files()) {
+                if (f.referenced()) {
+                    long[] c = used.computeIfAbsent(f.storedIn(), k -> new long[2]);
+                    c[0]++;
+                    c[1] += f.size();
+                }
+            }
+        }
+        Map<String, Held> out = new LinkedHashMap<>();
+        used.forEach((id, c) -> out.put(id, new Held(c[0], c[1])));
+        return out;
+    }
+
     /** What was checked: contents (distinct holder entries), their bytes, and the failures. */
     public record Report(long contents, long bytes, List<Failure> failures) {
         public boolean ok() {

@@ -61,6 +61,18 @@ public class BackupApiTest {
         return UUID.fromString(id);
     }
 
+    /** Queues a verification of backup {@code id} (202 expected) and returns its job id. */
+    public static String verifyJob(UUID id) {
+        return given().auth()
+                .oauth2(Tokens.operator())
+                .post("/api/backups/{id}/verify", id)
+                .then()
+                .statusCode(202)
+                .extract()
+                .jsonPath()
+                .getString("job.id");
+    }
+
     public static JsonNode awaitBackup(UUID id) {
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(200))
@@ -239,14 +251,7 @@ public class BackupApiTest {
         UUID id = create("{\"backup_type\":\"database\"}");
         JsonNode b = awaitBackup(id);
         assertThat(b.get("status").asText()).isEqualTo("SUCCEEDED");
-        String ok = given().auth()
-                .oauth2(Tokens.operator())
-                .post("/api/backups/{id}/verify", id)
-                .then()
-                .statusCode(202)
-                .extract()
-                .jsonPath()
-                .getString("job.id");
+        String ok = verifyJob(id);
         await().atMost(Duration.ofSeconds(30)).until(() -> jobState(ok).equals("SUCCEEDED"));
 
         // Flip one byte inside the data of the customer table's entry.
@@ -263,14 +268,7 @@ public class BackupApiTest {
             f.seek(pos);
             f.write(v ^ 0x10);
         }
-        String bad = given().auth()
-                .oauth2(Tokens.operator())
-                .post("/api/backups/{id}/verify", id)
-                .then()
-                .statusCode(202)
-                .extract()
-                .jsonPath()
-                .getString("job.id");
+        String bad = verifyJob(id);
         await().atMost(Duration.ofSeconds(30)).until(() -> jobState(bad).equals("FAILED"));
         JsonNode after = JSON.readTree(given().auth()
                 .oauth2(Tokens.viewer())

@@ -310,14 +310,7 @@ class IncrementalBackupApiTest {
     }
 
     private static JsonNode verify(UUID id) throws Exception {
-        String job = given().auth()
-                .oauth2(Tokens.operator())
-                .post("/api/backups/{id}/verify", id)
-                .then()
-                .statusCode(202)
-                .extract()
-                .jsonPath()
-                .getString("job.id");
+        String job = BackupApiTest.verifyJob(id);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> List.of("SUCCEEDED", "FAILED").contains(BackupApiTest.jobState(job)));
         return JSON.readTree(given().auth()

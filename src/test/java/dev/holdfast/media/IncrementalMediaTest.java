@@ -131,35 +131,31 @@ class IncrementalMediaTest {
 
         // The documented script (docs/incremental.md), run as a person would: tar, zstd, gzip, jq, sha256sum.
         Path out = tmp.resolve("by-hand");
+        String[] done = byHand(archives.get("C"), out);
+        assertThat(done[0]).as(done[1]).isEqualTo("0");
+        assertThat(snapshot(out)).isEqualTo(expected);
+
+        // Without an archive it needs, it stops and names it.
+        Files.move(archives.get("A"), tmp.resolve("elsewhere.tar"));
+        String[] missing = byHand(archives.get("C"), tmp.resolve("by-hand-2"));
+        assertThat(missing[0]).isNotEqualTo("0");
+        assertThat(missing[1]).contains("needs the archive of backup A (A.tar)");
+    }
+
+    /** Runs docs/restore-media-by-hand.sh on {@code archive}'s root {@code u}; returns its exit code and output. */
+    private static String[] byHand(Path archive, Path out) throws Exception {
         Process p = new ProcessBuilder(
                         "sh",
                         Path.of("docs/restore-media-by-hand.sh")
                                 .toAbsolutePath()
                                 .toString(),
-                        archives.get("C").toString(),
+                        archive.toString(),
                         "u",
                         out.toString())
                 .redirectErrorStream(true)
                 .start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(log).isZero();
-        assertThat(snapshot(out)).isEqualTo(expected);
-
-        // Without an archive it needs, it stops and names it.
-        Files.move(archives.get("A"), tmp.resolve("elsewhere.tar"));
-        Process missing = new ProcessBuilder(
-                        "sh",
-                        Path.of("docs/restore-media-by-hand.sh")
-                                .toAbsolutePath()
-                                .toString(),
-                        archives.get("C").toString(),
-                        "u",
-                        tmp.resolve("by-hand-2").toString())
-                .redirectErrorStream(true)
-                .start();
-        String why = new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(missing.waitFor()).isNotZero();
-        assertThat(why).contains("needs the archive of backup A (A.tar)");
+        return new String[] {Integer.toString(p.waitFor()), log};
     }
 
     @Test
@@ -283,19 +279,13 @@ class IncrementalMediaTest {
 
     /** The manifest's incremental block as the service writes it: one reference per holder actually used. */
     private static Manifest.Incremental references(MediaSection s, MediaIndex previous) {
-        Map<String, long[]> used = new TreeMap<>();
-        for (MediaFile f : s.files()) {
-            if (f.referenced()) {
-                long[] c = used.computeIfAbsent(f.storedIn(), k -> new long[2]);
-                c[0]++;
-                c[1] += f.size();
-            }
-        }
+        Map<String, MediaReferences.Held> used = MediaReferences.heldBy(List.of(s));
         if (used.isEmpty()) {
             return null;
         }
         List<Manifest.Reference> refs = new ArrayList<>();
-        used.forEach((h, c) -> refs.add(new Manifest.Reference(h, h, Instant.EPOCH, h + ".tar", null, c[0], c[1])));
+        used.forEach((h, c) ->
+                refs.add(new Manifest.Reference(h, h, Instant.EPOCH, h + ".tar", null, c.files(), c.bytes())));
         return new Manifest.Incremental(previous.backupId(), 1, refs);
     }
 
