@@ -53,6 +53,9 @@ final class Schedules {
                 r.schemaOnlyTables(),
                 r.mediaInclude(),
                 r.mediaExclude(),
-                r.copyTo());
+                r.copyTo(),
+                r.incremental(),
+                r.rehash(),
+                r.fullEvery());
     }
 }

@@ -86,6 +86,8 @@ public class SchedulePages {
             String compression,
             List<String> databases,
             List<String> media,
+            boolean incremental,
+            String fullEvery,
             RetentionPolicy retention,
             String alertAfter) {}
 
@@ -114,8 +116,8 @@ public class SchedulePages {
     @Path("new")
     public TemplateInstance newForm() {
         context.requireRole(Roles.ADMIN);
-        Values v =
-                new Values("", "", "30 2 * * *", "UTC", true, "database", "zstd", List.of(), List.of(), NO_POLICY, "");
+        Values v = new Values(
+                "", "", "30 2 * * *", "UTC", true, "database", "zstd", List.of(), List.of(), false, "", NO_POLICY, "");
         return formOf(null, v);
     }
 
@@ -137,6 +139,8 @@ public class SchedulePages {
                 b == null || b.compression() == null ? "zstd" : b.compression(),
                 b == null || b.databases() == null ? List.of() : b.databases(),
                 b == null || b.media() == null ? List.of() : b.media(),
+                b != null && Boolean.TRUE.equals(b.incremental()),
+                b == null || b.fullEvery() == null ? "" : b.fullEvery().toString(),
                 s.retention() == null ? NO_POLICY : s.retention(),
                 s.alertAfterDerived() ? "" : s.alertAfterSeconds() + "s");
         return formOf(s, v);
@@ -228,6 +232,12 @@ public class SchedulePages {
         @FormParam("media")
         List<String> media;
 
+        @FormParam("incremental")
+        String incremental;
+
+        @FormParam("full_every")
+        String fullEvery;
+
         @FormParam("keep_last")
         String keepLast;
 
@@ -260,23 +270,34 @@ public class SchedulePages {
             } catch (IllegalArgumentException e) {
                 throw new UiForbidden("Unknown backup type.");
             }
+            // Fields the form does not show are kept as the schedule has them (an edit never drops a table selection,
+            // media globs or copy targets set through the API).
+            BackupRequest was = old == null || old.backup() == null
+                    ? new BackupRequest(
+                            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                            null)
+                    : old.backup();
+            boolean inc = "true".equals(incremental);
             BackupRequest backup = new BackupRequest(
-                    null,
+                    was.name(),
                     type,
-                    null,
-                    null,
-                    null,
+                    was.description(),
+                    was.includeMedia(),
+                    was.compressBackup(),
                     blank(compression),
                     nonEmpty(databases),
                     nonEmpty(media),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null);
+                    was.includeSchemas(),
+                    was.excludeSchemas(),
+                    was.includeTables(),
+                    was.excludeTables(),
+                    was.schemaOnlyTables(),
+                    was.mediaInclude(),
+                    was.mediaExclude(),
+                    was.copyTo(),
+                    inc ? Boolean.TRUE : null,
+                    inc ? was.rehash() : null,
+                    inc ? number("Invalid backup", "backup.full_every", fullEvery) : null);
             RetentionPolicy policy = new RetentionPolicy(
                     count("keep_last", keepLast),
                     count("keep_daily", keepDaily),
@@ -305,6 +326,10 @@ public class SchedulePages {
         }
 
         private static Integer count(String field, String v) {
+            return number("Invalid retention policy", "retention." + field, v);
+        }
+
+        private static Integer number(String title, String field, String v) {
             if (blank(v) == null) {
                 return null;
             }
@@ -312,9 +337,8 @@ public class SchedulePages {
                 return Integer.valueOf(v.trim());
             } catch (NumberFormatException e) {
                 throw new dev.holdfast.schedule.InvalidSchedule(
-                        "Invalid retention policy",
-                        List.of(new dev.holdfast.domain.Violation(
-                                "retention." + field, "must be a whole number, got '" + v + "'")));
+                        title,
+                        List.of(new dev.holdfast.domain.Violation(field, "must be a whole number, got '" + v + "'")));
             }
         }
     }

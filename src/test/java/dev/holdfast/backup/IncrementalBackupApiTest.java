@@ -232,6 +232,42 @@ class IncrementalBackupApiTest {
     }
 
     @Test
+    void aScheduleRunsIncrementalBackupsWithAPeriodicFullOne() throws Exception {
+        String name = "media-daily-" + UUID.randomUUID().toString().substring(0, 8);
+        Response created = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"name\":\"" + name + "\",\"cron\":\"0 2 * * *\",\"enabled\":false,\"backup\":"
+                        + "{\"backup_type\":\"media\",\"incremental\":true,\"full_every\":3}}")
+                .post("/api/schedules");
+        created.then().statusCode(201);
+        String schedule = created.jsonPath().getString("id");
+        try {
+            List<Integer> chain = new ArrayList<>();
+            for (int run = 0; run < 4; run++) {
+                Files.writeString(ROOT.resolve("d0/run" + run + ".txt"), "run " + run);
+                UUID id = UUID.fromString(given().auth()
+                        .oauth2(Tokens.operator())
+                        .post("/api/schedules/{id}/run", schedule)
+                        .then()
+                        .statusCode(202)
+                        .extract()
+                        .jsonPath()
+                        .getString("resource.id"));
+                made.add(id);
+                JsonNode b = BackupApiTest.awaitBackup(id);
+                assertThat(b.get("status").asText()).as(b.toString()).isEqualTo("SUCCEEDED");
+                assertThat(b.get("schedule_id").asText()).isEqualTo(schedule);
+                chain.add(b.get("chain_length").asInt());
+            }
+            // full, then incrementals until the chain would reach 3, then full again.
+            assertThat(chain).containsExactly(0, 1, 2, 0);
+        } finally {
+            given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", schedule);
+        }
+    }
+
+    @Test
     void incrementalFieldsAreCheckedAndNamed() {
         for (String[] c : new String[][] {
             {"{\"backup_type\":\"database\",\"incremental\":true}", "incremental"},

@@ -166,6 +166,91 @@ class OperationsPagesTest {
     }
 
     @Test
+    void editingAnIncrementalScheduleInThePagesKeepsWhatTheFormDoesNotShow() {
+        String name = "ui-media-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = given().auth()
+                .oauth2(Tokens.admin())
+                .contentType("application/json")
+                .body("{\"name\":\"" + name + "\",\"cron\":\"0 2 * * *\",\"backup\":{\"backup_type\":\"media\","
+                        + "\"incremental\":true,\"full_every\":7,\"media_exclude\":[\"cache/**\"]}}")
+                .post("/api/schedules")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getString("id");
+        var edit = get(Tokens.admin(), "/ui/schedules/" + id + "/edit");
+        assertThat(edit.html())
+                .contains("name=\"incremental\" value=\"true\" checked")
+                .contains("value=\"7\"");
+        String token = edit.formToken();
+        Response saved = post(
+                Tokens.admin(),
+                "/ui/schedules/" + id,
+                token,
+                token,
+                "name",
+                name,
+                "cron",
+                "0 3 * * *",
+                "backup_type",
+                "media",
+                "incremental",
+                "true",
+                "full_every",
+                "5");
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(303);
+        JsonNode backup = json(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/schedules/{id}", id)
+                        .asString())
+                .get("backup");
+        assertThat(backup.get("incremental").asBoolean()).isTrue();
+        assertThat(backup.get("full_every").asInt()).isEqualTo(5);
+        assertThat(backup.get("media_exclude").toString()).isEqualTo("[\"cache/**\"]");
+
+        // Unticked: a full backup every run again; a bad number is named.
+        Response bad = post(
+                Tokens.admin(),
+                "/ui/schedules/" + id,
+                token,
+                token,
+                "name",
+                name,
+                "cron",
+                "0 3 * * *",
+                "backup_type",
+                "media",
+                "incremental",
+                "true",
+                "full_every",
+                "weekly");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.asString()).contains("full_every");
+        post(
+                Tokens.admin(),
+                "/ui/schedules/" + id,
+                token,
+                token,
+                "name",
+                name,
+                "cron",
+                "0 3 * * *",
+                "backup_type",
+                "media");
+        backup = json(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/schedules/{id}", id)
+                        .asString())
+                .get("backup");
+        assertThat(backup.path("incremental").asBoolean(false)).isFalse();
+        assertThat(backup.path("full_every").isNull()
+                        || backup.path("full_every").isMissingNode())
+                .isTrue();
+        given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", id);
+    }
+
+    @Test
     void anOperatorCancelsARunningJobFromTheJobsPage() {
         UUID job = jobs.enqueue(
                         TestJobHandlers.Steps.TYPE, new TestJobHandlers.StepsPayload(600, 100, null), null, "test")
