@@ -61,7 +61,7 @@ public class BackupCopyTest {
         return last[0];
     }
 
-    static Response copy(UUID id, String storage) {
+    public static Response copy(UUID id, String storage) {
         return given().auth()
                 .oauth2(Tokens.operator())
                 .contentType("application/json")

@@ -268,6 +268,27 @@ class IncrementalBackupApiTest {
     }
 
     @Test
+    void copyingAnIncrementalBackupCopiesTheBackupsHoldingItsContentsToo() throws Exception {
+        UUID fullId =
+                UUID.fromString(backup("{\"backup_type\":\"media\"}").get("id").asText());
+        mutate();
+        UUID incId = UUID.fromString(backup("{\"backup_type\":\"media\",\"incremental\":true}")
+                .get("id")
+                .asText());
+        BackupCopyTest.copy(incId, "offsite").then().statusCode(202);
+        assertThat(BackupCopyTest.awaitCopy(incId, "offsite").get("status").asText())
+                .isEqualTo("SUCCEEDED");
+        JsonNode holderCopy = BackupCopyTest.awaitCopy(fullId, "offsite");
+        assertThat(holderCopy.get("status").asText())
+                .as("the holder was copied too")
+                .isEqualTo("SUCCEEDED");
+        for (UUID id : List.of(fullId, incId)) {
+            assertThat(Files.readAllBytes(BackupCopyTest.OFFSITE.resolve(id + ".tar")))
+                    .isEqualTo(Files.readAllBytes(BackupApiTest.STORAGE.resolve(id + ".tar")));
+        }
+    }
+
+    @Test
     void incrementalFieldsAreCheckedAndNamed() {
         for (String[] c : new String[][] {
             {"{\"backup_type\":\"database\",\"incremental\":true}", "incremental"},
