@@ -256,7 +256,7 @@ public class BackupService {
     }
 
     private BackupView view(Backup b) {
-        return BackupView.of(b, true, mapper, copies.of(b.id), chains.holdersOf(b.id));
+        return BackupView.of(b, true, mapper, copies.of(b.id), chains.holdersOf(b.id), chains.referringTo(b.id));
     }
 
     /** One backup with its manifest summary. */
@@ -335,13 +335,16 @@ public class BackupService {
         List<Backup> rows = query.page(page.page, page.size).list();
         Map<UUID, List<BackupCopy>> copiesOf =
                 copies.of(rows.stream().map(b -> b.id).toList());
+        Map<UUID, List<UUID>> referring =
+                chains.referringTo(rows.stream().map(b -> b.id).toList());
         List<BackupView> items = rows.stream()
                 .map(b -> BackupView.of(
                         b,
                         false,
                         mapper,
                         copiesOf.getOrDefault(b.id, List.of()),
-                        b.chainLength == 0 ? List.of() : chains.holdersOf(b.id)))
+                        b.chainLength == 0 ? List.of() : chains.holdersOf(b.id),
+                        referring.getOrDefault(b.id, List.of())))
                 .toList();
         return PageRequest.Page.of(items, page, total);
     }

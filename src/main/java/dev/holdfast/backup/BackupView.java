@@ -100,6 +100,12 @@ public record BackupView(
                         + " are needed to restore it and none can be deleted before it")
         List<UUID> referencedBackups,
 
+        @Schema(
+                required = true,
+                description = "Incremental backups that refer to file contents this one's archive holds: while any"
+                        + " exists this one cannot be deleted and retention keeps it")
+        List<UUID> referencedBy,
+
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(
                 description = "Manifest summary: per source the tables, rows, sizes and checksums, tool "
@@ -111,7 +117,12 @@ public record BackupView(
 
     /** The view of a catalog row, its jsonb columns read into their types with the application's mapper. */
     static BackupView of(
-            Backup b, boolean withSummary, ObjectMapper mapper, List<BackupCopy> copies, List<UUID> holders) {
+            Backup b,
+            boolean withSummary,
+            ObjectMapper mapper,
+            List<BackupCopy> copies,
+            List<UUID> holders,
+            List<UUID> dependents) {
         Long duration = b.startedAt != null && b.finishedAt != null
                 ? java.time.Duration.between(b.startedAt, b.finishedAt).toMillis()
                 : null;
@@ -146,6 +157,7 @@ public record BackupView(
                 b.parentBackupId,
                 b.chainLength,
                 List.copyOf(holders),
+                List.copyOf(dependents),
                 withSummary ? read(mapper, b.summary, BackupSummary.class) : null);
     }
 

@@ -237,6 +237,33 @@ public class IncrementalChains {
         return out;
     }
 
+    /** The backups whose manifests refer to contents {@code holder}'s archive holds, newest first. */
+    @Transactional
+    public List<UUID> referringTo(UUID holder) {
+        return dependentsOf(holder).stream().map(Dependent::id).toList();
+    }
+
+    /** For each of {@code holders}, the backups referring to its contents (one query for a page of backups). */
+    @Transactional
+    public Map<UUID, List<UUID>> referringTo(List<UUID> holders) {
+        if (holders.isEmpty()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = Backup.getEntityManager()
+                .createNativeQuery("""
+                        SELECT r.holder_id, r.backup_id FROM holdfast.backup_reference r
+                          JOIN holdfast.backup b ON b.id = r.backup_id
+                         WHERE r.holder_id IN (?1) ORDER BY b.created_at DESC, b.id DESC""")
+                .setParameter(1, holders)
+                .getResultList();
+        Map<UUID, List<UUID>> out = new HashMap<>();
+        for (Object[] r : rows) {
+            out.computeIfAbsent((UUID) r[0], k -> new ArrayList<>()).add((UUID) r[1]);
+        }
+        return out;
+    }
+
     /** The backups that hold contents {@code id}'s manifest refers to (none for a self-contained backup). */
     @Transactional
     public List<UUID> holdersOf(UUID id) {

@@ -106,6 +106,17 @@ class IncrementalBackupApiTest {
             assertThat(r.files()).isEqualTo(37);
         });
 
+        // The holder says who needs it, in its own view and in the list.
+        assertThat(BackupApiTest.awaitBackup(fullId).get("referenced_by").toString())
+                .isEqualTo("[\"" + incId + "\"]");
+        assertThat(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .queryParam("size", "200")
+                        .get("/api/backups")
+                        .jsonPath()
+                        .getList("items.find { it.id == '" + fullId + "' }.referenced_by"))
+                .containsExactly(incId.toString());
+
         // The holder cannot be deleted while the incremental backup needs it; the refusal names it.
         Response refused = given().auth().oauth2(Tokens.admin()).delete("/api/backups/{id}", fullId);
         refused.then().statusCode(409);
