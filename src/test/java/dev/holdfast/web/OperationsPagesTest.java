@@ -18,6 +18,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,70 +185,40 @@ class OperationsPagesTest {
                 .contains("name=\"incremental\" value=\"true\" checked")
                 .contains("value=\"7\"");
         String token = edit.formToken();
-        Response saved = post(
-                Tokens.admin(),
-                "/ui/schedules/" + id,
-                token,
-                token,
-                "name",
-                name,
-                "cron",
-                "0 3 * * *",
-                "backup_type",
-                "media",
-                "incremental",
-                "true",
-                "full_every",
-                "5");
+        Response saved = saveMediaSchedule(id, name, token, "incremental", "true", "full_every", "5");
         assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(303);
-        JsonNode backup = json(given().auth()
-                        .oauth2(Tokens.viewer())
-                        .get("/api/schedules/{id}", id)
-                        .asString())
-                .get("backup");
+        JsonNode backup = scheduleBackup(id);
         assertThat(backup.get("incremental").asBoolean()).isTrue();
         assertThat(backup.get("full_every").asInt()).isEqualTo(5);
         assertThat(backup.get("media_exclude").toString()).isEqualTo("[\"cache/**\"]");
 
         // Unticked: a full backup every run again; a bad number is named.
-        Response bad = post(
-                Tokens.admin(),
-                "/ui/schedules/" + id,
-                token,
-                token,
-                "name",
-                name,
-                "cron",
-                "0 3 * * *",
-                "backup_type",
-                "media",
-                "incremental",
-                "true",
-                "full_every",
-                "weekly");
+        Response bad = saveMediaSchedule(id, name, token, "incremental", "true", "full_every", "weekly");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.asString()).contains("full_every");
-        post(
-                Tokens.admin(),
-                "/ui/schedules/" + id,
-                token,
-                token,
-                "name",
-                name,
-                "cron",
-                "0 3 * * *",
-                "backup_type",
-                "media");
-        backup = json(given().auth()
-                        .oauth2(Tokens.viewer())
-                        .get("/api/schedules/{id}", id)
-                        .asString())
-                .get("backup");
+        assertThat(saveMediaSchedule(id, name, token).statusCode()).isEqualTo(303);
+        backup = scheduleBackup(id);
         assertThat(backup.path("incremental").asBoolean(false)).isFalse();
         assertThat(backup.path("full_every").isNull()
                         || backup.path("full_every").isMissingNode())
                 .isTrue();
         given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", id);
+    }
+
+    /** Saves schedule {@code id} from its form as a media backup at 03:00, with {@code more} form fields. */
+    private static Response saveMediaSchedule(String id, String name, String token, String... more) {
+        List<String> form =
+                new java.util.ArrayList<>(List.of("name", name, "cron", "0 3 * * *", "backup_type", "media"));
+        form.addAll(List.of(more));
+        return post(Tokens.admin(), "/ui/schedules/" + id, token, token, form.toArray(String[]::new));
+    }
+
+    private static JsonNode scheduleBackup(String id) {
+        return json(given().auth()
+                        .oauth2(Tokens.viewer())
+                        .get("/api/schedules/{id}", id)
+                        .asString())
+                .get("backup");
     }
 
     @Test
