@@ -24,6 +24,8 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class BackupCopies {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BackupCopies.class);
+
     static final String COPY_JOB = "backup-copy";
 
     /** Payload of a copy job. */
@@ -226,6 +228,27 @@ public class BackupCopies {
                  WHERE c.status IN ('QUEUED', 'RUNNING') AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
                 """).getResultList();
         return rows;
+    }
+
+    /**
+     * Removes the copied archive of backup {@code id} from its named storage (a deletion of the backup); a storage no
+     * longer configured is skipped with a warning, since there is nothing left to reach it with.
+     */
+    void deleteStored(UUID id, BackupCopy c) {
+        java.util.Optional<dev.holdfast.storage.ArchiveStorage> target = storages.find(c.storage);
+        if (target.isEmpty()) {
+            LOG.warnf(
+                    "Backup %s: storage '%s' is no longer configured; its copy there (%s), if any, was left in place",
+                    id, c.storage, c.storageKey);
+            return;
+        }
+        try {
+            target.get().delete(c.storageKey);
+            target.get().discardPartial(c.storageKey);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                    "Could not delete the copy of backup " + id + " in storage '" + c.storage + "'", e);
+        }
     }
 
     /** The copies of one backup, by storage name. */

@@ -98,9 +98,6 @@ public class BackupService {
     @Inject
     IncrementalChains chains;
 
-    @Inject
-    dev.holdfast.storage.Storages storages;
-
     /** Validates the request, records the backup and queues its job, in one transaction. */
     @Transactional
     public BackupView create(BackupRequest req, String user) {
@@ -333,17 +330,17 @@ public class BackupService {
                 : Backup.<Backup>find(String.join(" and ", where), sort, p);
         long total = query.count();
         List<Backup> rows = query.page(page.page, page.size).list();
-        Map<UUID, List<BackupCopy>> copiesOf =
-                copies.of(rows.stream().map(b -> b.id).toList());
-        Map<UUID, List<UUID>> referring =
-                chains.referringTo(rows.stream().map(b -> b.id).toList());
+        List<UUID> ids = rows.stream().map(b -> b.id).toList();
+        Map<UUID, List<BackupCopy>> copiesOf = copies.of(ids);
+        Map<UUID, List<UUID>> referring = chains.referringTo(ids);
+        Map<UUID, List<UUID>> holding = chains.holdersOf(ids);
         List<BackupView> items = rows.stream()
                 .map(b -> BackupView.of(
                         b,
                         false,
                         mapper,
                         copiesOf.getOrDefault(b.id, List.of()),
-                        b.chainLength == 0 ? List.of() : chains.holdersOf(b.id),
+                        holding.getOrDefault(b.id, List.of()),
                         referring.getOrDefault(b.id, List.of())))
                 .toList();
         return PageRequest.Page.of(items, page, total);
@@ -377,7 +374,7 @@ public class BackupService {
         // Refused, before anything is removed, while an incremental backup refers to contents this one holds.
         chains.deleteUnlessReferenced(id, () -> {
             for (BackupCopy c : copied) {
-                deleteCopy(id, c);
+                copies.deleteStored(id, c);
             }
             try {
                 if (b.storageKey != null) {
@@ -387,23 +384,6 @@ public class BackupService {
                 throw new IllegalStateException("Could not delete the archive of backup " + id, e);
             }
         });
-    }
-
-    private void deleteCopy(UUID id, BackupCopy c) {
-        java.util.Optional<ArchiveStorage> target = storages.find(c.storage);
-        if (target.isEmpty()) {
-            LOG.warnf(
-                    "Backup %s: storage '%s' is no longer configured; its copy there (%s), if any, was left in place",
-                    id, c.storage, c.storageKey);
-            return;
-        }
-        try {
-            target.get().delete(c.storageKey);
-            target.get().discardPartial(c.storageKey);
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "Could not delete the copy of backup " + id + " in storage '" + c.storage + "'", e);
-        }
     }
 
     @Transactional

@@ -1,7 +1,6 @@
 package dev.holdfast.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.media.MediaIndex;
@@ -45,9 +44,6 @@ public class IncrementalChains {
                     return size() > CACHED_INDEXES;
                 }
             });
-
-    @Inject
-    ObjectMapper mapper;
 
     @Inject
     Encryption encryption;
@@ -246,16 +242,26 @@ public class IncrementalChains {
     /** For each of {@code holders}, the backups referring to its contents (one query for a page of backups). */
     @Transactional
     public Map<UUID, List<UUID>> referringTo(List<UUID> holders) {
-        if (holders.isEmpty()) {
+        return pairs("holder_id", "backup_id", holders);
+    }
+
+    /** For each of {@code ids}, the backups holding contents it refers to (one query for a page of backups). */
+    @Transactional
+    public Map<UUID, List<UUID>> holdersOf(List<UUID> ids) {
+        return pairs("backup_id", "holder_id", ids);
+    }
+
+    /** {@code backup_reference} rows whose {@code key} is one of {@code ids}: key to values, newest referrer first. */
+    private static Map<UUID, List<UUID>> pairs(String key, String value, List<UUID> ids) {
+        if (ids.isEmpty()) {
             return Map.of();
         }
         @SuppressWarnings("unchecked")
         List<Object[]> rows = Backup.getEntityManager()
-                .createNativeQuery("""
-                        SELECT r.holder_id, r.backup_id FROM holdfast.backup_reference r
-                          JOIN holdfast.backup b ON b.id = r.backup_id
-                         WHERE r.holder_id IN (?1) ORDER BY b.created_at DESC, b.id DESC""")
-                .setParameter(1, holders)
+                .createNativeQuery("SELECT r." + key + ", r." + value + " FROM holdfast.backup_reference r"
+                        + " JOIN holdfast.backup b ON b.id = r.backup_id WHERE r." + key + " IN (?1)"
+                        + " ORDER BY b.created_at DESC, b.id DESC, r.holder_id")
+                .setParameter(1, ids)
                 .getResultList();
         Map<UUID, List<UUID>> out = new HashMap<>();
         for (Object[] r : rows) {

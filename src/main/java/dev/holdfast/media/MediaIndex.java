@@ -84,11 +84,6 @@ public final class MediaIndex {
         return backupId;
     }
 
-    /** How many files it knows. */
-    public int size() {
-        return byPath.size();
-    }
-
     /**
      * The earlier record of {@code path} when the file still has the same size, mtime, status-change time and
      * inode, so its content cannot have changed without the kernel noticing; null otherwise (or when that backup

@@ -33,7 +33,6 @@ final class MediaReuse {
     private final MediaIndex index;
     private final boolean rehash;
     private final AtomicLong hashedFiles = new AtomicLong();
-    private final AtomicLong hashedBytes = new AtomicLong();
 
     MediaReuse(MediaIndex index, boolean rehash) {
         this.index = index;
@@ -43,11 +42,6 @@ final class MediaReuse {
     /** Files read only to find out whether their content was known (stored afterwards or not). */
     long hashedFiles() {
         return hashedFiles.get();
-    }
-
-    /** Their bytes. */
-    long hashedBytes() {
-        return hashedBytes.get();
     }
 
     /**
@@ -92,7 +86,6 @@ final class MediaReuse {
             return null;
         }
         hashedFiles.incrementAndGet();
-        hashedBytes.addAndGet(read);
         Map<String, Object> after;
         try {
             after = MediaPaths.stat(file);
