@@ -44,6 +44,13 @@ extract() { # <archive file> <backup id>
   fi
   jq --arg id "$2" '{($id): ([.entries[] | {(.name): .codec}] | add // {})}' "$work/$2/manifest.json" \
     >"$work/$2.codecs.json"
+  # Packs (entries of kind media-pack: a tar of many small files, compressed as one stream) are unpacked into
+  # <entry>.d/; a packed file (one with "member") is then <entry>.d/<member>.
+  jq -r --arg d "$work/$2" '.entries[] | select(.kind == "media-pack") | ($d + "/" + .name) as $p |
+    (if .codec == "zstd" then "zstd -qdc --" elif .codec == "gzip" then "gzip -dc --" else "cat --" end) as $cat |
+    "if [ -f \($p | @sh) ]; then mkdir -p -- \(($p + ".d") | @sh) && \($cat) \($p | @sh) |" +
+    " tar -xf - -C \(($p + ".d") | @sh) && chmod -R u+rwX -- \(($p + ".d") | @sh); fi"' \
+    "$work/$2/manifest.json" | sh -e
 }
 extract "$archive" "$self"
 jq -r '(.incremental.references // [])[] | [.backup_id, .storage_key, (.archive_sha256 // "")] | @tsv' \
@@ -61,15 +68,17 @@ jq -r '(.incremental.references // [])[] | [.backup_id, .storage_key, (.archive_
 done
 jq -s add "$work"/*.codecs.json >"$work/codecs.json"
 
-# 3. Directories, then files (decompressed, mode and mtime), then symbolic links; directory modes and mtimes last,
+# 3. Directories, then files (decompressed or taken from their unpacked pack, mode and mtime), then symbolic links; directory modes and mtimes last,
 #    deepest first, since creating their contents changed them.
 jq -r --arg s "$source" --arg self "$self" --arg w "$work" --arg o "$out" --slurpfile c "$work/codecs.json" '
   .media[] | select(.source == $s) |
   (.directories[] | "mkdir -p -- \(($o + "/" + .path) | @sh)"),
   (.files[] |
     ((.stored_in // $self) as $a | $c[0][$a][.entry]) as $codec |
-    ($w + "/" + (.stored_in // $self) + "/" + .entry) as $from | ($o + "/" + .path) as $to |
-    (if $codec == "zstd" then "zstd -qdc --" elif $codec == "gzip" then "gzip -dc --" else "cat --" end) as $cat |
+    ($w + "/" + (.stored_in // $self) + "/" + .entry + (if .member then ".d/" + .member else "" end)) as $from |
+    ($o + "/" + .path) as $to |
+    (if .member then "cat --" elif $codec == "zstd" then "zstd -qdc --" elif $codec == "gzip" then "gzip -dc --"
+     else "cat --" end) as $cat |
     "mkdir -p -- \($to | sub("/[^/]*$"; "") | @sh) && \($cat) \($from | @sh) > \($to | @sh)" +
     " && chmod \(.mode) \($to | @sh) && touch -m -d \(.mtime) \($to | @sh)"),
   (.symlinks[] | ($o + "/" + .path) as $to |

@@ -172,6 +172,12 @@ public final class ArchiveWriter implements Closeable {
      * so that an entry that fits in memory is spooled without regrowing its buffer.
      */
     public EntryBuilder openEntry(String name, String kind, Codec codec, long expectedStoredBytes) throws IOException {
+        return openEntry(name, kind, codec, expectedStoredBytes, options.level(codec));
+    }
+
+    /** As {@link #openEntry(String, String, Codec, long)}, compressed at {@code level} instead of the configured one. */
+    public EntryBuilder openEntry(String name, String kind, Codec codec, long expectedStoredBytes, int level)
+            throws IOException {
         EntryNames.requireSafe(name);
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(codec, "codec");
@@ -180,7 +186,7 @@ public final class ArchiveWriter implements Closeable {
             reserveLocked(name);
         }
         try {
-            builder = new EntryBuilder(this, name, kind, codec, expectedStoredBytes);
+            builder = new EntryBuilder(this, name, kind, codec, expectedStoredBytes, level);
         } catch (IOException | RuntimeException e) {
             synchronized (lock) {
                 reserved.remove(name);
@@ -302,8 +308,13 @@ public final class ArchiveWriter implements Closeable {
 
     // ---- used by EntryBuilder ----
 
-    OutputStream newCompressor(Codec codec, OutputStream out) throws IOException {
-        return codec.compress(out, options.level(codec));
+    OutputStream newCompressor(Codec codec, OutputStream out, int level) throws IOException {
+        return codec == Codec.NONE ? codec.compress(out, 0) : codec.compress(out, level);
+    }
+
+    /** The level entries of {@code codec} are compressed at unless one is given. */
+    public int level(Codec codec) {
+        return options.level(codec);
     }
 
     Spool newSpool(long expectedBytes) {

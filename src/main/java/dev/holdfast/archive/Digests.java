@@ -13,7 +13,8 @@ import java.util.HexFormat;
 public final class Digests {
     private Digests() {}
 
-    static MessageDigest sha256() {
+    /** A new SHA-256 digest. */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -21,7 +22,8 @@ public final class Digests {
         }
     }
 
-    static String hex(byte[] digest) {
+    /** Lower-case hex of a digest. */
+    public static String hex(byte[] digest) {
         return HexFormat.of().formatHex(digest);
     }
 

@@ -31,6 +31,11 @@ public record EntryInfo(
     public static final String KIND_SCHEMA = "schema";
     /** A media file. */
     public static final String KIND_MEDIA_FILE = "media-file";
+    /**
+     * Many small media files in one entry: an uncompressed tar of them (their paths, modes, mtimes), compressed as
+     * one stream so that they share context; {@link Manifest.MediaFile#member} names a file in it.
+     */
+    public static final String KIND_MEDIA_PACK = "media-pack";
     /** Anything else kept alongside (tool logs, reports). */
     public static final String KIND_OTHER = "other";
 }

@@ -39,6 +39,12 @@ public final class EntryNames {
         return b.append(codec.extension()).toString();
     }
 
+    /** {@code media/<source>/packs/<number>.tar<ext>}: a pack of small media files ({@link EntryInfo#KIND_MEDIA_PACK}). */
+    public static String mediaPack(String source, int number, Codec codec) {
+        return "media/" + encodeIdentifier(source) + "/packs/" + String.format("%06d", number) + ".tar"
+                + codec.extension();
+    }
+
     /**
      * Encodes a SQL identifier or source name so it is one safe segment without dots: everything except
      * ASCII letters, digits, {@code _} and {@code -} becomes {@code %XX} of its UTF-8 bytes.

@@ -50,8 +50,11 @@ public record Manifest(
         @JsonInclude(JsonInclude.Include.NON_NULL) Incremental incremental,
         Map<String, JsonNode> extensions) {
 
-    /** The highest format version this code reads: 2, an archive whose media files may live in other archives. */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * The highest format version this code reads: 3, an archive whose small media files may be members of packs
+     * (and whose media files may live in other archives, as in 2).
+     */
+    public static final int FORMAT_VERSION = 3;
 
     /** The format version of an archive that holds every byte it describes (what older readers know). */
     public static final int SELF_CONTAINED_VERSION = 1;
@@ -61,6 +64,24 @@ public record Manifest(
      * only version 1 refuse it rather than restore a tree with files missing.
      */
     public static final int REFERENCES_VERSION = 2;
+
+    /**
+     * The format version of an archive with packed media files ({@link MediaFile#member}); readers that know only
+     * versions 1 and 2 refuse it rather than take a pack for a file's content.
+     */
+    public static final int PACKS_VERSION = 3;
+
+    /** The lowest format version whose readers understand {@code media} and {@code incremental}. */
+    static int requiredVersion(List<MediaSection> media, Incremental incremental) {
+        for (MediaSection s : media == null ? List.<MediaSection>of() : media) {
+            for (MediaFile f : s.files()) {
+                if (f.packed()) {
+                    return PACKS_VERSION;
+                }
+            }
+        }
+        return incremental == null ? SELF_CONTAINED_VERSION : REFERENCES_VERSION;
+    }
 
     public Manifest {
         tools = tools == null ? Map.of() : Map.copyOf(tools);
@@ -137,7 +158,7 @@ public record Manifest(
     /** A copy with the media sections replaced. */
     public Manifest withMedia(List<MediaSection> newMedia) {
         return new Manifest(
-                formatVersion,
+                requiredVersion(newMedia, incremental),
                 backupId,
                 name,
                 backupType,
@@ -167,12 +188,12 @@ public record Manifest(
     }
 
     /**
-     * A copy that refers to other archives for some media files: format version {@value #REFERENCES_VERSION}, or
-     * {@value #SELF_CONTAINED_VERSION} again when {@code newIncremental} is null.
+     * A copy that refers to other archives for some media files: format version {@value #REFERENCES_VERSION} (or
+     * {@value #PACKS_VERSION} with packs), or the version its media alone needs when {@code newIncremental} is null.
      */
     public Manifest withIncremental(Incremental newIncremental) {
         return new Manifest(
-                newIncremental == null ? SELF_CONTAINED_VERSION : REFERENCES_VERSION,
+                requiredVersion(media, newIncremental),
                 backupId,
                 name,
                 backupType,
@@ -416,8 +437,25 @@ public record Manifest(
      * @param inode the file's inode number when it was read, so that a later incremental backup recognises it
      *     unchanged without reading it; absent in older archives
      * @param ctime the file's status-change time when it was read, for the same purpose
+     * @param member null when {@code entry} is the file's content alone; else {@code entry} is a pack (a tar of many
+     *     small files, {@link EntryInfo#KIND_MEDIA_PACK}) and this is the file's name in it: its path when it was
+     *     stored, which for a {@code stored_in} file may differ from {@code path}
+     * @param memberOffset for a packed file, the offset of its content in the pack's decompressed tar stream (past
+     *     its tar header), so that a reader reaches it without parsing the tar
      */
-    @JsonPropertyOrder({"path", "entry", "size", "mode", "mtime", "sha256", "stored_in", "inode", "ctime"})
+    @JsonPropertyOrder({
+        "path",
+        "entry",
+        "size",
+        "mode",
+        "mtime",
+        "sha256",
+        "stored_in",
+        "inode",
+        "ctime",
+        "member",
+        "member_offset"
+    })
     public record MediaFile(
             String path,
             String entry,
@@ -427,10 +465,32 @@ public record Manifest(
             String sha256,
             @JsonInclude(JsonInclude.Include.NON_NULL) String storedIn,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long inode,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Instant ctime) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Instant ctime,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String member,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long memberOffset) {
         /** A file whose content is its own entry of this archive, without the facts of change detection. */
         public MediaFile(String path, String entry, long size, String mode, Instant mtime, String sha256) {
-            this(path, entry, size, mode, mtime, sha256, null, null, null);
+            this(path, entry, size, mode, mtime, sha256, null, null, null, null, null);
+        }
+
+        /** A file whose content is its own entry (or, with {@code storedIn}, another archive's), not in a pack. */
+        public MediaFile(
+                String path,
+                String entry,
+                long size,
+                String mode,
+                Instant mtime,
+                String sha256,
+                String storedIn,
+                Long inode,
+                Instant ctime) {
+            this(path, entry, size, mode, mtime, sha256, storedIn, inode, ctime, null, null);
+        }
+
+        /** Whether its content is a member of a pack entry rather than an entry of its own. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean packed() {
+            return member != null;
         }
 
         /** Whether its content lives in another backup's archive. */

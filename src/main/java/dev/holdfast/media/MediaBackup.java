@@ -3,6 +3,7 @@ package dev.holdfast.media;
 import com.github.luben.zstd.Zstd;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
+import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.EntryBuilder;
 import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.EntryNames;
@@ -37,7 +38,8 @@ import java.util.function.BiConsumer;
 
 /**
  * Backs up one media root into an {@link ArchiveWriter}: walks it in byte order without following links,
- * streams every regular file into its own entry (several files at once) and returns the manifest section.
+ * stores every small regular file as a member of a pack ({@link MediaPackWriter}) and streams every larger one into
+ * its own entry (several files at once), and returns the manifest section.
  */
 public final class MediaBackup {
     /** Extensions of formats that are already compressed: recompressing them costs CPU and saves nothing. */
@@ -195,25 +197,33 @@ public final class MediaBackup {
         try {
             List<Future<?>> futures = new ArrayList<>();
             AtomicInteger next = new AtomicInteger();
+            AtomicInteger packNumbers = new AtomicInteger();
             // Workers pull files in walk order, so the archive order roughly follows the tree and a
             // failure stops the others promptly instead of leaving thousands of queued tasks.
-            for (int w = 0; w < parallelism; w++) {
+            for (int t = 0; t < parallelism; t++) {
                 futures.add(pool.submit(() -> {
-                    byte[] buf = new byte[BUFFER];
-                    byte[] sampleOut = new byte[(int) Zstd.compressBound(SAMPLE)];
-                    int i;
-                    while ((i = next.getAndIncrement()) < found.size()) {
-                        checkpoint.run();
-                        Found f = found.get(i);
-                        MediaFile known =
-                                reuse == null ? null : reuse.reuse(f.path(), f.file(), f.attrs(), buf, checkpoint);
-                        if (known != null) {
-                            tracker.bytes(f.size());
-                            results[i] = new Stored(known, null, false, false);
-                        } else {
-                            results[i] = store(writer, f, buf, sampleOut, tracker);
+                    Worker w = new Worker(writer, packNumbers);
+                    try {
+                        int i;
+                        while ((i = next.getAndIncrement()) < found.size()) {
+                            checkpoint.run();
+                            Found f = found.get(i);
+                            MediaFile known = reuse == null
+                                    ? null
+                                    : reuse.reuse(f.path(), f.file(), f.attrs(), w.buf, checkpoint);
+                            if (known != null) {
+                                tracker.bytes(f.size());
+                                results[i] = new Stored(known, null, false, false);
+                            } else {
+                                Stored packed =
+                                        f.size() < MediaPackWriter.PACK_BELOW ? storePacked(w, f, tracker) : null;
+                                results[i] = packed != null ? packed : store(writer, f, w.buf, w.sampleOut, tracker);
+                            }
+                            tracker.fileDone();
                         }
-                        tracker.fileDone();
+                        w.finish();
+                    } finally {
+                        w.abort();
                     }
                     return null;
                 }));
@@ -278,6 +288,95 @@ public final class MediaBackup {
                 referenced,
                 referencedBytes,
                 reuse == null ? 0 : reuse.hashedFiles());
+    }
+
+    /** What one worker thread keeps between files: its buffers and its packs (compressed, and stored as is). */
+    private final class Worker {
+        final byte[] buf = new byte[BUFFER];
+        final byte[] sampleOut = new byte[(int) Zstd.compressBound(SAMPLE)];
+        final byte[] small = new byte[MediaPackWriter.PACK_BELOW];
+        final java.security.MessageDigest sha = Digests.sha256();
+        final MediaPackWriter packed;
+        final MediaPackWriter stored;
+
+        Worker(ArchiveWriter writer, AtomicInteger numbers) {
+            packed = new MediaPackWriter(writer, source, codec, numbers);
+            stored = codec == Codec.NONE ? packed : new MediaPackWriter(writer, source, Codec.NONE, numbers);
+        }
+
+        void finish() throws IOException {
+            packed.finish();
+            stored.finish();
+        }
+
+        void abort() {
+            packed.abort();
+            stored.abort();
+        }
+    }
+
+    /**
+     * Stores a small file as a member of the worker's pack, reading it whole into memory first so that nothing is
+     * appended unless it was read unchanged (twice at most, like {@link #store}). Returns null when the file has
+     * grown past {@link MediaPackWriter#PACK_BELOW}: it then gets an entry of its own.
+     */
+    private Stored storePacked(Worker w, Found f, Tracker tracker) throws IOException {
+        tracker.current(f.path());
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            Map<String, Object> before;
+            try {
+                before = MediaPaths.stat(f.file());
+            } catch (NoSuchFileException e) {
+                return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
+            }
+            int mode = (Integer) before.get("mode");
+            if ((mode & 0170000) != 0100000) {
+                return new Stored(null, f.path() + ": no longer a regular file, skipped", false, false);
+            }
+            long size = (Long) before.get("size");
+            if (size >= MediaPackWriter.PACK_BELOW) {
+                return null;
+            }
+            int read;
+            try (InputStream in = Channels.newInputStream(
+                    Files.newByteChannel(f.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+                read = readUpTo(in, w.small, w.small.length);
+            } catch (NoSuchFileException e) {
+                return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
+            }
+            checkpoint.run();
+            afterRead.accept(f.path(), attempt);
+            Map<String, Object> after;
+            try {
+                after = MediaPaths.stat(f.file());
+            } catch (NoSuchFileException e) {
+                return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
+            }
+            if (read == size && sameFile(before, after)) {
+                Codec chosen = chooseCodec(f.path(), w.small, Math.min(read, SAMPLE), w.sampleOut);
+                MediaPackWriter pack = chosen == Codec.NONE ? w.stored : w.packed;
+                java.time.Instant mtime = MediaReuse.mtime(before);
+                MediaPackWriter.Member m = pack.add(f.path(), mode, mtime, w.small, read);
+                w.sha.reset();
+                w.sha.update(w.small, 0, read);
+                tracker.bytes(read);
+                MediaFile mf = new MediaFile(
+                        f.path(),
+                        m.entry(),
+                        read,
+                        MediaPaths.octal(mode),
+                        mtime,
+                        Digests.hex(w.sha.digest()),
+                        null,
+                        ((Number) before.get("ino")).longValue(),
+                        MediaReuse.ctime(before),
+                        f.path(),
+                        m.offset());
+                return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
+            }
+        }
+        tracker.bytes(f.size());
+        return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true, false);
     }
 
     /** Stores one file, reading it a second time if it changed while read. */

@@ -36,6 +36,7 @@ final class MediaChecks {
     private final MediaRestore.Mode mode;
     private final boolean allowExternalLinks;
     private final ReferencedArchives references;
+    private final Map<String, Map<String, MediaFile>> holderMembers = new HashMap<>();
 
     MediaChecks(
             ArchiveReader reader,
@@ -95,7 +96,20 @@ final class MediaChecks {
                     throw new UnsafeMediaPathException(item.path(), "goes through the file '" + a + "'");
                 }
             }
-            if (item.kind() == Kind.FILE) {
+            if (item.kind() == Kind.FILE && item.file().packed()) {
+                EntryInfo e = entryOf(item.file());
+                String why = MediaPackReader.inconsistency(
+                        item.file(),
+                        e,
+                        item.file().referenced() ? holderMembers(item.file().storedIn()) : null);
+                if (why != null) {
+                    throw new MediaRestoreException("media file '" + item.path() + "' cannot be read: " + why
+                            + (item.file().referenced()
+                                    ? " (backup " + item.file().storedIn() + ")"
+                                    : "")
+                            + "; the manifest is inconsistent");
+                }
+            } else if (item.kind() == Kind.FILE) {
                 EntryInfo e = entryOf(item.file());
                 if (e == null || !EntryInfo.KIND_MEDIA_FILE.equals(e.kind())) {
                     throw new MediaRestoreException("media file '" + item.path() + "' names entry '"
@@ -111,6 +125,20 @@ final class MediaChecks {
                 }
             }
         }
+    }
+
+    /** The packed files a referenced backup's manifest records as its own ({@code entryOf} has opened it). */
+    private Map<String, MediaFile> holderMembers(String backupId) throws MediaRestoreException {
+        Map<String, MediaFile> m = holderMembers.get(backupId);
+        if (m == null) {
+            try {
+                m = MediaPackReader.members(references.open(backupId).manifest());
+            } catch (IOException | RuntimeException e) {
+                throw new MediaRestoreException("backup " + backupId + "'s archive cannot be read: " + e.getMessage());
+            }
+            holderMembers.put(backupId, m);
+        }
+        return m;
     }
 
     /**

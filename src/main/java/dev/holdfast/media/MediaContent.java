@@ -21,15 +21,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link ArchiveReader#openEntry} does.
  */
 @FunctionalInterface
-public interface MediaContent {
+public interface MediaContent extends java.io.Closeable {
     /** The decompressed, verifying content of {@code file}. */
     InputStream open(MediaFile file) throws IOException;
+
+    /** Releases what reading kept open (a pack being read); called once the restore has read every file. */
+    @Override
+    default void close() throws IOException {}
 
     /**
      * Where {@code file}'s content lies relative to the others', so that a restore opens them in stored order
      * (reads from object storage then share sequential requests); by default all equal, i.e. path order.
      */
     default long order(MediaFile file) {
+        return 0;
+    }
+
+    /**
+     * Among files of equal {@link #order}, where {@code file} lies: for the members of one pack, their offset in it, so
+     * that the pack is read once front to back; by default all equal.
+     */
+    default long orderWithin(MediaFile file) {
         return 0;
     }
 
@@ -45,12 +57,22 @@ public interface MediaContent {
      */
     static MediaContent of(ArchiveReader reader, ReferencedArchives references) {
         Map<String, Long> rank = new ConcurrentHashMap<>();
+        MediaPackReader packs = new MediaPackReader();
         return new MediaContent() {
             @Override
             public InputStream open(MediaFile f) throws IOException {
-                return f.storedIn() == null
-                        ? reader.openEntry(f.entry())
-                        : references.open(f.storedIn()).openEntry(f.entry());
+                ArchiveReader holder = f.storedIn() == null ? reader : references.open(f.storedIn());
+                return f.packed() ? packs.open(holder, f) : holder.openEntry(f.entry());
+            }
+
+            @Override
+            public void close() throws IOException {
+                packs.close();
+            }
+
+            @Override
+            public long orderWithin(MediaFile f) {
+                return f.packed() ? f.memberOffset() : 0;
             }
 
             @Override

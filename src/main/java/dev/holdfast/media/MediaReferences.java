@@ -83,7 +83,7 @@ public final class MediaReferences {
             for (MediaFile f : s.files()) {
                 if (f.referenced()) {
                     wanted.computeIfAbsent(f.storedIn(), k -> new LinkedHashMap<>())
-                            .putIfAbsent(f.entry(), f);
+                            .putIfAbsent(f.packed() ? MediaPackReader.key(f) : f.entry(), f);
                     sourceOf.put(f, s.source());
                 }
             }
@@ -106,36 +106,52 @@ public final class MediaReferences {
                         h.getValue().size() + " referenced content(s) unavailable: " + e.getMessage()));
                 continue;
             }
-            for (MediaFile f : h.getValue().values()) {
-                checkpoint.run();
-                String path = sourceOf.get(f) + ":" + f.path();
-                EntryInfo e = holder.manifest().entry(f.entry());
-                if (e == null
-                        || !EntryInfo.KIND_MEDIA_FILE.equals(e.kind())
-                        || e.rawSize() != f.size()
-                        || !e.sha256().equals(f.sha256())) {
-                    failures.add(new Failure(
-                            h.getKey(),
-                            f.entry(),
-                            path,
-                            Reason.REFERENCED_CONTENT_MISSING,
-                            e == null
-                                    ? "the holder's archive has no such entry"
-                                    : "the holder's entry has another size or SHA-256 than recorded"));
-                    continue;
-                }
-                contents++;
-                bytes += f.size();
-                if (readContents) {
-                    try (InputStream in = holder.openEntry(f.entry())) {
-                        while (in.read(buf) >= 0) {
-                            checkpoint.run();
+            Map<String, MediaFile> members = null;
+            List<MediaFile> files = new ArrayList<>(h.getValue().values());
+            // In stored order, so that the members of a pack are read in one pass over it.
+            files.sort(java.util.Comparator.comparingLong((MediaFile f) -> {
+                        EntryInfo e = holder.manifest().entry(f.entry());
+                        return e == null ? Long.MAX_VALUE : e.offset();
+                    })
+                    .thenComparingLong(f -> f.packed() ? f.memberOffset() : 0));
+            try (MediaPackReader packs = new MediaPackReader()) {
+                for (MediaFile f : files) {
+                    checkpoint.run();
+                    String path = sourceOf.get(f) + ":" + f.path();
+                    EntryInfo e = holder.manifest().entry(f.entry());
+                    String missing;
+                    if (f.packed()) {
+                        members = members != null ? members : MediaPackReader.members(holder.manifest());
+                        missing = MediaPackReader.inconsistency(f, e, members);
+                    } else if (e == null) {
+                        missing = "the holder's archive has no such entry";
+                    } else if (!EntryInfo.KIND_MEDIA_FILE.equals(e.kind())
+                            || e.rawSize() != f.size()
+                            || !e.sha256().equals(f.sha256())) {
+                        missing = "the holder's entry has another size or SHA-256 than recorded";
+                    } else {
+                        missing = null;
+                    }
+                    if (missing != null) {
+                        failures.add(
+                                new Failure(h.getKey(), f.entry(), path, Reason.REFERENCED_CONTENT_MISSING, missing));
+                        continue;
+                    }
+                    contents++;
+                    bytes += f.size();
+                    if (readContents) {
+                        try (InputStream in = f.packed() ? packs.open(holder, f) : holder.openEntry(f.entry())) {
+                            while (in.read(buf) >= 0) {
+                                checkpoint.run();
+                            }
+                        } catch (IOException x) {
+                            failures.add(new Failure(
+                                    h.getKey(), f.entry(), path, Reason.REFERENCED_CONTENT_CORRUPT, x.getMessage()));
                         }
-                    } catch (IOException x) {
-                        failures.add(new Failure(
-                                h.getKey(), f.entry(), path, Reason.REFERENCED_CONTENT_CORRUPT, x.getMessage()));
                     }
                 }
+            } catch (IOException closing) {
+                // only closing the last pack read can throw here; everything it held was checked
             }
         }
         return new Report(contents, bytes, List.copyOf(failures));

@@ -109,7 +109,9 @@ final class MediaReuse {
                 k.file().sha256(),
                 k.holder(),
                 ((Number) attrs.get("ino")).longValue(),
-                ctime(attrs));
+                ctime(attrs),
+                k.file().member(),
+                k.file().memberOffset());
     }
 
     static Instant mtime(Map<String, Object> attrs) {

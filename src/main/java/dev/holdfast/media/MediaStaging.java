@@ -120,7 +120,8 @@ final class MediaStaging {
                     files.add(i);
                 }
             }
-            files.sort(Comparator.comparingLong(i -> content.order(i.file())));
+            files.sort(Comparator.comparingLong((MediaItem i) -> content.order(i.file()))
+                    .thenComparingLong(i -> content.orderWithin(i.file())));
             for (MediaItem i : files) {
                 checkpoint.run();
                 Path out = staging.resolve(i.path());
@@ -153,6 +154,11 @@ final class MediaStaging {
                 pool.awaitTermination(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            try {
+                content.close();
+            } catch (IOException | RuntimeException ignored) {
+                // a pack left open after its last member was read; closing it changes nothing restored
             }
             // Streams of files no worker started (the started ones closed their own; closing twice is harmless).
             for (Pending p : inflight) {

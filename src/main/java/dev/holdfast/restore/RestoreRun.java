@@ -194,17 +194,20 @@ public final class RestoreRun {
     private static Map<String, List<String>> mediaEntries(Request request) {
         java.util.Set<String> sources = new HashSet<>();
         request.media().forEach(t -> sources.add(t.source()));
-        Map<String, List<String>> entries = new java.util.TreeMap<>();
+        // Sets: the members of a pack share its entry, which is checked once.
+        Map<String, java.util.Set<String>> entries = new java.util.TreeMap<>();
         for (dev.holdfast.archive.Manifest.MediaSection m :
                 request.reader().manifest().media()) {
             if (sources.contains(m.source())) {
                 m.files()
                         .forEach(f -> entries.computeIfAbsent(
-                                        f.storedIn() == null ? "" : f.storedIn(), k -> new java.util.ArrayList<>())
+                                        f.storedIn() == null ? "" : f.storedIn(), k -> new java.util.LinkedHashSet<>())
                                 .add(f.entry()));
             }
         }
-        return entries;
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        entries.forEach((k, v) -> out.put(k, List.copyOf(v)));
+        return out;
     }
 
     private void restoreDatabase(

@@ -132,9 +132,9 @@ class ManifestCodecTest {
                                 .getBytes(StandardCharsets.UTF_8))
                         .backupId())
                 .isEqualTo("x");
-        assertThatThrownBy(() -> ManifestCodec.fromBytes("{\"format_version\":3}".getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> ManifestCodec.fromBytes("{\"format_version\":4}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(CorruptArchiveException.class)
-                .hasMessageContaining("format_version 3");
+                .hasMessageContaining("format_version 4");
     }
 
     @Test

@@ -152,7 +152,7 @@ class MediaBackupTest {
         assertThat(r.warnings()).isEmpty();
         MediaFile a = r.section().files().get(0);
         assertThat(a.size()).isEqualTo("first line\nsecond line\n".length());
-        try (var in = ArchiveReader.open(tmp.resolve("a.tar")).openEntry(a.entry())) {
+        try (var in = MediaContent.of(ArchiveReader.open(tmp.resolve("a.tar"))).open(a)) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("first line\nsecond line\n");
         }
     }
@@ -217,8 +217,19 @@ class MediaBackupTest {
     void noCompressionCodecStoresEverythingAsIs() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("m"));
         Files.writeString(root.resolve("a.txt"), "text ".repeat(5000));
+        Files.write(root.resolve("big.txt"), "text ".repeat(300_000).getBytes(StandardCharsets.UTF_8));
         MediaBackup.Result r = backup(MediaBackup.of("u", root).codec(Codec.NONE), tmp.resolve("a.tar"));
-        assertThat(r.section().files().get(0).entry()).isEqualTo("media/u/files/a.txt");
+        // A small file goes into an uncompressed pack, a large one into an uncompressed entry of its own.
+        MediaFile small = r.section().files().get(0);
+        assertThat(small.entry()).isEqualTo("media/u/packs/000001.tar");
+        assertThat(r.section().files().get(1).entry()).isEqualTo("media/u/files/big.txt");
+        ArchiveReader reader = ArchiveReader.open(tmp.resolve("a.tar"));
+        assertThat(reader.manifest().entry(small.entry()).codec()).isEqualTo(Codec.NONE);
+        try (var in = reader.openStoredEntry(small.entry())) {
+            byte[] pack = in.readAllBytes();
+            assertThat(new String(pack, Math.toIntExact(small.memberOffset()), 25_000, StandardCharsets.UTF_8))
+                    .isEqualTo("text ".repeat(5000));
+        }
     }
 
     private static void append(Path p, String s) {
