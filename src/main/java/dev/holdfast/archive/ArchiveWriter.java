@@ -172,11 +172,16 @@ public final class ArchiveWriter implements Closeable {
      * so that an entry that fits in memory is spooled without regrowing its buffer.
      */
     public EntryBuilder openEntry(String name, String kind, Codec codec, long expectedStoredBytes) throws IOException {
-        return openEntry(name, kind, codec, expectedStoredBytes, options.level(codec));
+        return openEntry(name, kind, codec, expectedStoredBytes, options.level(codec), 0);
     }
 
-    /** As {@link #openEntry(String, String, Codec, long)}, compressed at {@code level} instead of the configured one. */
-    public EntryBuilder openEntry(String name, String kind, Codec codec, long expectedStoredBytes, int level)
+    /**
+     * As {@link #openEntry(String, String, Codec, long)}, compressed at {@code level} instead of the configured one and
+     * with a match window of {@code 2^windowLog} bytes (0: the level's own; {@link Codec#compress(OutputStream, int,
+     * int)}).
+     */
+    public EntryBuilder openEntry(
+            String name, String kind, Codec codec, long expectedStoredBytes, int level, int windowLog)
             throws IOException {
         EntryNames.requireSafe(name);
         Objects.requireNonNull(kind, "kind");
@@ -186,7 +191,7 @@ public final class ArchiveWriter implements Closeable {
             reserveLocked(name);
         }
         try {
-            builder = new EntryBuilder(this, name, kind, codec, expectedStoredBytes, level);
+            builder = new EntryBuilder(this, name, kind, codec, expectedStoredBytes, level, windowLog);
         } catch (IOException | RuntimeException e) {
             synchronized (lock) {
                 reserved.remove(name);
@@ -308,8 +313,8 @@ public final class ArchiveWriter implements Closeable {
 
     // ---- used by EntryBuilder ----
 
-    OutputStream newCompressor(Codec codec, OutputStream out, int level) throws IOException {
-        return codec == Codec.NONE ? codec.compress(out, 0) : codec.compress(out, level);
+    OutputStream newCompressor(Codec codec, OutputStream out, int level, int windowLog) throws IOException {
+        return codec == Codec.NONE ? codec.compress(out, 0) : codec.compress(out, level, windowLog);
     }
 
     /** The level entries of {@code codec} are compressed at unless one is given. */

@@ -18,9 +18,17 @@ public enum Codec {
     ZSTD("zstd", ".zst", 3, 1, 22) {
         @Override
         public OutputStream compress(OutputStream out, int level) throws IOException {
+            return compress(out, level, 0);
+        }
+
+        @Override
+        public OutputStream compress(OutputStream out, int level, int windowLog) throws IOException {
             checkLevel(level);
             ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE);
             z.setLevel(level);
+            if (windowLog > 0) {
+                z.setWindowLog(windowLog);
+            }
             z.setChecksum(true);
             // Parallelism comes from compressing several entries at once; zstd's own worker
             // threads would compete with them for the same cores and make memory use level-dependent.
@@ -84,6 +92,15 @@ public enum Codec {
 
     /** Wraps {@code out} so bytes written are compressed at {@code level}; closing it closes {@code out}. */
     public abstract OutputStream compress(OutputStream out, int level) throws IOException;
+
+    /**
+     * As {@link #compress(OutputStream, int)}, with a match window of {@code 2^windowLog} bytes where the codec has one
+     * (zstd; 0: the level's own). A window as large as a whole pack of small files finds what they repeat of each
+     * other; {@code zstd -d} reads windows up to 128 MiB without options.
+     */
+    public OutputStream compress(OutputStream out, int level, int windowLog) throws IOException {
+        return compress(out, level);
+    }
 
     /** Wraps {@code out} with this codec's default level. */
     public OutputStream compress(OutputStream out) throws IOException {

@@ -18,7 +18,14 @@ public final class EntryBuilder extends OutputStream {
     private final Digests.DigestingOutputStream raw;
     private boolean done;
 
-    EntryBuilder(ArchiveWriter writer, String name, String kind, Codec codec, long expectedStoredBytes, int level)
+    EntryBuilder(
+            ArchiveWriter writer,
+            String name,
+            String kind,
+            Codec codec,
+            long expectedStoredBytes,
+            int level,
+            int windowLog)
             throws IOException {
         this.writer = writer;
         this.name = name;
@@ -44,7 +51,7 @@ public final class EntryBuilder extends OutputStream {
                 flush();
             }
         };
-        this.compressor = writer.newCompressor(codec, stored, level);
+        this.compressor = writer.newCompressor(codec, stored, level, windowLog);
         this.raw = new Digests.DigestingOutputStream(compressor, codec != Codec.NONE);
         writer.registerOpen(this);
     }
