@@ -123,7 +123,7 @@ public final class Digests {
      * Skips up to {@code n} bytes by reading them through {@code in}'s own {@code read}, so that a digesting
      * stream digests them; returns how many were skipped (fewer at the end of the stream).
      */
-    static long skipByReading(InputStream in, long n) throws IOException {
+    public static long skipByReading(InputStream in, long n) throws IOException {
         byte[] buf = new byte[(int) Math.max(1, Math.min(n, 64 * 1024))];
         long done = 0;
         while (done < n) {

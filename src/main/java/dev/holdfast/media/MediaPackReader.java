@@ -44,7 +44,8 @@ final class MediaPackReader implements Closeable {
             entry = f.entry();
         }
         long gap = offset - position;
-        long skipped = skip(gap);
+        // Read, not skipped: the pack's stream decompresses (and counts toward its checksum) what it passes over.
+        long skipped = Digests.skipByReading(in, gap);
         position += skipped;
         byte[] data = skipped == gap ? in.readNBytes((int) f.size()) : new byte[0];
         position += data.length;
@@ -54,19 +55,6 @@ final class MediaPackReader implements Closeable {
                     + "' (offset " + offset + ", " + f.size() + " bytes)");
         }
         return checked(data, f);
-    }
-
-    private long skip(long n) throws IOException {
-        long done = 0;
-        byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
-        while (done < n) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
     }
 
     /** Closes the pack being read, if any; the next {@link #open} reopens what it needs. */

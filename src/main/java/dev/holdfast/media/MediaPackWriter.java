@@ -20,7 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *
  * <p>Why packs (docs/archive-format.md, bench/README.md "Packs"): a file of a few KB compressed alone shares no
  * context with its neighbours and costs a tar header, a spool and two digests of its own. On 20,000 files of 1-64 KB
- * per-file entries took 2-3x {@code tar --zstd -cf}; in packs the files compress as tar's single stream does. A pack
+ * per-file entries took 3x {@code tar --zstd -cf}'s time, packs 1.1x (and 44 MB against tar's 82). A pack
  * stays a tar, so {@code tar -xOf archive <pack> | zstd -dc | tar -xf -} restores its files by hand with their modes
  * and mtimes (to the second; the manifest keeps the exact time).
  */
