@@ -21,7 +21,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -295,7 +297,7 @@ public final class MediaBackup {
         final byte[] buf = new byte[BUFFER];
         final byte[] sampleOut = new byte[(int) Zstd.compressBound(SAMPLE)];
         final byte[] small = new byte[MediaPackWriter.PACK_BELOW];
-        final java.security.MessageDigest sha = Digests.sha256();
+        final MessageDigest sha = Digests.sha256();
         final MediaPackWriter packed;
         final MediaPackWriter stored;
 
@@ -357,7 +359,7 @@ public final class MediaBackup {
             if (read == size && sameFile(before, after)) {
                 Codec chosen = chooseCodec(f.path(), w.small, Math.min(read, SAMPLE), w.sampleOut);
                 MediaPackWriter pack = chosen == Codec.NONE ? w.stored : w.packed;
-                java.time.Instant mtime = MediaReuse.mtime(before);
+                Instant mtime = MediaReuse.mtime(before);
                 MediaPackWriter.Member m = pack.add(f.path(), mode, mtime, w.small, read);
                 w.sha.reset();
                 w.sha.update(w.small, 0, read);
