@@ -183,7 +183,7 @@ public final class ArchiveReader {
      * for damage, only for I/O errors of {@code archive} itself; damage is reported.
      */
     public static VerificationReport verify(InputStream archive) throws IOException {
-        return new Verification(true).run(archive);
+        return new Verification(true, null).run(archive);
     }
 
     /**
@@ -194,7 +194,18 @@ public final class ArchiveReader {
      * {@link #verify(InputStream)} also decodes every entry and is what the verify job runs.
      */
     public static VerificationReport verifyStored(InputStream archive) throws IOException {
-        return new Verification(false).run(archive);
+        return new Verification(false, null).run(archive);
+    }
+
+    /**
+     * As {@link #verify(InputStream)} ({@code decode}) or {@link #verifyStored(InputStream)}, right after this process
+     * wrote the archive: {@code written} is what it wrote, and when the manifest read back has the SHA-256 of the one
+     * written ({@link ArchiveSummary#manifestSha256}) it is the same bytes, so the manifest written is used instead of
+     * parsing them again (a 20,000-file manifest took 60 ms to parse, a fifth of an incremental backup).
+     */
+    public static VerificationReport verifyWritten(InputStream archive, boolean decode, ArchiveSummary written)
+            throws IOException {
+        return new Verification(decode, written).run(archive);
     }
 
     /** Receives each entry of an archive read as a stream. */
@@ -287,9 +298,11 @@ public final class ArchiveReader {
         private byte[] sumBytes;
         private long storedBytes;
         private final boolean decode;
+        private final ArchiveSummary written;
 
-        Verification(boolean decode) {
+        Verification(boolean decode, ArchiveSummary written) {
             this.decode = decode;
+            this.written = written;
         }
 
         VerificationReport run(InputStream archive) throws IOException {
@@ -421,6 +434,11 @@ public final class ArchiveReader {
                             Reason.MANIFEST_CHECKSUM_MISMATCH,
                             "manifest.json has SHA-256 " + manifestSha + " but manifest.json.sha256 says " + recorded));
                 }
+            }
+            if (written != null
+                    && written.manifestSha256() != null
+                    && written.manifestSha256().equals(manifestSha)) {
+                return written.manifest();
             }
             try {
                 return ManifestCodec.fromBytes(manifestBytes);

@@ -511,7 +511,7 @@ public final class BackupRun {
             }
             return false;
         }
-        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, expectedSha, full, keys);
+        VerifyJobHandler.Outcome v = VerifyJobHandler.check(archive, expectedSha, full, keys, summary);
         if (!v.report().ok() || !v.archiveShaMatches()) {
             throw new IllegalStateException("The stored archive failed verification: " + v.describe());
         }

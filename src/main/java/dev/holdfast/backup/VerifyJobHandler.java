@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSource;
+import dev.holdfast.archive.ArchiveSummary;
 import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.OffThreadDigestInputStream;
 import dev.holdfast.archive.VerificationReport;
@@ -86,6 +87,15 @@ public class VerifyJobHandler implements JobHandler {
      * An archive that does not decrypt is reported ({@code DECRYPTION_FAILED}), not thrown.
      */
     static Outcome check(InputStream archive, String expectedSha, boolean decode, AgeKeys keys) throws IOException {
+        return check(archive, expectedSha, decode, keys, null);
+    }
+
+    /**
+     * As {@link #check(InputStream, String, boolean, AgeKeys)} right after a write: {@code written} (what was written)
+     * spares parsing a manifest read back byte for byte as written ({@link ArchiveReader#verifyWritten}).
+     */
+    static Outcome check(InputStream archive, String expectedSha, boolean decode, AgeKeys keys, ArchiveSummary written)
+            throws IOException {
         VerificationReport report;
         OffThreadDigestInputStream digested = null;
         // Without an expected whole-archive SHA-256 (right after a write) the per-entry checks suffice. With one, the
@@ -96,7 +106,9 @@ public class VerifyJobHandler implements JobHandler {
                         : (digested = new OffThreadDigestInputStream(raw, "verify-archive-sha256"))) {
             try {
                 InputStream in = EncryptedArchives.plaintext(stored, keys);
-                report = decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
+                report = written != null
+                        ? ArchiveReader.verifyWritten(in, decode, written)
+                        : decode ? ArchiveReader.verify(in) : ArchiveReader.verifyStored(in);
                 in.transferTo(java.io.OutputStream.nullOutputStream()); // bytes after the end-of-archive blocks count
             } catch (AgeException e) {
                 report = new VerificationReport(

@@ -28,6 +28,7 @@ class CorruptionDetectionTest {
     Path archive;
     byte[] pristine;
     Manifest manifest;
+    ArchiveSummary summary;
 
     @BeforeEach
     void write() throws IOException {
@@ -46,7 +47,8 @@ class CorruptionDetectionTest {
                     Codec.GZIP,
                     TestData.stream(3, 100_000, 60));
             w.addEntry(LONG, EntryInfo.KIND_MEDIA_FILE, Codec.NONE, TestData.stream(4, 3000, 0));
-            manifest = w.finish(Manifest.of("b", "n", "full", Instant.now())).manifest();
+            summary = w.finish(Manifest.of("b", "n", "full", Instant.now()));
+            manifest = summary.manifest();
         }
         pristine = Files.readAllBytes(archive);
         assertThat(ArchiveReader.verify(archive).ok()).isTrue();
@@ -173,6 +175,32 @@ class CorruptionDetectionTest {
             detected++;
         }
         assertThat(detected).isGreaterThan(500);
+    }
+
+    @Test
+    void theCheckRightAfterAWriteUsesTheManifestWrittenOnlyWhenItWasReadBackUnchanged() throws IOException {
+        for (boolean decode : new boolean[] {false, true}) {
+            VerificationReport intact =
+                    ArchiveReader.verifyWritten(new ByteArrayInputStream(pristine), decode, summary);
+            assertThat(intact.ok()).isTrue();
+            assertThat(intact)
+                    .usingRecursiveComparison()
+                    .isEqualTo(
+                            decode
+                                    ? ArchiveReader.verify(new ByteArrayInputStream(pristine))
+                                    : ArchiveReader.verifyStored(new ByteArrayInputStream(pristine)));
+            int detected = 0;
+            for (int p = 0; p < pristine.length; p += (inBigData(p) ? 1999 : 13)) {
+                byte[] b = pristine.clone();
+                b[p] ^= (byte) 0xFF;
+                assertThat(ArchiveReader.verifyWritten(new ByteArrayInputStream(b), decode, summary)
+                                .ok())
+                        .as("flip at %d", p)
+                        .isFalse();
+                detected++;
+            }
+            assertThat(detected).isGreaterThan(500);
+        }
     }
 
     @Test
