@@ -238,13 +238,24 @@ public final class BackupRun {
             List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
             List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
             stop.checkpoint();
+            // The catalog's file index of each media root, encoded on the other core while the manifest is written and
+            // the archive checked (writing the manifest adds entries, never files).
+            List<Manifest.MediaSection> mediaSections =
+                    media.stream().map(MediaBackup.Result::section).toList();
+            CompletableFuture<Object> encoding = mediaSections.isEmpty()
+                    ? CompletableFuture.completedFuture(Map.of())
+                    : background("media-index", () -> {
+                        Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
+                        mediaSections.forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
+                        return byRoot;
+                    });
             Manifest manifest = Manifest.of(
                             req.backupId().toString(),
                             req.name(),
                             req.type().jsonName(),
                             settings.clock().instant())
                     .withDatabases(sections)
-                    .withMedia(media.stream().map(MediaBackup.Result::section).toList())
+                    .withMedia(mediaSections)
                     .withTools(Map.of("holdfast", version()))
                     .withExtensions(req.extensions())
                     .withIncremental(references(req.incremental(), media));
@@ -254,15 +265,6 @@ public final class BackupRun {
                 manifest = manifest.withExtensions(ext);
             }
             ArchiveSummary summary = target.finish(writer.finish(manifest));
-            // The catalog's file index of each media root, encoded on the other core while the archive is checked.
-            Manifest written = summary.manifest();
-            CompletableFuture<Object> encoding = written.media().isEmpty()
-                    ? CompletableFuture.completedFuture(Map.of())
-                    : background("media-index", () -> {
-                        Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
-                        written.media().forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
-                        return byRoot;
-                    });
             stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
             @SuppressWarnings("unchecked")
             Map<String, byte[]> encoded = (Map<String, byte[]>) await(encoding);
