@@ -44,17 +44,32 @@ final class MediaPackReader implements Closeable {
             entry = f.entry();
         }
         long gap = offset - position;
-        // Read, not skipped: the pack's stream decompresses (and counts toward its checksum) what it passes over.
-        long skipped = Digests.skipByReading(in, gap);
-        position += skipped;
-        byte[] data = skipped == gap ? in.readNBytes((int) f.size()) : new byte[0];
-        position += data.length;
+        byte[] data;
+        try {
+            // Read, not skipped: the pack's stream decompresses (and counts toward its checksum) what it passes over.
+            long skipped = Digests.skipByReading(in, gap);
+            position += skipped;
+            data = skipped == gap ? in.readNBytes((int) f.size()) : new byte[0];
+            position += data.length;
+        } catch (IOException | RuntimeException e) {
+            // Where a failed read left the stream is unknown: the next member reopens the pack rather than trust it.
+            closeQuietly();
+            throw e;
+        }
         if (data.length < f.size()) {
             close();
             throw new CorruptArchiveException("pack '" + f.entry() + "' ends before media file '" + f.path()
                     + "' (offset " + offset + ", " + f.size() + " bytes)");
         }
         return checked(data, f);
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException ignored) {
+            // already failing; the read's own error is the one reported
+        }
     }
 
     /** Closes the pack being read, if any; the next {@link #open} reopens what it needs. */
