@@ -22,6 +22,9 @@ final class MediaPackReader implements Closeable {
     private String entry;
     private InputStream in;
     private long position;
+    // The member read last, for a file at the same place.
+    private long lastOffset = -1;
+    private byte[] lastData;
 
     /**
      * The content of {@code f}, a member of a pack of {@code reader}'s archive, as a stream that checks its SHA-256
@@ -36,6 +39,11 @@ final class MediaPackReader implements Closeable {
         long offset = f.memberOffset() == null ? -1 : f.memberOffset();
         if (offset < 0) {
             throw new CorruptArchiveException("media file '" + f.path() + "' is a pack member without an offset");
+        }
+        if (reader == archive && f.entry().equals(entry) && offset == lastOffset && f.size() == lastData.length) {
+            // Another path with the same content (a copy an incremental backup refers to twice): its bytes, already
+            // read, instead of reopening the pack to read them again. Its own SHA-256 is still checked.
+            return checked(lastData, f);
         }
         if (reader != archive || !f.entry().equals(entry) || offset < position) {
             close();
@@ -56,6 +64,8 @@ final class MediaPackReader implements Closeable {
             closeQuietly();
             throw e;
         }
+        lastOffset = offset;
+        lastData = data;
         if (data.length < f.size()) {
             close();
             throw new CorruptArchiveException("pack '" + f.entry() + "' ends before media file '" + f.path()
@@ -80,6 +90,8 @@ final class MediaPackReader implements Closeable {
         archive = null;
         entry = null;
         position = 0;
+        lastOffset = -1;
+        lastData = null;
         if (open != null) {
             open.close();
         }

@@ -156,6 +156,38 @@ class MediaPackTest {
         }
     }
 
+    @Test
+    void twoPathsAtOnePlaceOfAPackRestoreTheSameBytes() throws Exception {
+        // What an incremental backup records for a copy: a second path at the place of content already stored.
+        MediaFile[] original = new MediaFile[1];
+        Path archive = tampered(f -> {
+            if (f.path().equals("a/doc-2.txt")) {
+                original[0] = f;
+            }
+            return f.path().equals("a/doc-4.txt") && original[0] != null
+                    ? new MediaFile(
+                            f.path(),
+                            original[0].entry(),
+                            original[0].size(),
+                            f.mode(),
+                            f.mtime(),
+                            original[0].sha256(),
+                            null,
+                            f.inode(),
+                            f.ctime(),
+                            original[0].member(),
+                            original[0].memberOffset())
+                    : f;
+        });
+        Path target = tmp.resolve("restored");
+        MediaRestore.of(ArchiveReader.open(archive), "u", target).run();
+
+        assertThat(Files.readAllBytes(target.resolve("a/doc-4.txt")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-2.txt")));
+        assertThat(Files.readAllBytes(target.resolve("a/doc-6.txt")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-6.txt")));
+    }
+
     /** A backup of {@link #tree()} whose manifest records the files as {@code change} makes them. */
     private Path tampered(UnaryOperator<MediaFile> change) throws IOException {
         Path root = tree();
