@@ -294,39 +294,10 @@ public final class BackupRun {
                 .clock(settings.clock());
         Map<String, long[]> perSource = new ConcurrentHashMap<>();
         DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current, rDone, rTotal) -> {
-            perSource.put(source, new long[] {done, total, tDone, tTotal, rDone, rTotal});
-            long bd = 0;
-            long bt = 0;
-            long id = 0;
-            long it = 0;
-            long rd = 0;
-            long rt = 0;
-            boolean rowsKnown = false;
-            for (long[] v : perSource.values()) {
-                bd += v[0];
-                bt += v[1];
-                id += v[2];
-                it += v[3];
-                rd += v[4];
-                if (v[5] >= 0) {
-                    rt += v[5];
-                    rowsKnown = true;
-                }
+            // COPY workers report at once: summing and handing on under one lock keeps the reports in order.
+            synchronized (perSource) {
+                report(progress, perSource, source, new long[] {done, total, tDone, tTotal, rDone, rTotal}, current);
             }
-            // Catalog sizes are estimates: never claim 100% before the archive is stored.
-            Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
-            progress.progress(new Progress(
-                    "copy",
-                    percent,
-                    bd,
-                    bt,
-                    id,
-                    it,
-                    current == null ? null : source + ":" + current,
-                    null,
-                    "Copying tables of " + source,
-                    rd,
-                    rowsKnown ? Math.max(rt, rd) : null));
         };
         List<Manifest.DatabaseSection> sections = new ArrayList<>();
         for (String name : req.databases()) {
@@ -338,6 +309,44 @@ public final class BackupRun {
             sections.add(engine.run(name, info, req.options().selection(), codec, writer, stop, sink));
         }
         return sections;
+    }
+
+    /** Records one source's copy progress in {@code perSource} and reports the sum over all sources. */
+    private static void report(
+            ProgressSink progress, Map<String, long[]> perSource, String source, long[] counts, String current) {
+        perSource.put(source, counts);
+        long bd = 0;
+        long bt = 0;
+        long id = 0;
+        long it = 0;
+        long rd = 0;
+        long rt = 0;
+        boolean rowsKnown = false;
+        for (long[] v : perSource.values()) {
+            bd += v[0];
+            bt += v[1];
+            id += v[2];
+            it += v[3];
+            rd += v[4];
+            if (v[5] >= 0) {
+                rt += v[5];
+                rowsKnown = true;
+            }
+        }
+        // Catalog sizes are estimates: never claim 100% before the archive is stored.
+        Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
+        progress.progress(new Progress(
+                "copy",
+                percent,
+                bd,
+                bt,
+                id,
+                it,
+                current == null ? null : source + ":" + current,
+                null,
+                "Copying tables of " + source,
+                rd,
+                rowsKnown ? Math.max(rt, rd) : null));
     }
 
     private List<MediaBackup.Result> readMedia(

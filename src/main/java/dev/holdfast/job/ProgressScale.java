@@ -23,7 +23,7 @@ public final class ProgressScale {
 
     /** A sink whose progress, 0 to 100 of its own, is reported as {@code from} to {@code to} of the whole. */
     public ProgressSink sink(double from, double to) {
-        return p -> sink.progress(scaled(p, from, to));
+        return p -> emit(p, from, to, sink::progress);
     }
 
     /** A context whose progress, 0 to 100 of its own, is reported as {@code from} to {@code to} of the job. */
@@ -54,7 +54,7 @@ public final class ProgressScale {
 
             @Override
             public void progress(Progress p) {
-                ctx.progress(scaled(p, from, to));
+                emit(p, from, to, ctx::progress);
             }
 
             @Override
@@ -72,6 +72,15 @@ public final class ProgressScale {
                 return ctx.onStop(action);
             }
         };
+    }
+
+    /**
+     * Scales {@code p} and hands it on under one lock: parts report from several threads (a backup's COPY workers),
+     * and a report scaled first but handed on second would make the job's percent go back.
+     */
+    private synchronized void emit(
+            Progress p, double from, double to, java.util.function.Consumer<Progress> downstream) {
+        downstream.accept(scaled(p, from, to));
     }
 
     private synchronized Progress scaled(Progress p, double from, double to) {
