@@ -314,7 +314,7 @@ public final class ArchiveWriter implements Closeable {
     // ---- used by EntryBuilder ----
 
     OutputStream newCompressor(Codec codec, OutputStream out, int level, int windowLog) throws IOException {
-        return codec == Codec.NONE ? codec.compress(out, 0) : codec.compress(out, level, windowLog);
+        return codec.compress(out, level, windowLog);
     }
 
     /** The level entries of {@code codec} are compressed at unless one is given. */

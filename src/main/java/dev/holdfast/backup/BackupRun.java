@@ -34,7 +34,6 @@ import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.jboss.logging.Logger;
 
@@ -292,7 +291,7 @@ public final class BackupRun {
                         settings.connections(), settings.tools(), settings.parallelism(), settings.lockTimeout())
                 .copyFormat(settings.copyFormat())
                 .clock(settings.clock());
-        Map<String, long[]> perSource = new ConcurrentHashMap<>();
+        Map<String, long[]> perSource = new java.util.HashMap<>(); // only under its own lock (the sink below)
         DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current, rDone, rTotal) -> {
             // COPY workers report at once: summing and handing on under one lock keeps the reports in order.
             synchronized (perSource) {

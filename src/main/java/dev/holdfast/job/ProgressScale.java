@@ -83,7 +83,8 @@ public final class ProgressScale {
         downstream.accept(scaled(p, from, to));
     }
 
-    private synchronized Progress scaled(Progress p, double from, double to) {
+    // Only under emit's lock, which also guards floor.
+    private Progress scaled(Progress p, double from, double to) {
         Double own = p.percent();
         if (own == null && p.bytesTotal() != null && p.bytesTotal() > 0 && p.bytesDone() != null) {
             own = 100.0 * p.bytesDone() / p.bytesTotal();

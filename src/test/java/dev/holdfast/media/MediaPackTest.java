@@ -124,8 +124,7 @@ class MediaPackTest {
     @Test
     void aRecordedPlaceOutsideItsPackIsRefusedBeforeAnythingIsWritten() throws Exception {
         Path archive = tampered(f -> f.path().equals("a/doc-2.txt") ? at(f, 1L << 40) : f);
-        Path target = Files.createDirectories(tmp.resolve("live"));
-        Files.writeString(target.resolve("keep.txt"), "the target as it was");
+        Path target = liveTarget();
         Map<String, String> before = snapshot(target);
 
         assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(archive), "u", target)
@@ -140,8 +139,7 @@ class MediaPackTest {
     @Test
     void aWrongOffsetInsideThePackFailsVerificationAndLeavesTheTargetUntouched() throws Exception {
         Path archive = tampered(f -> f.path().equals("a/doc-4.txt") ? at(f, f.memberOffset() - 512) : f);
-        Path target = Files.createDirectories(tmp.resolve("live"));
-        Files.writeString(target.resolve("keep.txt"), "the target as it was");
+        Path target = liveTarget();
         Map<String, String> before = snapshot(target);
 
         for (MediaRestore.Mode mode : MediaRestore.Mode.values()) {
@@ -186,6 +184,13 @@ class MediaPackTest {
                 .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-2.txt")));
         assertThat(Files.readAllBytes(target.resolve("a/doc-6.txt")))
                 .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-6.txt")));
+    }
+
+    /** A restore target that already holds a file, which a refused or failed restore must leave as it is. */
+    private Path liveTarget() throws IOException {
+        Path target = Files.createDirectories(tmp.resolve("live"));
+        Files.writeString(target.resolve("keep.txt"), "the target as it was");
+        return target;
     }
 
     /** A backup of {@link #tree()} whose manifest records the files as {@code change} makes them. */
