@@ -17,6 +17,8 @@ public final class ManifestCodec {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .addModule(new JavaTimeModule())
+            // Registered after JavaTimeModule, so its Instant (de)serializers are the ones used.
+            .addModule(IsoInstant.module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             // Compact: an incremental backup's manifest lists every file of the tree, and indentation made a third of
             // its bytes (bench part incr). `jq .` shows it indented.
