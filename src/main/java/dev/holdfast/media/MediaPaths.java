@@ -99,7 +99,16 @@ final class MediaPaths {
 
     /** The permission bits of a {@code unix:mode} value as a 4-digit octal string. */
     static String octal(int mode) {
-        return String.format("%04o", mode & 07777);
+        return OCTAL[mode & 07777];
+    }
+
+    // Every permission text made once: String.format per file was a tenth of an incremental backup's 20,000-file pass.
+    private static final String[] OCTAL = new String[010000];
+
+    static {
+        for (int m = 0; m < OCTAL.length; m++) {
+            OCTAL[m] = String.format("%04o", m);
+        }
     }
 
     /**

@@ -96,6 +96,9 @@ final class MediaWalk {
             }
         }
 
+        /** A directory entry with its name as a string. */
+        private record Child(String name, Path path) {}
+
         /** A subdirectory whose walk runs in its own task. */
         private record Pending(MediaDirectory dir, boolean included, Task task) {}
 
@@ -105,19 +108,19 @@ final class MediaWalk {
             List<MediaDirectory> dirs = new ArrayList<>();
             List<MediaSymlink> links = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
-            List<Path> children = new ArrayList<>();
+            List<Child> children = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                ds.forEach(children::add);
+                ds.forEach(p -> children.add(new Child(p.getFileName().toString(), p)));
             } catch (NoSuchFileException e) {
                 warnings.add((rel.isEmpty() ? "." : rel) + ": directory vanished during the backup, skipped");
                 return new Walked(found, dirs, links, warnings, false);
             }
-            children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(
-                    a.getFileName().toString(), b.getFileName().toString()));
+            // Names taken once: making them in the comparator was a fifth of the walk's time.
+            children.sort((a, b) -> MediaPaths.BYTE_ORDER.compare(a.name(), b.name()));
             // First every child's kind (subdirectories start walking at once), then the results in order.
             List<Object> slots = new ArrayList<>(children.size());
-            for (Path child : children) {
-                Object slot = visit(child);
+            for (Child child : children) {
+                Object slot = visit(child.name(), child.path());
                 if (slot instanceof Pending p) {
                     p.task().fork();
                 }
@@ -155,11 +158,12 @@ final class MediaWalk {
         }
 
         /** What one child is: a Pending directory, a Found file, a MediaSymlink, a warning, or null when left out. */
-        private Object visit(Path child) throws IOException {
-            String name = child.getFileName().toString();
+        private Object visit(String name, Path child) throws IOException {
             String path = rel.isEmpty() ? name : rel + "/" + name;
-            Path relPath = root.getFileSystem().getPath(path);
-            if (MediaPaths.anyMatch(exc, relPath)) {
+            // A Path for the glob matchers only when there are globs: most roots have none.
+            Path relPath =
+                    exc.isEmpty() && inc.isEmpty() ? null : root.getFileSystem().getPath(path);
+            if (!exc.isEmpty() && MediaPaths.anyMatch(exc, relPath)) {
                 return null;
             }
             String unsafe = MediaPaths.unsafeReason(path);
