@@ -323,7 +323,10 @@ def replace_floor_script(svc, backup_id, tmp):
     out = os.path.join(tmp, "floor")
     os.makedirs(out, exist_ok=True)
     with tarfile.open(archive) as tar:
-        manifest = json.load(tar.extractfile("manifest.json"))
+        name = next(n for n in tar.getnames() if n in ("manifest.json", "manifest.json.zst", "manifest.json.gz"))
+        raw = tar.extractfile(name).read()
+        manifest = json.loads(raw if name == "manifest.json" else subprocess.run(
+            ["zstd" if name.endswith(".zst") else "gzip", "-dc"], input=raw, capture_output=True, check=True).stdout)
         section = manifest["databases"][0]
         lines = ["BEGIN;", "SET LOCAL maintenance_work_mem = '256MB';"]
         cons = psql(DB, "SELECT conrelid::regclass::text || '|' || quote_ident(conname) || '|' || contype::text || '|' || "

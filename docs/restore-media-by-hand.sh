@@ -20,9 +20,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-# 1. The manifest of the backup being restored, checked against its own checksum.
-tar -xf "$archive" -C "$work" manifest.json manifest.json.sha256
-(cd "$work" && sha256sum -c --quiet manifest.json.sha256)
+# The manifest of an archive as $2/manifest.json, checked against its own checksum first. An archive stores it
+# compressed with the backup's codec (manifest.json.zst, manifest.json.gz) or as is (manifest.json: codec none, and
+# archives written before manifests were compressed).
+manifest_of() { # <archive file> <dir>
+  m=$(tar -tf "$1" | grep -E '^manifest\.json(\.zst|\.gz)?$') && [ "$(printf '%s\n' "$m" | wc -l)" -eq 1 ] ||
+    { echo "$1 has no single manifest; it is incomplete or not a Holdfast archive" >&2; exit 1; }
+  tar -xf "$1" -C "$2" "$m" "$m.sha256"
+  (cd "$2" && sha256sum -c --quiet "$m.sha256")
+  case "$m" in
+    *.zst) zstd -qd --rm -- "$2/$m" ;;
+    *.gz) gzip -d -- "$2/$m" ;;
+  esac
+}
+
+# 1. The manifest of the backup being restored.
+manifest_of "$archive" "$work"
 self=$(jq -r .backup_id "$work/manifest.json")
 jq -e --arg s "$source" 'any(.media[]; .source == $s)' "$work/manifest.json" >/dev/null ||
   { echo "the archive has no media root '$source'" >&2; exit 1; }
@@ -32,8 +45,7 @@ jq -e --arg s "$source" 'any(.media[]; .source == $s)' "$work/manifest.json" >/d
 #    (entries[].codec) are collected, since an entry's name does not say whether it is compressed.
 extract() { # <archive file> <backup id>
   mkdir -p "$work/$2"
-  tar -xf "$1" -C "$work/$2" manifest.json manifest.json.sha256
-  (cd "$work/$2" && sha256sum -c --quiet manifest.json.sha256)
+  manifest_of "$1" "$work/$2"
   [ "$(jq -r .backup_id "$work/$2/manifest.json")" = "$2" ] ||
     { echo "$1 is not the archive of backup $2" >&2; exit 1; }
   jq -j --arg s "$source" --arg id "$2" --arg self "$self" \

@@ -62,21 +62,28 @@ public final class ArchiveReader {
                 }
             }
         }
-        TarScanner.Header mh = index.get(EntryNames.MANIFEST);
-        TarScanner.Header sh = index.get(EntryNames.MANIFEST_SHA256);
+        List<String> present =
+                EntryNames.manifestNames().stream().filter(index::containsKey).toList();
+        if (present.size() > 1) {
+            throw new CorruptArchiveException("archive has more than one manifest: " + present);
+        }
+        String name = present.isEmpty() ? EntryNames.MANIFEST : present.get(0);
+        TarScanner.Header mh = index.get(name);
+        TarScanner.Header sh = index.get(EntryNames.manifestSum(name));
         if (mh == null || sh == null) {
             throw new CorruptArchiveException(
-                    "archive has no " + (mh == null ? EntryNames.MANIFEST : EntryNames.MANIFEST_SHA256)
+                    "archive has no " + (mh == null ? "manifest" : EntryNames.manifestSum(name))
                             + "; it is incomplete or not a Holdfast archive");
         }
-        byte[] json = readSmall(source, mh, MAX_MANIFEST);
+        byte[] stored = readSmall(source, mh, MAX_MANIFEST);
         byte[] sum = readSmall(source, sh, 4096);
-        String actual = Digests.sha256Hex(json);
-        String recorded = recordedManifestSha(sum);
+        String actual = Digests.sha256Hex(stored);
+        String recorded = recordedManifestSha(sum, name);
         if (!actual.equals(recorded)) {
             throw new CorruptArchiveException(
-                    "manifest.json has SHA-256 " + actual + " but manifest.json.sha256 says " + recorded);
+                    name + " has SHA-256 " + actual + " but " + EntryNames.manifestSum(name) + " says " + recorded);
         }
+        byte[] json = manifestJson(name, stored);
         Manifest manifest = ManifestCodec.fromBytes(json);
         for (EntryInfo e : manifest.entries()) {
             EntryNames.requireSafe(e.name());
@@ -266,15 +273,39 @@ public final class ArchiveReader {
         }
     }
 
-    /** The hex digest from a {@code sha256sum} line naming manifest.json, or a description of what is wrong. */
-    static String recordedManifestSha(byte[] sumFile) {
+    /** The hex digest from a {@code sha256sum} line naming {@code manifestName}, or a description of what is wrong. */
+    static String recordedManifestSha(byte[] sumFile, String manifestName) {
         String line = new String(sumFile, StandardCharsets.US_ASCII);
-        String expectedTail = "  " + EntryNames.MANIFEST + "\n";
+        String expectedTail = "  " + manifestName + "\n";
+        String malformed = "<malformed " + EntryNames.manifestSum(manifestName) + ">";
         if (line.length() != 64 + expectedTail.length() || !line.endsWith(expectedTail)) {
-            return "<malformed manifest.json.sha256>";
+            return malformed;
         }
         String hex = line.substring(0, 64);
-        return hex.matches("[0-9a-f]{64}") ? hex : "<malformed manifest.json.sha256>";
+        return hex.matches("[0-9a-f]{64}") ? hex : malformed;
+    }
+
+    /**
+     * The manifest's JSON from the bytes of entry {@code name} (decompressed by the codec its name says, to at most
+     * {@link #MAX_MANIFEST} bytes).
+     */
+    static byte[] manifestJson(String name, byte[] stored) throws CorruptArchiveException {
+        Codec codec = EntryNames.manifestCodec(name);
+        if (codec == Codec.NONE) {
+            return stored;
+        }
+        try (InputStream in = codec.decompress(new java.io.ByteArrayInputStream(stored))) {
+            byte[] json = in.readNBytes(MAX_MANIFEST);
+            if (in.read() >= 0) {
+                throw new CorruptArchiveException(name + " decompresses to more than " + MAX_MANIFEST + " bytes");
+            }
+            return json;
+        } catch (CorruptArchiveException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptArchiveException(
+                    name + " is not a valid " + codec.jsonName() + " stream: " + e.getMessage(), e);
+        }
     }
 
     /** What one pass saw of an entry. */
@@ -295,7 +326,9 @@ public final class ArchiveReader {
         // Index in failures of each damaged-header failure, and the header's offset.
         private final Map<Integer, Long> damagedHeaders = new LinkedHashMap<>();
         private byte[] manifestBytes;
+        private String manifestName;
         private byte[] sumBytes;
+        private String sumName;
         private long storedBytes;
         private final boolean decode;
         private final ArchiveSummary written;
@@ -350,21 +383,35 @@ public final class ArchiveReader {
 
         private void readEntry(TarScanner.Header h, InputStream data) throws IOException {
             storedBytes += h.size();
+            boolean isManifest = EntryNames.manifestCodec(h.name()) != null;
+            boolean isSum = !isManifest && EntryNames.isManifestFile(h.name());
             if (observed.containsKey(h.name())
-                    || (h.name().equals(EntryNames.MANIFEST) && manifestBytes != null)
-                    || (h.name().equals(EntryNames.MANIFEST_SHA256) && sumBytes != null)) {
-                failures.add(new Failure(h.name(), Reason.DUPLICATE_ENTRY, "entry appears more than once"));
+                    || (isManifest && manifestBytes != null)
+                    || (isSum && sumBytes != null)) {
+                failures.add(new Failure(
+                        h.name(),
+                        Reason.DUPLICATE_ENTRY,
+                        isManifest || isSum
+                                ? "a second manifest or checksum (" + (isManifest ? manifestName : sumName)
+                                        + " came first)"
+                                : "entry appears more than once"));
             }
-            if (h.name().equals(EntryNames.MANIFEST)) {
+            if (isManifest) {
                 if (h.size() > MAX_MANIFEST) {
                     failures.add(new Failure(h.name(), Reason.INVALID_MANIFEST, "manifest is " + h.size() + " bytes"));
                     return;
                 }
-                manifestBytes = data.readAllBytes();
+                if (manifestBytes == null) {
+                    manifestBytes = data.readAllBytes();
+                    manifestName = h.name();
+                }
                 return;
             }
-            if (h.name().equals(EntryNames.MANIFEST_SHA256)) {
-                sumBytes = data.readNBytes(4096);
+            if (isSum) {
+                if (sumBytes == null) {
+                    sumBytes = data.readNBytes(4096);
+                    sumName = h.name();
+                }
                 return;
             }
             Digests.DigestingInputStream stored = new Digests.DigestingInputStream(data);
@@ -423,16 +470,21 @@ public final class ArchiveReader {
                         "the archive has no manifest; it is incomplete or not a Holdfast archive"));
                 return null;
             }
-            if (sumBytes == null) {
+            String expectedSum = EntryNames.manifestSum(manifestName);
+            if (sumBytes == null || !sumName.equals(expectedSum)) {
                 failures.add(new Failure(
-                        EntryNames.MANIFEST_SHA256, Reason.MISSING_ENTRY, "the manifest's checksum is missing"));
+                        expectedSum,
+                        Reason.MISSING_ENTRY,
+                        "the manifest's checksum is missing"
+                                + (sumBytes == null ? "" : " (the archive has " + sumName + " instead)")));
             } else {
-                String recorded = recordedManifestSha(sumBytes);
+                String recorded = recordedManifestSha(sumBytes, manifestName);
                 if (!recorded.equals(manifestSha)) {
                     failures.add(new Failure(
-                            EntryNames.MANIFEST,
+                            manifestName,
                             Reason.MANIFEST_CHECKSUM_MISMATCH,
-                            "manifest.json has SHA-256 " + manifestSha + " but manifest.json.sha256 says " + recorded));
+                            manifestName + " has SHA-256 " + manifestSha + " but " + expectedSum + " says "
+                                    + recorded));
                 }
             }
             if (written != null
@@ -441,9 +493,9 @@ public final class ArchiveReader {
                 return written.manifest();
             }
             try {
-                return ManifestCodec.fromBytes(manifestBytes);
+                return ManifestCodec.fromBytes(manifestJson(manifestName, manifestBytes));
             } catch (CorruptArchiveException e) {
-                failures.add(new Failure(EntryNames.MANIFEST, Reason.INVALID_MANIFEST, e.getMessage()));
+                failures.add(new Failure(manifestName, Reason.INVALID_MANIFEST, e.getMessage()));
                 return null;
             }
         }
@@ -534,7 +586,7 @@ public final class ArchiveReader {
                         .filter(e -> e.offset() > offset)
                         .findFirst()
                         .map(EntryInfo::name)
-                        .orElse(EntryNames.MANIFEST);
+                        .orElse(manifestName != null ? manifestName : EntryNames.MANIFEST);
                 failures.set(
                         d.getKey(),
                         new Failure(owner, Reason.CORRUPT_TAR, f.detail() + " (header of entry '" + owner + "')"));

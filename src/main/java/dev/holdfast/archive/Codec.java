@@ -126,6 +126,11 @@ public enum Codec {
         return defaultLevel;
     }
 
+    /** The fastest level that still compresses (none's 0). */
+    public int fastestLevel() {
+        return this == NONE ? 0 : Math.max(1, minLevel);
+    }
+
     /** Throws when {@code level} is outside what this codec accepts. */
     public void checkLevel(int level) {
         if (level < minLevel || level > maxLevel) {

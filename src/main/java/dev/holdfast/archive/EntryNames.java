@@ -2,18 +2,56 @@ package dev.holdfast.archive;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Entry naming: the layout conventions, reversible percent-encoding of arbitrary identifiers and paths,
  * and the safety check every name passes on write and on read.
  */
 public final class EntryNames {
-    /** The manifest, always the last entry but one. */
+    /**
+     * The manifest stored as is, always the last entry but one: how archives before manifests were compressed hold
+     * it, and how an archive whose codec is {@code none} still does. Others hold {@link #manifest(Codec)}.
+     */
     public static final String MANIFEST = "manifest.json";
-    /** The manifest's SHA-256 in {@code sha256sum} format, always the last entry. */
+    /** The checksum of a {@link #MANIFEST} stored as is; in general {@link #manifestSum(String)}. */
     public static final String MANIFEST_SHA256 = "manifest.json.sha256";
 
+    private static final List<String> MANIFESTS =
+            java.util.Arrays.stream(Codec.values()).map(EntryNames::manifest).toList();
+
     private EntryNames() {}
+
+    /** The manifest's name when it is stored with {@code codec}: {@code manifest.json} plus the codec's extension. */
+    public static String manifest(Codec codec) {
+        return MANIFEST + codec.extension();
+    }
+
+    /** The name of the {@code sha256sum} line of the manifest entry {@code manifestName}, always the last entry. */
+    public static String manifestSum(String manifestName) {
+        return manifestName + ".sha256";
+    }
+
+    /** Every name a manifest may have, one per codec. */
+    public static List<String> manifestNames() {
+        return MANIFESTS;
+    }
+
+    /** The codec a manifest entry of this name is stored with, or null when the name is no manifest's. */
+    public static Codec manifestCodec(String name) {
+        for (Codec c : Codec.values()) {
+            if (manifest(c).equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code name} is reserved for a manifest or its checksum (in any codec). */
+    public static boolean isManifestFile(String name) {
+        return manifestCodec(name) != null
+                || (name.endsWith(".sha256") && manifestCodec(name.substring(0, name.length() - 7)) != null);
+    }
 
     /** {@code databases/<source>/schema.dump}: the {@code pg_dump --schema-only -Fc} output. */
     public static String schema(String source) {

@@ -263,7 +263,7 @@ public final class BackupRun {
                 ext.put(ENCRYPTION_EXTENSION, encryptionNode(settings.encryptTo()));
                 manifest = manifest.withExtensions(ext);
             }
-            ArchiveSummary summary = target.finish(writer.finish(manifest));
+            ArchiveSummary summary = target.finish(writer.finish(manifest, codec));
             stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
             @SuppressWarnings("unchecked")
             Map<String, byte[]> encoded = (Map<String, byte[]>) await(encoding);

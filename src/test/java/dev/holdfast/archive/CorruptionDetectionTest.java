@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Damage anywhere in an archive is found and named; run again with the compressed manifest by a subclass. */
 class CorruptionDetectionTest {
     private static final String TABLE = "databases/main/data/public.orders.copy.zst";
     private static final String LONG = "media/uploads/files/" + "very-long-directory-name/".repeat(6) + "photo.jpg";
@@ -47,11 +48,22 @@ class CorruptionDetectionTest {
                     Codec.GZIP,
                     TestData.stream(3, 100_000, 60));
             w.addEntry(LONG, EntryInfo.KIND_MEDIA_FILE, Codec.NONE, TestData.stream(4, 3000, 0));
-            summary = w.finish(Manifest.of("b", "n", "full", Instant.now()));
+            summary = w.finish(Manifest.of("b", "n", "full", Instant.now()), manifestCodec());
             manifest = summary.manifest();
         }
         pristine = Files.readAllBytes(archive);
         assertThat(ArchiveReader.verify(archive).ok()).isTrue();
+    }
+
+    /** How the manifest is stored: as is here, compressed in {@link CompressedManifestCorruptionTest}. */
+    Codec manifestCodec() {
+        return Codec.NONE;
+    }
+
+    /** Where the manifest's data starts: right after its (short-named, single) tar header. */
+    int manifestData() {
+        return indexOf(pristine, (EntryNames.manifest(manifestCodec()) + "\0").getBytes(StandardCharsets.US_ASCII))
+                + 512;
     }
 
     private VerificationReport flip(long position) throws IOException {
@@ -134,12 +146,11 @@ class CorruptionDetectionTest {
 
     @Test
     void aFlippedByteInTheManifestIsNamed() throws IOException {
-        int at = indexOf(pristine, "\"backup_id\"".getBytes(StandardCharsets.UTF_8));
-        VerificationReport r = flip(at + 3);
+        VerificationReport r = flip(manifestData() + 30);
         assertThat(r.failures())
                 .extracting(VerificationReport.Failure::reason)
                 .contains(Reason.MANIFEST_CHECKSUM_MISMATCH);
-        assertThat(r.failures()).anySatisfy(f -> assertThat(f.entry()).isEqualTo(EntryNames.MANIFEST));
+        assertThat(r.failures()).anySatisfy(f -> assertThat(f.entry()).isEqualTo(EntryNames.manifest(manifestCodec())));
         assertThatThrownBy(() -> ArchiveReader.open(archive))
                 .isInstanceOf(CorruptArchiveException.class)
                 .hasMessageContaining("manifest");
@@ -147,7 +158,8 @@ class CorruptionDetectionTest {
 
     @Test
     void aFlippedByteInTheManifestChecksumIsNamed() throws IOException {
-        int at = indexOf(pristine, "  manifest.json\n".getBytes(StandardCharsets.US_ASCII));
+        int at = indexOf(
+                pristine, ("  " + EntryNames.manifest(manifestCodec()) + "\n").getBytes(StandardCharsets.US_ASCII));
         VerificationReport r = flip(at - 5);
         assertThat(r.failures())
                 .extracting(VerificationReport.Failure::reason)
@@ -305,7 +317,7 @@ class CorruptionDetectionTest {
         return false;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
             for (int j = 0; j < needle.length; j++) {

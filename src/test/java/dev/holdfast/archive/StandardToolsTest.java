@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The archive opens with tar, zstd, gzip and sha256sum alone, as docs/archive-format.md promises. */
@@ -21,8 +20,9 @@ class StandardToolsTest {
     @TempDir
     Path dir;
 
-    @Test
-    void tarZstdGzipAndSha256sumReadTheArchive() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Codec.class)
+    void tarZstdGzipAndSha256sumReadTheArchive(Codec manifestCodec) throws Exception {
         assumeTrue(onPath("tar") && onPath("sh") && onPath("sha256sum"), "tar, sh and sha256sum are needed");
         Path archive = dir.resolve("backup.tar");
         byte[] zstdData = TestData.bytes(11, 800_000, 60);
@@ -36,13 +36,13 @@ class StandardToolsTest {
             w.addEntry(zName, EntryInfo.KIND_TABLE_DATA, Codec.ZSTD, new ByteArrayInputStream(zstdData));
             w.addEntry(gName, EntryInfo.KIND_TABLE_DATA, Codec.GZIP, new ByteArrayInputStream(gzipData));
             w.addEntry(mName, EntryInfo.KIND_MEDIA_FILE, Codec.NONE, new ByteArrayInputStream(rawData));
-            w.finish(Manifest.of("b", "n", "full", Instant.now()));
+            summary = w.finish(Manifest.of("b", "n", "full", Instant.now()), manifestCodec);
         }
+        String manifest = EntryNames.manifest(manifestCodec);
 
         Result list = run(dir, "tar", "-tf", archive.toString());
         assertThat(list.exit()).as(list.err()).isZero();
-        assertThat(list.out().lines().toList())
-                .containsExactly(zName, gName, mName, EntryNames.MANIFEST, EntryNames.MANIFEST_SHA256);
+        assertThat(list.out().lines().toList()).containsExactly(zName, gName, mName, manifest, manifest + ".sha256");
         assertThat(list.err()).as("tar has no complaints").isEmpty();
 
         if (onPath("zstd")) {
@@ -60,10 +60,23 @@ class StandardToolsTest {
         assertThat(Files.readAllBytes(out.resolve(mName))).isEqualTo(rawData);
         assertThat(Files.getPosixFilePermissions(out.resolve(mName)))
                 .containsExactlyInAnyOrderElementsOf(PosixFilePermissions.fromString("rw-------"));
-        Result check = run(out, "sha256sum", "-c", EntryNames.MANIFEST_SHA256);
+        Result check = run(out, "sha256sum", "-c", manifest + ".sha256");
         assertThat(check.exit()).as(check.err()).isZero();
-        assertThat(check.out()).contains("manifest.json: OK");
+        assertThat(check.out()).contains(manifest + ": OK");
+        // The manifest by hand: decompressed by its codec's tool, it is the JSON the writer recorded.
+        if (manifestCodec != Codec.ZSTD || onPath("zstd")) {
+            Result json = switch (manifestCodec) {
+                case NONE -> run(out, "cat", manifest);
+                case ZSTD -> run(out, "zstd", "-dc", manifest);
+                case GZIP -> run(out, "gzip", "-dc", manifest);
+            };
+            assertThat(json.exit()).as(json.err()).isZero();
+            assertThat(ManifestCodec.fromBytes(json.bytes())).isEqualTo(summary.manifest());
+            assertThat(json.out()).startsWith("{\"format_version\":");
+        }
     }
+
+    private ArchiveSummary summary;
 
     private record Result(int exit, byte[] bytes, String err) {
         String out() {

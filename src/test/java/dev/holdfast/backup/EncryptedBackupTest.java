@@ -9,6 +9,7 @@ import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.ArchiveSource;
 import dev.holdfast.archive.EncryptedArchives;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.ManifestCodec;
 import dev.holdfast.crypto.AgeCli;
 import dev.holdfast.crypto.AgeIdentities;
 import dev.holdfast.crypto.AgeRecipient;
@@ -244,7 +245,11 @@ class EncryptedBackupTest {
             BackupApiTest.run(
                     work, "bash", "-c", "age -d -i \"$0\" \"$1\" | tar -x", identity.toString(), file.toString());
             String url = "postgresql://" + TestDatabase.USER + "@" + TestDatabase.SERVER + "/" + target;
-            BackupApiTest.run(work, "sha256sum", "-c", "manifest.json.sha256");
+            BackupApiTest.run(work, "sha256sum", "-c", "manifest.json.zst.sha256");
+            // The manifest by hand, as docs/archive-format.md says: the same JSON the service recorded.
+            BackupApiTest.run(work, "zstd", "-dq", "manifest.json.zst");
+            assertThat(ManifestCodec.fromBytes(Files.readAllBytes(work.resolve("manifest.json"))))
+                    .isEqualTo(m);
             BackupApiTest.run(
                     work, "pg_restore", "--section=pre-data", "--exit-on-error", "-d", url, section.schemaEntry());
             for (Manifest.TableEntry t : section.tables()) {
