@@ -209,6 +209,28 @@ public final class BackupRun {
         this.sources = sources;
     }
 
+    /** Where the media roots' encoded file indexes go as soon as they are made, before the archive is checked. */
+    @FunctionalInterface
+    public interface IndexesAhead {
+        /**
+         * Records {@code byRoot}, the encoded index of each of {@code sections}; a failure is logged and the indexes
+         * are recorded with the result instead.
+         */
+        void record(List<Manifest.MediaSection> sections, Map<String, byte[]> byRoot) throws Exception;
+    }
+
+    private IndexesAhead indexesAhead;
+
+    /**
+     * Hands the media indexes to {@code sink} on the thread that encodes them, while the manifest is written and the
+     * archive checked: recording 20,000 files' index (about 1.4 MB) took a fifth of an incremental backup when it
+     * waited for the end. They still come back in the result, for a caller whose sink failed.
+     */
+    public BackupRun indexesAhead(IndexesAhead sink) {
+        this.indexesAhead = sink;
+        return this;
+    }
+
     /**
      * Runs the backup. On failure the archive may be partly written: the caller discards it
      * ({@link ArchiveStorage#delete}, {@link ArchiveStorage#discardPartial}).
@@ -246,6 +268,16 @@ public final class BackupRun {
                     : background("media-index", () -> {
                         Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
                         mediaSections.forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
+                        if (indexesAhead != null) {
+                            try {
+                                indexesAhead.record(mediaSections, byRoot);
+                            } catch (Exception e) {
+                                LOG.warnf(
+                                        "Backup %s: the media index was not recorded ahead (%s); it is recorded with"
+                                                + " the result",
+                                        req.backupId(), e.getMessage());
+                            }
+                        }
                         return byRoot;
                     });
             Manifest manifest = Manifest.of(

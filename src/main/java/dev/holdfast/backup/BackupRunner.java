@@ -90,6 +90,7 @@ public class BackupRunner {
                         : new BackupRun.MediaRoot(src.name(), src.path(), src.include(), src.exclude());
             }
         });
+        run.indexesAhead((sections, indexes) -> chains.recordIndexesAhead(b.id, sections, indexes));
         BackupResult result = run.run(req, progress, stop);
         backups.succeed(b.id, result.archive(), result.summary(), result.verified(), result.mediaIndexes());
         progress.progress(new Progress("done", 100.0, null, null, null, null, null, 0L, "Backup stored and verified"));

@@ -540,6 +540,7 @@ public class BackupService {
         b.status = status;
         b.error = error;
         b.finishedAt = time.now().atOffset(ZoneOffset.UTC);
+        chains.forgetIndexes(id); // recorded ahead while the archive was checked, now of no use
         fireFinished(b, 0, 0);
         if (b.storageKey != null) {
             try {

@@ -165,7 +165,15 @@ public class IncrementalChains {
                 ? null
                 : UUID.fromString(inc.parent());
         Map<String, List<MediaFile>> cached = new HashMap<>();
+        @SuppressWarnings("unchecked")
+        List<String> ahead = em.createNativeQuery("SELECT source FROM holdfast.media_index WHERE backup_id = ?1")
+                .setParameter(1, b.id)
+                .getResultList();
         for (Manifest.MediaSection s : m.media()) {
+            cached.put(s.source(), s.files());
+            if (ahead.contains(s.source())) {
+                continue;
+            }
             byte[] data = encoded.get(s.source());
             em.createNativeQuery(
                             "INSERT INTO holdfast.media_index (backup_id, source, files, data) VALUES (?1, ?2, ?3, ?4)")
@@ -174,7 +182,6 @@ public class IncrementalChains {
                     .setParameter(3, s.files().size())
                     .setParameter(4, data != null ? data : MediaIndex.encode(s.files()))
                     .executeUpdate();
-            cached.put(s.source(), s.files());
         }
         if (!cached.isEmpty()) {
             // Used only once the catalog says this backup SUCCEEDED, i.e. if this transaction commits.
@@ -203,6 +210,34 @@ public class IncrementalChains {
                                 + " of them are still stored; it cannot be restored on its own and was not kept");
             }
         }
+    }
+
+    /**
+     * Records a running backup's file indexes in a transaction of their own, while its archive is still being checked
+     * ({@link BackupRun#indexesAhead}). They count for nothing until the backup is SUCCEEDED (every reader joins on
+     * that status); {@link #recordStored} then skips them, and {@link #forgetIndexes} removes them if it fails.
+     */
+    @Transactional
+    public void recordIndexesAhead(
+            java.util.UUID backupId, List<Manifest.MediaSection> sections, Map<String, byte[]> byRoot) {
+        EntityManager em = Backup.getEntityManager();
+        sections.forEach(s -> em.createNativeQuery("""
+                        INSERT INTO holdfast.media_index (backup_id, source, files, data)
+                        SELECT ?1, ?2, ?3, ?4 FROM holdfast.backup b WHERE b.id = ?1 AND b.status = 'RUNNING'
+                        ON CONFLICT (backup_id, source) DO NOTHING""")
+                .setParameter(1, backupId)
+                .setParameter(2, s.source())
+                .setParameter(3, s.files().size())
+                .setParameter(4, byRoot.get(s.source()))
+                .executeUpdate());
+    }
+
+    /** Removes the file indexes of a backup that did not succeed, in the caller's transaction. */
+    void forgetIndexes(java.util.UUID backupId) {
+        Backup.getEntityManager()
+                .createNativeQuery("DELETE FROM holdfast.media_index WHERE backup_id = ?1")
+                .setParameter(1, backupId)
+                .executeUpdate();
     }
 
     /** A backup that refers to another's contents. */

@@ -45,6 +45,9 @@ class IncrementalBackupApiTest {
 
     final List<UUID> made = new ArrayList<>();
 
+    @jakarta.inject.Inject
+    IncrementalChains chains;
+
     @BeforeEach
     void tree() throws Exception {
         clear();
@@ -96,6 +99,12 @@ class IncrementalBackupApiTest {
         assertThat(media.get("referenced_files").asLong()).isEqualTo(37); // all but 2 changed and 1 added
         assertThat(inc.get("size_bytes").asLong())
                 .isLessThan(full.get("size_bytes").asLong() / 5);
+        // Its file index, recorded ahead of the end, is there once, with every file of the tree.
+        assertThat(TestDatabase.query(
+                        TestDatabase.CATALOG_DB,
+                        "SELECT count(*) || ' ' || min(files) FROM holdfast.media_index WHERE backup_id = '" + incId
+                                + "'"))
+                .isEqualTo("1 40");
 
         Manifest m = ArchiveReader.open(BackupApiTest.STORAGE.resolve(incId + ".tar"))
                 .manifest();
@@ -226,6 +235,15 @@ class IncrementalBackupApiTest {
                                 .get("/api/backups/{id}", stopped)
                                 .jsonPath()
                                 .getString("status")));
+        // The file index a running backup records ahead of its end (BackupRun.indexesAhead) goes with its failure.
+        Manifest.MediaSection section = new Manifest.MediaSection(
+                "uploads",
+                List.of(new Manifest.MediaFile("a", "media/uploads/files/a", 1, "0644", java.time.Instant.EPOCH, "00")),
+                List.of(),
+                Map.of());
+        Map<String, byte[]> encoded = Map.of("uploads", dev.holdfast.media.MediaIndex.encode(section.files()));
+        chains.recordIndexesAhead(stopped, List.of(section), encoded);
+        assertThat(indexRows(stopped)).isEqualTo("1");
         String job = given().auth()
                 .oauth2(Tokens.viewer())
                 .get("/api/backups/{id}", stopped)
@@ -240,6 +258,10 @@ class IncrementalBackupApiTest {
         assertThat(b.get("status").asText()).as(b.toString()).isEqualTo("CANCELLED");
         assertThat(b.get("referenced_backups")).isEmpty();
         assertThat(BackupApiTest.STORAGE.resolve(stopped + ".tar")).doesNotExist();
+        assertThat(indexRows(stopped)).isEqualTo("0");
+        // A late one, from an encoding thread that finished after the failure, records nothing.
+        chains.recordIndexesAhead(stopped, List.of(section), encoded);
+        assertThat(indexRows(stopped)).isEqualTo("0");
         Files.delete(ROOT.resolve("big.bin"));
 
         // Nothing of it was recorded: the next incremental backup builds on the full one, and the full one is
@@ -369,6 +391,12 @@ class IncrementalBackupApiTest {
     }
 
     /** Two files changed, one deleted, one added, one renamed. */
+    private static String indexRows(UUID backup) {
+        return TestDatabase.query(
+                TestDatabase.CATALOG_DB,
+                "SELECT count(*) FROM holdfast.media_index WHERE backup_id = '" + backup + "'");
+    }
+
     private static void mutate() throws Exception {
         Files.writeString(ROOT.resolve("d0/f1.bin"), "changed");
         Files.writeString(ROOT.resolve("d2/f2.bin"), "changed too");

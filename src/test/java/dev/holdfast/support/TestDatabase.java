@@ -160,7 +160,6 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    /** Drops a database, disconnecting its sessions first. */
     /** The first column of the first row of {@code sql} on {@code database}, or null when it returns no row. */
     public static String query(String database, String sql) {
         try (Connection c = connect(database);
@@ -172,6 +171,7 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /** Drops a database, disconnecting its sessions first. */
     public static void dropDatabase(String name) {
         try (Connection c = connect("postgres");
                 Statement st = c.createStatement()) {
