@@ -247,9 +247,7 @@ def make_sized_tree(root, files, lo, hi, random_share, seed=17):
     import random
     rnd = random.Random(seed)
     shutil.rmtree(root, ignore_errors=True)
-    words = [("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 10))))
-             for _ in range(5000)]
-    corpus = " ".join(rnd.choice(words) for _ in range((hi + 1_000_000) // 6)).encode()
+    corpus = text_corpus(rnd, hi)
     total = 0
     for i in range(files):
         d = os.path.join(root, f"d{i % 20:02d}", f"s{(i // 20) % 10}")
@@ -264,6 +262,13 @@ def make_sized_tree(root, files, lo, hi, random_share, seed=17):
             f.write(data)
         total += n
     return total, files
+
+
+def text_corpus(rnd, hi):
+    """The text that make_sized_tree slices its text files from: the first thing it draws from `rnd`."""
+    words = [("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 10))))
+             for _ in range(5000)]
+    return " ".join(rnd.choice(words) for _ in range((hi + 1_000_000) // 6)).encode()
 
 
 def await_status(svc, tok, path):
@@ -455,25 +460,41 @@ def make_incr_tree(root):
     return total, files
 
 
-def mutate_incr_tree(root, seed=5):
-    """Changes 1 % of the files (200 rewritten with new bytes of about their size), adds 20 and deletes 20;
-    returns the bytes written."""
+INCR_CHANGES = os.environ.get("HOLDFAST_BENCH_INCR_CHANGES", "redraw")
+
+
+def mutate_incr_tree(root, seed=5, changes=None):
+    """Changes 1 % of the files (200 rewritten with about their size), adds 20 and deletes 20; returns the bytes
+    written. `changes` (default $HOLDFAST_BENCH_INCR_CHANGES, else "redraw"): "redraw" gives each changed or added
+    file new content drawn as make_sized_tree draws a file of its kind (a new slice of the tree's text for a text
+    file, new random bytes for an "image"), so the changes compress as the tree does; "random" makes every change
+    random bytes, the worst case for an incremental backup's size (the changed bytes do not compress at all, while
+    two thirds of the tree does)."""
     import random
+    changes = changes or INCR_CHANGES
     rnd = random.Random(seed)
+    corpus = text_corpus(random.Random(23), INCR_TREE[2])  # make_incr_tree's seed: the tree's own text
+
+    def content(path, n):
+        if changes == "random" or not path.endswith(".txt"):
+            return rnd.randbytes(n)
+        start = rnd.randrange(0, len(corpus) - n)
+        return corpus[start:start + n]
     paths = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs
                    if not os.path.islink(os.path.join(dp, f)))
     picked = rnd.sample(paths, len(paths) // 100 + 40)
     written = 0
     for p in picked[:len(paths) // 100]:
-        data = rnd.randbytes(max(1, os.path.getsize(p) + rnd.randint(-500, 500)))
+        data = content(p, max(1, os.path.getsize(p) + rnd.randint(-500, 500)))
         with open(p, "wb") as f:
             f.write(data)
         written += len(data)
     for p in picked[len(paths) // 100:len(paths) // 100 + 20]:
         os.remove(p)
     for i in range(20):
-        data = rnd.randbytes(rnd.randint(INCR_TREE[1], INCR_TREE[2]))
-        with open(os.path.join(root, f"d{i % 20:02d}", f"new{i}.bin"), "wb") as f:
+        name = f"new{i}.txt" if i % 3 else f"new{i}.jpg"  # a third "images", as in the tree
+        data = content(name, rnd.randint(INCR_TREE[1], INCR_TREE[2]))
+        with open(os.path.join(root, f"d{i % 20:02d}", name), "wb") as f:
             f.write(data)
         written += len(data)
     return written
@@ -584,8 +605,9 @@ def incr_part(svc, tok, tmp, runs, stamp):
     med = {k: statistics.median(v) for k, v in results.items()}
     report(f"Incremental media backup, {stamp}, {CORES} cores; {INCR_TREE[0]} files, about "
            f"{tree_bytes / 1e6:.0f} MB ({INCR_TREE[1] / 1000:.0f}-{INCR_TREE[2] / 1000:.0f} KB, "
-           f"{INCR_TREE[3]:.0%} incompressible); 1 % changed ({facts['changed MB']:.1f} MB), 20 added, 20 deleted "
-           f"between the two; {runs} runs each in alternation", results, sizes,
+           f"{INCR_TREE[3]:.0%} incompressible); 1 % changed ({facts['changed MB']:.1f} MB, "
+           f"{'redrawn as the tree is drawn' if INCR_CHANGES == 'redraw' else 'all random bytes'}), 20 added, 20 "
+           f"deleted between the two; {runs} runs each in alternation", results, sizes,
            [("holdfast incremental backup", ["holdfast full backup"]), ("tar level 1", ["tar level 0"]),
             ("holdfast restore of the incremental", ["tar -xf level 0 + level 1",
                                                      "tar -xf level 0 + level 1 && sync -f"])],
@@ -601,7 +623,7 @@ def incr_part(svc, tok, tmp, runs, stamp):
                                      "tar -xf level 0 + level 1")),
             f"restored incremental tree equals the changed source (contents, modes, mtimes, links, empty dirs): "
             f"{'yes' if facts.get('identical') else 'NO'}",
-            f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], "media-incremental.txt")
+            f"service peak RSS so far: {svc.peak_rss_mb():.0f} MB"], f"media-incremental{'' if INCR_CHANGES == 'redraw' else '-random'}.txt")
     for f in (l0, l1, snap0, snap1):
         os.remove(f)
     shutil.rmtree(restored, ignore_errors=True)
