@@ -540,11 +540,18 @@ def incr_part(svc, tok, tmp, runs, stamp):
               f"{time.monotonic() - t0:.0f} s", flush=True)
         if i == 0:
             # Warm-up, not counted: a media-only run warms the service up on an empty tree, so the first full and
-            # incremental backups of 20,000 files would carry the JIT's compilation. Backups only read the tree.
+            # incremental backups of 20,000 files would carry the JIT's compilation. An incremental backup's own code
+            # (the pass over unchanged files, the index) runs once per backup, not once per file of a large tree, so
+            # it gets three warm-up runs: with one, the measured incremental backups got faster run after run
+            # (0.58, 0.49, 0.41, 0.38, 0.29 s) as the JIT caught up. The tree is made again below.
             _, wfull = holdfast_media_backup_as(svc, tok, "incr", {})
-            _, winc = holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})
-            svc.call("DELETE", f"/api/backups/{winc['id']}", tok)
-            svc.call("DELETE", f"/api/backups/{wfull['id']}", tok)
+            warm = []
+            for k in range(3):
+                mutate_incr_tree(tree, seed=1000 + k)
+                warm.append(holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})[1])
+            for b in list(reversed(warm)) + [wfull]:  # newest first: a holder goes after its dependents
+                svc.call("DELETE", f"/api/backups/{b['id']}", tok)
+            tree_bytes, files = make_incr_tree(tree)
         sh(["sync"])
         t, full = holdfast_media_backup_as(svc, tok, "incr", {})
         results["holdfast full backup"].append(t)

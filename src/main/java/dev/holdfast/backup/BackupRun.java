@@ -22,7 +22,6 @@ import dev.holdfast.storage.ArchiveStorage;
 import dev.holdfast.storage.WritableArchive;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,9 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -265,7 +262,7 @@ public final class BackupRun {
                     media.stream().map(MediaBackup.Result::section).toList();
             CompletableFuture<Object> encoding = mediaSections.isEmpty()
                     ? CompletableFuture.completedFuture(Map.of())
-                    : background("media-index", () -> {
+                    : BackgroundWork.start("media-index", () -> {
                         Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
                         mediaSections.forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
                         if (indexesAhead != null) {
@@ -298,7 +295,8 @@ public final class BackupRun {
             ArchiveSummary summary = target.finish(writer.finish(manifest, codec));
             stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
             @SuppressWarnings("unchecked")
-            Map<String, byte[]> encoded = (Map<String, byte[]>) await(encoding);
+            Map<String, byte[]> encoded =
+                    (Map<String, byte[]>) BackgroundWork.await(encoding, "Encoding the media index");
             indexes = encoded;
         }
         long tStored = System.nanoTime();
@@ -478,14 +476,14 @@ public final class BackupRun {
                     null,
                     null,
                     "Re-reading the stored archive and checking every checksum"));
-            CompletableFuture<Object> durable = background("archive-sync", () -> {
+            CompletableFuture<Object> durable = BackgroundWork.start("archive-sync", () -> {
                 out.sync();
                 return null;
             });
             CompletableFuture<Object> archiveSha = null;
             if (summary.archiveSha256() == null) {
                 InputStream again = out.readBack().orElseThrow();
-                archiveSha = background("archive-sha256", () -> Digests.sha256Hex(again));
+                archiveSha = BackgroundWork.start("archive-sha256", () -> Digests.sha256Hex(again));
             }
             try {
                 verified = postWriteCheck(
@@ -495,9 +493,10 @@ public final class BackupRun {
                         mode == PostWriteCheck.FULL || encrypted(summary) ? summary.archiveSha256() : null,
                         keys);
             } finally {
-                await(durable);
+                BackgroundWork.await(durable, "Checking the written archive");
                 if (archiveSha != null) {
-                    summary = summary.withArchiveSha256((String) await(archiveSha));
+                    summary = summary.withArchiveSha256(
+                            (String) BackgroundWork.await(archiveSha, "Checking the written archive"));
                 }
             }
         }
@@ -563,37 +562,6 @@ public final class BackupRun {
     /** Whether this run encrypts (its summary's SHA-256 is then of the age bytes, taken as they were written). */
     private boolean encrypted(ArchiveSummary summary) {
         return !settings.encryptTo().isEmpty() && summary.archiveSha256() != null;
-    }
-
-    /** Runs blocking work on a thread of its own (an fsync waits on the disk; a hash wants the other core). */
-    private static CompletableFuture<Object> background(String name, Callable<Object> work) {
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        Thread t = new Thread(
-                () -> {
-                    try {
-                        done.complete(work.call());
-                    } catch (Throwable e) {
-                        done.completeExceptionally(e);
-                    }
-                },
-                name);
-        t.setDaemon(true);
-        t.start();
-        return done;
-    }
-
-    private static Object await(CompletableFuture<Object> work) throws IOException {
-        try {
-            return work.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while checking the archive");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("Checking the written archive failed: " + e.getCause(), e.getCause());
-        }
     }
 
     /** The manifest extension naming the encryption: {@code {"format": "age", "recipients": [fingerprints]}}. */
