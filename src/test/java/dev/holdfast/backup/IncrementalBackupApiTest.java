@@ -283,8 +283,12 @@ class IncrementalBackupApiTest {
                 .post("/api/schedules");
         created.then().statusCode(201);
         String schedule = created.jsonPath().getString("id");
+        // The newest backup of the root is this test's own full one, whatever other tests left in the catalog: the
+        // schedule's first run builds on it.
+        String base = backup("{\"backup_type\":\"media\"}").get("id").asText();
         try {
             List<Integer> chain = new ArrayList<>();
+            List<String> parents = new ArrayList<>();
             for (int run = 0; run < 4; run++) {
                 Files.writeString(ROOT.resolve("d0/run" + run + ".txt"), "run " + run);
                 UUID id = UUID.fromString(given().auth()
@@ -300,9 +304,13 @@ class IncrementalBackupApiTest {
                 assertThat(b.get("status").asText()).as(b.toString()).isEqualTo("SUCCEEDED");
                 assertThat(b.get("schedule_id").asText()).isEqualTo(schedule);
                 chain.add(b.get("chain_length").asInt());
+                parents.add(b.path("parent_backup_id").asText(null));
             }
-            // full, then incrementals until the chain would reach 3, then full again.
-            assertThat(chain).containsExactly(0, 1, 2, 0);
+            // incrementals until the chain would reach 3, then a full one, then incrementals on it again.
+            assertThat(chain).containsExactly(1, 2, 0, 1);
+            assertThat(parents.get(0)).isEqualTo(base);
+            assertThat(parents.get(2)).isNull();
+            assertThat(parents.get(3)).isEqualTo(made.get(made.size() - 2).toString());
         } finally {
             given().auth().oauth2(Tokens.admin()).delete("/api/schedules/{id}", schedule);
         }
