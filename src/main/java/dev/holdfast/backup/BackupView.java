@@ -40,7 +40,10 @@ public record BackupView(
                         + " .age file, so that sha256sum of a download matches")
         String sha256,
 
-        @Schema(description = "SHA-256 of the archive's manifest.json (hex)")
+        @Schema(
+                description = "SHA-256 (hex) of the archive's manifest as stored: manifest.json.zst (manifest.json.gz"
+                        + " for gzip, manifest.json for compression none and archives written before manifests were"
+                        + " compressed); the archive's own <name>.sha256 entry holds the same digest")
         String manifestSha256,
 
         @Schema(
