@@ -215,7 +215,9 @@ public class IncrementalChains {
     /**
      * Records a running backup's file indexes in a transaction of their own, while its archive is still being checked
      * ({@link BackupRun#indexesAhead}). They count for nothing until the backup is SUCCEEDED (every reader joins on
-     * that status); {@link #recordStored} then skips them, and {@link #forgetIndexes} removes them if it fails.
+     * that status); {@link #recordStored} then skips them, and {@link #forgetIndexes} removes them if it fails. The row
+     * lock orders this with a concurrent failure: whichever comes second sees the other's outcome (a failure first
+     * leaves the status no longer RUNNING, so nothing is inserted), and no index outlives a failed backup.
      */
     @Transactional
     public void recordIndexesAhead(
@@ -224,6 +226,7 @@ public class IncrementalChains {
         sections.forEach(s -> em.createNativeQuery("""
                         INSERT INTO holdfast.media_index (backup_id, source, files, data)
                         SELECT ?1, ?2, ?3, ?4 FROM holdfast.backup b WHERE b.id = ?1 AND b.status = 'RUNNING'
+                        FOR SHARE OF b
                         ON CONFLICT (backup_id, source) DO NOTHING""")
                 .setParameter(1, backupId)
                 .setParameter(2, s.source())
