@@ -3,6 +3,7 @@ package dev.holdfast.archive;
 import dev.holdfast.archive.VerificationReport.Failure;
 import dev.holdfast.archive.VerificationReport.Reason;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -294,7 +295,7 @@ public final class ArchiveReader {
         if (codec == Codec.NONE) {
             return stored;
         }
-        try (InputStream in = codec.decompress(new java.io.ByteArrayInputStream(stored))) {
+        try (InputStream in = codec.decompress(new ByteArrayInputStream(stored))) {
             byte[] json = in.readNBytes(MAX_MANIFEST);
             if (in.read() >= 0) {
                 throw new CorruptArchiveException(name + " decompresses to more than " + MAX_MANIFEST + " bytes");

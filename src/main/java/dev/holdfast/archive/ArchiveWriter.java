@@ -1,5 +1,6 @@
 package dev.holdfast.archive;
 
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -288,7 +289,7 @@ public final class ArchiveWriter implements Closeable {
         if (codec == Codec.NONE) {
             return json;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length / 4 + 64);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 4 + 64);
         try (OutputStream c = codec.compress(out, codec.fastestLevel())) {
             c.write(json);
         }

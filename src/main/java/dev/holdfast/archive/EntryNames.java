@@ -15,7 +15,7 @@ public final class EntryNames {
      */
     public static final String MANIFEST = "manifest.json";
     /** The checksum of a {@link #MANIFEST} stored as is; in general {@link #manifestSum(String)}. */
-    public static final String MANIFEST_SHA256 = "manifest.json.sha256";
+    public static final String MANIFEST_SHA256 = manifestSum(MANIFEST);
 
     private static final List<String> MANIFESTS =
             java.util.Arrays.stream(Codec.values()).map(EntryNames::manifest).toList();

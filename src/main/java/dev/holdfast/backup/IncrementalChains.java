@@ -220,8 +220,7 @@ public class IncrementalChains {
      * leaves the status no longer RUNNING, so nothing is inserted), and no index outlives a failed backup.
      */
     @Transactional
-    public void recordIndexesAhead(
-            java.util.UUID backupId, List<Manifest.MediaSection> sections, Map<String, byte[]> byRoot) {
+    public void recordIndexesAhead(UUID backupId, List<Manifest.MediaSection> sections, Map<String, byte[]> byRoot) {
         EntityManager em = Backup.getEntityManager();
         sections.forEach(s -> em.createNativeQuery("""
                         INSERT INTO holdfast.media_index (backup_id, source, files, data)
@@ -236,7 +235,7 @@ public class IncrementalChains {
     }
 
     /** Removes the file indexes of a backup that did not succeed, in the caller's transaction. */
-    void forgetIndexes(java.util.UUID backupId) {
+    void forgetIndexes(UUID backupId) {
         Backup.getEntityManager()
                 .createNativeQuery("DELETE FROM holdfast.media_index WHERE backup_id = ?1")
                 .setParameter(1, backupId)
