@@ -213,12 +213,12 @@ public class BackupService {
         b.description = req.description();
         b.backupType = type;
         b.status = BackupStatus.QUEUED;
-        b.databases = mapper.valueToTree(dbs);
-        b.media = mapper.valueToTree(media);
+        b.databases = Backup.json(mapper, dbs);
+        b.media = Backup.json(mapper, media);
         List<String> all = new ArrayList<>(dbs);
         all.addAll(media);
         b.sourceNames = "," + String.join(",", all) + ",";
-        b.options = mapper.valueToTree(options);
+        b.options = Backup.json(mapper, options);
         b.createdAt = now;
         b.createdBy = user;
         // .age tells a person restoring by hand what the file is (age -d ... | tar -x).
@@ -486,7 +486,7 @@ public class BackupService {
         b.manifestSha256 = archive.manifestSha256();
         JsonNode enc = archive.manifest().extensions().get(BackupRun.ENCRYPTION_EXTENSION);
         b.encryptedTo = enc == null ? null : enc.get("recipients");
-        b.summary = mapper.valueToTree(summary);
+        b.summary = Backup.json(mapper, summary);
         BackupOptions options = mapper.convertValue(b.options, BackupOptions.class);
         chains.recordStored(b, archive.manifest(), options.incremental(), indexes);
         if (verified) {

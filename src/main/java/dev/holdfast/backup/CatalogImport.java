@@ -213,8 +213,8 @@ public class CatalogImport {
                 m.databases().stream().map(Manifest.DatabaseSection::source).toList();
         List<String> media =
                 m.media().stream().map(Manifest.MediaSection::source).toList();
-        b.databases = mapper.valueToTree(dbs);
-        b.media = mapper.valueToTree(media);
+        b.databases = Backup.json(mapper, dbs);
+        b.media = Backup.json(mapper, media);
         List<String> all = new ArrayList<>(dbs);
         all.addAll(media);
         b.sourceNames = "," + String.join(",", all) + ",";
@@ -231,7 +231,7 @@ public class CatalogImport {
         b.sizeBytes = archive.archiveBytes();
         b.sha256 = archive.archiveSha256();
         b.manifestSha256 = archive.manifestSha256();
-        b.summary = mapper.valueToTree(BackupSummary.of(m, archive.archiveBytes()));
+        b.summary = Backup.json(mapper, BackupSummary.of(m, archive.archiveBytes()));
         JsonNode enc = m.extensions().get(BackupRun.ENCRYPTION_EXTENSION);
         b.encryptedTo = enc == null ? null : enc.get("recipients");
         b.protectedFromDeletion = protect;
