@@ -255,6 +255,11 @@ public final class ArchiveWriter implements Closeable {
      * {@code tar -x} gives.
      */
     public ArchiveSummary finish(Manifest manifest, Codec codec) throws IOException {
+        return finish(manifest, codec, null);
+    }
+
+    /** As {@link #finish(Manifest, Codec)}, copying the media files written already as {@code files} (null: none). */
+    public ArchiveSummary finish(Manifest manifest, Codec codec, WrittenFiles files) throws IOException {
         synchronized (lock) {
             checkUsable();
             if (!open.isEmpty()) {
@@ -267,7 +272,8 @@ public final class ArchiveWriter implements Closeable {
             }
             Manifest full = manifest.withEntries(List.copyOf(written));
             String name = EntryNames.manifest(codec);
-            byte[] stored = compressed(ManifestCodec.toBytes(full), codec);
+            byte[] stored =
+                    compressed(files == null ? ManifestCodec.toBytes(full) : ManifestCodec.toBytes(full, files), codec);
             String manifestSha = Digests.sha256Hex(stored);
             byte[] sumLine = (manifestSha + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII);
             try {

@@ -3,6 +3,7 @@ package dev.holdfast.archive;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -383,7 +384,10 @@ public record Manifest(
     @JsonPropertyOrder({"source", "files", "directories", "symlinks", "warnings", "extensions"})
     public record MediaSection(
             String source,
+
+            @JsonSerialize(using = WrittenFiles.Serializer.class)
             List<MediaFile> files,
+
             List<MediaDirectory> directories,
             List<MediaSymlink> symlinks,
             List<String> warnings,

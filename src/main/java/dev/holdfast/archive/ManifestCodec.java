@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Reads and writes {@code manifest.json} with a mapper of its own, so the archive format never changes
@@ -37,6 +38,27 @@ public final class ManifestCodec {
             return MAPPER.writeValueAsBytes(manifest);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("manifest cannot be serialised", e);
+        }
+    }
+
+    /**
+     * As {@link #toBytes(Manifest)}, copying the media files {@code written} already instead of writing them again; the
+     * bytes are the same.
+     */
+    public static byte[] toBytes(Manifest manifest, WrittenFiles written) {
+        try {
+            return MAPPER.writer().withAttribute(WrittenFiles.class, written).writeValueAsBytes(manifest);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest cannot be serialised", e);
+        }
+    }
+
+    /** A media section's {@code files} as the manifest writes them: compact UTF-8 JSON. */
+    public static byte[] filesJson(List<Manifest.MediaFile> files) {
+        try {
+            return MAPPER.writerFor(WrittenFiles.FILES).writeValueAsBytes(files);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("media files cannot be serialised", e);
         }
     }
 

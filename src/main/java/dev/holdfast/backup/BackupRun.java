@@ -6,6 +6,7 @@ import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.WrittenFiles;
 import dev.holdfast.crypto.AgeKeys;
 import dev.holdfast.crypto.AgeRecipient;
 import dev.holdfast.job.Progress;
@@ -256,15 +257,17 @@ public final class BackupRun {
             List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
             List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
             stop.checkpoint();
-            // The catalog's file index of each media root, encoded on the other core while the manifest is written and
-            // the archive checked (writing the manifest adds entries, never files).
+            // The files of each media root are written as JSON once, for the manifest and the catalog's file index;
+            // the index is compressed and recorded on the other core while the manifest is written and the archive
+            // checked (writing the manifest adds entries, never files).
             List<Manifest.MediaSection> mediaSections =
                     media.stream().map(MediaBackup.Result::section).toList();
+            WrittenFiles written = WrittenFiles.of(mediaSections);
             CompletableFuture<Object> encoding = mediaSections.isEmpty()
                     ? CompletableFuture.completedFuture(Map.of())
                     : BackgroundWork.start("media-index", () -> {
                         Map<String, byte[]> byRoot = new java.util.LinkedHashMap<>();
-                        mediaSections.forEach(s -> byRoot.put(s.source(), MediaIndex.encode(s.files())));
+                        mediaSections.forEach(s -> byRoot.put(s.source(), MediaIndex.encodeJson(written.json(s))));
                         if (indexesAhead != null) {
                             try {
                                 indexesAhead.record(mediaSections, byRoot);
@@ -292,7 +295,7 @@ public final class BackupRun {
                 ext.put(ENCRYPTION_EXTENSION, encryptionNode(settings.encryptTo()));
                 manifest = manifest.withExtensions(ext);
             }
-            ArchiveSummary summary = target.finish(writer.finish(manifest, codec));
+            ArchiveSummary summary = target.finish(writer.finish(manifest, codec, written));
             stored = checkAndPublish(req, out, summary, media, target.keys(), started, progress, stop);
             @SuppressWarnings("unchecked")
             Map<String, byte[]> encoded =

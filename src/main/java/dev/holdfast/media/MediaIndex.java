@@ -59,11 +59,12 @@ public final class MediaIndex {
      * at level 1 (about a fifth of the JSON; a catalog keeps one per backup and root).
      */
     public static byte[] encode(List<MediaFile> files) {
-        try {
-            return Zstd.compress(JSON.writeValueAsBytes(files), 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return encodeJson(ManifestCodec.filesJson(files));
+    }
+
+    /** As {@link #encode}, from the files' JSON written already ({@link ManifestCodec#filesJson}). */
+    public static byte[] encodeJson(byte[] filesJson) {
+        return Zstd.compress(filesJson, 1);
     }
 
     /** The files of an index {@link #encode} wrote. */

@@ -116,6 +116,63 @@ class ManifestCodecTest {
     }
 
     @Test
+    void filesWrittenOnceGiveTheSameManifestByteForByte() throws Exception {
+        // Two roots, one with change-detection facts, references and pack members, one empty, and a name that is not
+        // ASCII: every shape a MediaFile is written in.
+        MediaSection rich = new MediaSection(
+                "uploads",
+                List.of(
+                        new MediaFile(
+                                "a/é ü.jpg",
+                                "media/uploads/files/a/x",
+                                10,
+                                "0644",
+                                Instant.parse("2024-01-01T00:00:00.123456789Z"),
+                                "ab",
+                                "b-0",
+                                77L,
+                                Instant.parse("2024-01-01T00:00:01Z")),
+                        new MediaFile(
+                                "b",
+                                "media/uploads/packs/0001.tar",
+                                3,
+                                "0600",
+                                Instant.parse("2024-01-02T00:00:00Z"),
+                                "cd",
+                                null,
+                                78L,
+                                Instant.parse("2024-01-02T00:00:00Z"),
+                                "b",
+                                512L)),
+                List.of(new MediaDirectory(".", "0755", Instant.parse("2024-01-01T00:00:00Z"))),
+                List.of(),
+                List.of("w"),
+                null);
+        MediaSection empty = new MediaSection("avatars", List.of(), List.of(), List.of(), List.of(), null);
+        Manifest m = sample().withMedia(List.of(rich, empty));
+        WrittenFiles written = WrittenFiles.of(m.media());
+
+        assertThat(ManifestCodec.toBytes(m, written)).isEqualTo(ManifestCodec.toBytes(m));
+        assertThat(written.json(rich)).isEqualTo(ManifestCodec.filesJson(rich.files()));
+        assertThat(new String(written.json(empty), StandardCharsets.UTF_8)).isEqualTo("[]");
+        // The copied bytes are what is read back, not merely the same length: a manifest whose sections are not the
+        // written ones (another list, equal or not) writes its own.
+        MediaSection other = new MediaSection("uploads", List.of(rich.files().get(1)), List.of(), null);
+        assertThat(written.json(other)).isNull();
+        Manifest mixed = m.withMedia(List.of(other, empty));
+        assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(mixed, written)))
+                .isEqualTo(mixed);
+        assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m, written))).isEqualTo(m);
+        // The written bytes are what the manifest holds: given another list's JSON for a section, it reads back that.
+        written.with(rich.files(), ManifestCodec.filesJson(other.files()));
+        assertThat(ManifestCodec.fromBytes(ManifestCodec.toBytes(m, written))
+                        .media()
+                        .get(0)
+                        .files())
+                .isEqualTo(other.files());
+    }
+
+    @Test
     void mediaSectionsWrittenBeforeDirectoriesAndSymlinksStillRead() throws Exception {
         String old = "{\"format_version\":1,\"media\":[{\"source\":\"u\",\"files\":[],\"warnings\":[\"w\"]}]}";
         MediaSection m = ManifestCodec.fromBytes(old.getBytes(StandardCharsets.UTF_8))
