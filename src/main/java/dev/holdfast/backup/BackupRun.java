@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -153,7 +154,9 @@ public final class BackupRun {
      * @param storageKey where the archive goes in storage
      * @param extensions written into the manifest's extensions as they are (the catalog's own facts, so that a
      *     lost catalog can be rebuilt from storage)
-     * @param incremental what unchanged media files may refer to instead of being stored; null: store everything
+     * @param incremental what unchanged media files may refer to instead of being stored, asked for once (and only
+     *     once the media roots are walked, so that a caller can read it from its catalog meanwhile); null, or a
+     *     supplier of null: store everything
      */
     public record Request(
             UUID backupId,
@@ -164,11 +167,26 @@ public final class BackupRun {
             List<String> media,
             BackupOptions options,
             Map<String, JsonNode> extensions,
-            Incremental incremental) {
+            Supplier<Incremental> incremental) {
         public Request {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+            incremental = incremental == null ? () -> null : once(incremental);
+        }
+
+        private static Supplier<Incremental> once(Supplier<Incremental> s) {
+            Incremental[] got = new Incremental[1];
+            boolean[] asked = new boolean[1];
+            return () -> {
+                synchronized (got) {
+                    if (!asked[0]) {
+                        got[0] = s.get();
+                        asked[0] = true;
+                    }
+                    return got[0];
+                }
+            };
         }
 
         /** A full (not incremental) backup. */
@@ -246,6 +264,8 @@ public final class BackupRun {
         long started = System.nanoTime();
         Stored stored;
         Map<String, byte[]> indexes;
+        long tDatabases;
+        long tMedia;
         boolean encrypted = !settings.encryptTo().isEmpty();
         try (WritableArchive out = storage.create(req.storageKey());
                 SealedArchive target = new SealedArchive(out.stream(), settings.encryptTo());
@@ -255,7 +275,9 @@ public final class BackupRun {
                 ArchiveWriter writer = new ArchiveWriter(
                         target.plaintext(), writerOptions, !encrypted && mode != PostWriteCheck.STORED)) {
             List<Manifest.DatabaseSection> sections = dumpDatabases(req, codec, writer, progress, stop);
+            tDatabases = System.nanoTime();
             List<MediaBackup.Result> media = readMedia(req, codec, writer, progress, stop);
+            tMedia = System.nanoTime();
             stop.checkpoint();
             // The files of each media root are written as JSON once, for the manifest and the catalog's file index;
             // the index is compressed and recorded on the other core while the manifest is written and the archive
@@ -289,7 +311,7 @@ public final class BackupRun {
                     .withMedia(mediaSections)
                     .withTools(Map.of("holdfast", version()))
                     .withExtensions(req.extensions())
-                    .withIncremental(references(req.incremental(), media));
+                    .withIncremental(references(req.incremental().get(), media));
             if (encrypted) {
                 Map<String, JsonNode> ext = new java.util.HashMap<>(manifest.extensions());
                 ext.put(ENCRYPTION_EXTENSION, encryptionNode(settings.encryptTo()));
@@ -306,11 +328,15 @@ public final class BackupRun {
         long millis = (tStored - started) / 1_000_000;
         ArchiveSummary summary = stored.archive();
         LOG.infof(
-                "Backup %s stored: %d bytes in %d ms (dump %d ms, check while syncing %d ms, publish %d ms)",
+                "Backup %s stored: %d bytes in %d ms (dump %d ms: databases %d, media %d, manifest %d; check while"
+                        + " syncing %d ms, publish %d ms)",
                 req.backupId(),
                 summary.archiveBytes(),
                 millis,
                 (stored.tCopied() - started) / 1_000_000,
+                (tDatabases - started) / 1_000_000,
+                (tMedia - tDatabases) / 1_000_000,
+                (stored.tCopied() - tMedia) / 1_000_000,
                 (stored.tChecked() - stored.tCopied()) / 1_000_000,
                 (tStored - stored.tChecked()) / 1_000_000);
         BackupSummary typed =
@@ -394,9 +420,14 @@ public final class BackupRun {
             List<String> exclude = new ArrayList<>(src.exclude());
             exclude.addAll(req.options().mediaExclude());
             progress.progress(Progress.phase("media", "Reading media root " + name));
-            Incremental inc = req.incremental();
+            Supplier<Incremental> asked = req.incremental();
             results.add(MediaBackup.of(name, src.path())
-                    .previous(inc == null ? null : inc.bases().get(name), inc != null && inc.rehash())
+                    .previous(
+                            () -> {
+                                Incremental inc = asked.get();
+                                return inc == null ? null : inc.bases().get(name);
+                            },
+                            req.options().rehash())
                     .include(include)
                     .exclude(exclude)
                     .codec(codec)

@@ -14,12 +14,14 @@ import dev.holdfast.time.TimeSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a backup recorded in the catalog through a {@link BackupRun}: marks the row RUNNING, builds the engine from
@@ -63,6 +65,10 @@ public class BackupRunner {
         BackupOptions options = mapper.treeToValue(b.options, BackupOptions.class);
         List<String> dbs = BackupService.names(b.databases);
         List<String> media = BackupService.names(b.media);
+        // The catalog is read for the bases while the engine walks the media roots: it asks for them after the walk.
+        CompletableFuture<Object> bases = options.incremental()
+                ? BackgroundWork.start("incremental-bases", () -> chains.basesFor(b, options))
+                : CompletableFuture.completedFuture(null);
         BackupRun.Request req = new BackupRun.Request(
                 b.id,
                 b.name,
@@ -74,7 +80,14 @@ public class BackupRunner {
                 Map.of(
                         CatalogImport.MANIFEST_EXTENSION,
                         CatalogImport.catalogFacts(b, backups.scheduleNameOf(b), mapper)),
-                chains.basesFor(b, options));
+                () -> {
+                    try {
+                        return (BackupRun.Incremental)
+                                BackgroundWork.await(bases, "Finding the backups this one builds on");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
         BackupRun run = new BackupRun(storage, settings(), new BackupRun.Sources() {
             @Override
             public PgConnectionInfo database(String name) {

@@ -37,6 +37,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Backs up one media root into an {@link ArchiveWriter}: walks it in byte order without following links,
@@ -68,7 +69,9 @@ public final class MediaBackup {
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     private MediaProgress.Listener progress = p -> {};
     private Runnable checkpoint = () -> {};
-    private MediaReuse reuse;
+    private Supplier<MediaIndex> previous = () -> null;
+    private boolean rehash;
+    private MediaReuse reuse; // made from previous once the walk is done
     // Test hook: runs after a file's content was read and before it is checked for changes.
     private BiConsumer<String, Integer> afterRead = (path, attempt) -> {};
 
@@ -130,7 +133,16 @@ public final class MediaBackup {
      * {@code rehash} reads and hashes every file instead of trusting unchanged metadata.
      */
     public MediaBackup previous(MediaIndex previous, boolean rehash) {
-        this.reuse = previous == null ? null : new MediaReuse(previous, rehash);
+        return previous(() -> previous, rehash);
+    }
+
+    /**
+     * As {@link #previous(MediaIndex, boolean)}, with the index asked for only once the root is walked, so that a
+     * caller can read it from its catalog while the walk runs; a null index makes the backup store everything.
+     */
+    public MediaBackup previous(Supplier<MediaIndex> previous, boolean rehash) {
+        this.previous = Objects.requireNonNull(previous, "previous");
+        this.rehash = rehash;
         return this;
     }
 
@@ -187,6 +199,8 @@ public final class MediaBackup {
         List<MediaDirectory> dirs = walked.dirs();
         List<MediaSymlink> links = walked.links();
         List<String> walkWarnings = walked.warnings();
+        MediaIndex base = previous.get();
+        reuse = base == null ? null : new MediaReuse(base, rehash);
 
         long bytesTotal = found.stream().mapToLong(Found::size).sum();
         Tracker tracker = new Tracker(found.size(), bytesTotal, start);
