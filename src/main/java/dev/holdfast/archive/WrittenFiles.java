@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The {@code files} of media sections written as JSON once, for the manifest ({@link ManifestCodec#toBytes(Manifest,
@@ -30,11 +31,45 @@ public final class WrittenFiles {
 
     private WrittenFiles() {}
 
-    /** Writes the files of each of {@code sections}. */
+    /** Lists at least this long are written in parts, one per core, and the parts joined. */
+    static final int SPLIT_AT = 4096;
+
+    /**
+     * Writes the files of each of {@code sections}. A long list is written in parts on the common pool (the files are
+     * written as the media workers end, when the other cores are idle) and the parts joined into one array: each
+     * element is written on its own, so the bytes are those of writing the list at once.
+     */
     public static WrittenFiles of(List<MediaSection> sections) {
         WrittenFiles w = new WrittenFiles();
-        sections.forEach(s -> w.json.put(s.files(), ManifestCodec.filesJson(s.files())));
+        int cores = Math.min(8, Runtime.getRuntime().availableProcessors());
+        sections.forEach(s -> w.json.put(s.files(), write(s.files(), cores)));
         return w;
+    }
+
+    static byte[] write(List<MediaFile> files, int parts) {
+        if (files.size() < SPLIT_AT || parts < 2) {
+            return ManifestCodec.filesJson(files);
+        }
+        int n = files.size();
+        List<byte[]> written = IntStream.range(0, parts)
+                .parallel()
+                .mapToObj(i -> ManifestCodec.filesJson(files.subList(i * n / parts, (i + 1) * n / parts)))
+                .toList();
+        // Each part is "[...]": the whole is "[" + the parts' insides joined by "," + "]".
+        int length = 1;
+        for (byte[] part : written) {
+            length += part.length - 2 + 1;
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (int i = 0; i < written.size(); i++) {
+            byte[] part = written.get(i);
+            out[at++] = (byte) (i == 0 ? '[' : ',');
+            System.arraycopy(part, 1, out, at, part.length - 2);
+            at += part.length - 2;
+        }
+        out[at] = ']';
+        return out;
     }
 
     /** {@code json} as the written form of {@code files}: tests show with it that the bytes are copied. */

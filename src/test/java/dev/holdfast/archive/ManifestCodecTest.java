@@ -173,6 +173,25 @@ class ManifestCodecTest {
     }
 
     @Test
+    void aLongListWrittenInPartsIsTheListWrittenAtOnce() throws Exception {
+        List<MediaFile> files = new java.util.ArrayList<>();
+        for (int i = 0; i < WrittenFiles.SPLIT_AT + 7; i++) {
+            Instant t = Instant.ofEpochSecond(1_700_000_000L + i, i);
+            files.add(
+                    i % 2 == 0
+                            ? new MediaFile("d/ä" + i, "media/u/files/d/" + i, i, "0644", t, "h" + i)
+                            : new MediaFile(
+                                    "d/" + i, "media/u/files/d/" + i, i, "0600", t, "h" + i, "b-0", (long) i, t));
+        }
+        byte[] whole = ManifestCodec.filesJson(files);
+        for (int parts : new int[] {1, 2, 3, 8}) {
+            assertThat(WrittenFiles.write(files, parts)).as("%d parts", parts).isEqualTo(whole);
+        }
+        assertThat(WrittenFiles.write(files.subList(0, 10), 4))
+                .isEqualTo(ManifestCodec.filesJson(files.subList(0, 10)));
+    }
+
+    @Test
     void mediaSectionsWrittenBeforeDirectoriesAndSymlinksStillRead() throws Exception {
         String old = "{\"format_version\":1,\"media\":[{\"source\":\"u\",\"files\":[],\"warnings\":[\"w\"]}]}";
         MediaSection m = ManifestCodec.fromBytes(old.getBytes(StandardCharsets.UTF_8))
