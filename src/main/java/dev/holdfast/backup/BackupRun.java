@@ -350,13 +350,7 @@ public final class BackupRun {
                         settings.connections(), settings.tools(), settings.parallelism(), settings.lockTimeout())
                 .copyFormat(settings.copyFormat())
                 .clock(settings.clock());
-        Map<String, long[]> perSource = new java.util.HashMap<>(); // only under its own lock (the sink below)
-        DatabaseBackup.ProgressSink sink = (source, done, total, tDone, tTotal, current, rDone, rTotal) -> {
-            // COPY workers report at once: summing and handing on under one lock keeps the reports in order.
-            synchronized (perSource) {
-                report(progress, perSource, source, new long[] {done, total, tDone, tTotal, rDone, rTotal}, current);
-            }
-        };
+        DatabaseBackup.ProgressSink sink = new DatabaseCopyProgress(progress);
         List<Manifest.DatabaseSection> sections = new ArrayList<>();
         for (String name : req.databases()) {
             PgConnectionInfo info = sources.database(name);
@@ -367,44 +361,6 @@ public final class BackupRun {
             sections.add(engine.run(name, info, req.options().selection(), codec, writer, stop, sink));
         }
         return sections;
-    }
-
-    /** Records one source's copy progress in {@code perSource} and reports the sum over all sources. */
-    private static void report(
-            ProgressSink progress, Map<String, long[]> perSource, String source, long[] counts, String current) {
-        perSource.put(source, counts);
-        long bd = 0;
-        long bt = 0;
-        long id = 0;
-        long it = 0;
-        long rd = 0;
-        long rt = 0;
-        boolean rowsKnown = false;
-        for (long[] v : perSource.values()) {
-            bd += v[0];
-            bt += v[1];
-            id += v[2];
-            it += v[3];
-            rd += v[4];
-            if (v[5] >= 0) {
-                rt += v[5];
-                rowsKnown = true;
-            }
-        }
-        // Catalog sizes are estimates: never claim 100% before the archive is stored.
-        Double percent = bt > 0 ? Math.min(95.0, 95.0 * bd / bt) : null;
-        progress.progress(new Progress(
-                "copy",
-                percent,
-                bd,
-                bt,
-                id,
-                it,
-                current == null ? null : source + ":" + current,
-                null,
-                "Copying tables of " + source,
-                rd,
-                rowsKnown ? Math.max(rt, rd) : null));
     }
 
     private List<MediaBackup.Result> readMedia(
