@@ -103,7 +103,7 @@ public class BackupService {
     public BackupView create(BackupRequest req, String user) {
         Backup b = record(req, user);
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return view(b);
+        return recorded(b);
     }
 
     /**
@@ -118,7 +118,7 @@ public class BackupService {
         b.scheduleId = scheduleId;
         b.trigger = trigger;
         b.jobId = jobs.enqueue(BACKUP_JOB, new BackupJobPayload(b.id), null, user).id;
-        return view(b);
+        return recorded(b);
     }
 
     /**
@@ -250,6 +250,14 @@ public class BackupService {
             throw new InvalidSelection(bad);
         }
         return List.copyOf(new LinkedHashSet<>(asked));
+    }
+
+    /**
+     * The view of a backup recorded in this transaction: it has no copies, refers to no backup and none refers to it,
+     * so the three queries of {@link #view} are skipped; its job cannot start before this transaction commits.
+     */
+    private BackupView recorded(Backup b) {
+        return BackupView.of(b, true, mapper, List.of(), List.of(), List.of());
     }
 
     private BackupView view(Backup b) {
