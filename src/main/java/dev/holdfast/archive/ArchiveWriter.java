@@ -272,8 +272,7 @@ public final class ArchiveWriter implements Closeable {
             }
             Manifest full = manifest.withEntries(List.copyOf(written));
             String name = EntryNames.manifest(codec);
-            byte[] stored =
-                    compressed(files == null ? ManifestCodec.toBytes(full) : ManifestCodec.toBytes(full, files), codec);
+            byte[] stored = compressed(full, files, codec);
             String manifestSha = Digests.sha256Hex(stored);
             byte[] sumLine = (manifestSha + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII);
             try {
@@ -291,13 +290,14 @@ public final class ArchiveWriter implements Closeable {
         }
     }
 
-    private static byte[] compressed(byte[] json, Codec codec) throws IOException {
+    /** The manifest's JSON, compressed by {@code codec} as it is written (no array of the whole JSON first). */
+    private static byte[] compressed(Manifest manifest, WrittenFiles files, Codec codec) throws IOException {
         if (codec == Codec.NONE) {
-            return json;
+            return files == null ? ManifestCodec.toBytes(manifest) : ManifestCodec.toBytes(manifest, files);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 4 + 64);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
         try (OutputStream c = codec.compress(out, codec.fastestLevel())) {
-            c.write(json);
+            ManifestCodec.write(manifest, files, c);
         }
         return out.toByteArray();
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 
 /**
@@ -51,6 +52,14 @@ public final class ManifestCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("manifest cannot be serialised", e);
         }
+    }
+
+    /**
+     * Writes the manifest as {@link #toBytes(Manifest, WrittenFiles)} gives it into {@code out} (closed after), so that
+     * a 7 MB manifest goes straight into its compressor instead of first into an array of its own.
+     */
+    public static void write(Manifest manifest, WrittenFiles written, OutputStream out) throws IOException {
+        MAPPER.writer().withAttribute(WrittenFiles.class, written).writeValue(out, manifest);
     }
 
     /** A media section's {@code files} as the manifest writes them: compact UTF-8 JSON. */
