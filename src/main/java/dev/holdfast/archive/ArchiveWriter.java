@@ -292,11 +292,8 @@ public final class ArchiveWriter implements Closeable {
 
     /** The manifest's JSON, compressed by {@code codec} as it is written (no array of the whole JSON first). */
     private static byte[] compressed(Manifest manifest, WrittenFiles files, Codec codec) throws IOException {
-        if (codec == Codec.NONE) {
-            return files == null ? ManifestCodec.toBytes(manifest) : ManifestCodec.toBytes(manifest, files);
-        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-        try (OutputStream c = codec.compress(out, codec.fastestLevel())) {
+        try (OutputStream c = codec == Codec.NONE ? out : codec.compress(out, codec.fastestLevel())) {
             ManifestCodec.write(manifest, files, c);
         }
         return out.toByteArray();

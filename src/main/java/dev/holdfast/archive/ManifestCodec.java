@@ -3,6 +3,7 @@ package dev.holdfast.archive;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -48,18 +49,24 @@ public final class ManifestCodec {
      */
     public static byte[] toBytes(Manifest manifest, WrittenFiles written) {
         try {
-            return MAPPER.writer().withAttribute(WrittenFiles.class, written).writeValueAsBytes(manifest);
+            return writer(written).writeValueAsBytes(manifest);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("manifest cannot be serialised", e);
         }
     }
 
     /**
-     * Writes the manifest as {@link #toBytes(Manifest, WrittenFiles)} gives it into {@code out} (closed after), so that
+     * Writes the manifest as {@link #toBytes(Manifest, WrittenFiles)} gives it (null {@code written}: as
+     * {@link #toBytes(Manifest)} does) into {@code out}, closed after, so that
      * a 7 MB manifest goes straight into its compressor instead of first into an array of its own.
      */
     public static void write(Manifest manifest, WrittenFiles written, OutputStream out) throws IOException {
-        MAPPER.writer().withAttribute(WrittenFiles.class, written).writeValue(out, manifest);
+        writer(written).writeValue(out, manifest);
+    }
+
+    /** The manifest writer, copying the files {@code written} already (null: none). */
+    private static ObjectWriter writer(WrittenFiles written) {
+        return written == null ? MAPPER.writer() : MAPPER.writer().withAttribute(WrittenFiles.class, written);
     }
 
     /** A media section's {@code files} as the manifest writes them: compact UTF-8 JSON. */

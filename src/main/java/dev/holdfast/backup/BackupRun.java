@@ -154,9 +154,9 @@ public final class BackupRun {
      * @param storageKey where the archive goes in storage
      * @param extensions written into the manifest's extensions as they are (the catalog's own facts, so that a
      *     lost catalog can be rebuilt from storage)
-     * @param incremental what unchanged media files may refer to instead of being stored, asked for once (and only
-     *     once the media roots are walked, so that a caller can read it from its catalog meanwhile); null, or a
-     *     supplier of null: store everything
+     * @param incremental what unchanged media files may refer to instead of being stored, asked for only once a media
+     *     root is walked (so that a caller can read it from its catalog meanwhile) and then again for the manifest: it
+     *     gives the same answer each time (a future's result); null, or a supplier of null: store everything
      */
     public record Request(
             UUID backupId,
@@ -172,21 +172,7 @@ public final class BackupRun {
             databases = List.copyOf(databases);
             media = List.copyOf(media);
             extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
-            incremental = incremental == null ? () -> null : once(incremental);
-        }
-
-        private static Supplier<Incremental> once(Supplier<Incremental> s) {
-            Incremental[] got = new Incremental[1];
-            boolean[] asked = new boolean[1];
-            return () -> {
-                synchronized (got) {
-                    if (!asked[0]) {
-                        got[0] = s.get();
-                        asked[0] = true;
-                    }
-                    return got[0];
-                }
-            };
+            incremental = incremental == null ? () -> null : incremental;
         }
 
         /** A full (not incremental) backup. */
