@@ -224,9 +224,8 @@ public final class MediaBackup {
                         while ((i = next.getAndIncrement()) < found.size()) {
                             checkpoint.run();
                             Found f = found.get(i);
-                            MediaFile known = reuse == null
-                                    ? null
-                                    : reuse.reuse(f.path(), f.file(), f.attrs(), w.buf, checkpoint);
+                            MediaFile known =
+                                    reuse == null ? null : reuse.reuse(f.path(), f.file(), f.stat(), w.buf, checkpoint);
                             if (known != null) {
                                 tracker.bytes(f.size());
                                 results[i] = new Stored(known, null, false, false);
@@ -339,19 +338,18 @@ public final class MediaBackup {
     private Stored storePacked(Worker w, Found f, Tracker tracker) throws IOException {
         tracker.current(f.path());
         for (int attempt = 1; attempt <= 2; attempt++) {
-            Map<String, Object> before;
+            FileStat before;
             try {
                 // The walk's stat serves the first read: a file changed since then shows a new ctime after the read
                 // and is read again, so a second stat per file (20,000 on a tree of thumbnails) buys nothing.
-                before = attempt == 1 ? f.attrs() : MediaPaths.stat(f.file());
+                before = attempt == 1 ? f.stat() : MediaPaths.stat(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
             }
-            int mode = (Integer) before.get("mode");
-            if ((mode & 0170000) != 0100000) {
+            if (!before.regularFile()) {
                 return new Stored(null, f.path() + ": no longer a regular file, skipped", false, false);
             }
-            long size = (Long) before.get("size");
+            long size = before.size();
             if (size >= MediaPackWriter.PACK_BELOW) {
                 return null;
             }
@@ -364,17 +362,17 @@ public final class MediaBackup {
             }
             checkpoint.run();
             afterRead.accept(f.path(), attempt);
-            Map<String, Object> after;
+            FileStat after;
             try {
                 after = MediaPaths.stat(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
             }
-            if (read == size && sameFile(before, after)) {
+            if (read == size && after.unchangedSince(before)) {
                 Codec chosen = chooseCodec(f.path(), w.small, Math.min(read, SAMPLE), w.sampleOut);
                 MediaPackWriter pack = chosen == Codec.NONE ? w.stored : w.packed;
-                Instant mtime = MediaReuse.mtime(before);
-                MediaPackWriter.Member m = pack.add(f.path(), mode, mtime, w.small, read);
+                Instant mtime = before.mtime();
+                MediaPackWriter.Member m = pack.add(f.path(), before.mode(), mtime, w.small, read);
                 w.sha.reset();
                 w.sha.update(w.small, 0, read);
                 tracker.bytes(read);
@@ -382,12 +380,12 @@ public final class MediaBackup {
                         f.path(),
                         m.entry(),
                         read,
-                        MediaPaths.octal(mode),
+                        MediaPaths.octal(before.mode()),
                         mtime,
                         Digests.hex(w.sha.digest()),
                         null,
-                        ((Number) before.get("ino")).longValue(),
-                        MediaReuse.ctime(before),
+                        before.ino(),
+                        before.ctime(),
                         f.path(),
                         m.offset());
                 return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
@@ -403,16 +401,16 @@ public final class MediaBackup {
         tracker.current(f.path());
         Codec chosen = null;
         for (int attempt = 1; attempt <= 2; attempt++) {
-            Map<String, Object> before;
+            FileStat before;
             try {
                 before = MediaPaths.stat(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
             }
-            if (((Integer) before.get("mode") & 0170000) != 0100000) {
+            if (!before.regularFile()) {
                 return new Stored(null, f.path() + ": no longer a regular file, skipped", false, false);
             }
-            long size = (Long) before.get("size");
+            long size = before.size();
             long read = 0;
             EntryBuilder entry = null;
             try (InputStream in = Channels.newInputStream(
@@ -435,25 +433,25 @@ public final class MediaBackup {
                     n = in.read(buf);
                 }
                 afterRead.accept(f.path(), attempt);
-                Map<String, Object> after;
+                FileStat after;
                 try {
                     after = MediaPaths.stat(f.file());
                 } catch (NoSuchFileException e) {
                     entry.abort();
                     return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
                 }
-                if (read == size && sameFile(before, after)) {
+                if (read == size && after.unchangedSince(before)) {
                     EntryInfo info = entry.commit();
                     MediaFile mf = new MediaFile(
                             f.path(),
                             info.name(),
                             info.rawSize(),
-                            MediaPaths.octal((Integer) before.get("mode")),
-                            MediaReuse.mtime(before),
+                            MediaPaths.octal(before.mode()),
+                            before.mtime(),
                             info.sha256(),
                             null,
-                            ((Number) before.get("ino")).longValue(),
-                            MediaReuse.ctime(before));
+                            before.ino(),
+                            before.ctime());
                     return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
                 }
                 entry.abort();
@@ -470,14 +468,6 @@ public final class MediaBackup {
         }
         tracker.bytes(f.size());
         return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true, false);
-    }
-
-    /** Whether two stats of a file show the same size, mtime, ctime and inode: it did not change in between. */
-    static boolean sameFile(Map<String, Object> before, Map<String, Object> after) {
-        return after.get("size").equals(before.get("size"))
-                && after.get("lastModifiedTime").equals(before.get("lastModifiedTime"))
-                && after.get("ctime").equals(before.get("ctime"))
-                && after.get("ino").equals(before.get("ino"));
     }
 
     /** Stores already-compressed content as is: by extension, else by a quick zstd-1 test of the first bytes. */

@@ -9,7 +9,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -137,16 +136,15 @@ final class MediaPlanner {
     }
 
     private boolean differs(MediaItem item, Path p) throws IOException {
-        Map<String, Object> a = MediaPaths.stat(p);
-        int type = (Integer) a.get("mode") & 0170000;
-        int perms = (Integer) a.get("mode") & 01777;
+        FileStat a = MediaPaths.stat(p);
+        int type = a.type();
+        int perms = a.mode() & 01777;
         return switch (item.kind()) {
             case FILE ->
                 type != 0100000
-                        || (Long) a.get("size") != item.file().size()
+                        || a.size() != item.file().size()
                         || perms != MediaPaths.parseMode(item.file().mode(), perms)
-                        || ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond()
-                                != item.file().mtime().getEpochSecond();
+                        || a.mtime().getEpochSecond() != item.file().mtime().getEpochSecond();
             case LINK ->
                 type != 0120000
                         || !Files.readSymbolicLink(p)

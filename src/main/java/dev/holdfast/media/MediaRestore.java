@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -227,7 +226,7 @@ public final class MediaRestore {
         MediaPlanner planner = new MediaPlanner(source, target, mode, selection);
         Plan plan = planner.plan(items);
         // Directories of the target that hold a kept path but are not in the restored tree: recreated in it.
-        TreeMap<String, Map<String, Object>> keptParents = new TreeMap<>(MediaPaths.BYTE_ORDER);
+        TreeMap<String, FileStat> keptParents = new TreeMap<>(MediaPaths.BYTE_ORDER);
         for (String k : plan.kept()) {
             for (String a = MediaPaths.parent(k); a != null; a = MediaPaths.parent(a)) {
                 if (!items.containsKey(a)) {

@@ -9,12 +9,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,12 +47,10 @@ final class MediaReuse {
      *
      * @param walked the file's attributes when the walk met it
      */
-    MediaFile reuse(String path, Path file, Map<String, Object> walked, byte[] buf, Runnable checkpoint)
-            throws IOException {
-        long size = (Long) walked.get("size");
+    MediaFile reuse(String path, Path file, FileStat walked, byte[] buf, Runnable checkpoint) throws IOException {
+        long size = walked.size();
         if (!rehash) {
-            MediaIndex.Known k =
-                    index.unchanged(path, size, mtime(walked), ctime(walked), ((Number) walked.get("ino")).longValue());
+            MediaIndex.Known k = index.unchanged(path, size, walked.mtime(), walked.ctime(), walked.ino());
             if (k != null) {
                 return reference(path, k, walked);
             }
@@ -63,13 +58,13 @@ final class MediaReuse {
         if (!index.hasSize(size)) {
             return null;
         }
-        Map<String, Object> before;
+        FileStat before;
         try {
             before = MediaPaths.stat(file);
         } catch (NoSuchFileException e) {
             return null;
         }
-        if (((Integer) before.get("mode") & 0170000) != 0100000 || (Long) before.get("size") != size) {
+        if (!before.regularFile() || before.size() != size) {
             return null;
         }
         MessageDigest sha = sha256();
@@ -86,40 +81,32 @@ final class MediaReuse {
             return null;
         }
         hashedFiles.incrementAndGet();
-        Map<String, Object> after;
+        FileStat after;
         try {
             after = MediaPaths.stat(file);
         } catch (NoSuchFileException e) {
             return null;
         }
-        if (read != size || !MediaBackup.sameFile(before, after)) {
+        if (read != size || !after.unchangedSince(before)) {
             return null;
         }
         MediaIndex.Known k = index.content(size, HexFormat.of().formatHex(sha.digest()), path);
         return k == null ? null : reference(path, k, before);
     }
 
-    private static MediaFile reference(String path, MediaIndex.Known k, Map<String, Object> attrs) {
+    private static MediaFile reference(String path, MediaIndex.Known k, FileStat stat) {
         return new MediaFile(
                 path,
                 k.file().entry(),
                 k.file().size(),
-                MediaPaths.octal((Integer) attrs.get("mode")),
-                mtime(attrs),
+                MediaPaths.octal(stat.mode()),
+                stat.mtime(),
                 k.file().sha256(),
                 k.holder(),
-                ((Number) attrs.get("ino")).longValue(),
-                ctime(attrs),
+                stat.ino(),
+                stat.ctime(),
                 k.file().member(),
                 k.file().memberOffset());
-    }
-
-    static Instant mtime(Map<String, Object> attrs) {
-        return ((FileTime) attrs.get("lastModifiedTime")).toInstant();
-    }
-
-    static Instant ctime(Map<String, Object> attrs) {
-        return ((FileTime) attrs.get("ctime")).toInstant();
     }
 
     private static MessageDigest sha256() {

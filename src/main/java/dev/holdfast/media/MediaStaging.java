@@ -63,7 +63,7 @@ final class MediaStaging {
      * Extracts {@code items} into {@code staging}; for a replace, also the directories that hold kept paths
      * ({@code keptParents}, with the target's modes), and the directories' own modes and mtimes last.
      */
-    void extract(TreeMap<String, MediaItem> items, Path staging, TreeMap<String, Map<String, Object>> keptParents)
+    void extract(TreeMap<String, MediaItem> items, Path staging, TreeMap<String, FileStat> keptParents)
             throws IOException {
         for (MediaItem i : items.values()) {
             if (i.kind() == Kind.FILE) {
@@ -243,13 +243,10 @@ final class MediaStaging {
 
     /** Gives the staged directories their modes and mtimes, deepest first ({@link MediaDurability} syncs them). */
     private void finishDirectories(
-            TreeMap<String, MediaItem> items, Path staging, TreeMap<String, Map<String, Object>> keptParents)
-            throws IOException {
+            TreeMap<String, MediaItem> items, Path staging, TreeMap<String, FileStat> keptParents) throws IOException {
         // Deepest first: creating children moves a directory's mtime, and a read-only one refuses them.
-        for (Map.Entry<String, Map<String, Object>> d :
-                keptParents.descendingMap().entrySet()) {
-            MediaPaths.setMode(
-                    staging.resolve(d.getKey()), (Integer) d.getValue().get("mode") & 01777);
+        for (Map.Entry<String, FileStat> d : keptParents.descendingMap().entrySet()) {
+            MediaPaths.setMode(staging.resolve(d.getKey()), d.getValue().mode() & 01777);
         }
         for (MediaItem i : items.descendingMap().values()) {
             if (i.kind() == Kind.DIR && i.dir() != null) {

@@ -12,7 +12,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,7 +44,7 @@ final class MediaSwap {
             Path staging,
             Path previous,
             List<String> kept,
-            TreeMap<String, Map<String, Object>> keptParents,
+            TreeMap<String, FileStat> keptParents,
             List<String> warnings)
             throws IOException {
         checkpoint.run();
@@ -99,7 +98,7 @@ final class MediaSwap {
             Path staging,
             Path previous,
             List<String> kept,
-            TreeMap<String, Map<String, Object>> keptParents)
+            TreeMap<String, FileStat> keptParents)
             throws IOException {
         List<String> carried = new ArrayList<>();
         try {
@@ -132,7 +131,7 @@ final class MediaSwap {
             if (i != null && i.dir() != null) {
                 MediaPaths.setMtime(dir, i.dir().mtime());
             } else if (keptParents.containsKey(p)) {
-                MediaPaths.setMtime(dir, ((FileTime) keptParents.get(p).get("lastModifiedTime")).toInstant());
+                MediaPaths.setMtime(dir, keptParents.get(p).mtime());
             }
             if (fsync) {
                 syncDir(dir);
@@ -150,7 +149,7 @@ final class MediaSwap {
         boolean moved = false;
         try {
             for (Path d : dirs) {
-                int m = (Integer) MediaPaths.stat(d).get("mode") & 07777;
+                int m = MediaPaths.stat(d).mode() & 07777;
                 if ((m & 0200) == 0 && !modes.containsKey(d)) {
                     modes.put(d, m);
                     MediaPaths.setMode(d, m | 0200);

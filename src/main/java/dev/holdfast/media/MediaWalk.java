@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveTask;
 
@@ -25,8 +22,12 @@ import java.util.concurrent.RecursiveTask;
  * nothing else.
  */
 final class MediaWalk {
-    /** A regular file found, with the attributes the walk read ({@code unix:} view). */
-    record Found(String path, Path file, long size, Map<String, Object> attrs) {}
+    /** A regular file found, with the attributes the walk read. */
+    record Found(String path, Path file, FileStat stat) {
+        long size() {
+            return stat.size();
+        }
+    }
 
     /** What the walk found, in walk order; {@code dirs} starts with the root itself as {@code .}. */
     record Walked(
@@ -50,15 +51,12 @@ final class MediaWalk {
 
     /** Walks the whole tree on up to {@code parallelism} threads. */
     Walked run(int parallelism) throws IOException {
-        Map<String, Object> rootAttrs = MediaPaths.stat(root);
+        FileStat rootStat = MediaPaths.stat(root);
         ForkJoinPool pool = new ForkJoinPool(parallelism);
         try {
             Walked below = pool.invoke(new Task(root, ""));
             List<MediaDirectory> dirs = new ArrayList<>(below.dirs().size() + 1);
-            dirs.add(new MediaDirectory(
-                    ".",
-                    MediaPaths.octal((Integer) rootAttrs.get("mode")),
-                    ((FileTime) rootAttrs.get("lastModifiedTime")).toInstant()));
+            dirs.add(new MediaDirectory(".", MediaPaths.octal(rootStat.mode()), rootStat.mtime()));
             dirs.addAll(below.dirs());
             return new Walked(below.found(), dirs, below.links(), below.warnings(), below.any());
         } catch (RuntimeException e) {
@@ -173,27 +171,26 @@ final class MediaWalk {
                 return path + ": name cannot be restored safely (" + (unsafe == null ? "not valid UTF-8" : unsafe)
                         + "), skipped";
             }
-            Map<String, Object> a;
+            FileStat a;
             try {
                 a = MediaPaths.stat(child);
             } catch (NoSuchFileException e) {
                 return path + ": vanished during the backup, skipped";
             }
-            int mode = (Integer) a.get("mode");
-            Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
-            int type = mode & 0170000;
             boolean included = inc.isEmpty() || MediaPaths.anyMatch(inc, relPath);
-            if (type == 0040000) {
+            if (a.directory()) {
                 return new Pending(
-                        new MediaDirectory(path, MediaPaths.octal(mode), mtime), included, new Task(child, path));
+                        new MediaDirectory(path, MediaPaths.octal(a.mode()), a.mtime()),
+                        included,
+                        new Task(child, path));
             } else if (!included) {
                 return null;
-            } else if (type == 0100000) {
-                return new Found(path, child, (Long) a.get("size"), a);
-            } else if (type == 0120000) {
-                return new MediaSymlink(path, Files.readSymbolicLink(child).toString(), mtime);
+            } else if (a.regularFile()) {
+                return new Found(path, child, a);
+            } else if (a.symbolicLink()) {
+                return new MediaSymlink(path, Files.readSymbolicLink(child).toString(), a.mtime());
             }
-            return path + ": " + kind(type) + " skipped, only files, directories and links are backed up";
+            return path + ": " + kind(a.type()) + " skipped, only files, directories and links are backed up";
         }
     }
 
