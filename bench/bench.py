@@ -461,6 +461,18 @@ def make_incr_tree(root):
 
 
 INCR_CHANGES = os.environ.get("HOLDFAST_BENCH_INCR_CHANGES", "redraw")
+# Full-and-incremental cycles run before the measured ones (see incr_part).
+INCR_WARMUP = int(os.environ.get("HOLDFAST_BENCH_INCR_WARMUP", "10"))
+
+
+def jit_compiles(pid):
+    """Methods the JIT of process `pid` has compiled so far (jstat -compiler), or None when jstat is not there: how
+    warm the service is, reported beside the times it explains."""
+    try:
+        out = subprocess.run(["jstat", "-compiler", str(pid)], capture_output=True, text=True, timeout=30).stdout
+        return int(out.split("\n")[1].split()[0])
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return None
 
 
 def mutate_incr_tree(root, seed=5, changes=None):
@@ -532,25 +544,27 @@ def incr_part(svc, tok, tmp, runs, stamp):
     results = {k: [] for k in ("holdfast full backup", "holdfast incremental backup", "tar level 0",
                                "tar level 1", "holdfast restore of the incremental",
                                "tar -xf level 0 + level 1", "tar -xf level 0 + level 1 && sync -f")}
-    sizes, facts = {}, {}
+    sizes, facts, compiles = {}, {}, []
     for i in range(runs):
         t0 = time.monotonic()
         tree_bytes, files = make_incr_tree(tree)
         print(f"  incr run {i + 1}: tree of {files} files, {tree_bytes / 1e6:.0f} MB made in "
               f"{time.monotonic() - t0:.0f} s", flush=True)
         if i == 0:
-            # Warm-up, not counted: a media-only run warms the service up on an empty tree, so the first full and
-            # incremental backups of 20,000 files would carry the JIT's compilation. An incremental backup's own code
-            # (the pass over unchanged files, the index) runs once per backup, not once per file of a large tree, so
-            # it gets three warm-up runs: with one, the measured incremental backups got faster run after run
-            # (0.58, 0.49, 0.41, 0.38, 0.29 s) as the JIT caught up. The tree is made again below.
-            _, wfull = holdfast_media_backup_as(svc, tok, "incr", {})
-            warm = []
-            for k in range(3):
+            # Warm-up, not counted: the service is warm when the JIT is done with the path being measured. An
+            # incremental backup's own code (the pass over unchanged files, the index, the bases) runs once per
+            # backup, not once per file, so it takes many backups to compile. With one full and three incremental
+            # warm-up backups, -XX:+PrintCompilation showed 100-180 methods compiled (and 10-20 deoptimized) during
+            # each of the first measured incremental backups, falling to 30-60 after ten full-and-incremental
+            # cycles, and the measured times fell with them (bench/README.md, 2026-12-05). Each cycle is what a
+            # measured run does (a full backup, 1 % changed, an incremental backup on it), on the same tree.
+            for k in range(INCR_WARMUP):
+                _, wfull = holdfast_media_backup_as(svc, tok, "incr", {})
                 mutate_incr_tree(tree, seed=1000 + k)
-                warm.append(holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})[1])
-            for b in list(reversed(warm)) + [wfull]:  # newest first: a holder goes after its dependents
-                svc.call("DELETE", f"/api/backups/{b['id']}", tok)
+                _, winc = holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})
+                for b in (winc, wfull):  # newest first: a holder goes after its dependents
+                    svc.call("DELETE", f"/api/backups/{b['id']}", tok)
+            print(f"  incr: {INCR_WARMUP} warm-up cycles (full + incremental) done", flush=True)
             tree_bytes, files = make_incr_tree(tree)
         sh(["sync"])
         t, full = holdfast_media_backup_as(svc, tok, "incr", {})
@@ -566,7 +580,11 @@ def incr_part(svc, tok, tmp, runs, stamp):
         changed = mutate_incr_tree(tree, seed=5 + i)
         expected = tree_state(tree)
         sh(["sync"])
+        c0 = jit_compiles(svc.proc.pid)
         t, inc = holdfast_media_backup_as(svc, tok, "incr", {"incremental": True})
+        c1 = jit_compiles(svc.proc.pid)
+        if c0 is not None and c1 is not None:
+            compiles.append(c1 - c0)
         if inc["chain_length"] != 1 or inc["referenced_backups"] != [full["id"]]:
             raise SystemExit(f"the incremental backup is not one: {inc}")
         results["holdfast incremental backup"].append(t)
@@ -624,6 +642,8 @@ def incr_part(svc, tok, tmp, runs, stamp):
             f"{med['holdfast incremental backup'] / med['holdfast full backup']:.3f} (target <= 0.1); tar "
             f"{med['tar level 1'] / med['tar level 0']:.3f}",
             f"files referred to, not stored: {facts['referenced']} of {facts['files']}",
+            f"warm-up: {INCR_WARMUP} full-and-incremental cycles; methods the JIT compiled during each measured "
+            f"incremental backup: {', '.join(map(str, compiles)) if compiles else 'n/a (no jstat)'}",
             "files/s: " + "; ".join(f"{k} {facts['files'] / med[k]:,.0f}" for k in
                                     ("holdfast full backup", "holdfast incremental backup", "tar level 0",
                                      "tar level 1", "holdfast restore of the incremental",
