@@ -1,6 +1,5 @@
 package dev.holdfast.archive;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -272,11 +271,11 @@ public final class ArchiveWriter implements Closeable {
             }
             Manifest full = manifest.withEntries(List.copyOf(written));
             String name = EntryNames.manifest(codec);
-            byte[] stored = compressed(full, files, codec);
-            String manifestSha = Digests.sha256Hex(stored);
+            ChunkedBytes stored = compressed(full, files, codec);
+            String manifestSha = Digests.sha256Hex(stored.reader());
             byte[] sumLine = (manifestSha + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII);
             try {
-                checkBudget(name, stored.length + sumLine.length + 512L);
+                checkBudget(name, stored.size() + sumLine.length + 512L);
                 putRaw(name, stored);
                 putRaw(EntryNames.manifestSum(name), sumLine);
                 tar.finish();
@@ -290,13 +289,16 @@ public final class ArchiveWriter implements Closeable {
         }
     }
 
-    /** The manifest's JSON, compressed by {@code codec} as it is written (no array of the whole JSON first). */
-    private static byte[] compressed(Manifest manifest, WrittenFiles files, Codec codec) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+    /**
+     * The manifest's JSON, compressed by {@code codec} as it is written (no array of the whole JSON first), in chunks
+     * (no humongous array either: 1.4 MB compressed for 20,000 files).
+     */
+    private static ChunkedBytes compressed(Manifest manifest, WrittenFiles files, Codec codec) throws IOException {
+        ChunkedBytes out = new ChunkedBytes();
         try (OutputStream c = codec == Codec.NONE ? out : codec.compress(out, codec.fastestLevel())) {
             ManifestCodec.write(manifest, files, c);
         }
-        return out.toByteArray();
+        return out;
     }
 
     /** Claims an entry name; the caller holds {@code lock}. */
@@ -448,6 +450,16 @@ public final class ArchiveWriter implements Closeable {
             done += r;
         }
         return done;
+    }
+
+    private void putRaw(String name, ChunkedBytes data) throws IOException {
+        TarArchiveEntry te = new TarArchiveEntry(name, true);
+        te.setSize(data.size());
+        te.setMode(ENTRY_MODE);
+        stamp(te);
+        tar.putArchiveEntry(te);
+        data.writeTo(tar);
+        tar.closeArchiveEntry();
     }
 
     private void putRaw(String name, byte[] data) throws IOException {

@@ -70,12 +70,14 @@ public final class ManifestCodec {
     }
 
     /** A media section's {@code files} as the manifest writes them: compact UTF-8 JSON. */
-    public static byte[] filesJson(List<Manifest.MediaFile> files) {
+    public static ChunkedBytes filesJson(List<Manifest.MediaFile> files) {
+        ChunkedBytes out = new ChunkedBytes();
         try {
-            return MAPPER.writerFor(WrittenFiles.FILES).writeValueAsBytes(files);
-        } catch (JsonProcessingException e) {
+            MAPPER.writerFor(WrittenFiles.FILES).writeValue(out, files);
+        } catch (IOException e) {
             throw new IllegalStateException("media files cannot be serialised", e);
         }
+        return out;
     }
 
     /** Parses manifest bytes; refuses a format version this code does not know. */

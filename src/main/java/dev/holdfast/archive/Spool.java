@@ -1,7 +1,5 @@
 package dev.holdfast.archive;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +19,7 @@ import java.util.EnumSet;
 final class Spool extends OutputStream {
     private final Path dir;
     private final int memoryLimit;
-    private Memory memory;
+    private ChunkedBytes memory;
     private FileChannel file;
     private OutputStream fileOut;
     private long size;
@@ -30,22 +28,11 @@ final class Spool extends OutputStream {
         this(dir, memoryLimit, 4096);
     }
 
-    /** A spool whose memory buffer starts at {@code expected} bytes (capped by the limit), to avoid regrowing. */
+    /** A spool whose first memory chunk holds {@code expected} bytes (capped by the limit): a small entry takes a small array. */
     Spool(Path dir, int memoryLimit, long expected) {
         this.dir = dir;
         this.memoryLimit = memoryLimit;
-        this.memory = new Memory((int) Math.max(256, Math.min(expected, memoryLimit)));
-    }
-
-    /** A byte array stream whose bytes can be read back without a copy. */
-    private static final class Memory extends ByteArrayOutputStream {
-        Memory(int initial) {
-            super(initial);
-        }
-
-        InputStream reader() {
-            return new ByteArrayInputStream(buf, 0, count);
-        }
+        this.memory = new ChunkedBytes(Math.min(expected, memoryLimit));
     }
 
     @Override

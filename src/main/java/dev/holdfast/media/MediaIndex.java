@@ -2,11 +2,15 @@ package dev.holdfast.media;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.luben.zstd.Zstd;
+import dev.holdfast.archive.ChunkedBytes;
+import dev.holdfast.archive.Codec;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
 import dev.holdfast.archive.ManifestCodec;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,21 +66,28 @@ public final class MediaIndex {
         return encodeJson(ManifestCodec.filesJson(files));
     }
 
-    /** As {@link #encode}, from the files' JSON written already ({@link ManifestCodec#filesJson}). */
-    public static byte[] encodeJson(byte[] filesJson) {
-        return Zstd.compress(filesJson, 1);
+    /**
+     * As {@link #encode}, from the files' JSON written already ({@link ManifestCodec#filesJson}). The JSON is streamed
+     * through the compressor chunk by chunk: compressing it at once needed it as one array (7 MB for 20,000 files) and
+     * an output array of its bound, both humongous. The frame then does not record its content size; {@link #decode}
+     * reads it as a stream and reads the indexes of earlier versions (which did) as well.
+     */
+    public static byte[] encodeJson(ChunkedBytes filesJson) {
+        ChunkedBytes out = new ChunkedBytes(filesJson.size() / 4);
+        try (OutputStream z = Codec.ZSTD.compress(out, 1)) {
+            filesJson.writeTo(z);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // memory only
+        }
+        return out.toByteArray();
     }
 
-    /** The files of an index {@link #encode} wrote. */
+    /** The files of an index {@link #encode} wrote, decompressed and parsed as a stream. */
     public static List<MediaFile> decode(byte[] data) {
-        try {
-            long size = Zstd.getFrameContentSize(data);
-            if (size < 0 || size > Integer.MAX_VALUE) {
-                throw new IOException("not a media index (zstd frame of unknown or excessive size)");
-            }
-            return JSON.readValue(Zstd.decompress(data, (int) size), FILES);
+        try (InputStream in = Codec.ZSTD.decompress(new ByteArrayInputStream(data))) {
+            return JSON.readValue(in, FILES);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(new IOException("not a media index: " + e.getMessage(), e));
         }
     }
 
