@@ -23,7 +23,6 @@ import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -162,7 +161,8 @@ public final class MediaBackup {
      * @param storedUncompressed files stored as is because they were already compressed
      * @param referencedFiles files whose content an earlier backup holds, referenced instead of stored (incremental)
      * @param referencedBytes their bytes (included in {@code bytes})
-     * @param hashedFiles files read only to learn whether an earlier backup holds their content
+     * @param hashedFiles files read to learn whether an earlier backup holds their content (a small one it does not
+     *     hold is stored from that read, a larger one read again)
      */
     public record Result(
             MediaSection section,
@@ -224,8 +224,9 @@ public final class MediaBackup {
                         while ((i = next.getAndIncrement()) < found.size()) {
                             checkpoint.run();
                             Found f = found.get(i);
-                            MediaFile known =
-                                    reuse == null ? null : reuse.reuse(f.path(), f.file(), f.stat(), w.buf, checkpoint);
+                            MediaFile known = reuse == null
+                                    ? null
+                                    : reuse.reuse(f.path(), f.file(), f.stat(), w.buf, w.small, w.ahead, checkpoint);
                             if (known != null) {
                                 tracker.bytes(f.size());
                                 results[i] = new Stored(known, null, false, false);
@@ -310,6 +311,7 @@ public final class MediaBackup {
         final byte[] buf = new byte[BUFFER];
         final byte[] sampleOut = new byte[(int) Zstd.compressBound(SAMPLE)];
         final byte[] small = new byte[MediaPackWriter.PACK_BELOW];
+        final MediaReuse.ReadAhead ahead = new MediaReuse.ReadAhead();
         final MessageDigest sha = Digests.sha256();
         final MediaPackWriter packed;
         final MediaPackWriter stored;
@@ -337,6 +339,12 @@ public final class MediaBackup {
      */
     private Stored storePacked(Worker w, Found f, Tracker tracker) throws IOException {
         tracker.current(f.path());
+        if (w.ahead.holds(f.path())) {
+            // Read whole and hashed already, unchanged around that read, to look its content up: stored from there.
+            MediaReuse.ReadAhead a = w.ahead;
+            a.clear();
+            return appendToPack(w, f, a.stat(), a.length(), a.sha256(), tracker);
+        }
         for (int attempt = 1; attempt <= 2; attempt++) {
             FileStat before;
             try {
@@ -369,30 +377,35 @@ public final class MediaBackup {
                 return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
             }
             if (read == size && after.unchangedSince(before)) {
-                Codec chosen = chooseCodec(f.path(), w.small, Math.min(read, SAMPLE), w.sampleOut);
-                MediaPackWriter pack = chosen == Codec.NONE ? w.stored : w.packed;
-                Instant mtime = before.mtime();
-                MediaPackWriter.Member m = pack.add(f.path(), before.mode(), mtime, w.small, read);
                 w.sha.reset();
                 w.sha.update(w.small, 0, read);
-                tracker.bytes(read);
-                MediaFile mf = new MediaFile(
-                        f.path(),
-                        m.entry(),
-                        read,
-                        MediaPaths.octal(before.mode()),
-                        mtime,
-                        Digests.hex(w.sha.digest()),
-                        null,
-                        before.ino(),
-                        before.ctime(),
-                        f.path(),
-                        m.offset());
-                return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
+                return appendToPack(w, f, before, read, Digests.hex(w.sha.digest()), tracker);
             }
         }
         tracker.bytes(f.size());
         return new Stored(null, f.path() + ": changed while being read, twice; not stored (inconsistent)", true, false);
+    }
+
+    /** Appends the {@code read} bytes of {@code w.small}, read unchanged from {@code f} as {@code stat} says. */
+    private Stored appendToPack(Worker w, Found f, FileStat stat, int read, String sha256, Tracker tracker)
+            throws IOException {
+        Codec chosen = chooseCodec(f.path(), w.small, Math.min(read, SAMPLE), w.sampleOut);
+        MediaPackWriter pack = chosen == Codec.NONE ? w.stored : w.packed;
+        MediaPackWriter.Member m = pack.add(f.path(), stat.mode(), stat.mtime(), w.small, read);
+        tracker.bytes(read);
+        MediaFile mf = new MediaFile(
+                f.path(),
+                m.entry(),
+                read,
+                MediaPaths.octal(stat.mode()),
+                stat.mtime(),
+                sha256,
+                null,
+                stat.ino(),
+                stat.ctime(),
+                f.path(),
+                m.offset());
+        return new Stored(mf, null, false, chosen == Codec.NONE && codec != Codec.NONE);
     }
 
     /** Stores one file, reading it a second time if it changed while read. */
@@ -493,7 +506,7 @@ public final class MediaBackup {
         return c > n * (1 - MIN_SAVING) ? Codec.NONE : codec;
     }
 
-    private static int readUpTo(InputStream in, byte[] buf, int len) throws IOException {
+    static int readUpTo(InputStream in, byte[] buf, int len) throws IOException {
         int total = 0;
         while (total < len) {
             int r = in.read(buf, total, len - total);

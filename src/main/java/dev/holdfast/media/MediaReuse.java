@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * unchanged without being read (the kernel moves ctime on every write and every metadata change, and no
  * user-space call can set it back). Any other file whose size equals that of some earlier content is read once
  * and hashed, and referenced when its SHA-256 is known (a rename, a copy, a file rewritten with the same bytes);
- * only when it is not does the backup store it, reading it again. With {@code rehash}, every file takes the second
- * path: nothing is trusted from metadata.
+ * only when it is not does the backup store it: a small file (a pack member) from the bytes read here, kept in a
+ * {@link ReadAhead}, so that it is read and hashed once; a larger one by reading it again. With {@code rehash}, every
+ * file takes the second path: nothing is trusted from metadata.
  */
 final class MediaReuse {
     private final MediaIndex index;
@@ -42,12 +43,48 @@ final class MediaReuse {
     }
 
     /**
+     * A small file {@link #reuse} read whole into the worker's pack buffer, unchanged around the read, whose content
+     * no earlier backup holds: the backup stores it from those bytes. One per worker, for the file it handles now.
+     */
+    static final class ReadAhead {
+        private String path;
+        private FileStat stat;
+        private int length;
+        private String sha256;
+
+        boolean holds(String p) {
+            return p.equals(path);
+        }
+
+        void clear() {
+            path = null;
+        }
+
+        FileStat stat() {
+            return stat;
+        }
+
+        int length() {
+            return length;
+        }
+
+        String sha256() {
+            return sha256;
+        }
+    }
+
+    /**
      * The manifest record of {@code path} referring to the backup that holds its content, or null when it must be
      * stored (also when it changed or vanished while it was hashed: storing it then reports that as usual).
      *
      * @param walked the file's attributes when the walk met it
+     * @param small a buffer of {@link MediaPackWriter#PACK_BELOW} bytes: a smaller file is read whole into it, and
+     *     when its content is not known, {@code ahead} says so and the buffer holds it
      */
-    MediaFile reuse(String path, Path file, FileStat walked, byte[] buf, Runnable checkpoint) throws IOException {
+    MediaFile reuse(
+            String path, Path file, FileStat walked, byte[] buf, byte[] small, ReadAhead ahead, Runnable checkpoint)
+            throws IOException {
+        ahead.clear();
         long size = walked.size();
         if (!rehash) {
             MediaIndex.Known k = index.unchanged(path, size, walked.mtime(), walked.ctime(), walked.ino());
@@ -68,14 +105,21 @@ final class MediaReuse {
             return null;
         }
         MessageDigest sha = sha256();
+        boolean whole = size < MediaPackWriter.PACK_BELOW;
         long read = 0;
         try (InputStream in = Channels.newInputStream(
                 Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                sha.update(buf, 0, n);
-                read += n;
+            if (whole) {
+                read = MediaBackup.readUpTo(in, small, small.length);
+                sha.update(small, 0, (int) read);
                 checkpoint.run();
+            } else {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                    read += n;
+                    checkpoint.run();
+                }
             }
         } catch (NoSuchFileException e) {
             return null;
@@ -90,7 +134,14 @@ final class MediaReuse {
         if (read != size || !after.unchangedSince(before)) {
             return null;
         }
-        MediaIndex.Known k = index.content(size, HexFormat.of().formatHex(sha.digest()), path);
+        String hex = HexFormat.of().formatHex(sha.digest());
+        MediaIndex.Known k = index.content(size, hex, path);
+        if (k == null && whole) {
+            ahead.path = path;
+            ahead.stat = before;
+            ahead.length = (int) read;
+            ahead.sha256 = hex;
+        }
         return k == null ? null : reference(path, k, before);
     }
 

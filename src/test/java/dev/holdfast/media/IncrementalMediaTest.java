@@ -94,6 +94,8 @@ class IncrementalMediaTest {
                 .contains("g.txt", "l");
         // Only files whose size matched a known content were read for it: never an unchanged one.
         assertThat(inc.hashedFiles()).isEqualTo(5); // r2, c.bin, t.txt, copy-of-a, same-size.txt
+        // ... and read once: same-size.txt, hashed and not known, is stored from that read (restored as v2 below).
+        assertThat(readToStore).contains("a.txt", "n.txt").doesNotContain("same-size.txt", "u.txt");
         assertThat(inc.referencedFiles())
                 .isEqualTo(b.values().stream().filter(MediaFile::referenced).count());
 
@@ -264,13 +266,19 @@ class IncrementalMediaTest {
         write("b/other.bin", random(5_000, 2));
     }
 
+    /** The files the last {@link #backup} read to store them (its afterRead hook). */
+    private final List<String> readToStore = java.util.Collections.synchronizedList(new ArrayList<>());
+
     private MediaBackup.Result backup(String id, MediaIndex previous, boolean rehash) throws IOException {
         Path archive = tmp.resolve(id + ".tar");
         Path spool = Files.createDirectories(tmp.resolve("spool"));
         try (OutputStream out = Files.newOutputStream(archive);
                 ArchiveWriter w = new ArchiveWriter(out, ArchiveWriter.Options.defaults(spool, Long.MAX_VALUE))) {
-            MediaBackup.Result r =
-                    MediaBackup.of("u", live).previous(previous, rehash).run(w);
+            readToStore.clear();
+            MediaBackup.Result r = MediaBackup.of("u", live)
+                    .previous(previous, rehash)
+                    .afterRead((path, attempt) -> readToStore.add(path))
+                    .run(w);
             Manifest m = Manifest.of(id, id, "media", Instant.now()).withMedia(List.of(r.section()));
             // Compressed as the service writes it, so the by-hand script below reads the manifest as users get it.
             w.finish(m.withIncremental(references(r.section(), previous)), Codec.ZSTD);
