@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,11 +40,20 @@ final class RunningJob implements JobContext {
     String lastPhase;
     private final java.util.List<Runnable> stopActions = new java.util.ArrayList<>();
 
-    RunningJob(JobStore.Claimed claimed, JobStore store, ObjectMapper mapper, Duration progressInterval) {
+    /** Where progress is saved, so that the job never waits for the catalog to report it. */
+    private final Executor saver;
+    /** The newest progress not saved yet, and whether a save is under way (both guarded by this). */
+    private Progress unsaved;
+
+    private boolean saving;
+
+    RunningJob(
+            JobStore.Claimed claimed, JobStore store, ObjectMapper mapper, Duration progressInterval, Executor saver) {
         this.claimed = claimed;
         this.store = store;
         this.mapper = mapper;
         this.progressInterval = progressInterval;
+        this.saver = saver;
     }
 
     void stop(String reason, boolean byUser) {
@@ -127,6 +138,40 @@ final class RunningJob implements JobContext {
         }
         lastSavedNanos = now;
         lastPhase = p.phase();
+        // Saved on another thread, newest first: a save is a catalog round trip (and a connection check), and an
+        // incremental backup changes phase several times within a fifth of a second. A cancellation or a lost lease
+        // that the save learns of stops the job at its next checkpoint, as before.
+        unsaved = p;
+        if (!saving) {
+            saving = true;
+            try {
+                saver.execute(this::saveUnsaved);
+            } catch (RejectedExecutionException e) {
+                saving = false; // shutting down: saved here, as the job ends anyway
+                unsaved = null;
+                save(p);
+            }
+        }
+    }
+
+    /** Saves the newest unsaved progress until there is none. */
+    private void saveUnsaved() {
+        while (true) {
+            Progress p;
+            synchronized (this) {
+                p = unsaved;
+                unsaved = null;
+                if (p == null) {
+                    saving = false;
+                    notifyAll();
+                    return;
+                }
+            }
+            save(p);
+        }
+    }
+
+    private void save(Progress p) {
         try {
             Optional<Boolean> state = store.saveProgress(claimed.id(), p);
             if (state.isEmpty()) {
@@ -137,6 +182,30 @@ final class RunningJob implements JobContext {
             }
         } catch (Exception e) {
             LOG.warnf("Job %s: progress not saved: %s", claimed.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * Drops progress not saved yet and waits for a save under way, so that none lands after the job's end is
+     * recorded (which records the last progress itself). Gives up after {@code timeout}.
+     */
+    synchronized void settleProgress(Duration timeout) {
+        unsaved = null;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        while (saving) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true; // the job is ending anyway: finish waiting, then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

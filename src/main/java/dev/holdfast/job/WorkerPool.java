@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +64,16 @@ public class WorkerPool {
     private final JobStore store;
     private final Map<String, JobHandler> handlers;
     private final ExecutorService executor;
+    /**
+     * Saves running jobs' progress (at most one save under way per job). Not {@link #executor}: its threads may all
+     * be running jobs, and a save queued behind them would wait for the jobs to end.
+     */
+    private final ExecutorService progressSaves = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "holdfast-progress-save");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final int concurrency;
     /** Leases after which a job of a type this instance cannot run is reaped here too (see reapExpired). */
     static final int ORPHAN_GRACE_LEASES = 5;
@@ -162,7 +173,7 @@ public class WorkerPool {
     }
 
     private void start(JobStore.Claimed claimed) {
-        RunningJob job = new RunningJob(claimed, store, mapper, progressInterval);
+        RunningJob job = new RunningJob(claimed, store, mapper, progressInterval, progressSaves);
         running.put(claimed.id(), job);
         try {
             executor.execute(() -> execute(job));
@@ -245,6 +256,7 @@ public class WorkerPool {
     }
 
     private void finish(RunningJob job, JobState state, JsonNode result, String error) {
+        job.settleProgress(Duration.ofSeconds(10));
         try {
             if (!store.finish(job.claimed.id(), state, result, error, job.lastProgress)) {
                 LOG.warnf("Job %s: outcome %s not recorded, the lease had been taken over", job.claimed.id(), state);
@@ -417,13 +429,18 @@ public class WorkerPool {
         stopping.set(true);
         running.values().forEach(j -> j.stop("The service instance is shutting down", false));
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        try {
+            while (!running.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    TimeUnit.MILLISECONDS.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
+        } finally {
+            // A job still running saves its progress on its own thread from now on (RunningJob.progress).
+            progressSaves.shutdown();
         }
     }
 
