@@ -101,7 +101,7 @@ public final class ChunkedBytes extends OutputStream {
     /** Receives the chunks of a {@link ChunkedBytes} in order. */
     @FunctionalInterface
     public interface ChunkSink {
-        /** The first {@code length} bytes of {@code chunk} are the next ones (the array is not a copy: never keep it). */
+        /** The first {@code length} bytes of {@code chunk} are the next ones (not a copy: never keep the array). */
         void accept(byte[] chunk, int length) throws IOException;
     }
 

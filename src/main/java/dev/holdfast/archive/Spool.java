@@ -28,7 +28,7 @@ final class Spool extends OutputStream {
         this(dir, memoryLimit, 4096);
     }
 
-    /** A spool whose first memory chunk holds {@code expected} bytes (capped by the limit): a small entry takes a small array. */
+    /** A spool whose first memory chunk holds {@code expected} bytes (capped): a small entry takes a small array. */
     Spool(Path dir, int memoryLimit, long expected) {
         this.dir = dir;
         this.memoryLimit = memoryLimit;
