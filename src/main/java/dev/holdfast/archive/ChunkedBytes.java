@@ -3,6 +3,7 @@ package dev.holdfast.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,11 +73,7 @@ public final class ChunkedBytes extends OutputStream {
 
     /** Writes every byte held to {@code out}, chunk by chunk. */
     public void writeTo(OutputStream out) throws IOException {
-        int last = chunks.size() - 1;
-        for (int i = 0; i <= last; i++) {
-            byte[] c = chunks.get(i);
-            out.write(c, 0, i == last ? pos : c.length);
-        }
+        forEachChunk((chunk, length) -> out.write(chunk, 0, length));
     }
 
     /** Writes the bytes from offset {@code from} up to {@code to} (exclusive) to {@code out}. */
@@ -120,13 +117,14 @@ public final class ChunkedBytes extends OutputStream {
             throw new IllegalStateException("too large for one array: " + size + " bytes");
         }
         byte[] all = new byte[(int) size];
-        int at = 0;
-        int last = chunks.size() - 1;
-        for (int i = 0; i <= last; i++) {
-            byte[] c = chunks.get(i);
-            int n = i == last ? pos : c.length;
-            System.arraycopy(c, 0, all, at, n);
-            at += n;
+        int[] at = {0};
+        try {
+            forEachChunk((chunk, length) -> {
+                System.arraycopy(chunk, 0, all, at[0], length);
+                at[0] += length;
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the copy above throws none
         }
         return all;
     }

@@ -350,7 +350,7 @@ public final class MediaBackup {
             try {
                 // The walk's stat serves the first read: a file changed since then shows a new ctime after the read
                 // and is read again, so a second stat per file (20,000 on a tree of thumbnails) buys nothing.
-                before = attempt == 1 ? f.stat() : MediaPaths.stat(f.file());
+                before = attempt == 1 ? f.stat() : FileStat.of(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
             }
@@ -372,7 +372,7 @@ public final class MediaBackup {
             afterRead.accept(f.path(), attempt);
             FileStat after;
             try {
-                after = MediaPaths.stat(f.file());
+                after = FileStat.of(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);
             }
@@ -416,7 +416,7 @@ public final class MediaBackup {
         for (int attempt = 1; attempt <= 2; attempt++) {
             FileStat before;
             try {
-                before = MediaPaths.stat(f.file());
+                before = FileStat.of(f.file());
             } catch (NoSuchFileException e) {
                 return new Stored(null, f.path() + ": vanished during the backup, skipped", false, false);
             }
@@ -448,7 +448,7 @@ public final class MediaBackup {
                 afterRead.accept(f.path(), attempt);
                 FileStat after;
                 try {
-                    after = MediaPaths.stat(f.file());
+                    after = FileStat.of(f.file());
                 } catch (NoSuchFileException e) {
                     entry.abort();
                     return new Stored(null, f.path() + ": vanished while being read, skipped", false, false);

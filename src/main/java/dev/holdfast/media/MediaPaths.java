@@ -136,9 +136,4 @@ final class MediaPaths {
                     .setTimes(FileTime.from(mtime), null, null);
         }
     }
-
-    /** The attributes of a path, not following a final symlink. */
-    static FileStat stat(Path p) throws IOException {
-        return FileStat.of(p);
-    }
 }

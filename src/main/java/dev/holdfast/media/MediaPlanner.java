@@ -136,7 +136,7 @@ final class MediaPlanner {
     }
 
     private boolean differs(MediaItem item, Path p) throws IOException {
-        FileStat a = MediaPaths.stat(p);
+        FileStat a = FileStat.of(p);
         int type = a.type();
         int perms = a.mode() & 01777;
         return switch (item.kind()) {

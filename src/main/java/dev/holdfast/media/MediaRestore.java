@@ -230,7 +230,7 @@ public final class MediaRestore {
         for (String k : plan.kept()) {
             for (String a = MediaPaths.parent(k); a != null; a = MediaPaths.parent(a)) {
                 if (!items.containsKey(a)) {
-                    keptParents.put(a, MediaPaths.stat(target.resolve(a)));
+                    keptParents.put(a, FileStat.of(target.resolve(a)));
                 }
             }
         }

@@ -97,7 +97,7 @@ final class MediaReuse {
         }
         FileStat before;
         try {
-            before = MediaPaths.stat(file);
+            before = FileStat.of(file);
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -127,7 +127,7 @@ final class MediaReuse {
         hashedFiles.incrementAndGet();
         FileStat after;
         try {
-            after = MediaPaths.stat(file);
+            after = FileStat.of(file);
         } catch (NoSuchFileException e) {
             return null;
         }

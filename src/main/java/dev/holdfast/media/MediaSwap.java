@@ -149,7 +149,7 @@ final class MediaSwap {
         boolean moved = false;
         try {
             for (Path d : dirs) {
-                int m = MediaPaths.stat(d).mode() & 07777;
+                int m = FileStat.of(d).mode() & 07777;
                 if ((m & 0200) == 0 && !modes.containsKey(d)) {
                     modes.put(d, m);
                     MediaPaths.setMode(d, m | 0200);

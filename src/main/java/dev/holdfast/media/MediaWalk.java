@@ -51,7 +51,7 @@ final class MediaWalk {
 
     /** Walks the whole tree on up to {@code parallelism} threads. */
     Walked run(int parallelism) throws IOException {
-        FileStat rootStat = MediaPaths.stat(root);
+        FileStat rootStat = FileStat.of(root);
         ForkJoinPool pool = new ForkJoinPool(parallelism);
         try {
             Walked below = pool.invoke(new Task(root, ""));
@@ -173,7 +173,7 @@ final class MediaWalk {
             }
             FileStat a;
             try {
-                a = MediaPaths.stat(child);
+                a = FileStat.of(child);
             } catch (NoSuchFileException e) {
                 return path + ": vanished during the backup, skipped";
             }
