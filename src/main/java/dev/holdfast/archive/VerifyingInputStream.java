@@ -1,6 +1,5 @@
 package dev.holdfast.archive;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -8,10 +7,9 @@ import java.io.InputStream;
  * An entry read back through its codec: checks the stored and decoded sizes and SHA-256s against the manifest
  * once the decompressed stream ends, and reports a stream that does not decode as a corrupt archive.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends DecodingInputStream {
     private final Digests.DigestingInputStream stored;
     private final Digests.DigestingInputStream raw;
-    private final EntryInfo info;
     private boolean checked;
 
     VerifyingInputStream(InputStream decoded, Digests.DigestingInputStream stored, EntryInfo info) {
@@ -25,31 +23,14 @@ final class VerifyingInputStream extends FilterInputStream {
 
     private VerifyingInputStream(
             Digests.DigestingInputStream raw, Digests.DigestingInputStream stored, EntryInfo info) {
-        super(raw);
+        super(raw, info);
         this.raw = raw;
         this.stored = stored;
-        this.info = info;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n;
-        try {
-            n = raw.read(b, off, len);
-        } catch (CorruptArchiveException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new CorruptArchiveException(
-                    "entry '" + info.name() + "' does not decode as "
-                            + info.codec().jsonName() + ": " + e.getMessage(),
-                    e);
-        }
+        int n = super.read(b, off, len);
         if (n < 0) {
             check();
         }
@@ -59,11 +40,6 @@ final class VerifyingInputStream extends FilterInputStream {
     @Override
     public long skip(long n) throws IOException {
         return raw.skip(n);
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 
     private void check() throws IOException {

@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -47,17 +48,23 @@ final class MediaPackReader implements Closeable {
         }
         if (reader != archive || !f.entry().equals(entry) || offset < position) {
             close();
-            in = reader.openEntry(f.entry());
+            in = reader.openEntryForParts(f.entry());
             archive = reader;
             entry = f.entry();
         }
         long gap = offset - position;
         byte[] data;
         try {
-            // Read, not skipped: the pack's stream decompresses (and counts toward its checksum) what it passes over.
+            // Read, not skipped: the pack's stream must decompress what it passes over anyway.
             long skipped = Digests.skipByReading(in, gap);
             position += skipped;
-            data = skipped == gap ? in.readNBytes((int) f.size()) : new byte[0];
+            // Into an array of the member's size (under PACK_BELOW, checked above): readNBytes(int) would gather
+            // it in pieces and copy them once more.
+            data = new byte[skipped == gap ? (int) f.size() : 0];
+            int read = in.readNBytes(data, 0, data.length);
+            if (read < data.length) {
+                data = Arrays.copyOf(data, read);
+            }
             position += data.length;
         } catch (IOException | RuntimeException e) {
             // Where a failed read left the stream is unknown: the next member reopens the pack rather than trust it.

@@ -15,6 +15,7 @@ import dev.holdfast.archive.EntryInfo;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.Manifest.MediaFile;
 import dev.holdfast.archive.Manifest.MediaSection;
+import dev.holdfast.archive.VerificationReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,6 +185,72 @@ class MediaPackTest {
                 .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-2.txt")));
         assertThat(Files.readAllBytes(target.resolve("a/doc-6.txt")))
                 .isEqualTo(Files.readAllBytes(tmp.resolve("src/a/doc-6.txt")));
+    }
+
+    @Test
+    void aRestoreChecksEachMemberItUsesAndVerifyChecksTheWholePack() throws Exception {
+        // A restore reads a pack without hashing all of it (ArchiveReader.openEntryForParts): each restored file's
+        // own SHA-256 is what proves it. Damage outside every member (a member's tar header) changes no restored
+        // byte, so the restore completes; verify, which hashes every entry, still names the pack.
+        Path root = tree();
+        Path archive = tmp.resolve("a.tar");
+        MediaBackup.Result r = backup(MediaBackup.of("u", root).parallelism(1), archive);
+        MediaFile thumb = r.section().files().stream()
+                .filter(f -> f.path().equals("thumb.jpg"))
+                .findFirst()
+                .orElseThrow();
+        EntryInfo pack = ArchiveReader.open(archive).manifest().entry(thumb.entry());
+        assertThat(pack.codec()).isEqualTo(Codec.NONE); // so that an archive offset is a pack offset
+
+        Path header = damaged(archive, "header.tar", pack.offset() + thumb.memberOffset() - 512 + 3);
+        Path target = tmp.resolve("restored");
+        MediaRestore.of(ArchiveReader.open(header), "u", target).run();
+        assertThat(snapshot(target)).isEqualTo(snapshot(root));
+        assertThat(ArchiveReader.open(header).verify().failures())
+                .extracting(VerificationReport.Failure::entry)
+                .containsOnly(pack.name());
+
+        Path content = damaged(archive, "content.tar", pack.offset() + thumb.memberOffset() + 100_000);
+        Path live = liveTarget();
+        Map<String, String> before = snapshot(live);
+        assertThatThrownBy(() ->
+                        MediaRestore.of(ArchiveReader.open(content), "u", live).run())
+                .isInstanceOf(MediaRestoreException.class)
+                .hasMessageContaining("'thumb.jpg'")
+                .hasMessageContaining("does not match its SHA-256");
+        assertThat(snapshot(live)).isEqualTo(before);
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
+    void aDamagedCompressedPackFailsTheRestoreBeforeTheTargetIsTouched() throws Exception {
+        Path root = tree();
+        Path archive = tmp.resolve("a.tar");
+        backup(MediaBackup.of("u", root).parallelism(1), archive);
+        EntryInfo pack = ArchiveReader.open(archive).manifest().entries().stream()
+                .filter(e -> e.kind().equals(EntryInfo.KIND_MEDIA_PACK) && e.codec() == Codec.ZSTD)
+                .findFirst()
+                .orElseThrow();
+        Path broken = damaged(archive, "broken.tar", pack.offset() + pack.storedSize() / 2);
+        Path live = liveTarget();
+        Map<String, String> before = snapshot(live);
+
+        for (MediaRestore.Mode mode : MediaRestore.Mode.values()) {
+            assertThatThrownBy(() -> MediaRestore.of(ArchiveReader.open(broken), "u", live)
+                            .mode(mode)
+                            .run())
+                    .isInstanceOf(MediaRestoreException.class)
+                    .hasMessageContaining("failed verification, nothing was restored");
+            assertThat(snapshot(live)).isEqualTo(before);
+            assertThat(leftovers(tmp)).isEmpty();
+        }
+    }
+
+    /** A copy of {@code archive} named {@code name} with the byte at {@code at} inverted. */
+    private Path damaged(Path archive, String name, long at) throws IOException {
+        byte[] bytes = Files.readAllBytes(archive);
+        bytes[Math.toIntExact(at)] ^= (byte) 0xff;
+        return Files.write(tmp.resolve(name), bytes);
     }
 
     /** A restore target that already holds a file, which a refused or failed restore must leave as it is. */
