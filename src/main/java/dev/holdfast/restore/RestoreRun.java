@@ -133,15 +133,20 @@ public final class RestoreRun {
         int part = 0;
         stop.checkpoint();
 
-        // The newest installation: pg_restore reads archives of every older pg_dump.
-        PgTools tools = PgTools.discover(settings.pgBinDir(), settings.pgSearchPath());
         int parallelism = settings.parallelism();
         // Every connection of the restore closes at once when the run is asked to stop, so that a cancel
         // also ends a statement waiting on the server (a lock, an index build).
         AbortableConnections connections = new AbortableConnections(ConnectionFactory.driverManager());
         try (StopSignal.Registration stopRegistration = stop.onStop(connections::abortAll)) {
-            DatabaseRestore engine =
-                    new DatabaseRestore(connections, tools, parallelism).stagedClean(parallelism, request.restoreId());
+            // The newest installation: pg_restore reads archives of every older pg_dump. Discovered only when a
+            // database is restored: it runs each installation's tools (about 90 ms), which media never need.
+            DatabaseRestore engine = request.databases().isEmpty()
+                    ? null
+                    : new DatabaseRestore(
+                                    connections,
+                                    PgTools.discover(settings.pgBinDir(), settings.pgSearchPath()),
+                                    parallelism)
+                            .stagedClean(parallelism, request.restoreId());
             RestoreOptions options = new RestoreOptions(
                     "clean".equals(req.restoreMode()) ? RestoreOptions.Mode.CLEAN : RestoreOptions.Mode.REPLACE,
                     new HashSet<>(req.tables()),
