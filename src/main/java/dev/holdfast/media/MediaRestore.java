@@ -58,6 +58,8 @@ public final class MediaRestore {
     private ToLongFunction<Path> usableSpace = MediaPlanner::usable;
     // Test hook: makes the staged tree durable before the swap.
     private MediaDurability.Sync durability = MediaDurability::sync;
+    // Test hook: flushes a large staged file early (MediaDurability.Writeback).
+    private MediaDurability.Flush earlyFlush = (file, channel) -> channel.force(false);
 
     private MediaRestore(ArchiveReader reader, String source, Path target) {
         this.reader = Objects.requireNonNull(reader, "reader");
@@ -165,6 +167,11 @@ public final class MediaRestore {
         return this;
     }
 
+    MediaRestore earlyFlush(MediaDurability.Flush flush) {
+        this.earlyFlush = flush;
+        return this;
+    }
+
     MediaRestore usableSpace(ToLongFunction<Path> f) {
         this.usableSpace = f;
         return this;
@@ -243,10 +250,12 @@ public final class MediaRestore {
         Files.createDirectory(
                 staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean swapped = false;
-        try {
-            new MediaStaging(content, mode, progress, checkpoint, start).extract(items, staging, keptParents);
+        try (MediaDurability.Writeback writeback = new MediaDurability.Writeback(fsync ? earlyFlush : null)) {
+            new MediaStaging(content, mode, progress, checkpoint, start, writeback)
+                    .extract(items, staging, keptParents);
             if (fsync) {
                 // One sync of the whole staged tree, and only then any rename (MediaDurability says why).
+                writeback.settle(checkpoint);
                 checkpoint.run();
                 durability.sync(staging);
             }

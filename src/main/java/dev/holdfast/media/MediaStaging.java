@@ -38,6 +38,7 @@ final class MediaStaging {
     private final MediaProgress.Listener progress;
     private final Runnable checkpoint;
     private final long start;
+    private final MediaDurability.Writeback writeback;
     private long filesTotal;
     private long bytesTotal;
     private long filesDone;
@@ -45,18 +46,23 @@ final class MediaStaging {
     private long reported;
     private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[BUFFER]);
 
-    /** {@code start}: {@link System#nanoTime()} when the restore began, for the progress' elapsed time. */
+    /**
+     * {@code start}: {@link System#nanoTime()} when the restore began, for the progress' elapsed time;
+     * {@code writeback}: told of every file written, to start the disk on the large ones.
+     */
     MediaStaging(
             MediaContent content,
             MediaRestore.Mode mode,
             MediaProgress.Listener progress,
             Runnable checkpoint,
-            long start) {
+            long start,
+            MediaDurability.Writeback writeback) {
         this.content = content;
         this.mode = mode;
         this.progress = progress;
         this.checkpoint = checkpoint;
         this.start = start;
+        this.writeback = writeback;
     }
 
     /**
@@ -205,12 +211,17 @@ final class MediaStaging {
                 "media file '" + i.path() + "' failed verification, nothing was restored: " + e.getMessage(), e);
     }
 
-    /** Copies one file's content (checked as it is read), then gives it its mode and mtime; runs on a worker. */
+    /**
+     * Copies one file's content (checked as it is read), hands a large one to the {@link MediaDurability.Writeback},
+     * then gives it its mode and mtime; runs on a worker.
+     */
     private void writeFile(MediaItem i, Path out, InputStream content) throws IOException {
         byte[] buf = buffers.get();
-        try (InputStream in = content;
-                FileChannel ch = FileChannel.open(
-                        out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        FileChannel ch = null;
+        boolean handedOver = false;
+        try (InputStream in = content) {
+            ch = FileChannel.open(
+                    out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             int n;
             while ((n = in.read(buf)) >= 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
@@ -220,8 +231,13 @@ final class MediaStaging {
                 checkpoint.run();
                 bytesWritten(n, i.path());
             }
+            handedOver = writeback.written(out, ch, i.file().size());
         } catch (ArchiveException e) {
             throw failedVerification(i, e);
+        } finally {
+            if (ch != null && !handedOver) {
+                ch.close();
+            }
         }
         MediaPaths.setMode(out, MediaPaths.parseMode(i.file().mode(), 0600));
         MediaPaths.setMtime(out, i.file().mtime());
