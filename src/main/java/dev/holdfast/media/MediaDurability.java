@@ -55,7 +55,7 @@ final class MediaDurability {
 
     private MediaDurability() {}
 
-    /** The default {@link Flush}: an {@code fdatasync(2)} through a channel opened for reading. */
+    /** fdatasyncs {@code file} through a channel opened for reading (the confirmation, and the fallback tree sync). */
     static void fdatasync(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.force(false);
