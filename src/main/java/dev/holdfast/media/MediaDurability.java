@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -55,10 +56,40 @@ final class MediaDurability {
 
     private MediaDurability() {}
 
-    /** fdatasyncs {@code file} through a channel opened for reading (the confirmation, and the fallback tree sync). */
+    /**
+     * fdatasyncs {@code file} through a channel opened for reading (the confirmation, and the fallback tree sync).
+     *
+     * <p>A restored file keeps the mode its archive records, which may deny its owner reading (0200, 0044, 0000):
+     * a service that is not root is then refused the open. Such a file is made owner-readable for the moment of the
+     * open and given its mode back through the open channel, which is then fsynced with its metadata, so that the
+     * mode put back is durable too. Nobody else sees the staging tree in between.
+     */
     static void fdatasync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (AccessDeniedException denied) {
+            fsyncUnreadable(file);
+            return;
+        }
+        try (ch) {
             ch.force(false);
+        }
+    }
+
+    private static void fsyncUnreadable(Path file) throws IOException {
+        int mode = FileStat.of(file).mode() & 07777;
+        // chmod(2) by path, following links: the no-follow form opens the file for reading first, which is what is
+        // refused. The path was just seen as a regular file of a staging tree only this restore writes to.
+        Files.setAttribute(file, "unix:mode", mode | 0400);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } finally {
+            Files.setAttribute(file, "unix:mode", mode);
+        }
+        try (ch) {
+            ch.force(true);
         }
     }
 

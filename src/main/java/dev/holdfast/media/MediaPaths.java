@@ -126,6 +126,16 @@ final class MediaPaths {
         return Integer.parseInt(mode, 8) & 01777;
     }
 
+    /**
+     * Gives a staged regular file its mtime, then its mode. In that order: both, done without following links, open
+     * the file first, and a mode that denies its owner reading (0200, 0044, 0000) makes that open fail for a service
+     * that is not root.
+     */
+    static void setMtimeThenMode(Path file, Instant mtime, int mode) throws IOException {
+        setMtime(file, mtime);
+        setMode(file, mode);
+    }
+
     static void setMode(Path p, int mode) throws IOException {
         Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
     }

@@ -239,8 +239,8 @@ final class MediaStaging {
                 ch.close();
             }
         }
-        MediaPaths.setMode(out, MediaPaths.parseMode(i.file().mode(), 0600));
-        MediaPaths.setMtime(out, i.file().mtime());
+        MediaPaths.setMtimeThenMode(
+                out, i.file().mtime(), MediaPaths.parseMode(i.file().mode(), 0600));
         fileWritten(i.path());
     }
 
