@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +52,7 @@ class MediaDurabilityAsNonRootTest {
                 "--clear-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
-                codeSource(MediaDurability.class) + ":" + codeSource(Staged.class),
+                childClassPath().toString(),
                 Staged.class.getName(),
                 staging.toString()));
         modes.forEach((path, mode) -> cmd.add(path + "=" + mode));
@@ -70,9 +72,33 @@ class MediaDurabilityAsNonRootTest {
         }
     }
 
-    private static String codeSource(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .toString();
+    /**
+     * This package's classes, main and test, copied where {@code nobody} can read them: the build's own directories
+     * may lie under one only root may enter.
+     */
+    private Path childClassPath() throws Exception {
+        Path cp = tmp.resolve("cp");
+        Path pkg = cp.resolve("dev/holdfast/media");
+        Files.createDirectories(pkg);
+        for (Class<?> c : List.of(MediaDurability.class, Staged.class)) {
+            Path dir = Path.of(c.getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .resolve("dev/holdfast/media");
+            try (Stream<Path> classes = Files.list(dir)) {
+                for (Path f :
+                        classes.filter(f -> f.toString().endsWith(".class")).toList()) {
+                    Files.copy(f, pkg.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        try (Stream<Path> all = Files.walk(cp)) {
+            for (Path f : all.toList()) {
+                MediaPaths.setMode(f, Files.isDirectory(f) ? 0755 : 0644);
+            }
+        }
+        return cp;
     }
 
     /**
