@@ -61,8 +61,8 @@ final class MediaDurability {
      *
      * <p>A restored file keeps the mode its archive records, which may deny its owner reading (0200, 0044, 0000):
      * a service that is not root is then refused the open. Such a file is made owner-readable for the moment of the
-     * open and given its mode back through the open channel, which is then fsynced with its metadata, so that the
-     * mode put back is durable too. Nobody else sees the staging tree in between.
+     * open and given its mode back as soon as the channel is open; the channel is then fsynced with the file's
+     * metadata, so that the mode put back is durable too. Nobody else sees the staging tree in between.
      */
     static void fdatasync(Path file) throws IOException {
         FileChannel ch;
@@ -117,6 +117,7 @@ final class MediaDurability {
         private final Semaphore room = new Semaphore(QUEUED);
         private final Set<FileChannel> handedOver = ConcurrentHashMap.newKeySet();
         private final AtomicReference<IOException> failed = new AtomicReference<>();
+        private boolean closed;
 
         /** {@code flush}: how a file is flushed; null for none at all (a restore without {@code fsync}). */
         Writeback(Flush flush) {
@@ -144,15 +145,20 @@ final class MediaDurability {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while handing " + file + " over to be flushed");
             }
-            handedOver.add(channel);
-            try {
-                thread.execute(() -> flushAndClose(file, channel));
-                return true;
-            } catch (RejectedExecutionException closing) {
-                handedOver.remove(channel);
-                room.release();
-                return false;
+            // Under the lock close() takes, so that a channel is either refused here or closed there, never both.
+            synchronized (this) {
+                if (!closed) {
+                    handedOver.add(channel);
+                    try {
+                        thread.execute(() -> flushAndClose(file, channel));
+                        return true;
+                    } catch (RejectedExecutionException settled) {
+                        handedOver.remove(channel);
+                    }
+                }
             }
+            room.release();
+            return false;
         }
 
         private void flushAndClose(Path file, FileChannel channel) {
@@ -201,7 +207,10 @@ final class MediaDurability {
             if (thread == null) {
                 return;
             }
-            thread.shutdownNow();
+            synchronized (this) {
+                closed = true;
+                thread.shutdownNow();
+            }
             try {
                 thread.awaitTermination(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {

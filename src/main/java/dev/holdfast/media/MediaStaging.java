@@ -213,7 +213,7 @@ final class MediaStaging {
 
     /**
      * Copies one file's content (checked as it is read), hands a large one to the {@link MediaDurability.Writeback},
-     * then gives it its mode and mtime; runs on a worker.
+     * then gives it its mtime and mode ({@link MediaPaths#setMtimeThenMode} says why in that order); runs on a worker.
      */
     private void writeFile(MediaItem i, Path out, InputStream content) throws IOException {
         byte[] buf = buffers.get();
